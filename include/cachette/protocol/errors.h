@@ -1,0 +1,74 @@
+#pragma once
+
+// Every error text a client can receive, in one place, with Redis 7's exact code prefix and
+// wording. Handlers never spell out error text; they pick a constant or a formatter here.
+// Texts carry no leading '-' and no CRLF: ReplyWriter::Error adds them.
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace cachette::protocol::errors {
+
+inline constexpr std::string_view kSyntax = "ERR syntax error";
+inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kNoSuchKey = "ERR no such key";
+inline constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
+inline constexpr std::string_view kIncrOverflow = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kIncrFloatNanOrInf =
+    "ERR increment would produce NaN or Infinity";
+inline constexpr std::string_view kDbIndexOutOfRange = "ERR DB index is out of range";
+inline constexpr std::string_view kStringTooLong =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of range";
+inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
+inline constexpr std::string_view kOutOfMemory =
+    "OOM command not allowed when used memory > 'maxmemory'.";
+inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
+inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+inline constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr std::string_view kExpireNxWithOthers =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
+inline constexpr std::string_view kExpireGtAndLt =
+    "ERR GT and LT options at the same time are not compatible";
+inline constexpr std::string_view kTimeoutNotInteger =
+    "ERR timeout is not an integer or out of range";
+inline constexpr std::string_view kShutdownNotAllowed =
+    "ERR Errors trying to SHUTDOWN. Check logs.";
+
+// Protocol errors (the connection is closed after the reply).
+inline constexpr std::string_view kProtoTooBigInline = "ERR Protocol error: too big inline request";
+inline constexpr std::string_view kProtoUnbalancedQuotes =
+    "ERR Protocol error: unbalanced quotes in request";
+inline constexpr std::string_view kProtoTooBigMbulkCount =
+    "ERR Protocol error: too big mbulk count string";
+inline constexpr std::string_view kProtoInvalidMbulkLength =
+    "ERR Protocol error: invalid multibulk length";
+inline constexpr std::string_view kProtoTooBigBulkCount =
+    "ERR Protocol error: too big bulk count string";
+inline constexpr std::string_view kProtoInvalidBulkLength =
+    "ERR Protocol error: invalid bulk length";
+// Redis closes such a client without a reply; we say why before closing.
+inline constexpr std::string_view kProtoQueryBufferLimit =
+    "ERR Protocol error: query buffer limit reached";
+// "ERR Protocol error: expected '$', got 'x'"
+std::string ProtoExpectedDollar(char got);
+
+// "ERR wrong number of arguments for 'get' command" (full name: "config|get").
+std::string WrongArity(std::string_view full_name);
+// "ERR unknown command 'foo', with args beginning with: 'a' 'b' " (Redis's 128-byte caps).
+std::string UnknownCommand(std::string_view name, std::span<const std::string_view> args);
+// "ERR unknown subcommand 'foo'. Try CONFIG HELP." (container as sent, upper-cased).
+std::string UnknownSubcommand(std::string_view container, std::string_view subcommand);
+// "ERR invalid expire time in 'set' command"
+std::string InvalidExpireTime(std::string_view command);
+// "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"
+std::string ConfigSetUnknown(std::string_view name);
+// "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - <reason>"
+std::string ConfigSetFailed(std::string_view name, std::string_view reason);
+
+}  // namespace cachette::protocol::errors

@@ -1,0 +1,71 @@
+#pragma once
+
+// Incremental RESP request parser (multibulk "*N\r\n$len\r\n...\r\n" and inline "PING\r\n").
+//
+// The connection keeps unconsumed bytes at the front of its input buffer and calls Parse() with
+// a view of them after every read. Parse() resumes where the previous call stopped inside a
+// partial command (it keeps offsets relative to the start of the unconsumed bytes, so the
+// caller may move or grow its buffer between calls, but must not drop unconsumed bytes), so a
+// command that arrives one byte at a time costs O(bytes), not O(bytes^2).
+//
+// Limits follow Redis 7 (networking.c): an inline request or a length line longer than 64 KiB
+// without a newline, a multibulk count over 1024*1024*1024, a bulk length < 0 or over
+// max_bulk_len are protocol errors. After an error the parser stays in the error state; the
+// connection replies with Error() and closes.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cachette::protocol {
+
+class RespParser {
+ public:
+  enum class Result {
+    kCommand,   // a complete command: args() holds it, consumed() bytes may be dropped
+    kNeedMore,  // no complete command yet; call again with more bytes (the same prefix)
+    kError,     // protocol error: error() is the full message without "-" and CRLF
+  };
+
+  explicit RespParser(size_t max_bulk_len = 512 * 1024 * 1024) : max_bulk_len_(max_bulk_len) {}
+
+  // Parses the next command at the start of `input`. On kCommand, args() views point into
+  // `input` and stay valid until the caller drops or changes those bytes; consumed() is the
+  // command's length. Empty commands ("*0\r\n", "*-1\r\n", blank inline lines) are consumed
+  // silently: Parse() skips them and goes on with what follows.
+  Result Parse(std::string_view input);
+
+  const std::vector<std::string_view>& args() const { return args_; }
+  size_t consumed() const { return consumed_; }
+  const std::string& error() const { return error_; }
+
+  // How many bytes the current partial command still needs at least, when known (inside a
+  // bulk); 0 when unknown. Lets the connection size its next read for big values.
+  size_t BytesStillNeeded() const;
+
+  void set_max_bulk_len(size_t value) { max_bulk_len_ = value; }
+
+  // Forgets any partial command (for a connection that resets its buffer).
+  void Reset();
+
+ private:
+  // ... implementation state: offsets relative to the start of the unconsumed input ...
+  size_t max_bulk_len_;
+  std::vector<std::string_view> args_;
+  size_t consumed_ = 0;
+  std::string error_;
+
+  struct Span {
+    size_t offset;
+    size_t length;
+  };
+  std::vector<Span> spans_;   // arguments parsed so far of the current multibulk command
+  size_t position_ = 0;       // next byte to look at, relative to the start of input
+  int64_t expected_args_ = -1;  // multibulk count of the current command; -1: not read yet
+  int64_t bulk_length_ = -1;    // length of the bulk being read; -1: its header is not read yet
+  bool failed_ = false;
+};
+
+}  // namespace cachette::protocol
