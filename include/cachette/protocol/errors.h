@@ -18,6 +18,11 @@ inline constexpr std::string_view kWrongType =
 inline constexpr std::string_view kNoSuchKey = "ERR no such key";
 inline constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
 inline constexpr std::string_view kIncrOverflow = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kDecrOverflow = "ERR decrement would overflow";
+inline constexpr std::string_view kInvalidDbIndex = "ERR invalid DB index";
+inline constexpr std::string_view kAuthNotConfigured =
+    "ERR AUTH <password> called without any password configured for the default user. Are you "
+    "sure your configuration is correct?";
 inline constexpr std::string_view kIncrFloatNanOrInf =
     "ERR increment would produce NaN or Infinity";
 inline constexpr std::string_view kDbIndexOutOfRange = "ERR DB index is out of range";
@@ -37,6 +42,7 @@ inline constexpr std::string_view kExpireGtAndLt =
     "ERR GT and LT options at the same time are not compatible";
 inline constexpr std::string_view kTimeoutNotInteger =
     "ERR timeout is not an integer or out of range";
+inline constexpr std::string_view kNoShutdownInProgress = "ERR No shutdown in progress.";
 inline constexpr std::string_view kShutdownNotAllowed =
     "ERR Errors trying to SHUTDOWN. Check logs.";
 
@@ -64,6 +70,8 @@ std::string WrongArity(std::string_view full_name);
 std::string UnknownCommand(std::string_view name, std::span<const std::string_view> args);
 // "ERR unknown subcommand 'foo'. Try CONFIG HELP." (container as sent, upper-cased).
 std::string UnknownSubcommand(std::string_view container, std::string_view subcommand);
+// "ERR Unsupported option NOPE" (EXPIRE's options)
+std::string UnsupportedOption(std::string_view option);
 // "ERR invalid expire time in 'set' command"
 std::string InvalidExpireTime(std::string_view command);
 // "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"

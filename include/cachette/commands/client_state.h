@@ -1,0 +1,30 @@
+#pragma once
+
+// What the server knows about one connected client that commands read or change: selected
+// database, name, protocol version, authentication. Owned by the connection; touched only on
+// the connection's I/O thread.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace cachette::commands {
+
+struct ClientState {
+  uint64_t id = 0;
+  size_t db = 0;
+  int resp_version = 2;
+  bool authenticated = false;
+  // Set by QUIT (and protocol errors): the connection closes once the reply is written.
+  bool close_after_reply = false;
+  std::string name;
+  std::string lib_name;
+  std::string lib_version;
+  std::string peer_address;   // "ip:port"
+  std::string local_address;  // "ip:port"
+  int64_t created_at_ms = 0;
+  // The last command's name, for CLIENT LIST and INFO.
+  std::string_view last_command = "NULL";
+};
+
+}  // namespace cachette::commands

@@ -1,0 +1,183 @@
+#pragma once
+
+// The keyspace: `databases` logical databases split over `shards` shards by a hash of the key.
+// Each shard has one lock and one Table per database. A single-key command locks one shard
+// (WithKey); a multi-key command locks the shards it needs in ascending order (WithKeys), so
+// two commands never wait on each other in a cycle. Whole-database operations (DBSIZE, KEYS,
+// SCAN, FLUSHDB) lock one shard at a time.
+//
+// Expiry is checked on every access: an expired entry found by a lookup is deleted there and
+// then (counted in expired_keys) and reported as missing, so no command ever sees it.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cachette/store/entry.h"
+#include "cachette/store/table.h"
+#include "cachette/util/hash.h"
+
+namespace cachette::store {
+
+struct StoreOptions {
+  size_t shards = 256;  // rounded up to a power of two
+  size_t databases = 16;
+};
+
+// Counters kept per shard under its lock and summed on read.
+struct ShardCounters {
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t expired_keys = 0;
+};
+
+struct alignas(64) Shard {
+  std::mutex mutex;
+  // Guarded by mutex:
+  std::vector<Table> tables;  // one per database
+  ShardCounters counters;
+};
+
+// One key of one database, inside a shard whose lock the caller holds. Cheap to copy; valid
+// only inside the WithKey/WithKeys callback that produced it.
+class KeySlot {
+ public:
+  KeySlot(Shard* shard, Table* table, std::string_view key, uint64_t hash, int64_t now_ms)
+      : shard_(shard), table_(table), key_(key), hash_(hash), now_ms_(now_ms) {}
+
+  std::string_view key() const { return key_; }
+  int64_t now_ms() const { return now_ms_; }
+
+  // The live entry, or nullptr; counts a keyspace hit or miss (reads: GET, EXISTS, TTL ...).
+  Entry* Lookup();
+  // The live entry, or nullptr, without touching statistics (writes, and reads Redis does not
+  // count).
+  Entry* LookupForWrite();
+  // Sets the value (inserting or replacing); expire_ms 0 means no expiry. Returns the entry.
+  Entry* Set(std::string_view value, int64_t expire_ms);
+  // Puts a new entry, built by the caller for this key, in place of `current` (or inserts it
+  // when current is nullptr). Takes ownership.
+  Entry* Put(Entry* current, Entry* replacement);
+  // Changes the expiry of a live entry in place (0 removes it).
+  void SetExpire(Entry* entry, int64_t expire_ms);
+  // Deletes the key; true when a live entry was there.
+  bool Delete();
+  // Removes the live entry without destroying it (RENAME, MOVE); nullptr when absent.
+  Entry* Detach();
+
+ private:
+  Entry* FindLive();
+
+  Shard* shard_;
+  Table* table_;
+  std::string_view key_;
+  uint64_t hash_;
+  int64_t now_ms_;
+};
+
+struct KeyRef {
+  size_t db;
+  std::string_view key;
+};
+
+class Store {
+ public:
+  explicit Store(StoreOptions options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  size_t databases() const { return databases_; }
+  size_t shard_count() const { return shards_.size(); }
+
+  // Locks the key's shard and calls fn(KeySlot&); returns what fn returns.
+  template <typename Fn>
+  decltype(auto) WithKey(size_t db, std::string_view key, int64_t now_ms, Fn&& fn) {
+    const uint64_t hash = util::HashBytes(key);
+    Shard& shard = shards_[ShardIndex(hash)];
+    std::lock_guard lock(shard.mutex);
+    KeySlot slot(&shard, &shard.tables[db], key, hash, now_ms);
+    return fn(slot);
+  }
+
+  // Locks the shards of all keys in ascending order and calls fn(slots), where slots[i] is the
+  // KeySlot of keys[i]. Keys may repeat and may be in different databases.
+  template <typename Fn>
+  decltype(auto) WithKeys(std::span<const KeyRef> keys, int64_t now_ms, Fn&& fn) {
+    std::vector<KeySlot> slots;
+    slots.reserve(keys.size());
+    std::vector<uint32_t> order;
+    order.reserve(keys.size());
+    for (const KeyRef& ref : keys) {
+      const uint64_t hash = util::HashBytes(ref.key);
+      const uint32_t index = ShardIndex(hash);
+      Shard& shard = shards_[index];
+      slots.emplace_back(&shard, &shard.tables[ref.db], ref.key, hash, now_ms);
+      order.push_back(index);
+    }
+    MultiLock lock(this, std::move(order));
+    return fn(std::span<KeySlot>(slots));
+  }
+
+  // Keys in a database (live ones), summed over shards.
+  size_t DbSize(size_t db);
+  // Removes every key of one database / of all databases; returns how many were removed.
+  uint64_t FlushDb(size_t db);
+  uint64_t FlushAll();
+
+  // Appends to `out` every live key of `db` matching the glob `pattern` (KEYS).
+  void Keys(size_t db, std::string_view pattern, int64_t now_ms, std::vector<std::string>* out);
+
+  // One SCAN step from `cursor`: visits buckets until about `count` keys were collected (or
+  // 10 * count empty buckets were seen) and appends live keys to `out` (not yet filtered by
+  // pattern). Returns the next cursor; 0 when the iteration is complete. The cursor packs the
+  // shard (low bits) and the table's reverse-binary bucket cursor (high bits).
+  uint64_t Scan(size_t db, uint64_t cursor, size_t count, int64_t now_ms,
+                std::vector<std::string>* out);
+
+  // A random live key of `db`, or nullopt when the database is empty.
+  std::optional<std::string> RandomKey(size_t db, int64_t now_ms);
+
+  struct DbStats {
+    size_t keys = 0;
+    size_t expires = 0;
+    int64_t avg_ttl_ms = 0;
+  };
+  DbStats GetDbStats(size_t db, int64_t now_ms);
+
+  ShardCounters SumCounters();
+  void ResetCounters();
+
+ private:
+  // Locks a set of shards in ascending index order for its lifetime.
+  class MultiLock {
+   public:
+    MultiLock(Store* store, std::vector<uint32_t> shard_indexes);
+    ~MultiLock();
+    MultiLock(const MultiLock&) = delete;
+    MultiLock& operator=(const MultiLock&) = delete;
+
+   private:
+    Store* store_;
+    std::vector<uint32_t> indexes_;
+  };
+
+  uint32_t ShardIndex(uint64_t hash) const {
+    // High bits pick the shard; a table uses the low bits for its bucket.
+    return static_cast<uint32_t>(hash >> shard_shift_) & shard_mask_;
+  }
+
+  size_t databases_;
+  std::vector<Shard> shards_;
+  uint32_t shard_mask_;
+  unsigned shard_bits_;
+  unsigned shard_shift_;
+};
+
+}  // namespace cachette::store

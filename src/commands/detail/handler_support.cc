@@ -1,0 +1,47 @@
+#include "handler_support.h"
+
+#include <cctype>
+
+#include "cachette/util/numbers.h"
+
+namespace cachette::commands::detail {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ParseInt64OrReply(CommandContext& ctx, std::string_view text, int64_t* out,
+                       std::string_view error) {
+  if (util::ParseInt64(text, out)) {
+    return true;
+  }
+  ctx.reply.Error(error);
+  return false;
+}
+
+bool OptionReader::Take(std::string_view token) {
+  if (ok_ && pos_ < args_.size() && EqualsIgnoreCase(args_[pos_], token)) {
+    ++pos_;
+    return true;
+  }
+  return false;
+}
+
+std::string_view OptionReader::Next() {
+  if (!ok_ || pos_ >= args_.size()) {
+    Fail();
+    return {};
+  }
+  return args_[pos_++];
+}
+
+}  // namespace cachette::commands::detail

@@ -1,0 +1,55 @@
+#pragma once
+
+// Small helpers shared by the command families: argument parsing with Redis's error replies.
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "cachette/commands/command_context.h"
+#include "cachette/commands/command_spec.h"
+#include "cachette/protocol/errors.h"
+
+namespace cachette::commands::detail {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// Parses an integer with Redis's rules; on failure replies `error` and returns false.
+bool ParseInt64OrReply(CommandContext& ctx, std::string_view text, int64_t* out,
+                       std::string_view error = protocol::errors::kNotInteger);
+
+// Reads options one at a time with a sticky error, so a handler checks once at the end:
+//   OptionReader r(ctx.args, 3); while (r.HasMore()) { if (r.Take("NX")) ...; else r.Fail(); }
+class OptionReader {
+ public:
+  OptionReader(std::span<const std::string_view> args, size_t start) : args_(args), pos_(start) {}
+
+  bool HasMore() const { return ok_ && pos_ < args_.size(); }
+  // Consumes the next argument when it equals `token` (any case).
+  bool Take(std::string_view token);
+  // The next argument, consumed; fails (syntax error) when there is none.
+  std::string_view Next();
+  size_t Remaining() const { return args_.size() - pos_; }
+  void Fail(std::string_view error = protocol::errors::kSyntax) {
+    if (ok_) {
+      ok_ = false;
+      error_ = error;
+    }
+  }
+  bool ok() const { return ok_; }
+  std::string_view error() const { return error_; }
+
+ private:
+  std::span<const std::string_view> args_;
+  size_t pos_;
+  bool ok_ = true;
+  std::string_view error_;
+};
+
+// One family's rows, defined in its <group>_family.cc.
+std::span<const CommandSpec> ConnectionFamily();
+std::span<const CommandSpec> StringFamily();
+std::span<const CommandSpec> GenericFamily();
+std::span<const CommandSpec> ServerFamily();
+
+}  // namespace cachette::commands::detail

@@ -1,0 +1,364 @@
+// Redis's "generic" command group: commands on keys whatever their values (existence, expiry,
+// iteration, renaming).
+
+#include <cerrno>
+#include <cctype>
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "cachette/commands/command_context.h"
+#include "cachette/protocol/errors.h"
+#include "cachette/store/store.h"
+#include "cachette/util/glob.h"
+#include "detail/handler_support.h"
+
+namespace cachette::commands::detail {
+
+namespace errors = protocol::errors;
+using store::Entry;
+using store::KeySlot;
+
+namespace {
+
+// DEL key [key ...] / UNLINK: how many of the keys existed.
+void CmdDel(CommandContext& ctx) {
+  int64_t removed = 0;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    ctx.store().WithKey(ctx.db(), ctx.args[i], ctx.now_ms,
+                        [&](KeySlot& slot) { removed += slot.Delete() ? 1 : 0; });
+  }
+  ctx.reply.Integer(removed);
+}
+
+// EXISTS key [key ...]: how many of the keys exist (a key named twice counts twice).
+void CmdExists(CommandContext& ctx) {
+  int64_t found = 0;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    ctx.store().WithKey(ctx.db(), ctx.args[i], ctx.now_ms,
+                        [&](KeySlot& slot) { found += slot.Lookup() ? 1 : 0; });
+  }
+  ctx.reply.Integer(found);
+}
+
+// TOUCH key [key ...]: how many of the keys exist.
+void CmdTouch(CommandContext& ctx) {
+  int64_t found = 0;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    ctx.store().WithKey(ctx.db(), ctx.args[i], ctx.now_ms,
+                        [&](KeySlot& slot) { found += slot.Lookup() ? 1 : 0; });
+  }
+  ctx.reply.Integer(found);
+}
+
+// TYPE key: "string", or "none" when missing.
+void CmdType(CommandContext& ctx) {
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    ctx.reply.SimpleString(slot.Lookup() ? "string" : "none");
+  });
+}
+
+// EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT key time [NX|XX|GT|LT]: 1 when the expiry was set (or the
+// key deleted because the time is past), 0 when the key is missing or a condition failed.
+void ExpireGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
+  bool nx = false, xx = false, gt = false, lt = false;
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    const std::string_view option = ctx.args[i];
+    if (EqualsIgnoreCase(option, "NX")) {
+      nx = true;
+    } else if (EqualsIgnoreCase(option, "XX")) {
+      xx = true;
+    } else if (EqualsIgnoreCase(option, "GT")) {
+      gt = true;
+    } else if (EqualsIgnoreCase(option, "LT")) {
+      lt = true;
+    } else {
+      ctx.reply.Error(errors::UnsupportedOption(option));
+      return;
+    }
+  }
+  if (nx && (xx || gt || lt)) {
+    ctx.reply.Error(errors::kExpireNxWithOthers);
+    return;
+  }
+  if (gt && lt) {
+    ctx.reply.Error(errors::kExpireGtAndLt);
+    return;
+  }
+  int64_t when = 0;
+  if (!ParseInt64OrReply(ctx, ctx.args[2], &when)) {
+    return;
+  }
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  if (!milliseconds) {
+    if (when > kMax / 1000 || when < kMin / 1000) {
+      ctx.reply.Error(errors::InvalidExpireTime(ctx.spec->name));
+      return;
+    }
+    when *= 1000;
+  }
+  const int64_t base = absolute ? 0 : ctx.now_ms;
+  if (when > kMax - base) {
+    ctx.reply.Error(errors::InvalidExpireTime(ctx.spec->name));
+    return;
+  }
+  when += base;
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    Entry* entry = slot.LookupForWrite();
+    if (entry == nullptr) {
+      ctx.reply.Integer(0);
+      return;
+    }
+    const bool has = entry->has_expire();
+    const int64_t current = entry->expire_ms();
+    if ((nx && has) || (xx && !has) || (gt && (!has || when <= current)) ||
+        (lt && has && when >= current)) {
+      ctx.reply.Integer(0);
+      return;
+    }
+    if (when <= ctx.now_ms) {
+      slot.Delete();
+    } else {
+      slot.SetExpire(entry, when);
+    }
+    ctx.reply.Integer(1);
+  });
+}
+
+void CmdExpire(CommandContext& ctx) { ExpireGeneric(ctx, false, false); }
+void CmdPexpire(CommandContext& ctx) { ExpireGeneric(ctx, true, false); }
+void CmdExpireat(CommandContext& ctx) { ExpireGeneric(ctx, false, true); }
+void CmdPexpireat(CommandContext& ctx) { ExpireGeneric(ctx, true, true); }
+
+// TTL/PTTL (remaining) and EXPIRETIME/PEXPIRETIME (absolute): -2 missing, -1 no expiry.
+void ReplyExpiry(CommandContext& ctx, bool milliseconds, bool absolute) {
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    const Entry* entry = slot.Lookup();
+    if (entry == nullptr) {
+      ctx.reply.Integer(-2);
+    } else if (!entry->has_expire()) {
+      ctx.reply.Integer(-1);
+    } else if (absolute) {
+      ctx.reply.Integer(milliseconds ? entry->expire_ms() : entry->expire_ms() / 1000);
+    } else {
+      const int64_t left = std::max<int64_t>(entry->expire_ms() - ctx.now_ms, 0);
+      ctx.reply.Integer(milliseconds ? left : (left + 500) / 1000);
+    }
+  });
+}
+
+void CmdTtl(CommandContext& ctx) { ReplyExpiry(ctx, false, false); }
+void CmdPttl(CommandContext& ctx) { ReplyExpiry(ctx, true, false); }
+void CmdExpiretime(CommandContext& ctx) { ReplyExpiry(ctx, false, true); }
+void CmdPexpiretime(CommandContext& ctx) { ReplyExpiry(ctx, true, true); }
+
+// PERSIST key: 1 when an expiry was removed.
+void CmdPersist(CommandContext& ctx) {
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    Entry* entry = slot.LookupForWrite();
+    if (entry == nullptr || !entry->has_expire()) {
+      ctx.reply.Integer(0);
+      return;
+    }
+    slot.SetExpire(entry, 0);
+    ctx.reply.Integer(1);
+  });
+}
+
+// KEYS pattern: every key matching the glob.
+void CmdKeys(CommandContext& ctx) {
+  std::vector<std::string> keys;
+  ctx.store().Keys(ctx.db(), ctx.args[1], ctx.now_ms, &keys);
+  ctx.reply.ArrayHeader(keys.size());
+  for (const std::string& key : keys) {
+    ctx.reply.Bulk(key);
+  }
+}
+
+// Redis parseScanCursorOrReply: strtoul semantics (so "" is 0), no leading space, no junk.
+bool ParseCursor(std::string_view text, uint64_t* cursor) {
+  const std::string copy(text);
+  if (!copy.empty() && std::isspace(static_cast<unsigned char>(copy[0]))) {
+    return false;
+  }
+  errno = 0;
+  char* end = nullptr;
+  *cursor = std::strtoull(copy.c_str(), &end, 10);
+  return *end == '\0' && errno != ERANGE;
+}
+
+// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]: one page of keys and the next cursor.
+void CmdScan(CommandContext& ctx) {
+  uint64_t cursor = 0;
+  if (!ParseCursor(ctx.args[1], &cursor)) {
+    ctx.reply.Error(errors::kInvalidCursor);
+    return;
+  }
+  std::string_view pattern;
+  std::string_view type;
+  bool has_pattern = false, has_type = false;
+  int64_t count = 10;
+  for (size_t i = 2; i < ctx.args.size(); i += 2) {
+    const bool has_value = i + 1 < ctx.args.size();
+    if (has_value && EqualsIgnoreCase(ctx.args[i], "COUNT")) {
+      if (!ParseInt64OrReply(ctx, ctx.args[i + 1], &count)) {
+        return;
+      }
+      if (count < 1) {
+        ctx.reply.Error(errors::kSyntax);
+        return;
+      }
+    } else if (has_value && EqualsIgnoreCase(ctx.args[i], "MATCH")) {
+      pattern = ctx.args[i + 1];
+      has_pattern = pattern != "*";
+    } else if (has_value && EqualsIgnoreCase(ctx.args[i], "TYPE")) {
+      type = ctx.args[i + 1];
+      has_type = true;
+    } else {
+      ctx.reply.Error(errors::kSyntax);
+      return;
+    }
+  }
+  std::vector<std::string> keys;
+  const uint64_t next =
+      ctx.store().Scan(ctx.db(), cursor, static_cast<size_t>(count), ctx.now_ms, &keys);
+  std::erase_if(keys, [&](const std::string& key) {
+    return (has_pattern && !util::GlobMatch(pattern, key)) ||
+           (has_type && !EqualsIgnoreCase(type, "string"));
+  });
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(next));
+  ctx.reply.ArrayHeader(keys.size());
+  for (const std::string& key : keys) {
+    ctx.reply.Bulk(key);
+  }
+}
+
+// RANDOMKEY: a random key, or null when the database is empty.
+void CmdRandomkey(CommandContext& ctx) {
+  auto key = ctx.store().RandomKey(ctx.db(), ctx.now_ms);
+  key ? ctx.reply.Bulk(*key) : ctx.reply.NullBulk();
+}
+
+// RENAME/RENAMENX key newkey: moves the value (and its expiry) to a new name.
+void RenameGeneric(CommandContext& ctx, bool only_if_new) {
+  const store::KeyRef keys[] = {{ctx.db(), ctx.args[1]}, {ctx.db(), ctx.args[2]}};
+  ctx.store().WithKeys(keys, ctx.now_ms, [&](std::span<KeySlot> slots) {
+    Entry* source = slots[0].LookupForWrite();
+    if (source == nullptr) {
+      ctx.reply.Error(errors::kNoSuchKey);
+      return;
+    }
+    if (ctx.args[1] == ctx.args[2]) {
+      only_if_new ? ctx.reply.Integer(0) : ctx.reply.Ok();
+      return;
+    }
+    Entry* target = slots[1].LookupForWrite();
+    if (only_if_new && target != nullptr) {
+      ctx.reply.Integer(0);
+      return;
+    }
+    slots[1].Put(target, Entry::Create(slots[1].key(), source->value(), source->expire_ms()));
+    slots[0].Delete();
+    only_if_new ? ctx.reply.Integer(1) : ctx.reply.Ok();
+  });
+}
+
+void CmdRename(CommandContext& ctx) { RenameGeneric(ctx, false); }
+void CmdRenamenx(CommandContext& ctx) { RenameGeneric(ctx, true); }
+
+// COPY source destination [DB destination-db] [REPLACE]: 1 when copied.
+void CmdCopy(CommandContext& ctx) {
+  size_t target_db = ctx.db();
+  bool replace = false;
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    if (EqualsIgnoreCase(ctx.args[i], "REPLACE")) {
+      replace = true;
+    } else if (EqualsIgnoreCase(ctx.args[i], "DB") && i + 1 < ctx.args.size()) {
+      int64_t db = 0;
+      if (!ParseInt64OrReply(ctx, ctx.args[i + 1], &db)) {
+        return;
+      }
+      if (db < 0 || db > std::numeric_limits<int32_t>::max() ||
+          static_cast<size_t>(db) >= ctx.store().databases()) {
+        ctx.reply.Error(errors::kDbIndexOutOfRange);
+        return;
+      }
+      target_db = static_cast<size_t>(db);
+      ++i;
+    } else {
+      ctx.reply.Error(errors::kSyntax);
+      return;
+    }
+  }
+  if (target_db == ctx.db() && ctx.args[1] == ctx.args[2]) {
+    ctx.reply.Error(errors::kSameObject);
+    return;
+  }
+  const store::KeyRef keys[] = {{ctx.db(), ctx.args[1]}, {target_db, ctx.args[2]}};
+  ctx.store().WithKeys(keys, ctx.now_ms, [&](std::span<KeySlot> slots) {
+    const Entry* source = slots[0].Lookup();
+    if (source == nullptr) {
+      ctx.reply.Integer(0);
+      return;
+    }
+    Entry* target = slots[1].LookupForWrite();
+    if (target != nullptr && !replace) {
+      ctx.reply.Integer(0);
+      return;
+    }
+    slots[1].Put(target, Entry::Create(slots[1].key(), source->value(), source->expire_ms()));
+    ctx.reply.Integer(1);
+  });
+}
+
+constexpr CommandSpec kGenericCommands[] = {
+    {"del", -2, kWrite, 1, -1, 1, "@keyspace @write @slow", "generic", "1.0.0",
+     "Deletes keys.", CmdDel},
+    {"unlink", -2, kWrite | kFast, 1, -1, 1, "@keyspace @write @fast", "generic", "4.0.0",
+     "Deletes keys; memory is given back without blocking.", CmdDel},
+    {"exists", -2, kReadonly | kFast, 1, -1, 1, "@keyspace @read @fast", "generic", "1.0.0",
+     "Counts how many of the given keys exist.", CmdExists},
+    {"touch", -2, kReadonly | kFast, 1, -1, 1, "@keyspace @read @fast", "generic", "3.2.1",
+     "Counts existing keys among the given ones, marking them as used.", CmdTouch},
+    {"type", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "1.0.0",
+     "Returns the type of a key's value.", CmdType},
+    {"expire", -3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "1.0.0",
+     "Sets a key's time to live in seconds.", CmdExpire},
+    {"pexpire", -3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "2.6.0",
+     "Sets a key's time to live in milliseconds.", CmdPexpire},
+    {"expireat", -3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "1.2.0",
+     "Sets a key's expiry as a Unix time in seconds.", CmdExpireat},
+    {"pexpireat", -3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "2.6.0",
+     "Sets a key's expiry as a Unix time in milliseconds.", CmdPexpireat},
+    {"ttl", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "1.0.0",
+     "Returns a key's remaining time to live in seconds.", CmdTtl},
+    {"pttl", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "2.6.0",
+     "Returns a key's remaining time to live in milliseconds.", CmdPttl},
+    {"expiretime", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "7.0.0",
+     "Returns a key's expiry as a Unix time in seconds.", CmdExpiretime},
+    {"pexpiretime", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "7.0.0",
+     "Returns a key's expiry as a Unix time in milliseconds.", CmdPexpiretime},
+    {"persist", 2, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "2.2.0",
+     "Removes a key's expiry.", CmdPersist},
+    {"keys", 2, kReadonly, 0, 0, 0, "@keyspace @read @slow @dangerous", "generic", "1.0.0",
+     "Returns every key matching a glob pattern.", CmdKeys},
+    {"scan", -2, kReadonly, 0, 0, 0, "@keyspace @read @slow", "generic", "2.8.0",
+     "Iterates over the keys of the database a page at a time.", CmdScan},
+    {"randomkey", 1, kReadonly, 0, 0, 0, "@keyspace @read @slow", "generic", "1.0.0",
+     "Returns a random key.", CmdRandomkey},
+    {"rename", 3, kWrite, 1, 2, 1, "@keyspace @write @slow", "generic", "1.0.0",
+     "Renames a key, replacing any key of the new name.", CmdRename},
+    {"renamenx", 3, kWrite | kFast, 1, 2, 1, "@keyspace @write @fast", "generic", "1.0.0",
+     "Renames a key only when the new name is free.", CmdRenamenx},
+    {"copy", -3, kWrite | kDenyOom, 1, 2, 1, "@keyspace @write @slow", "generic", "6.2.0",
+     "Copies a key's value to another key, possibly in another database.", CmdCopy},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> GenericFamily() { return kGenericCommands; }
+
+}  // namespace cachette::commands::detail

@@ -1,0 +1,514 @@
+// Redis's "string" command group: values read and written whole or in part.
+
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "cachette/commands/command_context.h"
+#include "cachette/config/config.h"
+#include "cachette/protocol/errors.h"
+#include "cachette/store/store.h"
+#include "cachette/util/numbers.h"
+#include "detail/handler_support.h"
+
+namespace cachette::commands::detail {
+
+namespace errors = protocol::errors;
+using store::Entry;
+using store::KeySlot;
+
+namespace {
+
+// How a command wants the key's expiry changed (SET, GETEX).
+struct ExpireOption {
+  enum class Kind { kNone, kRelative, kAbsolute, kKeep, kPersist } kind = Kind::kNone;
+  bool milliseconds = false;
+  std::string_view value;
+};
+
+struct SetOptions {
+  bool nx = false;
+  bool xx = false;
+  bool get = false;
+  ExpireOption expire;
+};
+
+bool TakeExpireOption(OptionReader& reader, ExpireOption* expire) {
+  using Kind = ExpireOption::Kind;
+  struct Form {
+    std::string_view token;
+    Kind kind;
+    bool milliseconds;
+  };
+  static constexpr Form kForms[] = {{"EX", Kind::kRelative, false},
+                                    {"PX", Kind::kRelative, true},
+                                    {"EXAT", Kind::kAbsolute, false},
+                                    {"PXAT", Kind::kAbsolute, true}};
+  for (const Form& form : kForms) {
+    if (reader.Take(form.token)) {
+      if (expire->kind != Kind::kNone || reader.Remaining() == 0) {
+        reader.Fail();
+      } else {
+        *expire = {form.kind, form.milliseconds, reader.Next()};
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+// Redis getExpireMillisecondsOrReply: the absolute expiry in ms, or an error reply.
+std::optional<int64_t> ExpireAtMsOrReply(CommandContext& ctx, const ExpireOption& expire,
+                                         std::string_view command) {
+  int64_t value = 0;
+  if (!ParseInt64OrReply(ctx, expire.value, &value)) {
+    return std::nullopt;
+  }
+  if (value <= 0 || (!expire.milliseconds && value > std::numeric_limits<int64_t>::max() / 1000)) {
+    ctx.reply.Error(errors::InvalidExpireTime(command));
+    return std::nullopt;
+  }
+  if (!expire.milliseconds) {
+    value *= 1000;
+  }
+  if (expire.kind == ExpireOption::Kind::kRelative) {
+    if (value > std::numeric_limits<int64_t>::max() - ctx.now_ms) {
+      ctx.reply.Error(errors::InvalidExpireTime(command));
+      return std::nullopt;
+    }
+    value += ctx.now_ms;
+  }
+  return value;
+}
+
+int64_t MaxStringLength(CommandContext& ctx) {
+  return ctx.server.config->Int(config::Id::kProtoMaxBulkLen);
+}
+
+// SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ts|KEEPTTL]
+void CmdSet(CommandContext& ctx) {
+  SetOptions options;
+  OptionReader reader(ctx.args, 3);
+  using Kind = ExpireOption::Kind;
+  while (reader.HasMore()) {
+    if (reader.Take("NX")) {
+      options.xx ? reader.Fail() : void(options.nx = true);
+    } else if (reader.Take("XX")) {
+      options.nx ? reader.Fail() : void(options.xx = true);
+    } else if (reader.Take("GET")) {
+      options.get = true;
+    } else if (reader.Take("KEEPTTL")) {
+      options.expire.kind == Kind::kNone ? void(options.expire.kind = Kind::kKeep) : reader.Fail();
+    } else if (!TakeExpireOption(reader, &options.expire)) {
+      reader.Fail();
+    }
+  }
+  if (!reader.ok()) {
+    ctx.reply.Error(reader.error());
+    return;
+  }
+  int64_t expire_at = 0;
+  if (options.expire.kind == Kind::kRelative || options.expire.kind == Kind::kAbsolute) {
+    auto at = ExpireAtMsOrReply(ctx, options.expire, "set");
+    if (!at) {
+      return;
+    }
+    expire_at = *at;
+  }
+  const std::string_view value = ctx.args[2];
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    Entry* current = options.get ? slot.Lookup() : slot.LookupForWrite();
+    if (options.get) {
+      current ? ctx.reply.Bulk(current->value()) : ctx.reply.NullBulk();
+    }
+    if ((options.nx && current != nullptr) || (options.xx && current == nullptr)) {
+      if (!options.get) {
+        ctx.reply.NullBulk();
+      }
+      return;
+    }
+    if (options.expire.kind == Kind::kKeep && current != nullptr) {
+      expire_at = current->expire_ms();
+    }
+    slot.Put(current, Entry::Create(slot.key(), value, expire_at));
+    if (!options.get) {
+      ctx.reply.Ok();
+    }
+  });
+}
+
+// GET key: the value, or null.
+void CmdGet(CommandContext& ctx) {
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    const Entry* entry = slot.Lookup();
+    entry ? ctx.reply.Bulk(entry->value()) : ctx.reply.NullBulk();
+  });
+}
+
+// SETNX key value: 1 when set, 0 when the key existed.
+void CmdSetnx(CommandContext& ctx) {
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    if (slot.LookupForWrite() != nullptr) {
+      ctx.reply.Integer(0);
+      return;
+    }
+    slot.Set(ctx.args[2], 0);
+    ctx.reply.Integer(1);
+  });
+}
+
+// SETEX key seconds value / PSETEX key milliseconds value.
+void SetWithExpire(CommandContext& ctx, bool milliseconds, std::string_view command) {
+  ExpireOption expire{ExpireOption::Kind::kRelative, milliseconds, ctx.args[2]};
+  auto at = ExpireAtMsOrReply(ctx, expire, command);
+  if (!at) {
+    return;
+  }
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms,
+                      [&](KeySlot& slot) { slot.Set(ctx.args[3], *at); });
+  ctx.reply.Ok();
+}
+void CmdSetex(CommandContext& ctx) { SetWithExpire(ctx, false, "setex"); }
+void CmdPsetex(CommandContext& ctx) { SetWithExpire(ctx, true, "psetex"); }
+
+// GETSET key value: the old value (or null); the key loses its expiry.
+void CmdGetset(CommandContext& ctx) {
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    Entry* current = slot.Lookup();
+    current ? ctx.reply.Bulk(current->value()) : ctx.reply.NullBulk();
+    slot.Put(current, Entry::Create(slot.key(), ctx.args[2], 0));
+  });
+}
+
+// GETDEL key: the value (or null), then the key is deleted.
+void CmdGetdel(CommandContext& ctx) {
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    const Entry* current = slot.Lookup();
+    if (current == nullptr) {
+      ctx.reply.NullBulk();
+      return;
+    }
+    ctx.reply.Bulk(current->value());
+    slot.Delete();
+  });
+}
+
+// GETEX key [EX s|PX ms|EXAT ts|PXAT ts|PERSIST]: the value, changing its expiry.
+void CmdGetex(CommandContext& ctx) {
+  ExpireOption expire;
+  OptionReader reader(ctx.args, 2);
+  while (reader.HasMore()) {
+    if (reader.Take("PERSIST")) {
+      expire.kind == ExpireOption::Kind::kNone ? void(expire.kind = ExpireOption::Kind::kPersist)
+                                               : reader.Fail();
+    } else if (!TakeExpireOption(reader, &expire)) {
+      reader.Fail();
+    }
+  }
+  if (!reader.ok()) {
+    ctx.reply.Error(reader.error());
+    return;
+  }
+  int64_t expire_at = 0;
+  const bool sets_expire = expire.kind == ExpireOption::Kind::kRelative ||
+                           expire.kind == ExpireOption::Kind::kAbsolute;
+  if (sets_expire) {
+    auto at = ExpireAtMsOrReply(ctx, expire, "getex");
+    if (!at) {
+      return;
+    }
+    expire_at = *at;
+  }
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    Entry* current = slot.Lookup();
+    if (current == nullptr) {
+      ctx.reply.NullBulk();
+      return;
+    }
+    ctx.reply.Bulk(current->value());
+    if (sets_expire && expire_at <= ctx.now_ms) {
+      slot.Delete();
+    } else if (sets_expire) {
+      slot.SetExpire(current, expire_at);
+    } else if (expire.kind == ExpireOption::Kind::kPersist) {
+      slot.SetExpire(current, 0);
+    }
+  });
+}
+
+// MGET key [key ...]: one value or null per key.
+void CmdMget(CommandContext& ctx) {
+  ctx.reply.ArrayHeader(ctx.args.size() - 1);
+  // One key at a time: MGET is not atomic across shards in Redis's sense either (a reader sees
+  // each key at some instant during the command), and this keeps locks short.
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    ctx.store().WithKey(ctx.db(), ctx.args[i], ctx.now_ms, [&](KeySlot& slot) {
+      const Entry* entry = slot.Lookup();
+      entry ? ctx.reply.Bulk(entry->value()) : ctx.reply.NullBulk();
+    });
+  }
+}
+
+std::vector<store::KeyRef> EveryOtherKey(CommandContext& ctx) {
+  std::vector<store::KeyRef> keys;
+  keys.reserve(ctx.args.size() / 2);
+  for (size_t i = 1; i < ctx.args.size(); i += 2) {
+    keys.push_back({ctx.db(), ctx.args[i]});
+  }
+  return keys;
+}
+
+// MSET key value [key value ...]: sets all, atomically.
+void CmdMset(CommandContext& ctx) {
+  if (ctx.args.size() % 2 == 0) {
+    ctx.reply.Error(errors::WrongArity(ctx.spec->name));
+    return;
+  }
+  auto keys = EveryOtherKey(ctx);
+  ctx.store().WithKeys(keys, ctx.now_ms, [&](std::span<KeySlot> slots) {
+    for (size_t i = 0; i < slots.size(); ++i) {
+      slots[i].Set(ctx.args[2 * i + 2], 0);
+    }
+  });
+  ctx.reply.Ok();
+}
+
+// MSETNX key value [key value ...]: sets all when none exists (1), else nothing (0).
+void CmdMsetnx(CommandContext& ctx) {
+  if (ctx.args.size() % 2 == 0) {
+    ctx.reply.Error(errors::WrongArity(ctx.spec->name));
+    return;
+  }
+  auto keys = EveryOtherKey(ctx);
+  ctx.store().WithKeys(keys, ctx.now_ms, [&](std::span<KeySlot> slots) {
+    for (KeySlot& slot : slots) {
+      if (slot.LookupForWrite() != nullptr) {
+        ctx.reply.Integer(0);
+        return;
+      }
+    }
+    for (size_t i = 0; i < slots.size(); ++i) {
+      slots[i].Set(ctx.args[2 * i + 2], 0);
+    }
+    ctx.reply.Integer(1);
+  });
+}
+
+// APPEND key value: the new length; the expiry is kept.
+void CmdAppend(CommandContext& ctx) {
+  const std::string_view suffix = ctx.args[2];
+  const int64_t limit = MaxStringLength(ctx);
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    Entry* current = slot.LookupForWrite();
+    if (current == nullptr) {
+      slot.Set(suffix, 0);
+      ctx.reply.Integer(static_cast<int64_t>(suffix.size()));
+      return;
+    }
+    const size_t total = current->value_size() + suffix.size();
+    if (static_cast<int64_t>(total) > limit) {
+      ctx.reply.Error(errors::kStringTooLong);
+      return;
+    }
+    Entry* grown = Entry::CreateUninitialised(slot.key(), total, current->expire_ms());
+    std::copy(current->value().begin(), current->value().end(), grown->mutable_value());
+    std::copy(suffix.begin(), suffix.end(), grown->mutable_value() + current->value_size());
+    slot.Put(current, grown);
+    ctx.reply.Integer(static_cast<int64_t>(total));
+  });
+}
+
+// STRLEN key: the value's length, 0 when missing.
+void CmdStrlen(CommandContext& ctx) {
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    const Entry* entry = slot.Lookup();
+    ctx.reply.Integer(entry ? static_cast<int64_t>(entry->value_size()) : 0);
+  });
+}
+
+// Adds `delta` to the integer at key (0 when missing), keeping its expiry.
+void IncrementBy(CommandContext& ctx, int64_t delta) {
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    Entry* current = slot.LookupForWrite();
+    int64_t value = 0;
+    if (current != nullptr && !util::ParseInt64(current->value(), &value)) {
+      ctx.reply.Error(errors::kNotInteger);
+      return;
+    }
+    int64_t result = 0;
+    if (__builtin_add_overflow(value, delta, &result)) {
+      ctx.reply.Error(errors::kIncrOverflow);
+      return;
+    }
+    char digits[24];
+    const size_t length = util::FormatInt64(result, digits);
+    slot.Put(current, Entry::Create(slot.key(), std::string_view(digits, length),
+                                    current ? current->expire_ms() : 0));
+    ctx.reply.Integer(result);
+  });
+}
+
+void CmdIncr(CommandContext& ctx) { IncrementBy(ctx, 1); }
+void CmdDecr(CommandContext& ctx) { IncrementBy(ctx, -1); }
+void CmdIncrby(CommandContext& ctx) {
+  int64_t delta = 0;
+  if (ParseInt64OrReply(ctx, ctx.args[2], &delta)) {
+    IncrementBy(ctx, delta);
+  }
+}
+void CmdDecrby(CommandContext& ctx) {
+  int64_t delta = 0;
+  if (!ParseInt64OrReply(ctx, ctx.args[2], &delta)) {
+    return;
+  }
+  if (delta == std::numeric_limits<int64_t>::min()) {
+    ctx.reply.Error(errors::kDecrOverflow);
+    return;
+  }
+  IncrementBy(ctx, -delta);
+}
+
+// INCRBYFLOAT key increment: the new value as a string, with Redis's long double formatting.
+void CmdIncrbyfloat(CommandContext& ctx) {
+  long double delta = 0;
+  if (!util::ParseLongDouble(ctx.args[2], &delta)) {
+    ctx.reply.Error(errors::kNotFloat);
+    return;
+  }
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    Entry* current = slot.LookupForWrite();
+    long double value = 0;
+    if (current != nullptr && !util::ParseLongDouble(current->value(), &value)) {
+      ctx.reply.Error(errors::kNotFloat);
+      return;
+    }
+    value += delta;
+    if (std::isnan(value) || std::isinf(value)) {
+      ctx.reply.Error(errors::kIncrFloatNanOrInf);
+      return;
+    }
+    const std::string text = util::LongDoubleToHumanString(value);
+    slot.Put(current, Entry::Create(slot.key(), text, current ? current->expire_ms() : 0));
+    ctx.reply.Bulk(text);
+  });
+}
+
+// GETRANGE key start end: a substring, with Redis's clamping of negative and large indexes.
+void CmdGetrange(CommandContext& ctx) {
+  int64_t start = 0;
+  int64_t end = 0;
+  if (!ParseInt64OrReply(ctx, ctx.args[2], &start) || !ParseInt64OrReply(ctx, ctx.args[3], &end)) {
+    return;
+  }
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    const Entry* entry = slot.Lookup();
+    if (entry == nullptr || (start < 0 && end < 0 && start > end)) {
+      ctx.reply.Bulk("");
+      return;
+    }
+    const int64_t length = static_cast<int64_t>(entry->value_size());
+    int64_t from = start < 0 ? length + start : start;
+    int64_t to = end < 0 ? length + end : end;
+    from = std::max<int64_t>(from, 0);
+    to = std::max<int64_t>(to, 0);
+    if (to >= length) {
+      to = length - 1;
+    }
+    if (from > to || length == 0) {
+      ctx.reply.Bulk("");
+      return;
+    }
+    ctx.reply.Bulk(entry->value().substr(from, to - from + 1));
+  });
+}
+
+// SETRANGE key offset value: overwrites part of the value (zero-padded); the new length.
+void CmdSetrange(CommandContext& ctx) {
+  int64_t offset = 0;
+  if (!ParseInt64OrReply(ctx, ctx.args[2], &offset)) {
+    return;
+  }
+  if (offset < 0) {
+    ctx.reply.Error(errors::kOffsetOutOfRange);
+    return;
+  }
+  const std::string_view patch = ctx.args[3];
+  const int64_t limit = MaxStringLength(ctx);
+  ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
+    Entry* current = slot.LookupForWrite();
+    const int64_t current_size = current ? static_cast<int64_t>(current->value_size()) : 0;
+    if (patch.empty()) {
+      ctx.reply.Integer(current_size);
+      return;
+    }
+    if (offset > limit - static_cast<int64_t>(patch.size())) {
+      ctx.reply.Error(errors::kStringTooLong);
+      return;
+    }
+    const int64_t needed = offset + static_cast<int64_t>(patch.size());
+    const int64_t total = std::max(current_size, needed);
+    Entry* updated = Entry::CreateUninitialised(slot.key(), static_cast<size_t>(total),
+                                                current ? current->expire_ms() : 0);
+    char* out = updated->mutable_value();
+    if (current != nullptr) {
+      std::copy(current->value().begin(), current->value().end(), out);
+    }
+    if (offset > current_size) {
+      std::fill(out + current_size, out + offset, '\0');
+    }
+    std::copy(patch.begin(), patch.end(), out + offset);
+    slot.Put(current, updated);
+    ctx.reply.Integer(total);
+  });
+}
+
+constexpr CommandSpec kStringCommands[] = {
+    {"get", 2, kReadonly | kFast, 1, 1, 1, "@read @string @fast", "string", "1.0.0",
+     "Returns the string value of a key.", CmdGet},
+    {"set", -3, kWrite | kDenyOom, 1, 1, 1, "@write @string @slow", "string", "1.0.0",
+     "Sets the string value of a key, with optional condition, expiry and old-value reply.",
+     CmdSet},
+    {"setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
+     "Sets a key's value only when the key does not exist.", CmdSetnx},
+    {"setex", 4, kWrite | kDenyOom, 1, 1, 1, "@write @string @slow", "string", "2.0.0",
+     "Sets a key's value and its expiry in seconds.", CmdSetex},
+    {"psetex", 4, kWrite | kDenyOom, 1, 1, 1, "@write @string @slow", "string", "2.6.0",
+     "Sets a key's value and its expiry in milliseconds.", CmdPsetex},
+    {"getset", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
+     "Sets a key's value and returns the previous one.", CmdGetset},
+    {"getdel", 2, kWrite | kFast, 1, 1, 1, "@write @string @fast", "string", "6.2.0",
+     "Returns a key's value and deletes the key.", CmdGetdel},
+    {"getex", -2, kWrite | kFast, 1, 1, 1, "@write @string @fast", "string", "6.2.0",
+     "Returns a key's value and changes or removes its expiry.", CmdGetex},
+    {"mget", -2, kReadonly | kFast, 1, -1, 1, "@read @string @fast", "string", "1.0.0",
+     "Returns the values of several keys.", CmdMget},
+    {"mset", -3, kWrite | kDenyOom, 1, -1, 2, "@write @string @slow", "string", "1.0.1",
+     "Sets several keys at once.", CmdMset},
+    {"msetnx", -3, kWrite | kDenyOom, 1, -1, 2, "@write @string @slow", "string", "1.0.1",
+     "Sets several keys at once only when none of them exists.", CmdMsetnx},
+    {"append", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "2.0.0",
+     "Appends to a key's value, creating the key when missing.", CmdAppend},
+    {"strlen", 2, kReadonly | kFast, 1, 1, 1, "@read @string @fast", "string", "2.2.0",
+     "Returns the length of a key's value.", CmdStrlen},
+    {"incr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
+     "Adds one to the integer value of a key.", CmdIncr},
+    {"decr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
+     "Subtracts one from the integer value of a key.", CmdDecr},
+    {"incrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
+     "Adds an integer to the integer value of a key.", CmdIncrby},
+    {"decrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
+     "Subtracts an integer from the integer value of a key.", CmdDecrby},
+    {"incrbyfloat", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string",
+     "2.6.0", "Adds a floating-point number to the numeric value of a key.", CmdIncrbyfloat},
+    {"getrange", 4, kReadonly, 1, 1, 1, "@read @string @slow", "string", "2.4.0",
+     "Returns a substring of a key's value.", CmdGetrange},
+    {"setrange", 4, kWrite | kDenyOom, 1, 1, 1, "@write @string @slow", "string", "2.2.0",
+     "Overwrites part of a key's value from an offset.", CmdSetrange},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> StringFamily() { return kStringCommands; }
+
+}  // namespace cachette::commands::detail

@@ -1,0 +1,225 @@
+#include "detail/connection.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "cachette/config/config.h"
+#include "cachette/protocol/errors.h"
+#include "cachette/util/clock.h"
+#include "detail/io_thread.h"
+
+namespace cachette::net::detail {
+
+namespace asio = boost::asio;
+namespace errors = protocol::errors;
+
+namespace {
+constexpr size_t kReadChunk = 16 * 1024;
+// Buffers bigger than this are given back when they empty, so idle clients stay small.
+constexpr size_t kIdleBufferCapacity = 64 * 1024;
+
+std::string EndpointText(const asio::ip::tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  return address.is_v6() ? "[" + address.to_string() + "]:" + std::to_string(endpoint.port())
+                         : address.to_string() + ":" + std::to_string(endpoint.port());
+}
+}  // namespace
+
+void InputBuffer::Consume(size_t bytes) {
+  begin_ += bytes;
+  if (begin_ == end_) {
+    begin_ = end_ = 0;
+  }
+}
+
+asio::mutable_buffer InputBuffer::Tail(size_t wanted) {
+  if (capacity_ - end_ < wanted) {
+    const size_t used = end_ - begin_;
+    if (capacity_ - used >= wanted && begin_ != 0) {
+      std::memmove(data_.get(), data_.get() + begin_, used);
+    } else {
+      const size_t capacity = std::max(capacity_ * 2, used + wanted);
+      auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+      if (used != 0) {
+        std::memcpy(grown.get(), data_.get() + begin_, used);
+      }
+      data_ = std::move(grown);
+      capacity_ = capacity;
+    }
+    begin_ = 0;
+    end_ = used;
+  }
+  return asio::buffer(data_.get() + end_, capacity_ - end_);
+}
+
+void InputBuffer::ShrinkIfIdle() {
+  if (begin_ == end_ && capacity_ > kIdleBufferCapacity) {
+    data_.reset();
+    capacity_ = begin_ = end_ = 0;
+  }
+}
+
+Connection::Connection(IoThread& thread, Shared& shared, asio::ip::tcp::socket socket,
+                       uint64_t id)
+    : thread_(thread), shared_(shared), socket_(std::move(socket)), writer_(&output_) {
+  client_.id = id;
+  client_.created_at_ms = util::UnixTimeMs();
+  client_.authenticated = shared_.config->String(config::Id::kRequirepass).empty();
+  boost::system::error_code ignored;
+  client_.peer_address = EndpointText(socket_.remote_endpoint(ignored));
+  client_.local_address = EndpointText(socket_.local_endpoint(ignored));
+}
+
+void Connection::Start() {
+  boost::system::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  socket_.non_blocking(true, ignored);
+  const int64_t keepalive = shared_.config->Int(config::Id::kTcpKeepalive);
+  if (keepalive > 0) {
+    socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+    const int idle = static_cast<int>(keepalive);
+    setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+  }
+  last_activity_us_ = util::MonotonicUs();
+  ReadMore();
+}
+
+void Connection::ReadMore() {
+  const size_t needed = parser_.BytesStillNeeded();
+  auto tail = input_.Tail(std::max(kReadChunk, std::min<size_t>(needed, 64 * 1024 * 1024)));
+  socket_.async_read_some(tail, [self = shared_from_this()](const boost::system::error_code& error,
+                                                            size_t bytes) {
+    self->OnRead(error, bytes);
+  });
+}
+
+void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
+  if (error || closing_) {
+    Close();
+    return;
+  }
+  input_.Commit(bytes);
+  thread_.net_input_bytes.Add(bytes);
+  last_activity_us_ = util::MonotonicUs();
+  if (!ExecuteInput()) {
+    return;
+  }
+  if (!output_.empty()) {
+    Flush();
+  } else if (client_.close_after_reply) {
+    Close();
+  } else {
+    input_.ShrinkIfIdle();
+    ReadMore();
+  }
+}
+
+bool Connection::ExecuteInput() {
+  const config::Config& config = *shared_.config;
+  parser_.set_max_bulk_len(static_cast<size_t>(config.Int(config::Id::kProtoMaxBulkLen)));
+  const int64_t hard_limit = config.NormalOutputLimit().hard_bytes;
+  uint64_t executed = 0;
+  while (input_.size() != 0 && !client_.close_after_reply) {
+    const auto result = parser_.Parse(input_.view());
+    if (result == protocol::RespParser::Result::kCommand) {
+      writer_.set_resp_version(client_.resp_version);
+      shared_.dispatcher->Dispatch(client_, writer_, parser_.args());
+      input_.Consume(parser_.consumed());
+      ++executed;
+      if (hard_limit > 0 && static_cast<int64_t>(output_.size()) > hard_limit) {
+        spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.",
+                     client_.id, client_.peer_address);
+        Close();
+        return false;
+      }
+    } else if (result == protocol::RespParser::Result::kNeedMore) {
+      if (static_cast<int64_t>(input_.size()) > config.Int(config::Id::kClientQueryBufferLimit)) {
+        spdlog::warn("Closing client that reached max query buffer length: id={} addr={}",
+                     client_.id, client_.peer_address);
+        writer_.Error(errors::kProtoQueryBufferLimit);
+        client_.close_after_reply = true;
+      }
+      break;
+    } else {
+      spdlog::debug("Protocol error from client id={} addr={}: {}", client_.id,
+                    client_.peer_address, parser_.error());
+      writer_.Error(parser_.error());
+      client_.close_after_reply = true;
+      break;
+    }
+  }
+  thread_.commands_processed.Add(executed);
+  return !closed_;
+}
+
+void Connection::Flush() {
+  boost::system::error_code error;
+  // The socket is non-blocking: try to write everything now, and only fall back to an
+  // asynchronous write (via epoll) for what the kernel would not take.
+  const size_t written = socket_.write_some(asio::buffer(output_), error);
+  if (error && error != asio::error::would_block && error != asio::error::try_again) {
+    Close();
+    return;
+  }
+  thread_.net_output_bytes.Add(written);
+  if (written == output_.size()) {
+    AfterWrite();
+    return;
+  }
+  writing_ = true;
+  const auto soft = shared_.config->NormalOutputLimit();
+  if (soft.soft_bytes > 0 && static_cast<int64_t>(output_.size() - written) > soft.soft_bytes &&
+      over_soft_limit_since_us_ == 0) {
+    over_soft_limit_since_us_ = util::MonotonicUs();
+  }
+  asio::async_write(socket_, asio::buffer(output_.data() + written, output_.size() - written),
+                    [self = shared_from_this()](const boost::system::error_code& error,
+                                                size_t bytes) { self->OnWritten(error, bytes); });
+}
+
+void Connection::OnWritten(const boost::system::error_code& error, size_t bytes) {
+  writing_ = false;
+  over_soft_limit_since_us_ = 0;
+  thread_.net_output_bytes.Add(bytes);
+  if (error) {
+    Close();
+    return;
+  }
+  AfterWrite();
+}
+
+void Connection::AfterWrite() {
+  output_.clear();
+  if (output_.capacity() > kIdleBufferCapacity) {
+    std::string().swap(output_);
+  }
+  if (client_.close_after_reply || closing_) {
+    Close();
+    return;
+  }
+  input_.ShrinkIfIdle();
+  ReadMore();
+}
+
+void Connection::CloseWhenFlushed() {
+  closing_ = true;
+  if (!writing_) {
+    Close();
+  }
+}
+
+void Connection::Close() {
+  if (closed_) {
+    return;
+  }
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  shared_.connected.fetch_sub(1, std::memory_order_relaxed);
+  thread_.Remove(this);
+}
+
+}  // namespace cachette::net::detail

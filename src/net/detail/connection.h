@@ -1,0 +1,89 @@
+#pragma once
+
+// One client connection, living on one I/O thread. The read/execute/write cycle:
+//
+//   read what the socket has -> parse every complete command (pipelining) -> run each one,
+//   appending replies to one output buffer -> write that buffer once -> read again.
+//
+// The connection does not read while a write is pending, so a client that sends faster than
+// it reads is held back by TCP, and its output grows by at most one read batch's replies;
+// that batch is itself cut short (and the client closed) when it passes the hard output
+// limit. Reads go through asio's speculative async_read_some: after a short read it waits
+// for epoll instead of calling read() again, so a request costs read + write + epoll_wait.
+
+#include <utility>  // before Asio: its awaitable.hpp uses std::exchange without including it
+
+#include <boost/asio.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "cachette/commands/client_state.h"
+#include "cachette/protocol/reply_writer.h"
+#include "cachette/protocol/resp_parser.h"
+
+namespace cachette::net::detail {
+
+class IoThread;
+struct Shared;
+
+// Unparsed input: bytes [begin, end) of one growable array, read into at its tail.
+class InputBuffer {
+ public:
+  std::string_view view() const { return {data_.get() + begin_, end_ - begin_}; }
+  size_t size() const { return end_ - begin_; }
+  void Consume(size_t bytes);
+  // Makes room for at least `wanted` bytes at the tail (moving the unparsed bytes to the front
+  // or growing); returns the writable tail.
+  boost::asio::mutable_buffer Tail(size_t wanted);
+  void Commit(size_t bytes) { end_ += bytes; }
+  // Gives back a large array once it holds nothing.
+  void ShrinkIfIdle();
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t capacity_ = 0;
+  size_t begin_ = 0;
+  size_t end_ = 0;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(IoThread& thread, Shared& shared, boost::asio::ip::tcp::socket socket, uint64_t id);
+
+  void Start();
+  // Closes the socket and forgets the connection; idempotent.
+  void Close();
+  // For shutdown: close now, or right after the write in flight.
+  void CloseWhenFlushed();
+
+  int64_t last_activity_us() const { return last_activity_us_; }
+  // Since when the pending output has been over the soft limit (0: it is not).
+  int64_t over_soft_limit_since_us() const { return over_soft_limit_since_us_; }
+  const commands::ClientState& client() const { return client_; }
+
+ private:
+  void ReadMore();
+  void OnRead(const boost::system::error_code& error, size_t bytes);
+  // Runs every complete command in the input; false when the connection was closed.
+  bool ExecuteInput();
+  void Flush();
+  void OnWritten(const boost::system::error_code& error, size_t bytes);
+  void AfterWrite();
+
+  IoThread& thread_;
+  Shared& shared_;
+  boost::asio::ip::tcp::socket socket_;
+  InputBuffer input_;
+  std::string output_;
+  protocol::RespParser parser_;
+  protocol::ReplyWriter writer_;
+  commands::ClientState client_;
+  int64_t last_activity_us_ = 0;
+  int64_t over_soft_limit_since_us_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace cachette::net::detail

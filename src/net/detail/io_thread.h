@@ -1,0 +1,84 @@
+#pragma once
+
+// An I/O thread: its io_context, the connections it owns, its counters and its once-a-second
+// housekeeping (idle timeout, soft output limit). Everything here but the counters is touched
+// only from the thread itself; other threads post work to `context`.
+
+#include <utility>  // before Asio (see connection.h)
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "cachette/commands/dispatcher.h"
+
+namespace cachette::config {
+class Config;
+}
+
+namespace cachette::net::detail {
+
+class Connection;
+
+// Written by one thread, read by INFO from any thread: a relaxed load/store pair, no lock
+// prefix on the hot path.
+class Counter {
+ public:
+  void Add(uint64_t n) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  uint64_t Get() const { return value_.load(std::memory_order_relaxed); }
+  void Reset() { value_.store(0, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> value_{0};
+};
+
+// State shared by every thread, read-mostly.
+struct Shared {
+  config::Config* config = nullptr;
+  commands::Dispatcher* dispatcher = nullptr;
+  std::atomic<uint64_t> next_client_id{1};
+  std::atomic<int64_t> connected{0};
+  std::atomic<uint64_t> connections_received{0};
+  std::atomic<uint64_t> rejected_connections{0};
+};
+
+class IoThread {
+ public:
+  explicit IoThread(Shared& shared);
+
+  boost::asio::io_context& context() { return context_; }
+  Shared& shared() { return shared_; }
+
+  void Add(std::shared_ptr<Connection> connection);
+  void Remove(Connection* connection);
+  // Posted to this thread at shutdown: closes every connection once its write is done.
+  void BeginShutdown();
+  void StartHousekeeping();
+  // Runs the event loop on the calling thread until BeginShutdown has let every connection go
+  // (or the context is stopped); then `finished()` becomes ready.
+  void Run();
+  std::future<void> finished() { return finished_.get_future(); }
+
+  Counter commands_processed;
+  Counter net_input_bytes;
+  Counter net_output_bytes;
+
+ private:
+  void Housekeeping();
+
+  Shared& shared_;
+  boost::asio::io_context context_{1};
+  boost::asio::steady_timer timer_{context_};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
+      context_.get_executor()};
+  std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
+  std::promise<void> finished_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace cachette::net::detail

@@ -1,0 +1,77 @@
+#include "detail/io_thread.h"
+
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+#include "cachette/config/config.h"
+#include "cachette/util/clock.h"
+#include "detail/connection.h"
+
+namespace cachette::net::detail {
+
+namespace {
+constexpr auto kHousekeepingPeriod = std::chrono::milliseconds(250);
+}  // namespace
+
+IoThread::IoThread(Shared& shared) : shared_(shared) {}
+
+void IoThread::Add(std::shared_ptr<Connection> connection) {
+  Connection* key = connection.get();
+  connections_.emplace(key, std::move(connection));
+}
+
+void IoThread::Remove(Connection* connection) { connections_.erase(connection); }
+
+void IoThread::Run() {
+  context_.run();
+  finished_.set_value();
+}
+
+void IoThread::BeginShutdown() {
+  shutting_down_ = true;
+  timer_.cancel();
+  work_.reset();
+  std::vector<std::shared_ptr<Connection>> all;
+  all.reserve(connections_.size());
+  for (auto& [key, connection] : connections_) {
+    all.push_back(connection);
+  }
+  for (auto& connection : all) {
+    connection->CloseWhenFlushed();
+  }
+}
+
+void IoThread::StartHousekeeping() {
+  timer_.expires_after(kHousekeepingPeriod);
+  timer_.async_wait([this](const boost::system::error_code& error) {
+    if (!error && !shutting_down_) {
+      Housekeeping();
+      StartHousekeeping();
+    }
+  });
+}
+
+void IoThread::Housekeeping() {
+  const config::Config& config = *shared_.config;
+  const int64_t timeout_us = config.Int(config::Id::kTimeout) * 1000000;
+  const auto limits = config.NormalOutputLimit();
+  const int64_t now_us = util::MonotonicUs();
+  std::vector<std::shared_ptr<Connection>> doomed;
+  for (auto& [key, connection] : connections_) {
+    if (timeout_us > 0 && now_us - connection->last_activity_us() > timeout_us) {
+      spdlog::debug("Closing idle client id={}", connection->client().id);
+      doomed.push_back(connection);
+    } else if (limits.soft_bytes > 0 && connection->over_soft_limit_since_us() != 0 &&
+               now_us - connection->over_soft_limit_since_us() > limits.soft_seconds * 1000000) {
+      spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.",
+                   connection->client().id, connection->client().peer_address);
+      doomed.push_back(connection);
+    }
+  }
+  for (auto& connection : doomed) {
+    connection->Close();
+  }
+}
+
+}  // namespace cachette::net::detail
