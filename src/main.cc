@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -15,6 +17,7 @@
 #include "cachette/commands/server_context.h"
 #include "cachette/config/config.h"
 #include "cachette/net/server.h"
+#include "cachette/store/maintenance.h"
 #include "cachette/store/store.h"
 #include "cachette/util/clock.h"
 
@@ -67,6 +70,14 @@ void SetUpLogging(const Config& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // SIGINT/SIGTERM stay blocked until the server's handler exists; threads started meanwhile
+  // inherit the mask, so the main thread is the one that receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 1 && (args[0] == "-v" || args[0] == "--version")) {
     std::printf("Cachette server v=%s (Redis protocol 7.0) bits=%zu\n", CACHETTE_VERSION,
@@ -100,6 +111,7 @@ int main(int argc, char** argv) {
 
   cachette::store::Store store({.shards = static_cast<size_t>(config.Int(Id::kShards)),
                                 .databases = static_cast<size_t>(config.Int(Id::kDatabases))});
+  cachette::store::MaintenanceThread maintenance(store);
   cachette::commands::CommandTable table;
   cachette::commands::RegisterAllFamilies(table);
 
@@ -120,6 +132,7 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", *error);
     return 1;
   }
+  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
   server.RunUntilShutdown();
   return 0;
 }

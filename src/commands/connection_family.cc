@@ -35,11 +35,11 @@ void CmdQuit(CommandContext& ctx) {
 // SELECT index: switches the client's database.
 void CmdSelect(CommandContext& ctx) {
   int64_t index = 0;
-  if (!ParseInt64OrReply(ctx, ctx.args[1], &index, errors::kInvalidDbIndex)) {
+  if (!ParseInt64OrReply(ctx, ctx.args[1], &index)) {
     return;
   }
   if (index < std::numeric_limits<int32_t>::min() || index > std::numeric_limits<int32_t>::max()) {
-    ctx.reply.Error(errors::kInvalidDbIndex);
+    ctx.reply.Error(errors::kNotInteger);
     return;
   }
   if (index < 0 || static_cast<size_t>(index) >= ctx.store().databases()) {

@@ -22,34 +22,42 @@ using store::KeySlot;
 
 namespace {
 
+std::vector<store::KeyRef> KeysFrom(CommandContext& ctx, size_t first) {
+  std::vector<store::KeyRef> keys;
+  keys.reserve(ctx.args.size() - first);
+  for (size_t i = first; i < ctx.args.size(); ++i) {
+    keys.push_back({ctx.db(), ctx.args[i]});
+  }
+  return keys;
+}
+
+// Runs `count_one` on every key of the command under all their shard locks (so other clients
+// see the command at one instant) and replies the sum.
+template <typename CountOne>
+void CountOverKeys(CommandContext& ctx, CountOne&& count_one) {
+  const auto keys = KeysFrom(ctx, 1);
+  int64_t total = 0;
+  ctx.store().WithKeys(keys, ctx.now_ms, [&](std::span<KeySlot> slots) {
+    for (KeySlot& slot : slots) {
+      total += count_one(slot) ? 1 : 0;
+    }
+  });
+  ctx.reply.Integer(total);
+}
+
 // DEL key [key ...] / UNLINK: how many of the keys existed.
 void CmdDel(CommandContext& ctx) {
-  int64_t removed = 0;
-  for (size_t i = 1; i < ctx.args.size(); ++i) {
-    ctx.store().WithKey(ctx.db(), ctx.args[i], ctx.now_ms,
-                        [&](KeySlot& slot) { removed += slot.Delete() ? 1 : 0; });
-  }
-  ctx.reply.Integer(removed);
+  CountOverKeys(ctx, [](KeySlot& slot) { return slot.Delete(); });
 }
 
 // EXISTS key [key ...]: how many of the keys exist (a key named twice counts twice).
 void CmdExists(CommandContext& ctx) {
-  int64_t found = 0;
-  for (size_t i = 1; i < ctx.args.size(); ++i) {
-    ctx.store().WithKey(ctx.db(), ctx.args[i], ctx.now_ms,
-                        [&](KeySlot& slot) { found += slot.Lookup() ? 1 : 0; });
-  }
-  ctx.reply.Integer(found);
+  CountOverKeys(ctx, [](KeySlot& slot) { return slot.Lookup() != nullptr; });
 }
 
 // TOUCH key [key ...]: how many of the keys exist.
 void CmdTouch(CommandContext& ctx) {
-  int64_t found = 0;
-  for (size_t i = 1; i < ctx.args.size(); ++i) {
-    ctx.store().WithKey(ctx.db(), ctx.args[i], ctx.now_ms,
-                        [&](KeySlot& slot) { found += slot.Lookup() ? 1 : 0; });
-  }
-  ctx.reply.Integer(found);
+  CountOverKeys(ctx, [](KeySlot& slot) { return slot.Lookup() != nullptr; });
 }
 
 // TYPE key: "string", or "none" when missing.
@@ -141,7 +149,7 @@ void ReplyExpiry(CommandContext& ctx, bool milliseconds, bool absolute) {
     } else if (!entry->has_expire()) {
       ctx.reply.Integer(-1);
     } else if (absolute) {
-      ctx.reply.Integer(milliseconds ? entry->expire_ms() : entry->expire_ms() / 1000);
+      ctx.reply.Integer(milliseconds ? entry->expire_ms() : (entry->expire_ms() + 500) / 1000);
     } else {
       const int64_t left = std::max<int64_t>(entry->expire_ms() - ctx.now_ms, 0);
       ctx.reply.Integer(milliseconds ? left : (left + 500) / 1000);

@@ -92,29 +92,37 @@ void CmdShutdown(CommandContext& ctx) {
   ctx.server.control->RequestShutdown();
 }
 
-// CONFIG GET pattern [pattern ...]: matching directives and their values, as a map.
+// CONFIG GET pattern [pattern ...]: matching directives and their values, as a map. A name
+// without glob characters is echoed as the client spelled it, as Redis does.
 void CmdConfigGet(CommandContext& ctx) {
-  std::vector<const config::DirectiveSpec*> matches;
+  std::vector<std::pair<std::string_view, config::Id>> matches;
   std::set<config::Id> seen;
   for (size_t i = 2; i < ctx.args.size(); ++i) {
     const std::string_view pattern = ctx.args[i];
+    if (util::GlobIsLiteral(pattern)) {
+      const config::DirectiveSpec* spec = config::Config::Find(pattern);
+      if (spec != nullptr && seen.insert(spec->id).second) {
+        matches.emplace_back(pattern, spec->id);
+      }
+      continue;
+    }
     for (const config::DirectiveSpec& spec : config::Config::Directives()) {
       if (util::GlobMatch(pattern, spec.name, /*nocase=*/true) && seen.insert(spec.id).second) {
-        matches.push_back(&spec);
+        matches.emplace_back(spec.name, spec.id);
       }
     }
   }
   ctx.reply.MapHeader(matches.size());
-  for (const config::DirectiveSpec* spec : matches) {
-    ctx.reply.Bulk(spec->name);
-    ctx.reply.Bulk(ctx.server.config->Get(spec->id));
+  for (const auto& [name, id] : matches) {
+    ctx.reply.Bulk(name);
+    ctx.reply.Bulk(ctx.server.config->Get(id));
   }
 }
 
 // CONFIG SET name value [name value ...]: all or nothing.
 void CmdConfigSet(CommandContext& ctx) {
   if (ctx.args.size() % 2 != 0) {
-    ctx.reply.Error(errors::WrongArity(ctx.spec->name));
+    ctx.reply.Error(errors::kSyntax);
     return;
   }
   std::vector<std::pair<std::string_view, std::string_view>> pairs;

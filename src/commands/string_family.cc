@@ -47,7 +47,9 @@ bool TakeExpireOption(OptionReader& reader, ExpireOption* expire) {
                                     {"PXAT", Kind::kAbsolute, true}};
   for (const Form& form : kForms) {
     if (reader.Take(form.token)) {
-      if (expire->kind != Kind::kNone || reader.Remaining() == 0) {
+      // Redis accepts the same form again (the last value wins) but not two different forms.
+      const bool same_form = expire->kind == form.kind && expire->milliseconds == form.milliseconds;
+      if ((expire->kind != Kind::kNone && !same_form) || reader.Remaining() == 0) {
         reader.Fail();
       } else {
         *expire = {form.kind, form.milliseconds, reader.Next()};
@@ -56,6 +58,15 @@ bool TakeExpireOption(OptionReader& reader, ExpireOption* expire) {
     }
   }
   return false;
+}
+
+// KEEPTTL (SET) and PERSIST (GETEX): allowed alone or repeated, not with an expiry form.
+void TakeFlagForm(OptionReader& reader, ExpireOption* expire, ExpireOption::Kind kind) {
+  if (expire->kind == ExpireOption::Kind::kNone || expire->kind == kind) {
+    expire->kind = kind;
+  } else {
+    reader.Fail();
+  }
 }
 
 // Redis getExpireMillisecondsOrReply: the absolute expiry in ms, or an error reply.
@@ -99,7 +110,7 @@ void CmdSet(CommandContext& ctx) {
     } else if (reader.Take("GET")) {
       options.get = true;
     } else if (reader.Take("KEEPTTL")) {
-      options.expire.kind == Kind::kNone ? void(options.expire.kind = Kind::kKeep) : reader.Fail();
+      TakeFlagForm(reader, &options.expire, Kind::kKeep);
     } else if (!TakeExpireOption(reader, &options.expire)) {
       reader.Fail();
     }
@@ -200,8 +211,7 @@ void CmdGetex(CommandContext& ctx) {
   OptionReader reader(ctx.args, 2);
   while (reader.HasMore()) {
     if (reader.Take("PERSIST")) {
-      expire.kind == ExpireOption::Kind::kNone ? void(expire.kind = ExpireOption::Kind::kPersist)
-                                               : reader.Fail();
+      TakeFlagForm(reader, &expire, ExpireOption::Kind::kPersist);
     } else if (!TakeExpireOption(reader, &expire)) {
       reader.Fail();
     }
@@ -210,21 +220,22 @@ void CmdGetex(CommandContext& ctx) {
     ctx.reply.Error(reader.error());
     return;
   }
-  int64_t expire_at = 0;
   const bool sets_expire = expire.kind == ExpireOption::Kind::kRelative ||
                            expire.kind == ExpireOption::Kind::kAbsolute;
-  if (sets_expire) {
-    auto at = ExpireAtMsOrReply(ctx, expire, "getex");
-    if (!at) {
-      return;
-    }
-    expire_at = *at;
-  }
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     Entry* current = slot.Lookup();
     if (current == nullptr) {
       ctx.reply.NullBulk();
       return;
+    }
+    // Redis validates the expiry only once it knows the key exists.
+    int64_t expire_at = 0;
+    if (sets_expire) {
+      auto at = ExpireAtMsOrReply(ctx, expire, "getex");
+      if (!at) {
+        return;
+      }
+      expire_at = *at;
     }
     ctx.reply.Bulk(current->value());
     if (sets_expire && expire_at <= ctx.now_ms) {
@@ -237,17 +248,20 @@ void CmdGetex(CommandContext& ctx) {
   });
 }
 
-// MGET key [key ...]: one value or null per key.
+// MGET key [key ...]: one value or null per key, all read at one instant.
 void CmdMget(CommandContext& ctx) {
-  ctx.reply.ArrayHeader(ctx.args.size() - 1);
-  // One key at a time: MGET is not atomic across shards in Redis's sense either (a reader sees
-  // each key at some instant during the command), and this keeps locks short.
+  std::vector<store::KeyRef> keys;
+  keys.reserve(ctx.args.size() - 1);
   for (size_t i = 1; i < ctx.args.size(); ++i) {
-    ctx.store().WithKey(ctx.db(), ctx.args[i], ctx.now_ms, [&](KeySlot& slot) {
+    keys.push_back({ctx.db(), ctx.args[i]});
+  }
+  ctx.reply.ArrayHeader(keys.size());
+  ctx.store().WithKeys(keys, ctx.now_ms, [&](std::span<KeySlot> slots) {
+    for (KeySlot& slot : slots) {
       const Entry* entry = slot.Lookup();
       entry ? ctx.reply.Bulk(entry->value()) : ctx.reply.NullBulk();
-    });
-  }
+    }
+  });
 }
 
 std::vector<store::KeyRef> EveryOtherKey(CommandContext& ctx) {

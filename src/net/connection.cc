@@ -119,6 +119,7 @@ void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
 bool Connection::ExecuteInput() {
   const config::Config& config = *shared_.config;
   parser_.set_max_bulk_len(static_cast<size_t>(config.Int(config::Id::kProtoMaxBulkLen)));
+  parser_.set_unauthenticated(!client_.authenticated);
   const int64_t hard_limit = config.NormalOutputLimit().hard_bytes;
   uint64_t executed = 0;
   while (input_.size() != 0 && !client_.close_after_reply) {
@@ -127,6 +128,7 @@ bool Connection::ExecuteInput() {
       writer_.set_resp_version(client_.resp_version);
       shared_.dispatcher->Dispatch(client_, writer_, parser_.args());
       input_.Consume(parser_.consumed());
+      parser_.set_unauthenticated(!client_.authenticated);
       ++executed;
       if (hard_limit > 0 && static_cast<int64_t>(output_.size()) > hard_limit) {
         spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.",

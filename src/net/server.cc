@@ -62,6 +62,8 @@ class Server::Impl : public commands::ServerControl {
   std::vector<std::thread> os_threads_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   asio::io_context main_context_{1};
+  // Created before any I/O thread starts, so a signal is never handled by the default action.
+  asio::signal_set signals_{main_context_, SIGINT, SIGTERM};
   size_t next_thread_ = 0;
   int port_ = 0;
 };
@@ -172,8 +174,7 @@ void Server::Impl::Admit(detail::IoThread& thread, tcp::socket socket) {
 }
 
 void Server::Impl::RunUntilShutdown() {
-  asio::signal_set signals(main_context_, SIGINT, SIGTERM);
-  signals.async_wait([this](const boost::system::error_code& error, int signal) {
+  signals_.async_wait([this](const boost::system::error_code& error, int signal) {
     if (!error) {
       spdlog::info("Received {}, scheduling shutdown...", signal == SIGINT ? "SIGINT" : "SIGTERM");
       main_context_.stop();

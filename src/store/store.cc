@@ -4,6 +4,7 @@
 #include <bit>
 #include <random>
 
+#include "cachette/util/clock.h"
 #include "cachette/util/glob.h"
 
 namespace cachette::store {
@@ -243,6 +244,46 @@ Store::DbStats Store::GetDbStats(size_t db, int64_t now_ms) {
   }
   stats.avg_ttl_ms = ttl_count == 0 ? 0 : static_cast<int64_t>(ttl_sum / ttl_count);
   return stats;
+}
+
+uint64_t Store::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
+  // Buckets visited per lock hold: small, so a client waiting on the shard waits microseconds.
+  constexpr size_t kBucketsPerStep = 32;
+  const int64_t start_us = util::MonotonicUs();
+  uint64_t removed_total = 0;
+  bool keep_going = true;
+  while (keep_going) {
+    keep_going = false;
+    for (Shard& shard : shards_) {
+      std::lock_guard lock(shard.mutex);
+      // Skip databases with nothing to expire.
+      for (size_t tried = 0; tried < databases_ && shard.tables[shard.expiry_db].expires() == 0;
+           ++tried) {
+        shard.expiry_db = (shard.expiry_db + 1) % databases_;
+        shard.expiry_cursor = 0;
+      }
+      Table& table = shard.tables[shard.expiry_db];
+      if (table.expires() == 0) {
+        continue;
+      }
+      size_t with_ttl = 0;
+      const size_t removed =
+          table.ExpireStep(&shard.expiry_cursor, now_ms, kBucketsPerStep, &with_ttl);
+      shard.counters.expired_keys += removed;
+      removed_total += removed;
+      if (shard.expiry_cursor == 0) {
+        shard.expiry_db = (shard.expiry_db + 1) % databases_;
+      }
+      // Like Redis: while more than a tenth of what we look at has expired, keep sweeping.
+      if (removed * 10 > with_ttl) {
+        keep_going = true;
+      }
+    }
+    if (util::MonotonicUs() - start_us > budget_us) {
+      break;
+    }
+  }
+  return removed_total;
 }
 
 ShardCounters Store::SumCounters() {

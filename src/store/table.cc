@@ -113,6 +113,37 @@ void Table::Clear() {
   expires_ = 0;
 }
 
+size_t Table::ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets,
+                         size_t* with_ttl) {
+  size_t removed = 0;
+  for (size_t visited = 0; visited < max_buckets && !buckets_.empty(); ++visited) {
+    const uint64_t mask = buckets_.size() - 1;
+    for (Entry** link = &buckets_[*cursor & mask]; *link != nullptr;) {
+      Entry* e = *link;
+      if (!e->has_expire()) {
+        link = &e->next;
+        continue;
+      }
+      ++*with_ttl;
+      if (e->expire_ms() > now_ms) {
+        link = &e->next;
+        continue;
+      }
+      *link = e->next;
+      Entry::Destroy(e);
+      --size_;
+      --expires_;
+      ++removed;
+    }
+    *cursor = NextCursor(*cursor, mask);
+    if (*cursor == 0) {
+      break;
+    }
+  }
+  MaybeShrink();
+  return removed;
+}
+
 Entry* Table::RandomChain(uint64_t random) const {
   const size_t mask = buckets_.size() - 1;
   // Sparse tables are shrunk to at least 1/8 full, so a few probes usually find a chain.

@@ -30,45 +30,46 @@ enum class Type {
 
 // X(Id, "name", Type, "default", min, max, "choices", runtime, "one-line description")
 // `runtime`: CONFIG SET may change it while the server runs.
-#define CACHETTE_DIRECTIVES(X)                                                                \
-  X(kBind, "bind", kString, "127.0.0.1", 0, 0, "", false,                                     \
-    "Addresses to listen on, separated by spaces")                                            \
-  X(kPort, "port", kInt, "6379", 0, 65535, "", false, "TCP port to listen on")                \
-  X(kTcpBacklog, "tcp-backlog", kInt, "511", 0, 65535, "", false,                             \
-    "Backlog of the listening socket")                                                        \
-  X(kThreads, "threads", kInt, "0", 0, 256, "", false,                                        \
-    "I/O threads, each with its own event loop; 0 means one per CPU core")                    \
-  X(kDatabases, "databases", kInt, "16", 1, 1024, "", false, "Number of databases")           \
-  X(kShards, "shards", kInt, "256", 1, 65536, "", false,                                      \
-    "Keyspace shards, each with its own lock (rounded up to a power of two)")                 \
-  X(kMaxclients, "maxclients", kInt, "10000", 1, 1000000, "", true,                           \
-    "Most clients connected at once; more get an error and are closed")                       \
-  X(kTimeout, "timeout", kInt, "0", 0, 2147483647, "", true,                                  \
-    "Close a client idle for this many seconds; 0 never")                                     \
-  X(kTcpKeepalive, "tcp-keepalive", kInt, "300", 0, 2147483647, "", true,                     \
-    "Seconds between TCP keepalive probes to clients; 0 off")                                 \
-  X(kRequirepass, "requirepass", kString, "", 0, 0, "", true,                                 \
-    "Password clients must give with AUTH; empty means none")                                 \
-  X(kLoglevel, "loglevel", kEnum, "notice", 0, 0, "debug|verbose|notice|warning|nothing",     \
-    true, "Log verbosity")                                                                    \
-  X(kLogfile, "logfile", kString, "", 0, 0, "", false,                                        \
-    "Log file path; empty logs to standard output")                                           \
-  X(kMaxmemory, "maxmemory", kMemory, "0", 0, INT64_MAX, "", true,                            \
-    "Memory limit for data; 0 means no limit")                                                \
-  X(kMaxmemoryPolicy, "maxmemory-policy", kEnum, "noeviction", 0, 0,                          \
-    "volatile-lru|allkeys-lru|volatile-lfu|allkeys-lfu|volatile-random|allkeys-random|"       \
-    "volatile-ttl|noeviction",                                                                \
-    true, "What to evict when maxmemory is reached")                                          \
-  X(kProtoMaxBulkLen, "proto-max-bulk-len", kMemory, "512mb", 1024 * 1024, INT64_MAX, "",     \
-    true, "Largest bulk string a client may send")                                            \
-  X(kClientQueryBufferLimit, "client-query-buffer-limit", kMemory, "1gb", 1024 * 1024,        \
-    INT64_MAX, "", true, "Largest unparsed input one client may accumulate")                  \
-  X(kClientOutputBufferLimit, "client-output-buffer-limit", kOutputBufferLimit,               \
-    "normal 1gb 256mb 60 replica 256mb 64mb 60 pubsub 32mb 8mb 60", 0, 0, "", true,           \
-    "Pending-output limits per client class: hard, soft, soft seconds")                       \
-  X(kSave, "save", kString, "", 0, 0, "", true,                                               \
-    "Accepted for compatibility; cachette keeps no snapshots")                                \
-  X(kAppendonly, "appendonly", kBool, "no", 0, 0, "", true,                                   \
+#define CACHETTE_DIRECTIVES(X)                                                                    \
+  X(kBind, "bind", kString, "127.0.0.1", 0, 0, "", false,                                         \
+    "Addresses to listen on, separated by spaces")                                                \
+  X(kPort, "port", kInt, "6379", 0, 65535, "", false, "TCP port to listen on")                    \
+  X(kTcpBacklog, "tcp-backlog", kInt, "511", 0, 65535, "", false,                                 \
+    "Backlog of the listening socket")                                                            \
+  X(kThreads, "threads", kInt, "0", 0, 256, "", false,                                            \
+    "I/O threads, each with its own event loop; 0 means one per CPU core")                        \
+  X(kDatabases, "databases", kInt, "16", 1, 1024, "", false, "Number of databases")               \
+  X(kShards, "shards", kInt, "256", 1, 65536, "", false,                                          \
+    "Keyspace shards, each with its own lock (rounded up to a power of two)")                     \
+  X(kMaxclients, "maxclients", kInt, "10000", 1, 1000000, "", true,                               \
+    "Most clients connected at once; more get an error and are closed")                           \
+  X(kTimeout, "timeout", kInt, "0", 0, 2147483647, "", true,                                      \
+    "Close a client idle for this many seconds; 0 never")                                         \
+  X(kTcpKeepalive, "tcp-keepalive", kInt, "300", 0, 2147483647, "", true,                         \
+    "Seconds between TCP keepalive probes to clients; 0 off")                                     \
+  X(kRequirepass, "requirepass", kString, "", 0, 0, "", true,                                     \
+    "Password clients must give with AUTH; empty means none")                                     \
+  X(kLoglevel, "loglevel", kEnum, "notice", 0, 0, "debug|verbose|notice|warning|nothing", true,   \
+    "Log verbosity")                                                                              \
+  X(kLogfile, "logfile", kString, "", 0, 0, "", false,                                            \
+    "Log file path; empty logs to standard output")                                               \
+  X(kMaxmemory, "maxmemory", kMemory, "0", 0, INT64_MAX, "", true,                                \
+    "Memory limit for data; 0 means no limit")                                                    \
+  X(kMaxmemoryPolicy, "maxmemory-policy", kEnum, "noeviction", 0, 0,                              \
+    "volatile-lru|volatile-lfu|volatile-random|volatile-ttl|allkeys-lru|allkeys-lfu|"           \
+    "allkeys-random|noeviction",                                                                    \
+    true, "What to evict when maxmemory is reached")                                              \
+  X(kProtoMaxBulkLen, "proto-max-bulk-len", kMemory, "512mb", 1024 * 1024, INT64_MAX, "", true,   \
+    "Largest bulk string a client may send")                                                      \
+  X(kClientQueryBufferLimit, "client-query-buffer-limit", kMemory, "1gb", 1024 * 1024, INT64_MAX, \
+    "", true, "Largest unparsed input one client may accumulate")                                 \
+  X(kClientOutputBufferLimit, "client-output-buffer-limit", kOutputBufferLimit,                   \
+    "normal 1gb 256mb 60 replica 256mb 64mb 60 pubsub 32mb 8mb 60", 0, 0, "", true,               \
+    "Pending-output limits per client class: hard, soft, soft seconds (normal is bounded, "       \
+    "unlike Redis, so a client that never reads cannot exhaust memory)")                          \
+  X(kSave, "save", kString, "", 0, 0, "", true,                                                   \
+    "Accepted for compatibility; cachette keeps no snapshots")                                    \
+  X(kAppendonly, "appendonly", kBool, "no", 0, 0, "", true,                                       \
     "Accepted for compatibility; must stay no (no persistence)")
 
 enum class Id {
@@ -89,6 +90,9 @@ struct DirectiveSpec {
   bool runtime;
   std::string_view description;
 };
+
+// The client classes of client-output-buffer-limit ("slave" is accepted for kReplica).
+enum class ClientClass { kNormal, kReplica, kPubsub };
 
 // Limits for one client class (client-output-buffer-limit); 0 means no limit.
 struct OutputBufferLimit {
@@ -111,6 +115,9 @@ class Config {
   using ApplyHook = std::function<std::optional<std::string>(const Config&)>;
 
   Config();  // every directive at its default
+  ~Config();
+  Config(const Config&) = delete;
+  Config& operator=(const Config&) = delete;
 
   static std::span<const DirectiveSpec> Directives();
   // Case-insensitive; also accepts Redis aliases (e.g. "lua-time-limit" later).
@@ -118,20 +125,25 @@ class Config {
 
   // Reads "[config-file] [--directive value ...]" (argv without the program name), as
   // redis-server does. On error returns the message to print before exiting with status 1:
-  // the file (or "command line"), the line number, the line, and what is wrong.
+  // the file (or "command line"), the line number, the line, and what is wrong (several
+  // lines, no trailing newline). Apply hooks are not run: this is for start-up.
   std::optional<std::string> Load(std::span<const std::string> args);
   // Reads redis.conf-syntax text (lines "directive arg ...", '#' comments, quoted args).
+  // `origin` names the text in errors: a file path, or "command line".
   std::optional<std::string> LoadText(std::string_view text, std::string_view origin);
 
   int64_t Int(Id id) const;  // kInt, kMemory, kEnum (choice index), kBool (0/1)
   bool Bool(Id id) const { return Int(id) != 0; }
   std::string String(Id id) const;  // kString
-  OutputBufferLimit NormalOutputLimit() const;
+  // Lock-free; a CONFIG SET running at the same time may be seen half applied.
+  OutputBufferLimit NormalOutputLimit() const { return OutputLimit(ClientClass::kNormal); }
+  OutputBufferLimit OutputLimit(ClientClass client_class) const;
   // The value as CONFIG GET shows it ("yes", "1073741824", "allkeys-lru", "normal 0 0 0 ...").
   std::string Get(Id id) const;
 
   // CONFIG SET name value [name value ...]: validates every pair, applies them all, runs the
   // hooks; on any failure restores the previous values and returns the first error.
+  // Serialized with other writers; hooks run under that lock, so a hook must not call Set.
   std::optional<SetError> Set(std::span<const std::pair<std::string_view, std::string_view>> pairs);
 
   void SetApplyHook(Id id, ApplyHook hook);
@@ -139,12 +151,27 @@ class Config {
   // Path of the config file given at start-up ("" when none), for CONFIG REWRITE and INFO.
   std::string config_file() const;
 
+  // config/cachette.conf and docs/configuration.md as the table says they should read; a unit
+  // test compares them with the files in the repository.
+  static std::string RenderConfigFile();
+  static std::string RenderConfigDocs();
+
  private:
-  // ... implementation detail: values per directive, guarded as the file comment says ...
   struct Slot;
+  struct LoadState;
+  std::optional<std::string> LoadLines(std::string_view text, std::string_view origin,
+                                       LoadState* state);
+
+  // One per directive, indexed by Id. Numbers and limits are atomics (read without a lock);
+  // Slot::text and every store of a limit are guarded by strings_mutex_.
   std::vector<std::unique_ptr<Slot>> slots_;
   mutable std::mutex strings_mutex_;
-  std::string config_file_;
+
+  // Guarded by write_mutex_: serializes Load/Set/SetApplyHook.
+  std::mutex write_mutex_;
+  std::vector<ApplyHook> hooks_;
+
+  std::string config_file_;  // guarded by strings_mutex_
 };
 
 }  // namespace cachette::config

@@ -19,7 +19,6 @@ inline constexpr std::string_view kNoSuchKey = "ERR no such key";
 inline constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
 inline constexpr std::string_view kIncrOverflow = "ERR increment or decrement would overflow";
 inline constexpr std::string_view kDecrOverflow = "ERR decrement would overflow";
-inline constexpr std::string_view kInvalidDbIndex = "ERR invalid DB index";
 inline constexpr std::string_view kAuthNotConfigured =
     "ERR AUTH <password> called without any password configured for the default user. Are you "
     "sure your configuration is correct?";
@@ -58,6 +57,10 @@ inline constexpr std::string_view kProtoTooBigBulkCount =
     "ERR Protocol error: too big bulk count string";
 inline constexpr std::string_view kProtoInvalidBulkLength =
     "ERR Protocol error: invalid bulk length";
+inline constexpr std::string_view kProtoUnauthenticatedMbulkLength =
+    "ERR Protocol error: unauthenticated multibulk length";
+inline constexpr std::string_view kProtoUnauthenticatedBulkLength =
+    "ERR Protocol error: unauthenticated bulk length";
 // Redis closes such a client without a reply; we say why before closing.
 inline constexpr std::string_view kProtoQueryBufferLimit =
     "ERR Protocol error: query buffer limit reached";

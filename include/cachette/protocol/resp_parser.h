@@ -9,7 +9,7 @@
 // command that arrives one byte at a time costs O(bytes), not O(bytes^2).
 //
 // Limits follow Redis 7 (networking.c): an inline request or a length line longer than 64 KiB
-// without a newline, a multibulk count over 1024*1024*1024, a bulk length < 0 or over
+// without a newline, a multibulk count over INT_MAX (2147483647), a bulk length < 0 or over
 // max_bulk_len are protocol errors. After an error the parser stays in the error state; the
 // connection replies with Error() and closes.
 
@@ -46,26 +46,53 @@ class RespParser {
   size_t BytesStillNeeded() const;
 
   void set_max_bulk_len(size_t value) { max_bulk_len_ = value; }
+  // Before a client authenticates, Redis refuses multibulk counts over 10 and bulks over
+  // 16 KiB ("Protocol error: unauthenticated ..."), so a stranger cannot make it allocate.
+  void set_unauthenticated(bool value) { unauthenticated_ = value; }
+  static constexpr int64_t kUnauthenticatedMaxArgs = 10;
+  static constexpr int64_t kUnauthenticatedMaxBulk = 16384;
 
   // Forgets any partial command (for a connection that resets its buffer).
   void Reset();
 
  private:
-  // ... implementation state: offsets relative to the start of the unconsumed input ...
-  size_t max_bulk_len_;
-  std::vector<std::string_view> args_;
-  size_t consumed_ = 0;
-  std::string error_;
+  enum class Mode : uint8_t { kIdle, kMultibulk, kInline };
 
   struct Span {
     size_t offset;
     size_t length;
   };
-  std::vector<Span> spans_;   // arguments parsed so far of the current multibulk command
-  size_t position_ = 0;       // next byte to look at, relative to the start of input
+
+  Result ParseMultibulk(std::string_view input);
+  Result ParseInline(std::string_view input);
+  // The general paths for a length line, with Redis's error cases; kCommand: line read.
+  Result ReadCount(std::string_view input, int64_t* count);
+  Result ReadBulkLength(std::string_view input, int64_t* length);
+  // Finds the next `delim` at or after position_, resuming the search where the previous call
+  // stopped; npos when there is none yet.
+  size_t FindFrom(std::string_view input, char delim);
+  Result Fail(std::string message);
+  // Forgets the command in progress; position_ stays (it may follow skipped empty commands).
+  void EndCommand();
+
+  size_t max_bulk_len_;
+  bool unauthenticated_ = false;
+  std::vector<std::string_view> args_;
+  size_t consumed_ = 0;
+  std::string error_;
+
+  // All offsets are relative to the start of the input passed to Parse().
+  Mode mode_ = Mode::kIdle;
+  std::vector<Span> spans_;     // arguments parsed so far of the current multibulk command
+  size_t position_ = 0;         // next byte to look at
+  size_t scanned_ = 0;          // bytes before this offset hold no delimiter after position_
+  size_t input_size_ = 0;       // input size at the last call, for BytesStillNeeded()
   int64_t expected_args_ = -1;  // multibulk count of the current command; -1: not read yet
   int64_t bulk_length_ = -1;    // length of the bulk being read; -1: its header is not read yet
   bool failed_ = false;
+  // Inline arguments may be unescaped, so they cannot be views into the input; args() points
+  // into these.
+  std::vector<std::string> inline_args_;
 };
 
 }  // namespace cachette::protocol

@@ -42,6 +42,8 @@ struct alignas(64) Shard {
   // Guarded by mutex:
   std::vector<Table> tables;  // one per database
   ShardCounters counters;
+  size_t expiry_db = 0;          // where active expiry resumes in this shard
+  uint64_t expiry_cursor = 0;
 };
 
 // One key of one database, inside a shard whose lock the caller holds. Cheap to copy; valid
@@ -150,6 +152,11 @@ class Store {
     int64_t avg_ttl_ms = 0;
   };
   DbStats GetDbStats(size_t db, int64_t now_ms);
+
+  // One active-expiry cycle: walks every shard's tables that hold keys with an expiry, in
+  // steps of a few buckets under the shard's lock, destroying expired entries, until a full
+  // pass finds few expired keys or `budget_us` of work is spent. Returns keys removed.
+  uint64_t ActiveExpireCycle(int64_t now_ms, int64_t budget_us);
 
   ShardCounters SumCounters();
   void ResetCounters();

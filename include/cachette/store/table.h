@@ -61,6 +61,12 @@ class Table {
     return NextCursor(cursor, mask);
   }
 
+  // Active expiry: visits up to `max_buckets` buckets from `*cursor` (reverse-binary order, as
+  // Scan), destroying entries expired at `now_ms`; advances `*cursor` (0 when a full pass
+  // ended). Adds to `*with_ttl` the entries with an expiry it looked at; returns how many it
+  // removed.
+  size_t ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets, size_t* with_ttl);
+
   // The head of a non-empty chain picked at random (the table must not be empty).
   Entry* RandomChain(uint64_t random) const;
 

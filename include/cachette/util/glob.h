@@ -10,7 +10,9 @@
 namespace cachette::util {
 
 // True when `subject` matches `pattern`. Recursion for '*' is bounded the way Redis bounds it
-// (nesting limit), so a pathological pattern cannot overflow the stack.
+// (nesting limit), so a pathological pattern cannot overflow the stack. As in Redis, no pattern
+// matches an empty subject unless the pattern is empty too ("*" does not match ""); callers
+// such as KEYS and SCAN that treat a lone "*" as "everything" must special-case it.
 bool GlobMatch(std::string_view pattern, std::string_view subject, bool nocase = false);
 
 // The literal prefix that every subject matching `pattern` must start with: the bytes before

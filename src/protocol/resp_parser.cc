@@ -1,0 +1,273 @@
+/*
+ * Incremental RESP request parser, a port of Redis 7.0's processMultibulkBuffer and
+ * processInlineBuffer (networking.c).
+ *
+ * Algorithm: a request starting with '*' is multibulk: a count line, then `count` elements of
+ * "$<len>\r\n<len bytes>\r\n". Anything else is an inline line up to '\n', split like
+ * redis-cli does. Between calls the parser keeps only offsets into the caller's unconsumed
+ * bytes (where the next element starts, how far the search for a line end has got, the
+ * spans of finished elements), so it survives the caller moving its buffer and never
+ * searches the same bytes for a line end twice: a command that trickles in one byte at a
+ * time costs O(bytes). Argument views are built from the spans only when the command is
+ * complete. Well-formed length lines ("$3\r\n") take a fast path that parses the digits
+ * while looking for the '\r'; anything unusual falls back to the general path, which has
+ * Redis's exact error cases.
+ *
+ * Limits, as in Redis: a length line or an inline request longer than 64 KiB without its
+ * line end, a count over INT_MAX, a bulk length < 0 or over max_bulk_len. Like Redis, the two
+ * bytes after a bulk and after a length line's '\r' are skipped without being checked.
+ * Unlike Redis, which searches with strchr and so stalls on a NUL byte in a length line or
+ * an inline request, we search with memchr and carry on.
+ */
+
+#include "cachette/protocol/resp_parser.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <utility>
+
+#include "cachette/protocol/errors.h"
+#include "cachette/util/numbers.h"
+#include "cachette/util/split_args.h"
+
+namespace cachette::protocol {
+
+namespace {
+
+// Redis's PROTO_INLINE_MAX_SIZE: the longest a line may grow while its end is missing.
+constexpr size_t kInlineMaxSize = 64 * 1024;
+// Redis preallocates at most this many argument slots, so a client announcing a huge count
+// and sending nothing cannot make us allocate for it.
+constexpr int64_t kMaxPreallocatedArgs = 1024;
+
+// Fast path for the usual length line: "0" or up to 18 digits without a sign or a leading
+// zero (so no overflow check), then '\r' and one more byte. Returns the offset just past the
+// line, or 0 when the general path (memchr, then util::ParseInt64) must decide; on the lines
+// this accepts both paths agree. Saves a memchr call per argument.
+size_t ScanPlainLength(std::string_view input, size_t digits_at, int64_t* value) {
+  const size_t size = input.size();
+  if (digits_at >= size) {
+    return 0;
+  }
+  const char* data = input.data();
+  size_t i = digits_at;
+  int64_t v = 0;
+  if (data[i] == '0') {
+    ++i;
+  } else {
+    const size_t limit = std::min(size, digits_at + 18);
+    while (i < limit && data[i] >= '0' && data[i] <= '9') {
+      v = v * 10 + (data[i] - '0');
+      ++i;
+    }
+    if (i == digits_at) {
+      return 0;
+    }
+  }
+  if (i + 1 >= size || data[i] != '\r') {
+    return 0;
+  }
+  *value = v;
+  return i + 2;
+}
+
+}  // namespace
+
+RespParser::Result RespParser::Parse(std::string_view input) {
+  consumed_ = 0;
+  args_.clear();  // the previous command's views may point into bytes the caller dropped
+  if (failed_) {
+    return Result::kError;
+  }
+  input_size_ = input.size();
+  while (true) {
+    if (mode_ == Mode::kIdle) {
+      if (position_ >= input.size()) {
+        return Result::kNeedMore;
+      }
+      mode_ = input[position_] == '*' ? Mode::kMultibulk : Mode::kInline;
+      scanned_ = position_;
+    }
+    const Result result = mode_ == Mode::kMultibulk ? ParseMultibulk(input) : ParseInline(input);
+    if (result != Result::kCommand) {
+      return result;
+    }
+    const bool empty = args_.empty();
+    EndCommand();
+    if (!empty) {
+      consumed_ = position_;
+      position_ = 0;
+      return Result::kCommand;
+    }
+    // An empty command ("*0", "*-1", a blank line): Redis resets the client and goes on.
+  }
+}
+
+size_t RespParser::FindFrom(std::string_view input, char delim) {
+  const size_t from = std::max(scanned_, position_);
+  const void* found =
+      from < input.size() ? std::memchr(input.data() + from, delim, input.size() - from) : nullptr;
+  if (found == nullptr) {
+    scanned_ = input.size();
+    return std::string_view::npos;
+  }
+  const size_t at = static_cast<const char*>(found) - input.data();
+  scanned_ = at;
+  return at;
+}
+
+RespParser::Result RespParser::ParseMultibulk(std::string_view input) {
+  if (expected_args_ < 0) {
+    int64_t count = 0;
+    if (const size_t next = ScanPlainLength(input, position_ + 1, &count);
+        next != 0 && count <= INT_MAX) {
+      position_ = next;
+    } else if (const Result result = ReadCount(input, &count); result != Result::kCommand) {
+      return result;
+    }
+    scanned_ = position_;
+    if (count <= 0) {
+      return Result::kCommand;  // empty: skipped by Parse()
+    }
+    // Redis bounds what a client may make it allocate before it has authenticated.
+    if (unauthenticated_ && count > kUnauthenticatedMaxArgs) {
+      return Fail(std::string(errors::kProtoUnauthenticatedMbulkLength));
+    }
+    expected_args_ = count;
+    spans_.clear();
+    spans_.reserve(static_cast<size_t>(std::min(count, kMaxPreallocatedArgs)));
+  }
+
+  while (static_cast<int64_t>(spans_.size()) < expected_args_) {
+    if (bulk_length_ < 0) {
+      int64_t length = 0;
+      const bool dollar = position_ < input.size() && input[position_] == '$';
+      if (const size_t next = dollar ? ScanPlainLength(input, position_ + 1, &length) : 0;
+          next != 0 && static_cast<uint64_t>(length) <= max_bulk_len_) {
+        position_ = next;
+      } else if (const Result result = ReadBulkLength(input, &length); result != Result::kCommand) {
+        return result;
+      }
+      if (unauthenticated_ && length > kUnauthenticatedMaxBulk) {
+        return Fail(std::string(errors::kProtoUnauthenticatedBulkLength));
+      }
+      bulk_length_ = length;
+    }
+    const auto length = static_cast<size_t>(bulk_length_);
+    // +2: the line end after the data, skipped unchecked as Redis does.
+    if (input.size() - position_ < length + 2) {
+      return Result::kNeedMore;
+    }
+    spans_.push_back({position_, length});
+    position_ += length + 2;
+    scanned_ = position_;
+    bulk_length_ = -1;
+  }
+
+  for (const Span& span : spans_) {
+    args_.emplace_back(input.data() + span.offset, span.length);
+  }
+  return Result::kCommand;
+}
+
+RespParser::Result RespParser::ReadCount(std::string_view input, int64_t* count) {
+  const size_t cr = FindFrom(input, '\r');
+  if (cr == std::string_view::npos) {
+    if (input.size() - position_ > kInlineMaxSize) {
+      return Fail(std::string(errors::kProtoTooBigMbulkCount));
+    }
+    return Result::kNeedMore;
+  }
+  // Redis wants one more byte after '\r' (it skips it without checking it is '\n').
+  if (cr + 1 >= input.size()) {
+    return Result::kNeedMore;
+  }
+  if (!util::ParseInt64(input.substr(position_ + 1, cr - position_ - 1), count) ||
+      *count > INT_MAX) {
+    return Fail(std::string(errors::kProtoInvalidMbulkLength));
+  }
+  position_ = cr + 2;
+  return Result::kCommand;
+}
+
+RespParser::Result RespParser::ReadBulkLength(std::string_view input, int64_t* length) {
+  const size_t cr = FindFrom(input, '\r');
+  if (cr == std::string_view::npos) {
+    if (input.size() - position_ > kInlineMaxSize) {
+      return Fail(std::string(errors::kProtoTooBigBulkCount));
+    }
+    return Result::kNeedMore;
+  }
+  if (cr + 1 >= input.size()) {
+    return Result::kNeedMore;
+  }
+  // Redis looks at the first byte only once the whole line is there.
+  if (input[position_] != '$') {
+    return Fail(errors::ProtoExpectedDollar(input[position_]));
+  }
+  if (!util::ParseInt64(input.substr(position_ + 1, cr - position_ - 1), length) || *length < 0 ||
+      static_cast<uint64_t>(*length) > max_bulk_len_) {
+    return Fail(std::string(errors::kProtoInvalidBulkLength));
+  }
+  position_ = cr + 2;
+  return Result::kCommand;
+}
+
+RespParser::Result RespParser::ParseInline(std::string_view input) {
+  const size_t newline = FindFrom(input, '\n');
+  if (newline == std::string_view::npos) {
+    if (input.size() - position_ > kInlineMaxSize) {
+      return Fail(std::string(errors::kProtoTooBigInline));
+    }
+    return Result::kNeedMore;
+  }
+  size_t end = newline;
+  if (end > position_ && input[end - 1] == '\r') {
+    --end;
+  }
+  if (!util::SplitArgs(input.substr(position_, end - position_), &inline_args_)) {
+    return Fail(std::string(errors::kProtoUnbalancedQuotes));
+  }
+  position_ = newline + 1;
+  for (const std::string& arg : inline_args_) {
+    args_.emplace_back(arg);
+  }
+  return Result::kCommand;
+}
+
+RespParser::Result RespParser::Fail(std::string message) {
+  failed_ = true;
+  error_ = std::move(message);
+  return Result::kError;
+}
+
+void RespParser::EndCommand() {
+  mode_ = Mode::kIdle;
+  expected_args_ = -1;
+  bulk_length_ = -1;
+  scanned_ = position_;
+}
+
+size_t RespParser::BytesStillNeeded() const {
+  if (mode_ != Mode::kMultibulk || bulk_length_ < 0) {
+    return 0;
+  }
+  const size_t end = position_ + static_cast<size_t>(bulk_length_) + 2;
+  return end > input_size_ ? end - input_size_ : 0;
+}
+
+void RespParser::Reset() {
+  EndCommand();
+  position_ = 0;
+  scanned_ = 0;
+  consumed_ = 0;
+  input_size_ = 0;
+  failed_ = false;
+  error_.clear();
+  args_.clear();
+  spans_.clear();
+  inline_args_.clear();
+}
+
+}  // namespace cachette::protocol

@@ -1,0 +1,354 @@
+#include "cachette/protocol/resp_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cachette/protocol/errors.h"
+
+namespace cachette::protocol {
+namespace {
+
+using Args = std::vector<std::string>;
+
+// Everything a connection would observe while feeding a byte stream to the parser.
+struct Outcome {
+  std::vector<Args> commands;
+  std::vector<size_t> consumed;  // consumed() of each command
+  bool failed = false;
+  std::string error;
+  size_t unconsumed = 0;  // bytes left in the buffer at the end
+
+  bool operator==(const Outcome&) const = default;
+};
+
+// Drains every complete command from `buffer` the way a connection does: parse, copy the
+// arguments, drop consumed() bytes, repeat. Returns false after a protocol error.
+bool Drain(RespParser& parser, std::string& buffer, Outcome& outcome) {
+  while (true) {
+    const RespParser::Result result = parser.Parse(buffer);
+    if (result == RespParser::Result::kCommand) {
+      outcome.commands.emplace_back(parser.args().begin(), parser.args().end());
+      outcome.consumed.push_back(parser.consumed());
+      buffer.erase(0, parser.consumed());
+      continue;
+    }
+    if (result == RespParser::Result::kError) {
+      outcome.failed = true;
+      outcome.error = parser.error();
+      return false;
+    }
+    return true;
+  }
+}
+
+Outcome FeedWhole(std::string_view data, size_t max_bulk_len) {
+  RespParser parser(max_bulk_len);
+  Outcome outcome;
+  std::string buffer(data);
+  Drain(parser, buffer, outcome);
+  outcome.unconsumed = buffer.size();
+  return outcome;
+}
+
+// One byte per read; the buffer reallocates as it grows, so saved offsets (not pointers) are
+// what must survive between calls.
+Outcome FeedBytewise(std::string_view data, size_t max_bulk_len) {
+  RespParser parser(max_bulk_len);
+  Outcome outcome;
+  std::string buffer;
+  for (const char c : data) {
+    buffer.push_back(c);
+    if (!Drain(parser, buffer, outcome)) {
+      break;
+    }
+  }
+  outcome.unconsumed = buffer.size();
+  return outcome;
+}
+
+// Feeds `data` whole and one byte at a time and requires the same result from both.
+Outcome Feed(std::string_view data, size_t max_bulk_len = 512 * 1024 * 1024) {
+  Outcome whole = FeedWhole(data, max_bulk_len);
+  Outcome bytewise = FeedBytewise(data, max_bulk_len);
+  EXPECT_EQ(whole.commands, bytewise.commands);
+  EXPECT_EQ(whole.consumed, bytewise.consumed);
+  EXPECT_EQ(whole.failed, bytewise.failed);
+  EXPECT_EQ(whole.error, bytewise.error);
+  if (!whole.failed) {
+    EXPECT_EQ(whole.unconsumed, bytewise.unconsumed);
+  }
+  return whole;
+}
+
+std::string Error(std::string_view data, size_t max_bulk_len = 512 * 1024 * 1024) {
+  const Outcome outcome = Feed(data, max_bulk_len);
+  EXPECT_TRUE(outcome.failed) << data.substr(0, 80);
+  return outcome.error;
+}
+
+std::string Multibulk(const Args& args) {
+  std::string out = "*";
+  out += std::to_string(args.size());
+  out += "\r\n";
+  for (const std::string& arg : args) {
+    out += "$";
+    out += std::to_string(arg.size());
+    out += "\r\n";
+    out += arg;
+    out += "\r\n";
+  }
+  return out;
+}
+
+TEST(RespParserTest, ParsesMultibulkCommand) {
+  const Outcome outcome = Feed("*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n");
+  EXPECT_EQ(outcome.commands, (std::vector<Args>{{"SET", "key", "value"}}));
+  EXPECT_EQ(outcome.consumed, (std::vector<size_t>{33}));
+  EXPECT_EQ(outcome.unconsumed, 0u);
+  EXPECT_FALSE(outcome.failed);
+}
+
+TEST(RespParserTest, ArgsPointIntoTheInput) {
+  RespParser parser;
+  const std::string input = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
+  ASSERT_EQ(parser.Parse(input), RespParser::Result::kCommand);
+  ASSERT_EQ(parser.args().size(), 2u);
+  EXPECT_EQ(parser.args()[0].data(), input.data() + 8);
+  EXPECT_EQ(parser.args()[1].data(), input.data() + 17);
+}
+
+TEST(RespParserTest, ParsesPipelinedCommandsOneAtATime) {
+  const std::string get = Multibulk({"GET", "k"});
+  const std::string set = Multibulk({"SET", "k", "v"});
+  const Outcome outcome = Feed(get + set + "PING\r\n" + get);
+  EXPECT_EQ(outcome.commands,
+            (std::vector<Args>{{"GET", "k"}, {"SET", "k", "v"}, {"PING"}, {"GET", "k"}}));
+  EXPECT_EQ(outcome.consumed, (std::vector<size_t>{get.size(), set.size(), 6, get.size()}));
+  EXPECT_EQ(outcome.unconsumed, 0u);
+}
+
+TEST(RespParserTest, KeepsPartialTrailingCommand) {
+  const std::string get = Multibulk({"GET", "k"});
+  const Outcome outcome = Feed(get + "*2\r\n$3\r\nGET\r\n$1");
+  EXPECT_EQ(outcome.commands, (std::vector<Args>{{"GET", "k"}}));
+  EXPECT_EQ(outcome.unconsumed, 15u);
+}
+
+TEST(RespParserTest, BulkIsBinarySafe) {
+  const std::string value("a\r\nb\0c\r\n*1\r\n$", 13);
+  const Outcome outcome = Feed(Multibulk({"SET", "k", value}));
+  ASSERT_EQ(outcome.commands.size(), 1u);
+  EXPECT_EQ(outcome.commands[0][2], value);
+}
+
+TEST(RespParserTest, AcceptsZeroLengthBulks) {
+  const Outcome outcome = Feed("*3\r\n$3\r\nSET\r\n$0\r\n\r\n$0\r\n\r\n");
+  EXPECT_EQ(outcome.commands, (std::vector<Args>{{"SET", "", ""}}));
+}
+
+TEST(RespParserTest, SkipsEmptyMultibulkCommands) {
+  const Outcome outcome = Feed("*0\r\n*-1\r\n*-5\r\n*1\r\n$4\r\nPING\r\n*0\r\n");
+  EXPECT_EQ(outcome.commands, (std::vector<Args>{{"PING"}}));
+  // The skipped commands before PING are part of what PING consumed; the one after stays in
+  // the buffer until a real command follows it.
+  EXPECT_EQ(outcome.consumed, (std::vector<size_t>{4 + 5 + 5 + 14}));
+  EXPECT_EQ(outcome.unconsumed, 4u);
+}
+
+TEST(RespParserTest, SkipsBlankInlineLines) {
+  const Outcome outcome = Feed("\r\n\n   \r\n\t\nPING\r\n");
+  EXPECT_EQ(outcome.commands, (std::vector<Args>{{"PING"}}));
+  EXPECT_EQ(outcome.consumed, (std::vector<size_t>{2 + 1 + 5 + 2 + 6}));
+}
+
+TEST(RespParserTest, ParsesInlineCommands) {
+  const Outcome outcome = Feed("SET k v\r\nGET k\nECHO \"a\\x41\\n\" 'b c'\r\n");
+  EXPECT_EQ(outcome.commands,
+            (std::vector<Args>{{"SET", "k", "v"}, {"GET", "k"}, {"ECHO", "aA\n", "b c"}}));
+  EXPECT_EQ(outcome.consumed, (std::vector<size_t>{9, 6, 22}));
+}
+
+TEST(RespParserTest, InlineTreatsStrayCarriageReturnAsSpace) {
+  const Outcome outcome = Feed("PING\r \n");
+  EXPECT_EQ(outcome.commands, (std::vector<Args>{{"PING"}}));
+}
+
+TEST(RespParserTest, MixesInlineAndMultibulk) {
+  const Outcome outcome = Feed("PING\r\n*1\r\n$4\r\nPING\r\nPING\n");
+  EXPECT_EQ(outcome.commands, (std::vector<Args>{{"PING"}, {"PING"}, {"PING"}}));
+}
+
+TEST(RespParserTest, RejectsUnbalancedQuotesInline) {
+  EXPECT_EQ(Error("PING \"a\r\n"), errors::kProtoUnbalancedQuotes);
+  EXPECT_EQ(Error("ECHO \"a\"b\r\n"), errors::kProtoUnbalancedQuotes);
+  EXPECT_EQ(Error("ECHO 'a\r\n"), errors::kProtoUnbalancedQuotes);
+}
+
+TEST(RespParserTest, RejectsInlineRequestOver64KiBWithoutNewline) {
+  const std::string at_limit(64 * 1024, 'P');
+  const Outcome waiting = Feed(at_limit);
+  EXPECT_FALSE(waiting.failed);
+  EXPECT_TRUE(waiting.commands.empty());
+  EXPECT_EQ(Error(at_limit + "P"), errors::kProtoTooBigInline);
+  // A '\r' does not end an inline request; only '\n' does.
+  EXPECT_EQ(Error(at_limit + "P\r"), errors::kProtoTooBigInline);
+}
+
+TEST(RespParserTest, AppliesInlineLimitPerLineNotPerBuffer) {
+  std::string pipeline;
+  for (int i = 0; i < 20000; ++i) {
+    pipeline += "PING\r\n";
+  }
+  const Outcome outcome = Feed(pipeline);
+  EXPECT_FALSE(outcome.failed);
+  EXPECT_EQ(outcome.commands.size(), 20000u);
+}
+
+TEST(RespParserTest, AppliesLengthLineLimitPerLineNotPerBuffer) {
+  const std::string get = Multibulk({"GET", "key"});
+  std::string pipeline;
+  while (pipeline.size() < 200 * 1024) {
+    pipeline += get;
+  }
+  const Outcome outcome = Feed(pipeline);
+  EXPECT_FALSE(outcome.failed);
+  EXPECT_EQ(outcome.commands.size(), pipeline.size() / get.size());
+}
+
+TEST(RespParserTest, RejectsMultibulkCountLineOver64KiB) {
+  const std::string at_limit = "*" + std::string(64 * 1024 - 1, '1');
+  EXPECT_FALSE(Feed(at_limit).failed);
+  EXPECT_EQ(Error(at_limit + "1"), errors::kProtoTooBigMbulkCount);
+}
+
+TEST(RespParserTest, RejectsBulkLengthLineOver64KiB) {
+  const std::string at_limit = "*1\r\n$" + std::string(64 * 1024 - 1, '1');
+  EXPECT_FALSE(Feed(at_limit).failed);
+  EXPECT_EQ(Error(at_limit + "1"), errors::kProtoTooBigBulkCount);
+}
+
+TEST(RespParserTest, RejectsInvalidMultibulkCount) {
+  for (const char* input :
+       {"*\r\n", "*abc\r\n", "*-0\r\n", "*01\r\n", "*+1\r\n", "* 1\r\n", "*1 \r\n", "*00\r\n",
+        "*2147483648\r\n", "*999999999999999999\r\n", "*99999999999999999999999\r\n"}) {
+    EXPECT_EQ(Error(input), errors::kProtoInvalidMbulkLength) << input;
+  }
+}
+
+TEST(RespParserTest, AcceptsMultibulkCountUpToIntMax) {
+  const Outcome outcome = Feed("*2147483647\r\n$4\r\nPING\r\n");
+  EXPECT_FALSE(outcome.failed);
+  EXPECT_TRUE(outcome.commands.empty());
+}
+
+TEST(RespParserTest, RejectsElementWithoutDollar) {
+  EXPECT_EQ(Error("*1\r\nx3\r\n"), "ERR Protocol error: expected '$', got 'x'");
+  EXPECT_EQ(Error("*2\r\n$3\r\nGET\r\n:1\r\n"), "ERR Protocol error: expected '$', got ':'");
+  // The empty line's '\r' is the byte reported (ReplyWriter::Error turns it into a space).
+  EXPECT_EQ(Error("*1\r\n\r\n"), "ERR Protocol error: expected '$', got '\r'");
+}
+
+TEST(RespParserTest, ChecksDollarOnlyOnceTheLineIsComplete) {
+  const Outcome outcome = Feed("*1\r\nx3");
+  EXPECT_FALSE(outcome.failed);
+}
+
+TEST(RespParserTest, RejectsInvalidBulkLength) {
+  for (const char* input : {"*1\r\n$-1\r\n", "*1\r\n$01\r\nab\r\n", "*1\r\n$abc\r\n", "*1\r\n$\r\n",
+                            "*1\r\n$-0\r\n", "*1\r\n$+1\r\n", "*1\r\n$00\r\n",
+                            "*1\r\n$999999999999999999\r\n", "*1\r\n$9223372036854775807\r\n",
+                            "*1\r\n$9223372036854775808\r\n", "*1\r\n$99999999999999999999\r\n"}) {
+    EXPECT_EQ(Error(input), errors::kProtoInvalidBulkLength) << input;
+  }
+}
+
+TEST(RespParserTest, RejectsBulkLengthOverMaxBulkLen) {
+  EXPECT_EQ(Error("*1\r\n$536870913\r\n"), errors::kProtoInvalidBulkLength);
+  EXPECT_FALSE(Feed("*1\r\n$536870912\r\n").failed);
+  EXPECT_EQ(Error("*1\r\n$11\r\n", 10), errors::kProtoInvalidBulkLength);
+  EXPECT_EQ(Feed("*1\r\n$10\r\n0123456789\r\n", 10).commands, (std::vector<Args>{{"0123456789"}}));
+}
+
+TEST(RespParserTest, SkipsLineEndBytesWithoutCheckingThem) {
+  // Redis skips the two bytes after a length line's '\r' and after bulk data unchecked.
+  const Outcome outcome = Feed("*1\rX$4\rXPINGxx*1\r\n$4\r\nPING\r\n");
+  EXPECT_EQ(outcome.commands, (std::vector<Args>{{"PING"}, {"PING"}}));
+}
+
+TEST(RespParserTest, WaitsForTheByteAfterCarriageReturn) {
+  RespParser parser;
+  EXPECT_EQ(parser.Parse("*1\r"), RespParser::Result::kNeedMore);
+  EXPECT_EQ(parser.Parse("*1\r\n$4\r"), RespParser::Result::kNeedMore);
+  EXPECT_EQ(parser.Parse("*1\r\n$4\r\nPING\r"), RespParser::Result::kNeedMore);
+  EXPECT_EQ(parser.Parse("*1\r\n$4\r\nPING\r\n"), RespParser::Result::kCommand);
+}
+
+TEST(RespParserTest, ReportsBytesStillNeededInsideBigBulk) {
+  RespParser parser;
+  const std::string value(100000, 'v');
+  std::string input = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n";
+  EXPECT_EQ(parser.Parse(input.substr(0, 6)), RespParser::Result::kNeedMore);
+  EXPECT_EQ(parser.BytesStillNeeded(), 0u);  // inside a length line: unknown
+  EXPECT_EQ(parser.Parse(input), RespParser::Result::kNeedMore);
+  EXPECT_EQ(parser.BytesStillNeeded(), 100002u);
+  input += value.substr(0, 40000);
+  EXPECT_EQ(parser.Parse(input), RespParser::Result::kNeedMore);
+  EXPECT_EQ(parser.BytesStillNeeded(), 60002u);
+  input += value.substr(40000) + "\r";
+  EXPECT_EQ(parser.Parse(input), RespParser::Result::kNeedMore);
+  EXPECT_EQ(parser.BytesStillNeeded(), 1u);
+  input += "\n";
+  ASSERT_EQ(parser.Parse(input), RespParser::Result::kCommand);
+  EXPECT_EQ(parser.consumed(), input.size());
+  EXPECT_EQ(parser.args()[2], value);
+  EXPECT_EQ(parser.BytesStillNeeded(), 0u);
+}
+
+TEST(RespParserTest, SurvivesTheBufferMovingBetweenCalls) {
+  const std::string data = Multibulk({"SET", "key", "value"});
+  RespParser parser;
+  std::string buffer;
+  for (size_t i = 0; i < data.size(); ++i) {
+    // A fresh allocation every time: stale pointers would read freed memory.
+    std::string moved = buffer + data[i];
+    buffer.swap(moved);
+    const RespParser::Result result = parser.Parse(buffer);
+    EXPECT_EQ(result,
+              i + 1 == data.size() ? RespParser::Result::kCommand : RespParser::Result::kNeedMore);
+  }
+  EXPECT_EQ(Args(parser.args().begin(), parser.args().end()), (Args{"SET", "key", "value"}));
+}
+
+TEST(RespParserTest, StaysInErrorState) {
+  RespParser parser;
+  ASSERT_EQ(parser.Parse("*x\r\n"), RespParser::Result::kError);
+  EXPECT_EQ(parser.Parse("*1\r\n$4\r\nPING\r\n"), RespParser::Result::kError);
+  EXPECT_EQ(parser.error(), errors::kProtoInvalidMbulkLength);
+  EXPECT_TRUE(parser.args().empty());
+}
+
+TEST(RespParserTest, ResetForgetsErrorAndPartialCommand) {
+  RespParser parser;
+  ASSERT_EQ(parser.Parse("*x\r\n"), RespParser::Result::kError);
+  parser.Reset();
+  EXPECT_EQ(parser.Parse("*2\r\n$3\r\nGET"), RespParser::Result::kNeedMore);
+  parser.Reset();
+  ASSERT_EQ(parser.Parse("PING\r\n"), RespParser::Result::kCommand);
+  EXPECT_EQ(parser.args().size(), 1u);
+  EXPECT_EQ(parser.consumed(), 6u);
+}
+
+TEST(RespParserTest, ReusesArgumentStorageAcrossCommands) {
+  RespParser parser;
+  const std::string input = Multibulk({"MSET", "a", "1", "b", "2"});
+  ASSERT_EQ(parser.Parse(input), RespParser::Result::kCommand);
+  const auto* storage = parser.args().data();
+  ASSERT_EQ(parser.Parse(input), RespParser::Result::kCommand);
+  EXPECT_EQ(parser.args().data(), storage);
+}
+
+}  // namespace
+}  // namespace cachette::protocol
