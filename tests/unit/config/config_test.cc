@@ -94,7 +94,7 @@ TEST(ConfigTest, DefaultsShowAsConfigGetDoes) {
   EXPECT_EQ(config.Get(Id::kSave), "");
   EXPECT_EQ(config.Get(Id::kRequirepass), "");
   EXPECT_EQ(config.Get(Id::kClientOutputBufferLimit),
-            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+            "normal 1073741824 268435456 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
   EXPECT_EQ(config.config_file(), "");
 }
 
@@ -223,7 +223,7 @@ TEST(ConfigLoadTextTest, EnumIgnoresCaseAndListsChoicesOnError) {
   Config config;
   EXPECT_EQ(LoadReason(config, "maxmemory-policy ALLKEYS-LRU"), "");
   EXPECT_EQ(config.Get(Id::kMaxmemoryPolicy), "allkeys-lru");
-  EXPECT_EQ(config.Int(Id::kMaxmemoryPolicy), 1);
+  EXPECT_EQ(config.Int(Id::kMaxmemoryPolicy), 4);  // the index among Redis's choice order
   EXPECT_EQ(LoadReason(config, "loglevel \"\""),
             "argument(s) must be one of the following: debug, verbose, notice, warning, nothing");
 }
@@ -287,7 +287,7 @@ TEST(ConfigLoadTextTest, OutputBufferLimitErrorsUseRedisWording) {
         << bad;
   }
   EXPECT_EQ(config.Get(Id::kClientOutputBufferLimit),
-            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+            "normal 1073741824 268435456 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
 }
 
 TEST(ConfigLoadTest, CommandLineOverridesTheFile) {
@@ -471,7 +471,7 @@ TEST(ConfigSetTest, MultiWordValuesSplitAtSpaces) {
   EXPECT_EQ(config.Set(pairs), std::nullopt);
   EXPECT_EQ(config.Get(Id::kSave), "3600 1 300 100");
   EXPECT_EQ(config.Get(Id::kClientOutputBufferLimit),
-            "normal 0 0 0 slave 268435456 67108864 60 pubsub 1 2 3");
+            "normal 1073741824 268435456 60 slave 268435456 67108864 60 pubsub 1 2 3");
   Pairs clear = {{"save", ""}, {"requirepass", "a b"}};
   EXPECT_EQ(config.Set(clear), std::nullopt);
   EXPECT_EQ(config.Get(Id::kSave), "");
