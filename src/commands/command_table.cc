@@ -1,7 +1,5 @@
 #include "cachette/commands/command_table.h"
 
-#include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 
@@ -10,37 +8,65 @@
 namespace cachette::commands {
 
 namespace {
-std::string Lower(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
-}
+constexpr size_t kMaxNameLength = 64;
+
+char FoldCase(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 }  // namespace
+
+uint64_t CommandTable::FoldedHash(std::string_view name) {
+  uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a: names are short, so this is a few cycles
+  for (char c : name) {
+    hash = (hash ^ static_cast<unsigned char>(FoldCase(c))) * 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+void CommandTable::Rehash(size_t capacity) {
+  std::vector<Slot> fresh(capacity);
+  for (const CommandSpec* spec : ordered_) {
+    const uint64_t hash = FoldedHash(spec->name);
+    for (size_t i = hash & (capacity - 1);; i = (i + 1) & (capacity - 1)) {
+      if (fresh[i].spec == nullptr) {
+        fresh[i] = {hash, spec};
+        break;
+      }
+    }
+  }
+  slots_.swap(fresh);
+}
 
 void CommandTable::Register(std::span<const CommandSpec> specs) {
   for (const CommandSpec& spec : specs) {
-    auto [it, inserted] = by_name_.emplace(Lower(spec.name), &spec);
-    if (!inserted) {
-      std::fprintf(stderr, "command '%.*s' registered twice\n", static_cast<int>(spec.name.size()),
-                   spec.name.data());
+    if (spec.name.size() > kMaxNameLength || Find(spec.name) != nullptr) {
+      std::fprintf(stderr, "command '%.*s' registered twice or too long\n",
+                   static_cast<int>(spec.name.size()), spec.name.data());
       std::abort();
     }
     ordered_.push_back(&spec);
   }
+  // At most a quarter full, so probes stay short.
+  size_t capacity = 16;
+  while (capacity < ordered_.size() * 4) {
+    capacity *= 2;
+  }
+  Rehash(capacity);
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
-  char lower[32];
-  if (name.size() > sizeof(lower)) {
+  if (slots_.empty() || name.size() > kMaxNameLength) {
     return nullptr;
   }
-  for (size_t i = 0; i < name.size(); ++i) {
-    lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  const uint64_t hash = FoldedHash(name);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.spec == nullptr) {
+      return nullptr;
+    }
+    if (slot.hash == hash && detail::EqualsIgnoreCase(slot.spec->name, name)) {
+      return slot.spec;
+    }
   }
-  // Heterogeneous lookup needs C++20 transparent hashing; a short std::string is cheap (SSO).
-  auto it = by_name_.find(std::string(lower, name.size()));
-  return it == by_name_.end() ? nullptr : it->second;
 }
 
 const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& container,

@@ -3,10 +3,9 @@
 // The table of every command, filled once at start-up by RegisterAllFamilies (families.cc)
 // and read-only afterwards, so lookups need no lock. Names are matched case-insensitively.
 
+#include <cstdint>
 #include <span>
-#include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "cachette/commands/command_spec.h"
@@ -27,7 +26,16 @@ class CommandTable {
   const std::vector<const CommandSpec*>& all() const { return ordered_; }
 
  private:
-  std::unordered_map<std::string, const CommandSpec*> by_name_;
+  // Open addressing over a case-folded hash of the name: a lookup folds and hashes the name
+  // once and compares it case-insensitively, with no allocation (it runs for every command).
+  struct Slot {
+    uint64_t hash = 0;
+    const CommandSpec* spec = nullptr;
+  };
+  static uint64_t FoldedHash(std::string_view name);
+  void Rehash(size_t capacity);
+
+  std::vector<Slot> slots_;
   std::vector<const CommandSpec*> ordered_;
 };
 

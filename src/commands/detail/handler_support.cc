@@ -1,6 +1,5 @@
 #include "handler_support.h"
 
-#include <cctype>
 
 #include "cachette/util/numbers.h"
 
@@ -10,9 +9,11 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
     return false;
   }
+  // ASCII folding only, as Redis's strcasecmp in the C locale; no libc call per byte.
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
+    const unsigned char x = static_cast<unsigned char>(a[i]);
+    const unsigned char y = static_cast<unsigned char>(b[i]);
+    if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z')) {
       return false;
     }
   }
