@@ -1,0 +1,426 @@
+#!/usr/bin/python3
+"""Cachette against Redis under redis-benchmark: GET and SET at pipeline 1 and 16.
+
+Both servers run for the whole comparison, each pinned to one CPU (SERVER_CPU) and
+redis-benchmark to another (CLIENT_CPU). For every figure (test x pipeline) and round, the two
+servers run one after the other (A, B, A, B ...). Each run records:
+
+  - throughput (requests/s) and p99 latency, from redis-benchmark's --csv line;
+  - server CPU per request: utime+stime of the server process (/proc/PID/stat) before and after,
+    divided by the requests;
+  - noise: busy time of the server's and the client's CPUs (/proc/stat) minus what the server
+    and redis-benchmark themselves used (/proc/PID/stat, the child's rusage), as a share of the
+    run's wall time. When either run of a pair is over NOISE_MAX, the pair is set aside and run
+    again, at most MAX_RETRIES times; after that the least noisy attempt is kept and flagged.
+
+Before the first run every key of the keyspace is loaded (pipelined SETs of DATASIZE-byte
+values), so GETs hit. The table shows, per figure, the medians over rounds and the ratio
+cachette/redis of each; then the geometric mean of each ratio over the figures. Exit status is
+non-zero only for errors (a server that does not start, redis-benchmark failing), never for a
+ratio.
+
+Settings come from the environment (defaults in brackets):
+  CACHETTE_SERVER [build/cachette-server]  REDIS_SERVER [/usr/bin/redis-server]
+  REDIS_BENCHMARK [/usr/bin/redis-benchmark]  ROUNDS [5]  N_P1 [200000]  N_P16 [2000000]
+  PIPELINES ["1 16"]  TESTS ["get set"]  CLIENTS [50]  DATASIZE [64]  KEYSPACE [100000]
+  SERVER_CPU [0]  CLIENT_CPU [1]  NOISE_MAX [0.05]  MAX_RETRIES [3]
+  SELF_TEST [0]: 1 runs Redis against Redis (a calibration: every ratio should be near 1.0)
+  JSON_OUT [unset]: a path to write every run's raw figures to
+"""
+
+import json
+import math
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+class BenchError(Exception):
+    pass
+
+
+def env_int(name, default):
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        raise BenchError(f"{name} must be an integer, not {os.environ[name]!r}")
+
+
+def env_float(name, default):
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        raise BenchError(f"{name} must be a number, not {os.environ[name]!r}")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def read_reply(sock_file):
+    """Reads one RESP2 reply; returns it as a Python value (errors raise BenchError)."""
+    line = sock_file.readline()
+    if not line:
+        raise BenchError("connection closed")
+    kind, rest = line[:1], line[1:-2]
+    if kind == b"+":
+        return rest.decode()
+    if kind == b"-":
+        raise BenchError("server error: " + rest.decode(errors="replace"))
+    if kind == b":":
+        return int(rest)
+    if kind == b"$":
+        length = int(rest)
+        if length < 0:
+            return None
+        data = sock_file.read(length + 2)
+        return data[:-2]
+    if kind == b"*":
+        return [read_reply(sock_file) for _ in range(int(rest))]
+    raise BenchError(f"unexpected reply {line!r}")
+
+
+def encode(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        arg = arg if isinstance(arg, bytes) else str(arg).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
+    return b"".join(out)
+
+
+class Client:
+    def __init__(self, port, timeout=10.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.file = self.sock.makefile("rb")
+
+    def call(self, *args):
+        self.sock.sendall(encode(*args))
+        return read_reply(self.file)
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
+class Server:
+    """A server process pinned to one CPU; pid is the server's own (taskset execs it)."""
+
+    def __init__(self, label, argv, port, cpu):
+        self.label = label
+        self.port = port
+        self.argv = ["taskset", "-c", str(cpu)] + argv
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode(errors="replace")
+                raise BenchError(f"{self.label} exited with {self.proc.returncode}: {err}")
+            try:
+                client = Client(self.port, timeout=1)
+                try:
+                    if client.call("PING") == "PONG":
+                        return
+                finally:
+                    client.close()
+            except (OSError, BenchError):
+                time.sleep(0.05)
+        raise BenchError(f"{self.label} did not answer PING on port {self.port} within 10 s")
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def cpu_seconds(self):
+        """utime+stime of the whole process (all threads), in seconds."""
+        with open(f"/proc/{self.pid}/stat") as f:
+            stat = f.read()
+        fields = stat[stat.rindex(")") + 2:].split()
+        # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def cpu_busy_seconds(cpus):
+    """Busy time (everything but idle and iowait) of each CPU in `cpus`, summed, in seconds."""
+    busy = 0
+    with open("/proc/stat") as f:
+        for line in f:
+            name, *values = line.split()
+            if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
+                # user nice system idle iowait irq softirq steal guest guest_nice; guest time is
+                # already inside user.
+                v = [int(x) for x in values[:8]]
+                busy += v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
+    return busy / CLK_TCK
+
+
+def load_keys(port, keyspace, datasize):
+    """SETs key:000000000000 .. key:<keyspace-1> (redis-benchmark's key names) in batches."""
+    value = b"x" * datasize
+    client = Client(port, timeout=60)
+    try:
+        batch = 1000
+        for start in range(0, keyspace, batch):
+            end = min(keyspace, start + batch)
+            payload = b"".join(encode("SET", b"key:%012d" % i, value) for i in range(start, end))
+            client.sock.sendall(payload)
+            for _ in range(start, end):
+                if read_reply(client.file) != "OK":
+                    raise BenchError("SET during the key load did not reply OK")
+        size = client.call("DBSIZE")
+        if size != keyspace:
+            raise BenchError(f"DBSIZE is {size} after loading {keyspace} keys")
+        # A GET of a loaded key returns the value (checks the server speaks the protocol right).
+        if client.call("GET", b"key:%012d" % (keyspace - 1)) != value:
+            raise BenchError("GET of a loaded key returned the wrong value")
+    finally:
+        client.close()
+
+
+class Settings:
+    def __init__(self):
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        self.cachette = os.environ.get("CACHETTE_SERVER",
+                                       os.path.join(root, "build", "cachette-server"))
+        self.redis = os.environ.get("REDIS_SERVER", "/usr/bin/redis-server")
+        self.benchmark = os.environ.get("REDIS_BENCHMARK", "/usr/bin/redis-benchmark")
+        self.rounds = env_int("ROUNDS", 5)
+        self.n = {1: env_int("N_P1", 200000), 16: env_int("N_P16", 2000000)}
+        self.pipelines = [int(p) for p in os.environ.get("PIPELINES", "1 16").split()]
+        self.tests = os.environ.get("TESTS", "get set").lower().split()
+        self.clients = env_int("CLIENTS", 50)
+        self.datasize = env_int("DATASIZE", 64)
+        self.keyspace = env_int("KEYSPACE", 100000)
+        self.server_cpu = env_int("SERVER_CPU", 0)
+        self.client_cpu = env_int("CLIENT_CPU", 1)
+        self.noise_max = env_float("NOISE_MAX", 0.05)
+        self.max_retries = env_int("MAX_RETRIES", 3)
+        self.self_test = os.environ.get("SELF_TEST", "0") not in ("", "0")
+        self.json_out = os.environ.get("JSON_OUT")
+        for test in self.tests:
+            if test not in ("get", "set"):
+                raise BenchError(f"TESTS may hold get and set, not {test!r}")
+        for p in self.pipelines:
+            if p not in self.n:
+                self.n[p] = env_int(f"N_P{p}", 200000 * p if p < 10 else 2000000)
+        if self.rounds < 1:
+            raise BenchError("ROUNDS must be at least 1")
+        for path in ((self.redis, self.benchmark) if self.self_test
+                     else (self.cachette, self.redis, self.benchmark)):
+            if not os.access(path, os.X_OK):
+                raise BenchError(f"{path} is not an executable file")
+
+
+def run_benchmark(settings, server, test, pipeline):
+    """One redis-benchmark run against `server`; returns its figures."""
+    n = settings.n[pipeline]
+    argv = ["taskset", "-c", str(settings.client_cpu), settings.benchmark,
+            "-h", "127.0.0.1", "-p", str(server.port), "-t", test, "-n", str(n),
+            "-c", str(settings.clients), "-d", str(settings.datasize),
+            "-r", str(settings.keyspace), "-P", str(pipeline), "--csv"]
+    cpus = {settings.server_cpu, settings.client_cpu}
+    busy_before = cpu_busy_seconds(cpus)
+    server_before = server.cpu_seconds()
+    wall_before = time.monotonic()
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    out, err = proc.communicate()  # reaps the child, so its rusage is in RUSAGE_CHILDREN
+    wall = time.monotonic() - wall_before
+    server_cpu = server.cpu_seconds() - server_before
+    busy = cpu_busy_seconds(cpus) - busy_before
+    if proc.returncode != 0:
+        raise BenchError(f"redis-benchmark exited with {proc.returncode}: "
+                         f"{err.decode(errors='replace')}")
+    rows = [line for line in out.decode().splitlines() if line.startswith('"')]
+    if len(rows) < 2:
+        raise BenchError(f"unexpected redis-benchmark output: {out.decode()!r}")
+    header = [h.strip('"') for h in rows[0].split(",")]
+    values = [v.strip('"') for v in rows[1].split(",")]
+    row = dict(zip(header, values))
+    if row.get("test", "").lower() != test or "p99_latency_ms" not in row:
+        raise BenchError(f"unexpected redis-benchmark CSV: {rows!r}")
+    return {
+        "rps": float(row["rps"]),
+        "p99_ms": float(row["p99_latency_ms"]),
+        "p50_ms": float(row["p50_latency_ms"]),
+        "server_cpu_s": server_cpu,
+        "cpu_us_per_req": server_cpu / n * 1e6,
+        "wall_s": wall,
+        "busy_s": busy,
+    }
+
+
+class ChildCpu:
+    """CPU time of reaped children (redis-benchmark runs), via RUSAGE_CHILDREN."""
+
+    @staticmethod
+    def now():
+        ru = os.times()
+        return ru.children_user + ru.children_system
+
+
+def measured_run(settings, server, test, pipeline):
+    client_before = ChildCpu.now()
+    run = run_benchmark(settings, server, test, pipeline)
+    client_cpu = ChildCpu.now() - client_before
+    run["client_cpu_s"] = client_cpu
+    other = run["busy_s"] - run["server_cpu_s"] - client_cpu
+    run["other_cpu_s"] = other
+    run["noise"] = max(0.0, other) / run["wall_s"]
+    return run
+
+
+def fmt_rps(x):
+    return f"{x / 1e6:.3f}M" if x >= 1e6 else f"{x / 1e3:.1f}k"
+
+
+def geomean(xs):
+    xs = [x for x in xs if x > 0]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
+
+
+def main():
+    settings = Settings()
+    a_label = "redis(A)" if settings.self_test else "cachette"
+    b_label = "redis(B)" if settings.self_test else "redis"
+    port_a, port_b = free_port(), free_port()
+    while port_b == port_a:
+        port_b = free_port()
+    redis_argv = ["--save", "", "--appendonly", "no", "--loglevel", "warning",
+                  "--bind", "127.0.0.1"]
+    if settings.self_test:
+        argv_a = [settings.redis, "--port", str(port_a)] + redis_argv
+    else:
+        argv_a = [settings.cachette, "--threads", "1", "--port", str(port_a), "--save", "",
+                  "--loglevel", "warning", "--bind", "127.0.0.1"]
+    argv_b = [settings.redis, "--port", str(port_b)] + redis_argv
+    servers = [Server(a_label, argv_a, port_a, settings.server_cpu),
+               Server(b_label, argv_b, port_b, settings.server_cpu)]
+
+    def on_signal(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_signal)
+    figures = [(t, p) for p in settings.pipelines for t in settings.tests]
+    results = {(s.label, t, p): [] for s in servers for (t, p) in figures}
+    flagged = 0
+    reruns = 0
+    try:
+        for server in servers:
+            server.start()
+            load_keys(server.port, settings.keyspace, settings.datasize)
+        print(f"# {a_label} pid {servers[0].pid} port {port_a}; {b_label} pid {servers[1].pid} "
+              f"port {port_b}; servers on CPU {settings.server_cpu}, redis-benchmark on CPU "
+              f"{settings.client_cpu}; {settings.rounds} rounds; -c {settings.clients} "
+              f"-d {settings.datasize} -r {settings.keyspace}; N "
+              + ", ".join(f"P{p}={settings.n[p]}" for p in settings.pipelines), flush=True)
+        print(f"# {'round':>5} {'figure':<8} {'server':<9} {'rps':>9} {'p99 ms':>7} "
+              f"{'us/req':>7} {'noise':>6}", flush=True)
+        for rnd in range(1, settings.rounds + 1):
+            for test, pipeline in figures:
+                best = None
+                for attempt in range(settings.max_retries + 1):
+                    pair = [measured_run(settings, s, test, pipeline) for s in servers]
+                    noise = max(r["noise"] for r in pair)
+                    for s, r in zip(servers, pair):
+                        print(f"  {rnd:>5} {test.upper() + ' P' + str(pipeline):<8} "
+                              f"{s.label:<9} {fmt_rps(r['rps']):>9} {r['p99_ms']:>7.3f} "
+                              f"{r['cpu_us_per_req']:>7.3f} {r['noise'] * 100:>5.1f}%",
+                              flush=True)
+                    if best is None or noise < best[0]:
+                        best = (noise, pair)
+                    if noise <= settings.noise_max:
+                        break
+                    if attempt < settings.max_retries:
+                        reruns += 1
+                        print(f"        noise {noise * 100:.1f}% > "
+                              f"{settings.noise_max * 100:.0f}%: pair set aside, rerun",
+                              flush=True)
+                noise, pair = best
+                if noise > settings.noise_max:
+                    flagged += 1
+                    print(f"        kept a pair with noise {noise * 100:.1f}% after "
+                          f"{settings.max_retries} reruns", flush=True)
+                for s, r in zip(servers, pair):
+                    r["round"] = rnd
+                    results[(s.label, test, pipeline)].append(r)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        for server in servers:
+            server.stop()
+
+    print()
+    print(f"Medians over {settings.rounds} rounds; ratio = {a_label}/{b_label} "
+          f"(throughput: higher is better; p99 and CPU/request: lower is better).")
+    header = (f"{'figure':<8} | {'rps ' + a_label:>13} {'rps ' + b_label:>13} {'ratio':>6} | "
+              f"{'p99 ms ' + a_label[:5]:>13} {'p99 ms ' + b_label[:5]:>13} {'ratio':>6} | "
+              f"{'us/req ' + a_label[:5]:>13} {'us/req ' + b_label[:5]:>13} {'ratio':>6}")
+    print(header)
+    print("-" * len(header))
+    ratios = {"rps": [], "p99_ms": [], "cpu_us_per_req": []}
+    summary = []
+    for test, pipeline in figures:
+        med = {}
+        for s in servers:
+            runs = results[(s.label, test, pipeline)]
+            med[s.label] = {k: statistics.median(r[k] for r in runs)
+                            for k in ("rps", "p99_ms", "cpu_us_per_req")}
+        a, b = med[a_label], med[b_label]
+        row = {"figure": f"{test.upper()} P{pipeline}"}
+        cells = []
+        for key, fmt in (("rps", fmt_rps), ("p99_ms", lambda x: f"{x:.3f}"),
+                         ("cpu_us_per_req", lambda x: f"{x:.3f}")):
+            ratio = a[key] / b[key] if b[key] > 0 else float("nan")
+            ratios[key].append(ratio)
+            row[key] = {a_label: a[key], b_label: b[key], "ratio": ratio}
+            cells.append(f"{fmt(a[key]):>13} {fmt(b[key]):>13} {ratio:>6.3f}")
+        summary.append(row)
+        print(f"{row['figure']:<8} | " + " | ".join(cells))
+    print("-" * len(header))
+    g = {k: geomean(v) for k, v in ratios.items()}
+    print(f"{'geomean':<8} | {'':>13} {'':>13} {g['rps']:>6.3f} | {'':>13} {'':>13} "
+          f"{g['p99_ms']:>6.3f} | {'':>13} {'':>13} {g['cpu_us_per_req']:>6.3f}")
+    all_runs = [r for runs in results.values() for r in runs]
+    print(f"\nNoise (CPU time on CPUs {settings.server_cpu},{settings.client_cpu} used by other "
+          f"processes, share of run time) in kept runs: median "
+          f"{statistics.median(r['noise'] for r in all_runs) * 100:.1f}%, max "
+          f"{max(r['noise'] for r in all_runs) * 100:.1f}%; {reruns} pairs rerun, "
+          f"{flagged} pairs kept over {settings.noise_max * 100:.0f}%.")
+    if settings.json_out:
+        with open(settings.json_out, "w") as f:
+            json.dump({"settings": {k: v for k, v in vars(settings).items()},
+                       "summary": summary, "geomean": g,
+                       "runs": {f"{k[0]} {k[1]} P{k[2]}": v for k, v in results.items()}},
+                      f, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as error:
+        print(f"vs_redis: {error}", file=sys.stderr)
+        sys.exit(1)

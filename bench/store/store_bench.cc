@@ -1,0 +1,186 @@
+// The keyspace alone (Store::WithKey + KeySlot) and the whole command path (Dispatcher: lookup,
+// arity and auth checks, clock, handler, reply) for GET and SET over 100,000 keys with 64-byte
+// values. Items are commands.
+
+#include <benchmark/benchmark.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cachette/commands/client_state.h"
+#include "cachette/commands/command_table.h"
+#include "cachette/commands/dispatcher.h"
+#include "cachette/commands/server_context.h"
+#include "cachette/config/config.h"
+#include "cachette/protocol/reply_writer.h"
+#include "cachette/store/store.h"
+#include "cachette/util/clock.h"
+
+namespace cachette {
+namespace {
+
+constexpr size_t kKeys = 100000;
+constexpr size_t kValueSize = 64;
+constexpr int64_t kNowMs = 1700000000000;
+
+// redis-benchmark's key form, in a pseudo-random order so that consecutive commands touch
+// unrelated buckets and shards.
+std::vector<std::string> MakeKeys() {
+  std::vector<std::string> keys;
+  keys.reserve(kKeys);
+  for (size_t i = 0; i < kKeys; ++i) {
+    char key[32];
+    std::snprintf(key, sizeof(key), "key:%012zu", i * 7919 % kKeys);
+    keys.emplace_back(key);
+  }
+  return keys;
+}
+
+const std::vector<std::string>& Keys() {
+  static const std::vector<std::string> keys = MakeKeys();
+  return keys;
+}
+
+const std::string& Value() {
+  static const std::string value(kValueSize, 'x');
+  return value;
+}
+
+std::unique_ptr<store::Store> FilledStore() {
+  auto store = std::make_unique<store::Store>(store::StoreOptions{});
+  for (const std::string& key : Keys()) {
+    store->WithKey(0, key, kNowMs,
+                   [&](store::KeySlot& slot) { return slot.Set(Value(), 0) != nullptr; });
+  }
+  return store;
+}
+
+void BM_StoreGet(benchmark::State& state) {
+  auto store = FilledStore();
+  const auto& keys = Keys();
+  size_t i = 0;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    bytes += store->WithKey(0, keys[i], kNowMs, [](store::KeySlot& slot) {
+      const store::Entry* entry = slot.Lookup();
+      return entry ? entry->value_size() : 0;
+    });
+    i = i + 1 == kKeys ? 0 : i + 1;
+  }
+  if (bytes != static_cast<size_t>(state.iterations()) * kValueSize) {
+    state.SkipWithError("GET missed");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StoreGet);
+
+void BM_StoreSet(benchmark::State& state) {
+  auto store = FilledStore();
+  const auto& keys = Keys();
+  size_t i = 0;
+  for (auto _ : state) {
+    store::Entry* entry = store->WithKey(
+        0, keys[i], kNowMs, [](store::KeySlot& slot) { return slot.Set(Value(), 0); });
+    benchmark::DoNotOptimize(entry);
+    i = i + 1 == kKeys ? 0 : i + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StoreSet);
+
+// The objects main.cc wires together, without networking (control is null).
+class CommandPath {
+ public:
+  CommandPath() : store_(FilledStore()), dispatcher_(context_, table_) {
+    commands::RegisterAllFamilies(table_);
+    context_.store = store_.get();
+    context_.config = &config_;
+    context_.commands = &table_;
+    context_.control = nullptr;
+    context_.start_time_ms = util::UnixTimeMs();
+    client_.authenticated = true;
+  }
+
+  // Runs one command and returns the reply bytes it appended to the output buffer; the buffer
+  // is cleared every 1,000 replies, as a connection flushes it after a pipelined batch.
+  size_t Run(std::span<const std::string_view> args) {
+    if (++pending_ == 1000) {
+      out_.clear();
+      pending_ = 0;
+    }
+    const size_t before = out_.size();
+    protocol::ReplyWriter writer(&out_, client_.resp_version);
+    dispatcher_.Dispatch(client_, writer, args);
+    return out_.size() - before;
+  }
+
+ private:
+  config::Config config_;
+  std::unique_ptr<store::Store> store_;
+  commands::CommandTable table_;
+  commands::ServerContext context_;
+  commands::Dispatcher dispatcher_;
+  commands::ClientState client_;
+  std::string out_;
+  int pending_ = 0;
+};
+
+void BM_DispatchGet(benchmark::State& state) {
+  CommandPath path;
+  const auto& keys = Keys();
+  // A GET hit of a 64-byte value: "$64\r\n" + 64 bytes + "\r\n".
+  constexpr size_t kReplySize = 5 + kValueSize + 2;
+  size_t i = 0;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    const std::array<std::string_view, 2> args = {"GET", keys[i]};
+    bytes += path.Run(args);
+    i = i + 1 == kKeys ? 0 : i + 1;
+  }
+  if (bytes != static_cast<size_t>(state.iterations()) * kReplySize) {
+    state.SkipWithError("GET did not reply with the value");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DispatchGet);
+
+void BM_DispatchSet(benchmark::State& state) {
+  CommandPath path;
+  const auto& keys = Keys();
+  size_t i = 0;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    const std::array<std::string_view, 3> args = {"SET", keys[i], Value()};
+    bytes += path.Run(args);
+    i = i + 1 == kKeys ? 0 : i + 1;
+  }
+  if (bytes != static_cast<size_t>(state.iterations()) * 5) {  // "+OK\r\n"
+    state.SkipWithError("SET did not reply +OK");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DispatchSet);
+
+// Lower-case names, as redis-py and most clients send them: the table lookup folds case.
+void BM_DispatchGetLowerCase(benchmark::State& state) {
+  CommandPath path;
+  const auto& keys = Keys();
+  size_t i = 0;
+  for (auto _ : state) {
+    const std::array<std::string_view, 2> args = {"get", keys[i]};
+    benchmark::DoNotOptimize(path.Run(args));
+    i = i + 1 == kKeys ? 0 : i + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DispatchGetLowerCase);
+
+}  // namespace
+}  // namespace cachette
