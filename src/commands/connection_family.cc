@@ -39,7 +39,7 @@ void CmdSelect(CommandContext& ctx) {
     return;
   }
   if (index < std::numeric_limits<int32_t>::min() || index > std::numeric_limits<int32_t>::max()) {
-    ctx.reply.Error(errors::kNotInteger);
+    ctx.reply.Error(errors::kIntOutOfRange);
     return;
   }
   if (index < 0 || static_cast<size_t>(index) >= ctx.store().databases()) {
@@ -74,9 +74,9 @@ void CmdAuth(CommandContext& ctx) {
 constexpr CommandSpec kConnectionCommands[] = {
     {"ping", -1, kFast, 0, 0, 0, "@fast @connection", "connection", "1.0.0",
      "Checks that the server answers.", CmdPing},
-    {"echo", 2, kFast, 0, 0, 0, "@fast @connection", "connection", "1.0.0",
+    {"echo", 2, kLoading | kStale | kFast, 0, 0, 0, "@fast @connection", "connection", "1.0.0",
      "Returns the given message.", CmdEcho},
-    {"quit", -1, kFast | kNoAuth | kAllowBusy, 0, 0, 0, "@fast @connection", "connection",
+    {"quit", -1, kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, "@fast @connection", "connection",
      "1.0.0", "Closes the connection after replying.", CmdQuit},
     {"select", 2, kFast | kLoading | kStale, 0, 0, 0, "@fast @connection", "connection", "1.0.0",
      "Changes the selected database.", CmdSelect},

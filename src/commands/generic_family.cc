@@ -289,8 +289,11 @@ void CmdCopy(CommandContext& ctx) {
       if (!ParseInt64OrReply(ctx, ctx.args[i + 1], &db)) {
         return;
       }
-      if (db < 0 || db > std::numeric_limits<int32_t>::max() ||
-          static_cast<size_t>(db) >= ctx.store().databases()) {
+      if (db < std::numeric_limits<int32_t>::min() || db > std::numeric_limits<int32_t>::max()) {
+        ctx.reply.Error(errors::kIntOutOfRange);
+        return;
+      }
+      if (db < 0 || static_cast<size_t>(db) >= ctx.store().databases()) {
         ctx.reply.Error(errors::kDbIndexOutOfRange);
         return;
       }

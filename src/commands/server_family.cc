@@ -170,13 +170,14 @@ void ReplyHelp(CommandContext& ctx, std::string_view container,
     ctx.reply.SimpleString(line);
   }
   ctx.reply.SimpleString("HELP");
-  ctx.reply.SimpleString("    Print this help.");
+  ctx.reply.SimpleString("    Prints this help.");
 }
 
 void CmdConfigHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "CONFIG",
-            {"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their",
-             "    values.", "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+            {"GET <pattern>",
+             "    Return parameters matching the glob-like <pattern> and their values.",
+             "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
              "RESETSTAT", "    Reset statistics reported by the INFO command."});
 }
 
@@ -300,11 +301,12 @@ void CmdInfo(CommandContext& ctx) {
 }
 
 std::vector<std::string_view> FlagNames(uint32_t flags) {
+  // Redis's order (addReplyCommandFlags).
   static constexpr std::pair<CommandFlag, std::string_view> kNames[] = {
-      {kWrite, "write"},         {kReadonly, "readonly"}, {kDenyOom, "denyoom"},
-      {kAdmin, "admin"},         {kNoscript, "noscript"}, {kLoading, "loading"},
-      {kStale, "stale"},         {kFast, "fast"},         {kNoAuth, "no_auth"},
-      {kAllowBusy, "allow_busy"}, {kNoMulti, "no_multi"}};
+      {kWrite, "write"},     {kReadonly, "readonly"}, {kDenyOom, "denyoom"},
+      {kAdmin, "admin"},     {kNoscript, "noscript"}, {kLoading, "loading"},
+      {kStale, "stale"},     {kFast, "fast"},         {kNoAuth, "no_auth"},
+      {kNoMulti, "no_multi"}, {kAllowBusy, "allow_busy"}};
   std::vector<std::string_view> names;
   for (const auto& [flag, name] : kNames) {
     if (flags & flag) {
@@ -347,8 +349,12 @@ void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
   for (std::string_view category : categories) {
     ctx.reply.SimpleString(category);
   }
-  ctx.reply.EmptyArray();  // tips
-  ctx.reply.EmptyArray();  // key specifications
+  ctx.reply.SetHeader(0);  // tips
+  ctx.reply.SetHeader(0);  // key specifications
+  if (spec.subcommands.empty()) {
+    ctx.reply.SetHeader(0);  // Redis sends an empty set here, a non-empty array below
+    return;
+  }
   ctx.reply.ArrayHeader(spec.subcommands.size());
   for (const CommandSpec& sub : spec.subcommands) {
     ReplyCommandInfo(ctx, sub);
@@ -378,7 +384,7 @@ void CmdCommandInfo(CommandContext& ctx) {
   ctx.reply.ArrayHeader(ctx.args.size() - 2);
   for (size_t i = 2; i < ctx.args.size(); ++i) {
     const CommandSpec* spec = ctx.server.commands->Find(ctx.args[i]);
-    spec ? ReplyCommandInfo(ctx, *spec) : ctx.reply.NullArray();
+    spec ? ReplyCommandInfo(ctx, *spec) : ctx.reply.NullBulk();
   }
 }
 
@@ -420,6 +426,10 @@ void CmdCommandDocs(CommandContext& ctx) {
 
 // COMMAND LIST: every command name.
 void CmdCommandList(CommandContext& ctx) {
+  if (ctx.args.size() > 2) {
+    ctx.reply.Error(errors::kSyntax);  // FILTERBY is not implemented yet
+    return;
+  }
   const auto& all = ctx.server.commands->all();
   ctx.reply.ArrayHeader(all.size());
   for (const CommandSpec* spec : all) {

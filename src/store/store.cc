@@ -44,7 +44,7 @@ Entry* KeySlot::Lookup() {
 Entry* KeySlot::LookupForWrite() { return FindLive(); }
 
 Entry* KeySlot::Set(std::string_view value, int64_t expire_ms) {
-  Entry* current = table_->Find(key_, hash_);
+  Entry* current = FindLive();
   return Put(current, Entry::Create(key_, value, expire_ms));
 }
 
@@ -171,7 +171,9 @@ uint64_t Store::Scan(size_t db, uint64_t cursor, size_t count, int64_t now_ms,
             out->emplace_back(e->key());
           }
         });
-        --budget;
+        if (budget > 0) {
+          --budget;
+        }
       } while (bucket_cursor != 0 && out->size() < wanted && budget > 0);
     }
     if (bucket_cursor != 0) {
@@ -181,7 +183,9 @@ uint64_t Store::Scan(size_t db, uint64_t cursor, size_t count, int64_t now_ms,
     if (out->size() >= wanted || budget == 0) {
       break;
     }
-    --budget;  // an empty shard costs a visit too, so a call always ends
+    if (budget > 0) {
+      --budget;  // an empty shard costs a visit too, so a call always ends
+    }
   }
   return shard_index >= shards_.size() ? 0 : shard_index;
 }

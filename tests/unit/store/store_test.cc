@@ -1,0 +1,630 @@
+#include "cachette/store/store.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace cachette::store {
+namespace {
+
+constexpr int64_t kNow = 1'000'000;
+
+std::string Key(int i) { return "key:" + std::to_string(i); }
+
+// Sets key = value in db (expire_ms 0: none) at kNow.
+void Put(Store& store, size_t db, std::string_view key, std::string_view value,
+         int64_t expire_ms = 0) {
+  store.WithKey(db, key, kNow, [&](KeySlot& slot) { slot.Set(value, expire_ms); });
+}
+
+// The value at key, or "<missing>", read with Lookup at `now`.
+std::string Get(Store& store, size_t db, std::string_view key, int64_t now = kNow) {
+  return store.WithKey(db, key, now, [&](KeySlot& slot) -> std::string {
+    const Entry* entry = slot.Lookup();
+    return entry ? std::string(entry->value()) : "<missing>";
+  });
+}
+
+std::vector<std::string> Sorted(std::vector<std::string> keys) {
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+// A whole SCAN iteration with `count`; returns every key returned (repeats kept) and checks
+// that it ends at cursor 0 within a sane number of calls.
+std::vector<std::string> ScanAll(Store& store, size_t db, size_t count, int64_t now = kNow,
+                                 size_t* calls = nullptr) {
+  std::vector<std::string> keys;
+  uint64_t cursor = 0;
+  size_t n = 0;
+  do {
+    cursor = store.Scan(db, cursor, count, now, &keys);
+    ++n;
+    if (n > 1'000'000) {
+      ADD_FAILURE() << "SCAN did not finish";
+      break;
+    }
+  } while (cursor != 0);
+  if (calls != nullptr) {
+    *calls = n;
+  }
+  return keys;
+}
+
+class StoreTest : public ::testing::TestWithParam<size_t> {
+ protected:
+  StoreTest() : store_(StoreOptions{.shards = GetParam(), .databases = 4}) {}
+  Store store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Shards, StoreTest, ::testing::Values(1, 4, 64),
+                         [](const auto& info) { return std::to_string(info.param) + "Shards"; });
+
+TEST(StoreOptionsTest, ShardCountIsRoundedUpToAPowerOfTwo) {
+  EXPECT_EQ(Store(StoreOptions{.shards = 1, .databases = 1}).shard_count(), 1u);
+  EXPECT_EQ(Store(StoreOptions{.shards = 3, .databases = 1}).shard_count(), 4u);
+  EXPECT_EQ(Store(StoreOptions{.shards = 64, .databases = 1}).shard_count(), 64u);
+  EXPECT_EQ(Store(StoreOptions{.shards = 0, .databases = 1}).shard_count(), 1u);
+  EXPECT_EQ(Store(StoreOptions{.shards = 1, .databases = 0}).databases(), 1u);
+  EXPECT_EQ(Store(StoreOptions{.shards = 1, .databases = 16}).databases(), 16u);
+}
+
+TEST_P(StoreTest, SetThenLookupReturnsTheValue) {
+  Put(store_, 0, "k", "v");
+  EXPECT_EQ(Get(store_, 0, "k"), "v");
+  EXPECT_EQ(Get(store_, 0, "other"), "<missing>");
+}
+
+TEST_P(StoreTest, SetReplacesTheValueAndExpiry) {
+  Put(store_, 0, "k", "v1", kNow + 100);
+  Put(store_, 0, "k", "v2");
+  EXPECT_EQ(Get(store_, 0, "k"), "v2");
+  EXPECT_EQ(store_.DbSize(0), 1u);
+  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 0u);
+}
+
+TEST_P(StoreTest, DatabasesAreSeparate) {
+  Put(store_, 0, "k", "zero");
+  Put(store_, 3, "k", "three");
+  EXPECT_EQ(Get(store_, 0, "k"), "zero");
+  EXPECT_EQ(Get(store_, 3, "k"), "three");
+  EXPECT_EQ(Get(store_, 1, "k"), "<missing>");
+  EXPECT_EQ(store_.DbSize(0), 1u);
+  EXPECT_EQ(store_.DbSize(1), 0u);
+  EXPECT_EQ(store_.DbSize(3), 1u);
+}
+
+TEST_P(StoreTest, WithKeyReturnsWhatTheCallbackReturns) {
+  const int result = store_.WithKey(0, "k", kNow, [](KeySlot& slot) {
+    EXPECT_EQ(slot.key(), "k");
+    EXPECT_EQ(slot.now_ms(), kNow);
+    return 42;
+  });
+  EXPECT_EQ(result, 42);
+}
+
+TEST_P(StoreTest, DeleteReportsWhetherALiveKeyWasThere) {
+  Put(store_, 0, "k", "v");
+  EXPECT_TRUE(store_.WithKey(0, "k", kNow, [](KeySlot& slot) { return slot.Delete(); }));
+  EXPECT_FALSE(store_.WithKey(0, "k", kNow, [](KeySlot& slot) { return slot.Delete(); }));
+  EXPECT_EQ(store_.DbSize(0), 0u);
+}
+
+TEST_P(StoreTest, DetachHandsOverTheEntry) {
+  Put(store_, 0, "k", "v", kNow + 50);
+  Entry* entry = store_.WithKey(0, "k", kNow, [](KeySlot& slot) { return slot.Detach(); });
+  ASSERT_NE(entry, nullptr);
+  EXPECT_EQ(entry->value(), "v");
+  EXPECT_EQ(entry->expire_ms(), kNow + 50);
+  Entry::Destroy(entry);
+  EXPECT_EQ(store_.DbSize(0), 0u);
+  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 0u);
+  EXPECT_EQ(store_.WithKey(0, "k", kNow, [](KeySlot& slot) { return slot.Detach(); }), nullptr);
+}
+
+TEST_P(StoreTest, PutInsertsOrReplacesACallerBuiltEntry) {
+  store_.WithKey(0, "k", kNow, [](KeySlot& slot) {
+    Entry* current = slot.LookupForWrite();
+    EXPECT_EQ(current, nullptr);
+    slot.Put(current, Entry::Create(slot.key(), "first", 0));
+  });
+  store_.WithKey(0, "k", kNow, [](KeySlot& slot) {
+    Entry* current = slot.LookupForWrite();
+    ASSERT_NE(current, nullptr);
+    slot.Put(current, Entry::Create(slot.key(), "second", kNow + 10));
+  });
+  EXPECT_EQ(Get(store_, 0, "k"), "second");
+  EXPECT_EQ(store_.DbSize(0), 1u);
+  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 1u);
+}
+
+TEST_P(StoreTest, SetExpireKeepsTheExpiresCountRight) {
+  Put(store_, 0, "k", "v");
+  auto set_expire = [&](int64_t expire_ms) {
+    store_.WithKey(0, "k", kNow,
+                   [&](KeySlot& slot) { slot.SetExpire(slot.LookupForWrite(), expire_ms); });
+  };
+  set_expire(kNow + 100);
+  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 1u);
+  set_expire(kNow + 200);
+  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 1u);
+  set_expire(0);
+  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 0u);
+}
+
+TEST_P(StoreTest, LookupBeforeTheExpiryFindsTheKey) {
+  Put(store_, 0, "k", "v", kNow + 100);
+  EXPECT_EQ(Get(store_, 0, "k", kNow + 99), "v");
+  EXPECT_EQ(store_.SumCounters().expired_keys, 0u);
+}
+
+TEST_P(StoreTest, LookupAtTheExpiryDeletesTheKeyAndCountsIt) {
+  Put(store_, 0, "k", "v", kNow + 100);
+  EXPECT_EQ(store_.DbSize(0), 1u);  // expired but not yet looked up still counts
+  EXPECT_EQ(Get(store_, 0, "k", kNow + 100), "<missing>");
+  EXPECT_EQ(store_.DbSize(0), 0u);
+  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 0u);
+  const ShardCounters counters = store_.SumCounters();
+  EXPECT_EQ(counters.expired_keys, 1u);
+  EXPECT_EQ(counters.keyspace_misses, 1u);
+  EXPECT_EQ(counters.keyspace_hits, 0u);
+}
+
+TEST_P(StoreTest, LookupForWriteAlsoDeletesAnExpiredKey) {
+  Put(store_, 0, "k", "v", kNow + 1);
+  EXPECT_EQ(store_.WithKey(0, "k", kNow + 5, [](KeySlot& slot) { return slot.LookupForWrite(); }),
+            nullptr);
+  EXPECT_EQ(store_.DbSize(0), 0u);
+  EXPECT_EQ(store_.SumCounters().expired_keys, 1u);
+}
+
+TEST_P(StoreTest, DeleteAndDetachTreatAnExpiredKeyAsMissing) {
+  Put(store_, 0, "a", "v", kNow + 1);
+  Put(store_, 0, "b", "v", kNow + 1);
+  EXPECT_FALSE(store_.WithKey(0, "a", kNow + 1, [](KeySlot& slot) { return slot.Delete(); }));
+  EXPECT_EQ(store_.WithKey(0, "b", kNow + 1, [](KeySlot& slot) { return slot.Detach(); }), nullptr);
+  EXPECT_EQ(store_.DbSize(0), 0u);
+  EXPECT_EQ(store_.SumCounters().expired_keys, 2u);
+}
+
+TEST_P(StoreTest, LookupCountsHitsAndMissesButLookupForWriteDoesNot) {
+  Put(store_, 0, "k", "v");
+  store_.WithKey(0, "k", kNow, [](KeySlot& slot) { slot.Lookup(); });
+  store_.WithKey(0, "k", kNow, [](KeySlot& slot) { slot.Lookup(); });
+  store_.WithKey(0, "nope", kNow, [](KeySlot& slot) { slot.Lookup(); });
+  store_.WithKey(0, "k", kNow, [](KeySlot& slot) { slot.LookupForWrite(); });
+  store_.WithKey(0, "nope", kNow, [](KeySlot& slot) { slot.LookupForWrite(); });
+  ShardCounters counters = store_.SumCounters();
+  EXPECT_EQ(counters.keyspace_hits, 2u);
+  EXPECT_EQ(counters.keyspace_misses, 1u);
+  EXPECT_EQ(counters.expired_keys, 0u);
+
+  store_.ResetCounters();
+  counters = store_.SumCounters();
+  EXPECT_EQ(counters.keyspace_hits, 0u);
+  EXPECT_EQ(counters.keyspace_misses, 0u);
+}
+
+TEST_P(StoreTest, CountersSumOverShards) {
+  for (int i = 0; i < 100; ++i) {
+    Put(store_, 0, Key(i), "v");
+  }
+  for (int i = 0; i < 150; ++i) {
+    Get(store_, 0, Key(i));
+  }
+  const ShardCounters counters = store_.SumCounters();
+  EXPECT_EQ(counters.keyspace_hits, 100u);
+  EXPECT_EQ(counters.keyspace_misses, 50u);
+}
+
+TEST_P(StoreTest, WithKeysGivesOneSlotPerKeyInOrder) {
+  Put(store_, 0, "a", "1");
+  Put(store_, 0, "b", "2");
+  const KeyRef keys[] = {{0, "b"}, {0, "missing"}, {0, "a"}};
+  store_.WithKeys(keys, kNow, [](std::span<KeySlot> slots) {
+    ASSERT_EQ(slots.size(), 3u);
+    EXPECT_EQ(slots[0].key(), "b");
+    EXPECT_EQ(slots[0].Lookup()->value(), "2");
+    EXPECT_EQ(slots[1].Lookup(), nullptr);
+    EXPECT_EQ(slots[2].Lookup()->value(), "1");
+  });
+}
+
+TEST_P(StoreTest, WithKeysAcceptsRepeatedKeysWithoutDeadlock) {
+  const KeyRef keys[] = {{0, "k"}, {0, "k"}, {0, "k"}};
+  store_.WithKeys(keys, kNow, [](std::span<KeySlot> slots) {
+    slots[0].Set("1", 0);
+    slots[1].Set("2", 0);
+    slots[2].Set("3", 0);
+  });
+  EXPECT_EQ(Get(store_, 0, "k"), "3");
+  EXPECT_EQ(store_.DbSize(0), 1u);
+}
+
+TEST_P(StoreTest, WithKeysSpansDatabasesWithoutDeadlock) {
+  // The same key name in two databases shares a shard: it must be locked once.
+  const KeyRef keys[] = {{0, "k"}, {2, "k"}, {3, "other"}};
+  store_.WithKeys(keys, kNow, [](std::span<KeySlot> slots) {
+    slots[0].Set("db0", 0);
+    slots[1].Set("db2", 0);
+    slots[2].Set("db3", 0);
+  });
+  EXPECT_EQ(Get(store_, 0, "k"), "db0");
+  EXPECT_EQ(Get(store_, 2, "k"), "db2");
+  EXPECT_EQ(Get(store_, 3, "other"), "db3");
+}
+
+TEST_P(StoreTest, WithKeysOverManyKeysLocksEachShardOnce) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 200; ++i) {
+    names.push_back(Key(i % 150));  // some repeats
+  }
+  std::vector<KeyRef> keys;
+  for (const std::string& name : names) {
+    keys.push_back({1, name});
+  }
+  const size_t done = store_.WithKeys(keys, kNow, [](std::span<KeySlot> slots) {
+    for (KeySlot& slot : slots) {
+      slot.Set("v", 0);
+    }
+    return slots.size();
+  });
+  EXPECT_EQ(done, 200u);
+  EXPECT_EQ(store_.DbSize(1), 150u);
+}
+
+TEST_P(StoreTest, WithKeysFromManyThreadsInOppositeOrdersDoesNotDeadlock) {
+  constexpr int kRounds = 2000;
+  auto worker = [&](bool reversed) {
+    for (int i = 0; i < kRounds; ++i) {
+      std::string a = Key(i % 37), b = Key((i * 7) % 41), c = Key((i * 13) % 43);
+      std::vector<KeyRef> keys = {{0, a}, {0, b}, {1, c}};
+      if (reversed) {
+        std::reverse(keys.begin(), keys.end());
+      }
+      store_.WithKeys(keys, kNow, [](std::span<KeySlot> slots) {
+        for (KeySlot& slot : slots) {
+          slot.Set("x", 0);
+        }
+      });
+    }
+  };
+  std::thread t1(worker, false);
+  std::thread t2(worker, true);
+  std::thread t3([&] {
+    for (int i = 0; i < kRounds; ++i) {
+      Put(store_, 0, Key(i % 37), "y");
+    }
+  });
+  t1.join();
+  t2.join();
+  t3.join();
+  EXPECT_GT(store_.DbSize(0), 0u);
+}
+
+TEST_P(StoreTest, FlushDbEmptiesOneDatabase) {
+  for (int i = 0; i < 100; ++i) {
+    Put(store_, 0, Key(i), "v", i % 2 ? kNow + 100 : 0);
+    Put(store_, 1, Key(i), "v");
+  }
+  EXPECT_EQ(store_.FlushDb(0), 100u);
+  EXPECT_EQ(store_.DbSize(0), 0u);
+  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 0u);
+  EXPECT_EQ(store_.DbSize(1), 100u);
+  EXPECT_EQ(Get(store_, 0, Key(1)), "<missing>");
+  // The database is usable afterwards.
+  Put(store_, 0, "again", "v");
+  EXPECT_EQ(Get(store_, 0, "again"), "v");
+  EXPECT_EQ(store_.FlushDb(2), 0u);
+}
+
+TEST_P(StoreTest, FlushAllEmptiesEveryDatabase) {
+  for (size_t db = 0; db < 4; ++db) {
+    for (int i = 0; i < 10; ++i) {
+      Put(store_, db, Key(i), "v");
+    }
+  }
+  EXPECT_EQ(store_.FlushAll(), 40u);
+  for (size_t db = 0; db < 4; ++db) {
+    EXPECT_EQ(store_.DbSize(db), 0u);
+  }
+}
+
+TEST_P(StoreTest, KeysMatchesGlobPatterns) {
+  for (const char* key : {"foo", "fob", "bar", "hello", "hallo", "hxllo", "heeeello"}) {
+    Put(store_, 0, key, "v");
+  }
+  Put(store_, 1, "foo2", "v");
+  auto keys = [&](std::string_view pattern) {
+    std::vector<std::string> out;
+    store_.Keys(0, pattern, kNow, &out);
+    return Sorted(out);
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(keys("*"), (V{"bar", "fob", "foo", "hallo", "heeeello", "hello", "hxllo"}));
+  EXPECT_EQ(keys("f*"), (V{"fob", "foo"}));
+  EXPECT_EQ(keys("h?llo"), (V{"hallo", "hello", "hxllo"}));
+  EXPECT_EQ(keys("h*llo"), (V{"hallo", "heeeello", "hello", "hxllo"}));
+  EXPECT_EQ(keys("h[ae]llo"), (V{"hallo", "hello"}));
+  EXPECT_EQ(keys("h[^e]llo"), (V{"hallo", "hxllo"}));
+  EXPECT_EQ(keys("bar"), (V{"bar"}));
+  EXPECT_EQ(keys("nomatch*"), V{});
+}
+
+TEST_P(StoreTest, KeysSkipsExpiredKeys) {
+  Put(store_, 0, "live", "v", kNow + 100);
+  Put(store_, 0, "dead", "v", kNow + 10);
+  std::vector<std::string> out;
+  store_.Keys(0, "*", kNow + 10, &out);
+  EXPECT_EQ(out, std::vector<std::string>{"live"});
+}
+
+TEST_P(StoreTest, RandomKeyOnAnEmptyDatabaseIsNothing) {
+  EXPECT_EQ(store_.RandomKey(0, kNow), std::nullopt);
+  Put(store_, 1, "elsewhere", "v");
+  EXPECT_EQ(store_.RandomKey(0, kNow), std::nullopt);
+}
+
+TEST_P(StoreTest, RandomKeyReturnsTheOnlyKey) {
+  Put(store_, 2, "only", "v");
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(store_.RandomKey(2, kNow), "only");
+  }
+}
+
+TEST_P(StoreTest, RandomKeyReturnsExistingKeysAndEventuallyDifferentOnes) {
+  for (int i = 0; i < 50; ++i) {
+    Put(store_, 0, Key(i), "v");
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < 500; ++i) {
+    auto key = store_.RandomKey(0, kNow);
+    ASSERT_TRUE(key.has_value());
+    ASSERT_EQ(key->rfind("key:", 0), 0u) << *key;
+    seen.insert(*key);
+  }
+  EXPECT_GT(seen.size(), 10u);
+}
+
+TEST_P(StoreTest, RandomKeyIgnoresExpiredKeys) {
+  Put(store_, 0, "dead", "v", kNow + 1);
+  EXPECT_EQ(store_.RandomKey(0, kNow + 1), std::nullopt);
+  Put(store_, 0, "live", "v");
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(store_.RandomKey(0, kNow + 1), "live");
+  }
+}
+
+TEST_P(StoreTest, DbStatsCountsKeysExpiresAndAverageTtl) {
+  EXPECT_EQ(store_.GetDbStats(0, kNow).keys, 0u);
+  Put(store_, 0, "a", "v");
+  Put(store_, 0, "b", "v", kNow + 1000);
+  Put(store_, 0, "c", "v", kNow + 3000);
+  const Store::DbStats stats = store_.GetDbStats(0, kNow);
+  EXPECT_EQ(stats.keys, 3u);
+  EXPECT_EQ(stats.expires, 2u);
+  EXPECT_EQ(stats.avg_ttl_ms, 2000);
+  const Store::DbStats none = store_.GetDbStats(1, kNow);
+  EXPECT_EQ(none.keys, 0u);
+  EXPECT_EQ(none.expires, 0u);
+  EXPECT_EQ(none.avg_ttl_ms, 0);
+}
+
+TEST_P(StoreTest, DbStatsAverageTtlIsZeroWithoutVolatileKeys) {
+  Put(store_, 0, "a", "v");
+  EXPECT_EQ(store_.GetDbStats(0, kNow).avg_ttl_ms, 0);
+}
+
+TEST_P(StoreTest, ScanOfAnEmptyDatabaseEndsAtOnce) {
+  std::vector<std::string> out;
+  EXPECT_EQ(store_.Scan(0, 0, 10, kNow, &out), 0u);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST_P(StoreTest, ScanReturnsEveryKeyWithNoDuplicatesWhenNothingChanges) {
+  for (int i = 0; i < 1000; ++i) {
+    Put(store_, 0, Key(i), "v");
+  }
+  Put(store_, 1, "other-db", "v");
+  for (size_t count : {1u, 10u, 100u, 5000u}) {
+    const std::vector<std::string> keys = ScanAll(store_, 0, count);
+    const std::set<std::string> unique(keys.begin(), keys.end());
+    EXPECT_EQ(unique.size(), 1000u) << "count " << count;
+    EXPECT_EQ(keys.size(), 1000u) << "count " << count;
+    EXPECT_FALSE(unique.contains("other-db"));
+  }
+}
+
+TEST_P(StoreTest, ScanSkipsExpiredKeys) {
+  Put(store_, 0, "live", "v");
+  Put(store_, 0, "dead", "v", kNow + 1);
+  EXPECT_EQ(ScanAll(store_, 0, 100, kNow + 1), std::vector<std::string>{"live"});
+}
+
+TEST_P(StoreTest, ScanCountIsRoughlyRespected) {
+  for (int i = 0; i < 2000; ++i) {
+    Put(store_, 0, Key(i), "v");
+  }
+  uint64_t cursor = 0;
+  size_t calls = 0;
+  size_t total = 0;
+  do {
+    std::vector<std::string> out;
+    cursor = store_.Scan(0, cursor, 20, kNow, &out);
+    ++calls;
+    total += out.size();
+    // A call stops once it has COUNT keys, finishing the bucket it is in; chains are short.
+    EXPECT_LE(out.size(), 40u);
+  } while (cursor != 0);
+  EXPECT_EQ(total, 2000u);
+  // About 2000 / 20 calls; allow for shard boundaries ending calls early.
+  EXPECT_GE(calls, 2000u / 40);
+  EXPECT_LE(calls, 2000u / 20 * 2 + GetParam());
+}
+
+TEST_P(StoreTest, ScanAppendsToWhatTheCallerAlreadyHas) {
+  Put(store_, 0, "k", "v");
+  std::vector<std::string> out = {"already"};
+  uint64_t cursor = 0;
+  do {
+    cursor = store_.Scan(0, cursor, 10, kNow, &out);
+  } while (cursor != 0);
+  EXPECT_EQ(Sorted(out), (std::vector<std::string>{"already", "k"}));
+}
+
+TEST_P(StoreTest, ScanReturnsKeysPresentThroughoutWhileTheTableGrows) {
+  for (int i = 0; i < 200; ++i) {
+    Put(store_, 0, Key(i), "v");
+  }
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int added = 0;
+  size_t calls = 0;
+  do {
+    std::vector<std::string> out;
+    cursor = store_.Scan(0, cursor, 5, kNow, &out);
+    seen.insert(out.begin(), out.end());
+    // Bounded, or the iteration would never catch up with the growth.
+    for (int j = 0; j < 100 && added < 5000; ++j, ++added) {
+      Put(store_, 0, "new:" + std::to_string(added), "v");
+    }
+    ASSERT_LT(++calls, 100'000u);
+  } while (cursor != 0);
+  ASSERT_GT(store_.DbSize(0), 2000u);
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_TRUE(seen.contains(Key(i))) << Key(i);
+  }
+}
+
+TEST_P(StoreTest, ScanReturnsKeysPresentThroughoutWhileTheTableShrinks) {
+  constexpr int kKept = 100;
+  constexpr int kTotal = 20000;
+  for (int i = 0; i < kTotal; ++i) {
+    Put(store_, 0, Key(i), "v");
+  }
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int victim = kKept;
+  do {
+    std::vector<std::string> out;
+    cursor = store_.Scan(0, cursor, 10, kNow, &out);
+    seen.insert(out.begin(), out.end());
+    for (int j = 0; j < 500 && victim < kTotal; ++j, ++victim) {
+      store_.WithKey(0, Key(victim), kNow, [](KeySlot& slot) { slot.Delete(); });
+    }
+  } while (cursor != 0);
+  ASSERT_EQ(store_.DbSize(0), static_cast<size_t>(kKept));
+  for (int i = 0; i < kKept; ++i) {
+    EXPECT_TRUE(seen.contains(Key(i))) << Key(i);
+  }
+}
+
+TEST_P(StoreTest, ScanReturnsKeysPresentThroughoutWhileOthersComeAndGo) {
+  for (int i = 0; i < 300; ++i) {
+    Put(store_, 0, Key(i), "v");
+  }
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int round = 0;
+  do {
+    std::vector<std::string> out;
+    cursor = store_.Scan(0, cursor, 3, kNow, &out);
+    seen.insert(out.begin(), out.end());
+    // Alternate bursts of inserts and deletes so tables grow and shrink mid-iteration.
+    const bool grow = (round / 5) % 2 == 0;
+    for (int j = 0; j < 400; ++j) {
+      const std::string key = "tmp:" + std::to_string(j);
+      if (grow) {
+        Put(store_, 0, key, "v");
+      } else {
+        store_.WithKey(0, key, kNow, [](KeySlot& slot) { slot.Delete(); });
+      }
+    }
+    ++round;
+    ASSERT_LT(round, 100'000);
+  } while (cursor != 0);
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_TRUE(seen.contains(Key(i))) << Key(i);
+  }
+}
+
+TEST_P(StoreTest, ActiveExpiryRemovesExpiredKeysNobodyReads) {
+  constexpr int64_t kBudgetUs = 10'000'000;
+  for (int i = 0; i < 2000; ++i) {
+    Put(store_, i % 2 == 0 ? 0 : 2, Key(i), "v", kNow + 10);  // expired at kNow + 10
+  }
+  for (int i = 0; i < 200; ++i) {
+    Put(store_, 0, "live:" + std::to_string(i), "v", kNow + 100000);
+    Put(store_, 0, "plain:" + std::to_string(i), "v");
+  }
+  EXPECT_EQ(store_.ActiveExpireCycle(kNow + 10, kBudgetUs), 2000u);
+  EXPECT_EQ(store_.DbSize(0), 400u);
+  EXPECT_EQ(store_.DbSize(2), 0u);
+  EXPECT_EQ(store_.GetDbStats(0, kNow + 10).expires, 200u);
+  EXPECT_EQ(store_.SumCounters().expired_keys, 2000u);
+  EXPECT_EQ(Get(store_, 0, "live:0", kNow + 10), "v");
+  EXPECT_EQ(Get(store_, 0, "plain:0", kNow + 10), "v");
+}
+
+TEST_P(StoreTest, ActiveExpiryLeavesLiveKeysAlone) {
+  for (int i = 0; i < 500; ++i) {
+    Put(store_, 1, Key(i), "v", i % 2 == 0 ? kNow + 1000 : 0);
+  }
+  EXPECT_EQ(store_.ActiveExpireCycle(kNow, 10'000'000), 0u);
+  EXPECT_EQ(store_.DbSize(1), 500u);
+  EXPECT_EQ(store_.SumCounters().expired_keys, 0u);
+}
+
+TEST_P(StoreTest, ActiveExpiryOfAnEmptyStoreDoesNothing) {
+  EXPECT_EQ(store_.ActiveExpireCycle(kNow, 0), 0u);
+}
+
+TEST_P(StoreTest, ActiveExpiryWithNoBudgetStillMakesProgress) {
+  for (int i = 0; i < 1000; ++i) {
+    Put(store_, 0, Key(i), "v", kNow + 1);
+  }
+  const uint64_t removed = store_.ActiveExpireCycle(kNow + 1, 0);
+  EXPECT_GT(removed, 0u);
+  EXPECT_EQ(store_.DbSize(0), 1000u - removed);
+  // Further cycles finish the job.
+  uint64_t total = removed;
+  for (int i = 0; i < 10000 && total < 1000; ++i) {
+    total += store_.ActiveExpireCycle(kNow + 1, 0);
+  }
+  EXPECT_EQ(total, 1000u);
+  EXPECT_EQ(store_.DbSize(0), 0u);
+}
+
+TEST_P(StoreTest, ScanContinuesCorrectlyAfterActiveExpiry) {
+  for (int i = 0; i < 300; ++i) {
+    Put(store_, 0, Key(i), "v");
+  }
+  for (int i = 0; i < 3000; ++i) {
+    Put(store_, 0, "tmp:" + std::to_string(i), "v", kNow + 1);
+  }
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  bool expired = false;
+  do {
+    std::vector<std::string> out;
+    cursor = store_.Scan(0, cursor, 10, kNow, &out);
+    seen.insert(out.begin(), out.end());
+    if (!expired) {
+      // Mid-iteration, every volatile key goes and the tables shrink.
+      store_.ActiveExpireCycle(kNow + 1, 10'000'000);
+      expired = true;
+    }
+  } while (cursor != 0);
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_TRUE(seen.contains(Key(i))) << Key(i);
+  }
+}
+
+}  // namespace
+}  // namespace cachette::store

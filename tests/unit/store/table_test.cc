@@ -1,0 +1,448 @@
+#include "cachette/store/table.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cachette/store/entry.h"
+#include "cachette/util/hash.h"
+
+namespace cachette::store {
+namespace {
+
+uint64_t Hash(std::string_view key) { return util::HashBytes(key); }
+
+// Inserts key -> value (no expiry unless given) and returns the entry.
+Entry* Add(Table& table, std::string_view key, std::string_view value = "v",
+           int64_t expire_ms = 0) {
+  Entry* entry = Entry::Create(key, value, expire_ms);
+  table.Insert(entry, Hash(key));
+  return entry;
+}
+
+std::string Key(int i) { return "key:" + std::to_string(i); }
+
+// Every key a full reverse-binary iteration visits, in visiting order (with repeats).
+std::vector<std::string> ScanAll(const Table& table) {
+  std::vector<std::string> seen;
+  uint64_t cursor = 0;
+  do {
+    cursor = table.ScanStep(cursor, [&](const Entry* e) { seen.emplace_back(e->key()); });
+  } while (cursor != 0);
+  return seen;
+}
+
+TEST(EntryTest, HoldsKeyValueAndExpiry) {
+  Entry* entry = Entry::Create("key", "value", 1234);
+  EXPECT_EQ(entry->key(), "key");
+  EXPECT_EQ(entry->value(), "value");
+  EXPECT_EQ(entry->value_size(), 5u);
+  EXPECT_TRUE(entry->has_expire());
+  EXPECT_EQ(entry->expire_ms(), 1234);
+  EXPECT_GE(entry->AllocatedSize(), sizeof(Entry) + 8);
+  Entry::Destroy(entry);
+}
+
+TEST(EntryTest, ExpiresAtItsExpiryInstantNotBefore) {
+  Entry* entry = Entry::Create("k", "v", 1000);
+  EXPECT_FALSE(entry->IsExpired(999));
+  EXPECT_TRUE(entry->IsExpired(1000));
+  EXPECT_TRUE(entry->IsExpired(1001));
+  entry->set_expire_ms(0);
+  EXPECT_FALSE(entry->has_expire());
+  EXPECT_FALSE(entry->IsExpired(INT64_MAX));
+  Entry::Destroy(entry);
+}
+
+TEST(EntryTest, HoldsEmptyKeyAndEmptyValue) {
+  Entry* entry = Entry::Create("", "", 0);
+  EXPECT_EQ(entry->key(), "");
+  EXPECT_EQ(entry->value(), "");
+  EXPECT_FALSE(entry->has_expire());
+  Entry::Destroy(entry);
+}
+
+TEST(EntryTest, HoldsBinaryBytes) {
+  const std::string key("a\0b", 3);
+  const std::string value("\0\r\n\xff", 4);
+  Entry* entry = Entry::Create(key, value, 0);
+  EXPECT_EQ(entry->key(), key);
+  EXPECT_EQ(entry->value(), value);
+  Entry::Destroy(entry);
+}
+
+TEST(EntryTest, UninitialisedValueCanBeFilledInPlace) {
+  Entry* entry = Entry::CreateUninitialised("k", 3, 0);
+  std::copy_n("abc", 3, entry->mutable_value());
+  EXPECT_EQ(entry->value(), "abc");
+  Entry::Destroy(entry);
+}
+
+TEST(EntryTest, DestroyAcceptsNull) { Entry::Destroy(nullptr); }
+
+TEST(TableTest, EmptyTableFindsNothing) {
+  Table table;
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(table.bucket_count(), 0u);
+  EXPECT_EQ(table.Find("k", Hash("k")), nullptr);
+  EXPECT_EQ(table.Detach("k", Hash("k")), nullptr);
+  EXPECT_EQ(table.ScanStep(0, [](const Entry*) { FAIL(); }), 0u);
+}
+
+TEST(TableTest, FindsInsertedEntries) {
+  Table table;
+  Entry* a = Add(table, "a", "1");
+  Entry* b = Add(table, "b", "2");
+  EXPECT_EQ(table.size(), 2u);
+  EXPECT_EQ(table.Find("a", Hash("a")), a);
+  EXPECT_EQ(table.Find("b", Hash("b")), b);
+  EXPECT_EQ(table.Find("c", Hash("c")), nullptr);
+}
+
+TEST(TableTest, FindComparesWholeKeys) {
+  Table table;
+  Add(table, "abc");
+  EXPECT_EQ(table.Find("ab", Hash("ab")), nullptr);
+  EXPECT_EQ(table.Find("abcd", Hash("abcd")), nullptr);
+  // The same bucket chain must not match a different key with a forged hash.
+  EXPECT_EQ(table.Find("xyz", Hash("abc")), nullptr);
+}
+
+TEST(TableTest, ReplaceSwapsTheEntryInPlace) {
+  Table table;
+  Entry* old_entry = Add(table, "k", "old");
+  Add(table, "other");
+  Entry* fresh = Entry::Create("k", "new", 0);
+  table.Replace(old_entry, fresh, Hash("k"));
+  EXPECT_EQ(table.size(), 2u);
+  EXPECT_EQ(table.Find("k", Hash("k")), fresh);
+  EXPECT_EQ(table.Find("k", Hash("k"))->value(), "new");
+  EXPECT_NE(table.Find("other", Hash("other")), nullptr);
+}
+
+TEST(TableTest, ReplaceKeepsTheExpiresCounterRight) {
+  Table table;
+  Entry* plain = Add(table, "k");
+  EXPECT_EQ(table.expires(), 0u);
+  Entry* volatile_entry = Entry::Create("k", "v", 500);
+  table.Replace(plain, volatile_entry, Hash("k"));
+  EXPECT_EQ(table.expires(), 1u);
+  Entry* volatile_again = Entry::Create("k", "v", 600);
+  table.Replace(volatile_entry, volatile_again, Hash("k"));
+  EXPECT_EQ(table.expires(), 1u);
+  table.Replace(volatile_again, Entry::Create("k", "v", 0), Hash("k"));
+  EXPECT_EQ(table.expires(), 0u);
+}
+
+TEST(TableTest, DetachRemovesWithoutDestroying) {
+  Table table;
+  Entry* a = Add(table, "a", "1", 100);
+  Add(table, "b");
+  Entry* detached = table.Detach("a", Hash("a"));
+  ASSERT_EQ(detached, a);
+  EXPECT_EQ(detached->next, nullptr);
+  EXPECT_EQ(detached->value(), "1");  // still alive
+  EXPECT_EQ(table.size(), 1u);
+  EXPECT_EQ(table.expires(), 0u);
+  EXPECT_EQ(table.Find("a", Hash("a")), nullptr);
+  EXPECT_EQ(table.Detach("a", Hash("a")), nullptr);
+  Entry::Destroy(detached);
+}
+
+TEST(TableTest, DetachFromTheMiddleOfAChainKeepsTheRest) {
+  Table table;
+  // Far more keys than the smallest table has buckets, so chains are long at first.
+  for (int i = 0; i < 64; ++i) {
+    Add(table, Key(i));
+  }
+  for (int i = 0; i < 64; i += 2) {
+    Entry::Destroy(table.Detach(Key(i), Hash(Key(i))));
+  }
+  EXPECT_EQ(table.size(), 32u);
+  for (int i = 0; i < 64; ++i) {
+    EXPECT_EQ(table.Find(Key(i), Hash(Key(i))) != nullptr, i % 2 == 1) << Key(i);
+  }
+}
+
+TEST(TableTest, ExpiresCountsEntriesWithAnExpiry) {
+  Table table;
+  Entry* a = Add(table, "a", "v", 100);
+  Add(table, "b", "v", 0);
+  Add(table, "c", "v", 300);
+  EXPECT_EQ(table.expires(), 2u);
+  table.OnExpireChanged(/*had_expire=*/true, /*has_expire=*/false);
+  a->set_expire_ms(0);
+  EXPECT_EQ(table.expires(), 1u);
+  table.OnExpireChanged(false, true);
+  a->set_expire_ms(5);
+  EXPECT_EQ(table.expires(), 2u);
+  table.OnExpireChanged(true, true);  // a new expiry for a volatile key
+  EXPECT_EQ(table.expires(), 2u);
+  table.OnExpireChanged(false, false);
+  EXPECT_EQ(table.expires(), 2u);
+  Entry::Destroy(table.Detach("c", Hash("c")));
+  EXPECT_EQ(table.expires(), 1u);
+}
+
+TEST(TableTest, GrowsWhenFullerThanOneKeyPerBucket) {
+  Table table;
+  Add(table, Key(0));
+  EXPECT_EQ(table.bucket_count(), 4u);
+  for (int i = 1; i < 4; ++i) {
+    Add(table, Key(i));
+  }
+  EXPECT_EQ(table.bucket_count(), 4u);
+  Add(table, Key(4));
+  EXPECT_EQ(table.bucket_count(), 8u);
+  for (int i = 5; i < 1000; ++i) {
+    Add(table, Key(i));
+  }
+  EXPECT_EQ(table.size(), 1000u);
+  EXPECT_EQ(table.bucket_count(), 1024u);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_NE(table.Find(Key(i), Hash(Key(i))), nullptr) << Key(i);
+  }
+}
+
+TEST(TableTest, ShrinksWhenLessThanAnEighthFull) {
+  Table table;
+  for (int i = 0; i < 1000; ++i) {
+    Add(table, Key(i));
+  }
+  ASSERT_EQ(table.bucket_count(), 1024u);
+  for (int i = 0; i < 990; ++i) {
+    Entry::Destroy(table.Detach(Key(i), Hash(Key(i))));
+  }
+  EXPECT_EQ(table.size(), 10u);
+  EXPECT_LE(table.bucket_count(), 128u);
+  EXPECT_GE(table.bucket_count(), 16u);
+  for (int i = 990; i < 1000; ++i) {
+    EXPECT_NE(table.Find(Key(i), Hash(Key(i))), nullptr) << Key(i);
+  }
+}
+
+TEST(TableTest, FreesTheBucketArrayWhenEmptied) {
+  Table table;
+  for (int i = 0; i < 20; ++i) {
+    Add(table, Key(i));
+  }
+  for (int i = 0; i < 20; ++i) {
+    Entry::Destroy(table.Detach(Key(i), Hash(Key(i))));
+  }
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(table.bucket_count(), 0u);
+  // And it is usable again.
+  Add(table, "again");
+  EXPECT_NE(table.Find("again", Hash("again")), nullptr);
+}
+
+TEST(TableTest, ClearDestroysEverything) {
+  Table table;
+  for (int i = 0; i < 100; ++i) {
+    Add(table, Key(i), "v", i % 2 == 0 ? 100 : 0);
+  }
+  table.Clear();
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(table.expires(), 0u);
+  EXPECT_EQ(table.bucket_count(), 0u);
+  EXPECT_EQ(table.Find(Key(1), Hash(Key(1))), nullptr);
+}
+
+TEST(TableTest, MoveTransfersEntries) {
+  Table source;
+  Add(source, "a", "1", 10);
+  Add(source, "b", "2");
+  Table moved(std::move(source));
+  EXPECT_EQ(moved.size(), 2u);
+  EXPECT_EQ(moved.expires(), 1u);
+  EXPECT_EQ(source.size(), 0u);  // NOLINT(bugprone-use-after-move): moved-from state is defined
+  EXPECT_EQ(source.bucket_count(), 0u);
+  EXPECT_EQ(source.Find("a", Hash("a")), nullptr);
+
+  Table assigned;
+  Add(assigned, "old");
+  assigned = std::move(moved);
+  EXPECT_EQ(assigned.size(), 2u);
+  EXPECT_EQ(assigned.Find("old", Hash("old")), nullptr);
+  EXPECT_NE(assigned.Find("a", Hash("a")), nullptr);
+}
+
+TEST(TableTest, ForEachVisitsEveryEntryOnce) {
+  Table table;
+  for (int i = 0; i < 300; ++i) {
+    Add(table, Key(i));
+  }
+  std::multiset<std::string> seen;
+  table.ForEach([&](const Entry* e) { seen.emplace(e->key()); });
+  EXPECT_EQ(seen.size(), 300u);
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_EQ(seen.count(Key(i)), 1u);
+  }
+}
+
+TEST(TableTest, RandomChainReturnsANonEmptyChain) {
+  Table table;
+  for (int i = 0; i < 3; ++i) {
+    Add(table, Key(i));
+  }
+  for (uint64_t r = 0; r < 200; ++r) {
+    Entry* head = table.RandomChain(r * 0x12345);
+    ASSERT_NE(head, nullptr);
+  }
+}
+
+TEST(TableTest, RandomChainFindsTheOnlyEntryInASparseTable) {
+  Table table;
+  for (int i = 0; i < 64; ++i) {
+    Add(table, Key(i));
+  }
+  for (int i = 1; i < 64; ++i) {
+    Entry::Destroy(table.Detach(Key(i), Hash(Key(i))));
+  }
+  for (uint64_t r = 0; r < 100; ++r) {
+    Entry* head = table.RandomChain(r);
+    ASSERT_NE(head, nullptr);
+    EXPECT_EQ(head->key(), Key(0));
+  }
+}
+
+TEST(TableScanTest, ReverseBitsMirrorsTheWord) {
+  EXPECT_EQ(Table::ReverseBits(0), 0u);
+  EXPECT_EQ(Table::ReverseBits(1), 0x8000000000000000ULL);
+  EXPECT_EQ(Table::ReverseBits(0x8000000000000000ULL), 1u);
+  EXPECT_EQ(Table::ReverseBits(0x00000000000000F0ULL), 0x0F00000000000000ULL);
+  EXPECT_EQ(Table::ReverseBits(Table::ReverseBits(0x0123456789ABCDEFULL)), 0x0123456789ABCDEFULL);
+}
+
+TEST(TableScanTest, NextCursorVisitsEveryBucketInReverseBinaryOrder) {
+  // With 8 buckets (mask 7) the order is 0 4 2 6 1 5 3 7, then back to 0.
+  const uint64_t expected[] = {4, 2, 6, 1, 5, 3, 7, 0};
+  uint64_t cursor = 0;
+  for (uint64_t next : expected) {
+    cursor = Table::NextCursor(cursor, 7);
+    EXPECT_EQ(cursor, next);
+  }
+}
+
+TEST(TableScanTest, FullIterationReturnsEveryKeyExactlyOnceWithoutResize) {
+  Table table;
+  for (int i = 0; i < 500; ++i) {
+    Add(table, Key(i));
+  }
+  const std::vector<std::string> seen = ScanAll(table);
+  EXPECT_EQ(seen.size(), 500u);
+  const std::set<std::string> unique(seen.begin(), seen.end());
+  EXPECT_EQ(unique.size(), 500u);
+}
+
+TEST(TableScanTest, KeysPresentThroughoutAreReturnedWhileTheTableGrows) {
+  Table table;
+  for (int i = 0; i < 100; ++i) {
+    Add(table, Key(i));
+  }
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int added = 0;
+  do {
+    cursor = table.ScanStep(cursor, [&](const Entry* e) { seen.emplace(e->key()); });
+    // Force growth between steps (bounded, or the iteration would never catch up).
+    for (int j = 0; j < 50 && added < 2000; ++j, ++added) {
+      Add(table, "new:" + std::to_string(added));
+    }
+  } while (cursor != 0);
+  ASSERT_GT(table.bucket_count(), 128u);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_TRUE(seen.contains(Key(i))) << Key(i);
+  }
+}
+
+TEST(TableScanTest, KeysPresentThroughoutAreReturnedWhileTheTableShrinks) {
+  Table table;
+  for (int i = 0; i < 2000; ++i) {
+    Add(table, Key(i));
+  }
+  // Keys 0..49 stay; the rest are deleted a chunk at a time between steps.
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int next_victim = 50;
+  do {
+    cursor = table.ScanStep(cursor, [&](const Entry* e) { seen.emplace(e->key()); });
+    for (int j = 0; j < 100 && next_victim < 2000; ++j, ++next_victim) {
+      Entry::Destroy(table.Detach(Key(next_victim), Hash(Key(next_victim))));
+    }
+  } while (cursor != 0);
+  ASSERT_EQ(table.size(), 50u);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_TRUE(seen.contains(Key(i))) << Key(i);
+  }
+}
+
+TEST(TableExpireTest, ExpireStepOnAnEmptyTableDoesNothing) {
+  Table table;
+  uint64_t cursor = 0;
+  size_t with_ttl = 0;
+  EXPECT_EQ(table.ExpireStep(&cursor, 100, 16, &with_ttl), 0u);
+  EXPECT_EQ(cursor, 0u);
+  EXPECT_EQ(with_ttl, 0u);
+}
+
+TEST(TableExpireTest, AFullPassRemovesExactlyTheExpiredEntries) {
+  Table table;
+  for (int i = 0; i < 400; ++i) {
+    // A quarter expired at 10, a quarter at 11 (the boundary), a quarter later, a quarter never.
+    const int64_t expire = i % 4 == 0 ? 10 : i % 4 == 1 ? 11 : i % 4 == 2 ? 1000 : 0;
+    Add(table, Key(i), "v", expire);
+  }
+  uint64_t cursor = 0;
+  size_t removed = 0;
+  size_t with_ttl = 0;
+  int steps = 0;
+  do {
+    removed += table.ExpireStep(&cursor, /*now_ms=*/11, /*max_buckets=*/8, &with_ttl);
+    ASSERT_LT(++steps, 10000);
+  } while (cursor != 0);
+  EXPECT_EQ(removed, 200u);
+  EXPECT_GE(with_ttl, 300u);
+  EXPECT_EQ(table.size(), 200u);
+  EXPECT_EQ(table.expires(), 100u);
+  for (int i = 0; i < 400; ++i) {
+    EXPECT_EQ(table.Find(Key(i), Hash(Key(i))) != nullptr, i % 4 >= 2) << Key(i);
+  }
+}
+
+TEST(TableExpireTest, ExpireStepVisitsAtMostMaxBuckets) {
+  Table table;
+  for (int i = 0; i < 1000; ++i) {
+    Add(table, Key(i), "v", 5);
+  }
+  ASSERT_EQ(table.bucket_count(), 1024u);
+  uint64_t cursor = 0;
+  size_t with_ttl = 0;
+  const size_t removed = table.ExpireStep(&cursor, 5, 4, &with_ttl);
+  EXPECT_NE(cursor, 0u);
+  EXPECT_EQ(removed, with_ttl);
+  EXPECT_LT(removed, 100u);  // four buckets' worth, not the table
+  EXPECT_EQ(table.size(), 1000u - removed);
+}
+
+TEST(TableExpireTest, ExpireStepShrinksAnEmptiedTable) {
+  Table table;
+  for (int i = 0; i < 1000; ++i) {
+    Add(table, Key(i), "v", 5);
+  }
+  Add(table, "survivor");
+  uint64_t cursor = 0;
+  size_t with_ttl = 0;
+  do {
+    table.ExpireStep(&cursor, 5, 64, &with_ttl);
+  } while (cursor != 0);
+  EXPECT_EQ(table.size(), 1u);
+  EXPECT_EQ(table.expires(), 0u);
+  EXPECT_LT(table.bucket_count(), 1024u);
+  EXPECT_NE(table.Find("survivor", Hash("survivor")), nullptr);
+}
+
+}  // namespace
+}  // namespace cachette::store
