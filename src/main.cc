@@ -1,11 +1,10 @@
 // cachette-server [config-file] [--directive value ...]: wires the modules together.
 
+#include <pthread.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
-
-#include <pthread.h>
 
 #include <csignal>
 #include <cstdio>

@@ -86,8 +86,8 @@ void BM_StoreSet(benchmark::State& state) {
   const auto& keys = Keys();
   size_t i = 0;
   for (auto _ : state) {
-    store::Entry* entry = store->WithKey(
-        0, keys[i], kNowMs, [](store::KeySlot& slot) { return slot.Set(Value(), 0); });
+    store::Entry* entry = store->WithKey(0, keys[i], kNowMs,
+                                         [](store::KeySlot& slot) { return slot.Set(Value(), 0); });
     benchmark::DoNotOptimize(entry);
     i = i + 1 == kKeys ? 0 : i + 1;
   }

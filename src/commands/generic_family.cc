@@ -1,8 +1,8 @@
 // Redis's "generic" command group: commands on keys whatever their values (existence, expiry,
 // iteration, renaming).
 
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 #include <limits>
 #include <string>
@@ -326,8 +326,8 @@ void CmdCopy(CommandContext& ctx) {
 }
 
 constexpr CommandSpec kGenericCommands[] = {
-    {"del", -2, kWrite, 1, -1, 1, "@keyspace @write @slow", "generic", "1.0.0",
-     "Deletes keys.", CmdDel},
+    {"del", -2, kWrite, 1, -1, 1, "@keyspace @write @slow", "generic", "1.0.0", "Deletes keys.",
+     CmdDel},
     {"unlink", -2, kWrite | kFast, 1, -1, 1, "@keyspace @write @fast", "generic", "4.0.0",
      "Deletes keys; memory is given back without blocking.", CmdDel},
     {"exists", -2, kReadonly | kFast, 1, -1, 1, "@keyspace @read @fast", "generic", "1.0.0",

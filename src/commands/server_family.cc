@@ -1,6 +1,7 @@
 // Redis's "server" command group: database-wide commands, configuration, introspection and
 // shutdown.
 
+#include <fmt/format.h>
 #include <malloc.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -11,8 +12,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cachette/commands/command_context.h"
 #include "cachette/commands/command_table.h"
@@ -39,9 +38,8 @@ void CmdDbsize(CommandContext& ctx) {
 
 // FLUSHDB/FLUSHALL [ASYNC|SYNC]: the mode is accepted; both free memory off the shard locks.
 bool ParseFlushMode(CommandContext& ctx) {
-  if (ctx.args.size() > 2 ||
-      (ctx.args.size() == 2 && !EqualsIgnoreCase(ctx.args[1], "ASYNC") &&
-       !EqualsIgnoreCase(ctx.args[1], "SYNC"))) {
+  if (ctx.args.size() > 2 || (ctx.args.size() == 2 && !EqualsIgnoreCase(ctx.args[1], "ASYNC") &&
+                              !EqualsIgnoreCase(ctx.args[1], "SYNC"))) {
     ctx.reply.Error(errors::kSyntax);
     return false;
   }
@@ -164,8 +162,8 @@ void CmdConfigResetstat(CommandContext& ctx) {
 void ReplyHelp(CommandContext& ctx, std::string_view container,
                std::initializer_list<std::string_view> lines) {
   ctx.reply.ArrayHeader(lines.size() + 3);
-  ctx.reply.SimpleString(fmt::format(
-      "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", container));
+  ctx.reply.SimpleString(
+      fmt::format("{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", container));
   for (std::string_view line : lines) {
     ctx.reply.SimpleString(line);
   }
@@ -174,11 +172,11 @@ void ReplyHelp(CommandContext& ctx, std::string_view container,
 }
 
 void CmdConfigHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, "CONFIG",
-            {"GET <pattern>",
-             "    Return parameters matching the glob-like <pattern> and their values.",
-             "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
-             "RESETSTAT", "    Reset statistics reported by the INFO command."});
+  ReplyHelp(
+      ctx, "CONFIG",
+      {"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+       "SET <directive> <value>", "    Set the configuration <directive> to <value>.", "RESETSTAT",
+       "    Reset statistics reported by the INFO command."});
 }
 
 // /proc/self/statm's resident pages, in bytes.
@@ -212,9 +210,11 @@ void CmdInfo(CommandContext& ctx) {
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     wanted.insert(section);
   }
-  const bool everything = wanted.empty() || wanted.contains("all") ||
-                          wanted.contains("default") || wanted.contains("everything");
-  auto want = [&](std::string_view name) { return everything || wanted.contains(std::string(name)); };
+  const bool everything = wanted.empty() || wanted.contains("all") || wanted.contains("default") ||
+                          wanted.contains("everything");
+  auto want = [&](std::string_view name) {
+    return everything || wanted.contains(std::string(name));
+  };
 
   std::string text;
   auto section = [&](std::string_view title) {
@@ -292,8 +292,8 @@ void CmdInfo(CommandContext& ctx) {
     for (size_t db = 0; db < ctx.store().databases(); ++db) {
       const store::Store::DbStats stats = ctx.store().GetDbStats(db, ctx.now_ms);
       if (stats.keys != 0) {
-        text += fmt::format("db{}:keys={},expires={},avg_ttl={}\r\n", db, stats.keys,
-                            stats.expires, stats.avg_ttl_ms);
+        text += fmt::format("db{}:keys={},expires={},avg_ttl={}\r\n", db, stats.keys, stats.expires,
+                            stats.avg_ttl_ms);
       }
     }
   }
@@ -303,9 +303,9 @@ void CmdInfo(CommandContext& ctx) {
 std::vector<std::string_view> FlagNames(uint32_t flags) {
   // Redis's order (addReplyCommandFlags).
   static constexpr std::pair<CommandFlag, std::string_view> kNames[] = {
-      {kWrite, "write"},     {kReadonly, "readonly"}, {kDenyOom, "denyoom"},
-      {kAdmin, "admin"},     {kNoscript, "noscript"}, {kLoading, "loading"},
-      {kStale, "stale"},     {kFast, "fast"},         {kNoAuth, "no_auth"},
+      {kWrite, "write"},      {kReadonly, "readonly"},   {kDenyOom, "denyoom"},
+      {kAdmin, "admin"},      {kNoscript, "noscript"},   {kLoading, "loading"},
+      {kStale, "stale"},      {kFast, "fast"},           {kNoAuth, "no_auth"},
       {kNoMulti, "no_multi"}, {kAllowBusy, "allow_busy"}};
   std::vector<std::string_view> names;
   for (const auto& [flag, name] : kNames) {

@@ -220,8 +220,8 @@ void CmdGetex(CommandContext& ctx) {
     ctx.reply.Error(reader.error());
     return;
   }
-  const bool sets_expire = expire.kind == ExpireOption::Kind::kRelative ||
-                           expire.kind == ExpireOption::Kind::kAbsolute;
+  const bool sets_expire =
+      expire.kind == ExpireOption::Kind::kRelative || expire.kind == ExpireOption::Kind::kAbsolute;
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     Entry* current = slot.Lookup();
     if (current == nullptr) {

@@ -61,8 +61,7 @@ void InputBuffer::ShrinkIfIdle() {
   }
 }
 
-Connection::Connection(IoThread& thread, Shared& shared, asio::ip::tcp::socket socket,
-                       uint64_t id)
+Connection::Connection(IoThread& thread, Shared& shared, asio::ip::tcp::socket socket, uint64_t id)
     : thread_(thread), shared_(shared), socket_(std::move(socket)), writer_(&output_) {
   client_.id = id;
   client_.created_at_ms = util::UnixTimeMs();
@@ -89,10 +88,10 @@ void Connection::Start() {
 void Connection::ReadMore() {
   const size_t needed = parser_.BytesStillNeeded();
   auto tail = input_.Tail(std::max(kReadChunk, std::min<size_t>(needed, 64 * 1024 * 1024)));
-  socket_.async_read_some(tail, [self = shared_from_this()](const boost::system::error_code& error,
-                                                            size_t bytes) {
-    self->OnRead(error, bytes);
-  });
+  socket_.async_read_some(
+      tail, [self = shared_from_this()](const boost::system::error_code& error, size_t bytes) {
+        self->OnRead(error, bytes);
+      });
 }
 
 void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {

@@ -1,10 +1,7 @@
 #include "cachette/net/server.h"
 
-#include <utility>  // before Asio (see detail/connection.h)
-
 #include <spdlog/spdlog.h>
 
-#include <boost/asio.hpp>
 #include <chrono>
 #include <future>
 #include <sstream>
@@ -15,6 +12,7 @@
 #include "cachette/commands/server_context.h"
 #include "cachette/config/config.h"
 #include "cachette/protocol/errors.h"
+#include "detail/asio.h"
 #include "detail/connection.h"
 #include "detail/io_thread.h"
 
@@ -138,17 +136,17 @@ std::optional<std::string> Server::Impl::Start() {
 void Server::Impl::Accept(tcp::acceptor& acceptor) {
   detail::IoThread& target = *threads_[next_thread_];
   next_thread_ = (next_thread_ + 1) % threads_.size();
-  acceptor.async_accept(target.context(),
-                        [this, &acceptor, &target](const boost::system::error_code& error,
-                                                   tcp::socket socket) {
-                          if (error == asio::error::operation_aborted) {
-                            return;
-                          }
-                          if (!error) {
-                            Admit(target, std::move(socket));
-                          }
-                          Accept(acceptor);
-                        });
+  acceptor.async_accept(
+      target.context(),
+      [this, &acceptor, &target](const boost::system::error_code& error, tcp::socket socket) {
+        if (error == asio::error::operation_aborted) {
+          return;
+        }
+        if (!error) {
+          Admit(target, std::move(socket));
+        }
+        Accept(acceptor);
+      });
 }
 
 void Server::Impl::Admit(detail::IoThread& thread, tcp::socket socket) {
@@ -166,8 +164,7 @@ void Server::Impl::Admit(detail::IoThread& thread, tcp::socket socket) {
   const uint64_t id = shared_.next_client_id.fetch_add(1, std::memory_order_relaxed);
   // The socket belongs to the target thread's context: build the connection there.
   asio::post(thread.context(), [this, &thread, id, socket = std::move(socket)]() mutable {
-    auto connection =
-        std::make_shared<detail::Connection>(thread, shared_, std::move(socket), id);
+    auto connection = std::make_shared<detail::Connection>(thread, shared_, std::move(socket), id);
     thread.Add(connection);
     connection->Start();
   });

@@ -40,8 +40,6 @@ void Entry::Destroy(Entry* entry) {
   }
 }
 
-size_t Entry::AllocatedSize() const {
-  return malloc_usable_size(const_cast<Entry*>(this));
-}
+size_t Entry::AllocatedSize() const { return malloc_usable_size(const_cast<Entry*>(this)); }
 
 }  // namespace cachette::store

@@ -113,8 +113,7 @@ void Table::Clear() {
   expires_ = 0;
 }
 
-size_t Table::ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets,
-                         size_t* with_ttl) {
+size_t Table::ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets, size_t* with_ttl) {
   size_t removed = 0;
   for (size_t visited = 0; visited < max_buckets && !buckets_.empty(); ++visited) {
     const uint64_t mask = buckets_.size() - 1;

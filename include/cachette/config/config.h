@@ -56,8 +56,8 @@ enum class Type {
   X(kMaxmemory, "maxmemory", kMemory, "0", 0, INT64_MAX, "", true,                                \
     "Memory limit for data; 0 means no limit")                                                    \
   X(kMaxmemoryPolicy, "maxmemory-policy", kEnum, "noeviction", 0, 0,                              \
-    "volatile-lru|volatile-lfu|volatile-random|volatile-ttl|allkeys-lru|allkeys-lfu|"           \
-    "allkeys-random|noeviction",                                                                    \
+    "volatile-lru|volatile-lfu|volatile-random|volatile-ttl|allkeys-lru|allkeys-lfu|"             \
+    "allkeys-random|noeviction",                                                                  \
     true, "What to evict when maxmemory is reached")                                              \
   X(kProtoMaxBulkLen, "proto-max-bulk-len", kMemory, "512mb", 1024 * 1024, INT64_MAX, "", true,   \
     "Largest bulk string a client may send")                                                      \

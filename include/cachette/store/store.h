@@ -42,7 +42,7 @@ struct alignas(64) Shard {
   // Guarded by mutex:
   std::vector<Table> tables;  // one per database
   ShardCounters counters;
-  size_t expiry_db = 0;          // where active expiry resumes in this shard
+  size_t expiry_db = 0;  // where active expiry resumes in this shard
   uint64_t expiry_cursor = 0;
 };
 

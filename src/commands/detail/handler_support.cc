@@ -1,6 +1,5 @@
 #include "handler_support.h"
 
-
 #include "cachette/util/numbers.h"
 
 namespace cachette::commands::detail {

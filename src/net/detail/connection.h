@@ -11,13 +11,11 @@
 // limit. Reads go through asio's speculative async_read_some: after a short read it waits
 // for epoll instead of calling read() again, so a request costs read + write + epoll_wait.
 
-#include <utility>  // before Asio: its awaitable.hpp uses std::exchange without including it
-
-#include <boost/asio.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "asio.h"
 #include "cachette/commands/client_state.h"
 #include "cachette/protocol/reply_writer.h"
 #include "cachette/protocol/resp_parser.h"

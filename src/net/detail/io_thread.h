@@ -4,10 +4,7 @@
 // housekeeping (idle timeout, soft output limit). Everything here but the counters is touched
 // only from the thread itself; other threads post work to `context`.
 
-#include <utility>  // before Asio (see connection.h)
-
 #include <atomic>
-#include <boost/asio.hpp>
 #include <cstdint>
 #include <future>
 #include <memory>
@@ -15,6 +12,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "asio.h"
 #include "cachette/commands/dispatcher.h"
 
 namespace cachette::config {
@@ -29,7 +27,9 @@ class Connection;
 // prefix on the hot path.
 class Counter {
  public:
-  void Add(uint64_t n) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void Add(uint64_t n) {
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
   uint64_t Get() const { return value_.load(std::memory_order_relaxed); }
   void Reset() { value_.store(0, std::memory_order_relaxed); }
 

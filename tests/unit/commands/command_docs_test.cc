@@ -15,8 +15,8 @@ namespace cachette::commands {
 namespace {
 
 std::string ReadCommandsDoc() {
-  const auto root = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path()
-                        .parent_path();
+  const auto root =
+      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
   std::ifstream file(root / "docs" / "commands.md");
   std::stringstream text;
   text << file.rdbuf();
