@@ -45,6 +45,8 @@ enum class Type {
     "Most clients connected at once; more get an error and are closed")                           \
   X(kTimeout, "timeout", kInt, "0", 0, 2147483647, "", true,                                      \
     "Close a client idle for this many seconds; 0 never")                                         \
+  X(kBusyPollUs, "busy-poll-us", kInt, "20", 0, 1000000, "", true,                                \
+    "Microseconds an idle I/O thread keeps polling before it sleeps; 0 sleeps at once")           \
   X(kTcpKeepalive, "tcp-keepalive", kInt, "300", 0, 2147483647, "", true,                         \
     "Seconds between TCP keepalive probes to clients; 0 off")                                     \
   X(kRequirepass, "requirepass", kString, "", 0, 0, "", true,                                     \

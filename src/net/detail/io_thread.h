@@ -70,6 +70,8 @@ class IoThread {
 
  private:
   void Housekeeping();
+  // Runs ready handlers for up to `microseconds`; true as soon as one ran.
+  bool PollFor(int64_t microseconds);
 
   Shared& shared_;
   boost::asio::io_context context_{1};
