@@ -14,8 +14,12 @@
 
 #include "cachette/commands/command_table.h"
 #include "cachette/commands/server_context.h"
+#include "cachette/commands/store_settings.h"
 #include "cachette/config/config.h"
 #include "cachette/net/server.h"
+#include "cachette/stats/memory.h"
+#include "cachette/stats/sampler.h"
+#include "cachette/stats/stats.h"
 #include "cachette/store/maintenance.h"
 #include "cachette/store/store.h"
 #include "cachette/util/clock.h"
@@ -110,20 +114,28 @@ int main(int argc, char** argv) {
 
   cachette::store::Store store({.shards = static_cast<size_t>(config.Int(Id::kShards)),
                                 .databases = static_cast<size_t>(config.Int(Id::kDatabases))});
+  cachette::commands::BindStoreSettings(config, store);
   cachette::store::MaintenanceThread maintenance(store);
   cachette::commands::CommandTable table;
   cachette::commands::RegisterAllFamilies(table);
+  cachette::stats::Stats stats(table.spec_count());
 
   cachette::commands::ServerContext context;
   context.store = &store;
   context.config = &config;
   context.commands = &table;
+  context.stats = &stats;
   context.start_time_ms = cachette::util::UnixTimeMs();
   char executable[4096] = {};
   if (readlink("/proc/self/exe", executable, sizeof(executable) - 1) > 0) {
     context.executable = executable;
   }
   context.config_file = config.config_file();
+  context.memory_figures = [&store] {
+    cachette::stats::MemoryFigures figures = cachette::stats::ProcessMemoryFigures();
+    figures.used_memory_dataset = static_cast<uint64_t>(store.DataBytes());
+    return figures;
+  };
 
   cachette::net::Server server(config, context, table);
   spdlog::info("Cachette {} starting, pid={}", CACHETTE_VERSION, getpid());
@@ -131,6 +143,13 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", *error);
     return 1;
   }
+  stats.set_startup_memory(cachette::stats::ProcessMemoryFigures().used_memory);
+  // Instantaneous metrics: one sample every 100 ms, as Redis's serverCron takes them.
+  cachette::stats::PeriodicTask sampler(std::chrono::milliseconds(100), [&] {
+    const cachette::commands::NetworkStats net = context.control->GetNetworkStats();
+    stats.Sample(cachette::util::MonotonicUs() / 1000, net.total_net_input_bytes,
+                 net.total_net_output_bytes);
+  });
   pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
   server.RunUntilShutdown();
   return 0;

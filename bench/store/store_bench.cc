@@ -20,6 +20,7 @@
 #include "cachette/commands/server_context.h"
 #include "cachette/config/config.h"
 #include "cachette/protocol/reply_writer.h"
+#include "cachette/stats/stats.h"
 #include "cachette/store/store.h"
 #include "cachette/util/clock.h"
 
@@ -98,8 +99,14 @@ BENCHMARK(BM_StoreSet);
 // The objects main.cc wires together, without networking (control is null).
 class CommandPath {
  public:
-  CommandPath() : store_(FilledStore()), dispatcher_(context_, table_) {
+  // with_stats: count per-command statistics (INFO commandstats), as the server does.
+  explicit CommandPath(bool with_stats = true)
+      : store_(FilledStore()), dispatcher_(context_, table_) {
     commands::RegisterAllFamilies(table_);
+    if (with_stats) {
+      stats_ = std::make_unique<stats::Stats>(table_.spec_count());
+      context_.stats = stats_.get();
+    }
     context_.store = store_.get();
     context_.config = &config_;
     context_.commands = &table_;
@@ -125,6 +132,7 @@ class CommandPath {
   config::Config config_;
   std::unique_ptr<store::Store> store_;
   commands::CommandTable table_;
+  std::unique_ptr<stats::Stats> stats_;
   commands::ServerContext context_;
   commands::Dispatcher dispatcher_;
   commands::ClientState client_;
@@ -132,8 +140,9 @@ class CommandPath {
   int pending_ = 0;
 };
 
+// range(0): 1 with statistics (the server's path), 0 without (their cost is the difference).
 void BM_DispatchGet(benchmark::State& state) {
-  CommandPath path;
+  CommandPath path(state.range(0) != 0);
   const auto& keys = Keys();
   // A GET hit of a 64-byte value: "$64\r\n" + 64 bytes + "\r\n".
   constexpr size_t kReplySize = 5 + kValueSize + 2;
@@ -149,7 +158,7 @@ void BM_DispatchGet(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_DispatchGet);
+BENCHMARK(BM_DispatchGet)->Arg(1)->Arg(0);
 
 void BM_DispatchSet(benchmark::State& state) {
   CommandPath path;

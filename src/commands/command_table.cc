@@ -23,11 +23,12 @@ uint64_t CommandTable::FoldedHash(std::string_view name) {
 
 void CommandTable::Rehash(size_t capacity) {
   std::vector<Slot> fresh(capacity);
-  for (const CommandSpec* spec : ordered_) {
+  for (size_t n = 0; n < ordered_.size(); ++n) {
+    const CommandSpec* spec = ordered_[n];
     const uint64_t hash = FoldedHash(spec->name);
     for (size_t i = hash & (capacity - 1);; i = (i + 1) & (capacity - 1)) {
       if (fresh[i].spec == nullptr) {
-        fresh[i] = {hash, spec};
+        fresh[i] = {hash, spec, top_index_[n]};
         break;
       }
     }
@@ -43,6 +44,11 @@ void CommandTable::Register(std::span<const CommandSpec> specs) {
       std::abort();
     }
     ordered_.push_back(&spec);
+    top_index_.push_back(indexed_.size());
+    indexed_.push_back(&spec);
+    for (const CommandSpec& sub : spec.subcommands) {
+      indexed_.push_back(&sub);
+    }
   }
   // At most a quarter full, so probes stay short.
   size_t capacity = 16;
@@ -53,6 +59,11 @@ void CommandTable::Register(std::span<const CommandSpec> specs) {
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
+  size_t index;
+  return Find(name, &index);
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name, size_t* index) const {
   if (slots_.empty() || name.size() > kMaxNameLength) {
     return nullptr;
   }
@@ -64,6 +75,7 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
       return nullptr;
     }
     if (slot.hash == hash && detail::EqualsIgnoreCase(slot.spec->name, name)) {
+      *index = slot.index;
       return slot.spec;
     }
   }

@@ -9,9 +9,12 @@
 #include <vector>
 
 #include "cachette/commands/command_context.h"
+#include "cachette/config/config.h"
 #include "cachette/protocol/errors.h"
 #include "cachette/store/store.h"
+#include "cachette/store/store_admin.h"
 #include "cachette/util/glob.h"
+#include "cachette/util/numbers.h"
 #include "detail/handler_support.h"
 
 namespace cachette::commands::detail {
@@ -325,6 +328,128 @@ void CmdCopy(CommandContext& ctx) {
   });
 }
 
+// MOVE key db: 1 when the key moved to db (with its expiry), 0 when it is missing here or
+// already there.
+void CmdMove(CommandContext& ctx) {
+  int64_t db = 0;
+  if (!ParseInt32OrReply(ctx, ctx.args[2], &db)) {
+    return;
+  }
+  if (db < 0 || static_cast<size_t>(db) >= ctx.store().databases()) {
+    ctx.reply.Error(errors::kDbIndexOutOfRange);
+    return;
+  }
+  if (static_cast<size_t>(db) == ctx.db()) {
+    ctx.reply.Error(errors::kSameObject);
+    return;
+  }
+  const auto result =
+      store::MoveKey(ctx.store(), ctx.db(), static_cast<size_t>(db), ctx.args[1], ctx.now_ms);
+  ctx.reply.Integer(result == store::MoveResult::kMoved ? 1 : 0);
+}
+
+// Redis's encoding of a string value: "int" when it reads as a 64-bit integer in canonical
+// form (at most 20 characters), "embstr" up to 44 bytes, "raw" beyond.
+std::string_view StringEncoding(std::string_view value, int64_t* integer) {
+  if (value.size() <= 20 && util::ParseInt64(value, integer)) {
+    return "int";
+  }
+  return value.size() <= 44 ? "embstr" : "raw";
+}
+
+// Whether Redis would share the object for a small integer (refcount INT_MAX): not under an
+// LRU or LFU policy with maxmemory set, where every key needs its own access metadata.
+bool SharesIntegers(const CommandContext& ctx) {
+  if (ctx.server.config->Int(config::Id::kMaxmemory) == 0) {
+    return true;
+  }
+  const std::string policy = ctx.server.config->Get(config::Id::kMaxmemoryPolicy);
+  return policy.find("lru") == std::string::npos && policy.find("lfu") == std::string::npos;
+}
+
+bool LfuPolicy(CommandContext& ctx) {
+  const store::EvictionPolicy policy = ctx.store().eviction_policy();
+  return policy == store::EvictionPolicy::kAllkeysLfu ||
+         policy == store::EvictionPolicy::kVolatileLfu;
+}
+
+// The key's entry for OBJECT (a hit or a miss, no recency change), or a null reply.
+template <typename Fn>
+void WithObject(CommandContext& ctx, Fn&& fn) {
+  ctx.store().WithKey(ctx.db(), ctx.args[2], ctx.now_ms, [&](KeySlot& slot) {
+    const Entry* entry = slot.LookupNoTouch();
+    if (entry == nullptr) {
+      ctx.reply.NullBulk();
+      return;
+    }
+    fn(*entry, slot.now_ms());
+  });
+}
+
+// OBJECT ENCODING key: the value's internal representation, as Redis names it.
+void CmdObjectEncoding(CommandContext& ctx) {
+  WithObject(ctx, [&](const Entry& entry, int64_t) {
+    int64_t integer = 0;
+    ctx.reply.Bulk(StringEncoding(entry.value(), &integer));
+  });
+}
+
+// OBJECT REFCOUNT key: 1, or INT_MAX for a small integer Redis keeps as a shared object.
+void CmdObjectRefcount(CommandContext& ctx) {
+  const bool shared_integers = SharesIntegers(ctx);
+  WithObject(ctx, [&](const Entry& entry, int64_t) {
+    int64_t integer = -1;
+    const bool shared = StringEncoding(entry.value(), &integer) == "int" && integer >= 0 &&
+                        integer < 10000 && shared_integers;
+    ctx.reply.Integer(shared ? std::numeric_limits<int32_t>::max() : 1);
+  });
+}
+
+// OBJECT FREQ key: the logarithmic access counter; only under an LFU policy.
+void CmdObjectFreq(CommandContext& ctx) {
+  const bool lfu = LfuPolicy(ctx);
+  WithObject(ctx, [&](const Entry& entry, int64_t now_ms) {
+    lfu ? ctx.reply.Integer(ctx.store().Frequency(entry, now_ms))
+        : ctx.reply.Error(errors::kLfuNotSelected);
+  });
+}
+
+// OBJECT IDLETIME key: seconds since the last access; not under an LFU policy.
+void CmdObjectIdletime(CommandContext& ctx) {
+  const bool lfu = LfuPolicy(ctx);
+  WithObject(ctx, [&](const Entry& entry, int64_t now_ms) {
+    lfu ? ctx.reply.Error(errors::kLfuSelected)
+        : ctx.reply.Integer(ctx.store().IdleSeconds(entry, now_ms));
+  });
+}
+
+void CmdObjectHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "OBJECT",
+            {"ENCODING <key>",
+             "    Return the kind of internal representation used in order to store the value",
+             "    associated with a <key>.", "FREQ <key>",
+             "    Return the access frequency index of the <key>. The returned integer is",
+             "    proportional to the logarithm of the recent access frequency of the key.",
+             "IDLETIME <key>",
+             "    Return the idle time of the <key>, that is the approximated number of",
+             "    seconds elapsed since the last access to the key.", "REFCOUNT <key>",
+             "    Return the number of references of the value associated with the specified",
+             "    <key>."});
+}
+
+constexpr CommandSpec kObjectSubcommands[] = {
+    {"object|encoding", 3, kReadonly, 2, 2, 1, "@keyspace @read @slow", "generic", "2.2.3",
+     "Returns the internal encoding of a key's value.", CmdObjectEncoding},
+    {"object|freq", 3, kReadonly, 2, 2, 1, "@keyspace @read @slow", "generic", "4.0.0",
+     "Returns the logarithmic access frequency of a key (LFU policies).", CmdObjectFreq},
+    {"object|idletime", 3, kReadonly, 2, 2, 1, "@keyspace @read @slow", "generic", "2.2.3",
+     "Returns the seconds since a key was last accessed.", CmdObjectIdletime},
+    {"object|refcount", 3, kReadonly, 2, 2, 1, "@keyspace @read @slow", "generic", "2.2.3",
+     "Returns the reference count of a key's value.", CmdObjectRefcount},
+    {"object|help", 2, kLoading | kStale, 0, 0, 0, "@keyspace @slow", "generic", "6.2.0",
+     "Shows what OBJECT's subcommands do.", CmdObjectHelp},
+};
+
 constexpr CommandSpec kGenericCommands[] = {
     {"del", -2, kWrite, 1, -1, 1, "@keyspace @write @slow", "generic", "1.0.0", "Deletes keys.",
      CmdDel},
@@ -366,6 +491,10 @@ constexpr CommandSpec kGenericCommands[] = {
      "Renames a key only when the new name is free.", CmdRenamenx},
     {"copy", -3, kWrite | kDenyOom, 1, 2, 1, "@keyspace @write @slow", "generic", "6.2.0",
      "Copies a key's value to another key, possibly in another database.", CmdCopy},
+    {"move", 3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "1.0.0",
+     "Moves a key to another database.", CmdMove},
+    {"object", -2, 0, 0, 0, 0, "@slow", "generic", "2.2.3", "Inspects the internals of keys.",
+     nullptr, kObjectSubcommands},
 };
 
 }  // namespace

@@ -2,13 +2,10 @@
 // shutdown.
 
 #include <fmt/format.h>
-#include <malloc.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -17,19 +14,19 @@
 #include "cachette/commands/command_table.h"
 #include "cachette/config/config.h"
 #include "cachette/protocol/errors.h"
+#include "cachette/stats/stats.h"
 #include "cachette/store/store.h"
+#include "cachette/store/store_admin.h"
 #include "cachette/util/clock.h"
 #include "cachette/util/glob.h"
 #include "detail/handler_support.h"
+#include "detail/info_report.h"
 
 namespace cachette::commands::detail {
 
 namespace errors = protocol::errors;
 
 namespace {
-
-// The Redis version we answer to clients that parse redis_version; ours is cachette_version.
-constexpr std::string_view kRedisCompatibleVersion = "7.0.15";
 
 // DBSIZE: keys in the selected database.
 void CmdDbsize(CommandContext& ctx) {
@@ -152,23 +149,8 @@ void CmdConfigSet(CommandContext& ctx) {
 
 // CONFIG RESETSTAT: zeroes the statistics INFO reports.
 void CmdConfigResetstat(CommandContext& ctx) {
-  ctx.store().ResetCounters();
-  if (ctx.server.control != nullptr) {
-    ctx.server.control->ResetNetworkStats();
-  }
+  ResetStats(ctx);
   ctx.reply.Ok();
-}
-
-void ReplyHelp(CommandContext& ctx, std::string_view container,
-               std::initializer_list<std::string_view> lines) {
-  ctx.reply.ArrayHeader(lines.size() + 3);
-  ctx.reply.SimpleString(
-      fmt::format("{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", container));
-  for (std::string_view line : lines) {
-    ctx.reply.SimpleString(line);
-  }
-  ctx.reply.SimpleString("HELP");
-  ctx.reply.SimpleString("    Prints this help.");
 }
 
 void CmdConfigHelp(CommandContext& ctx) {
@@ -179,125 +161,192 @@ void CmdConfigHelp(CommandContext& ctx) {
        "    Reset statistics reported by the INFO command."});
 }
 
-// /proc/self/statm's resident pages, in bytes.
-uint64_t ResidentBytes() {
-  std::ifstream statm("/proc/self/statm");
-  uint64_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
-std::string HumanBytes(uint64_t bytes) {
-  const double value = static_cast<double>(bytes);
-  if (bytes < 1024) {
-    return fmt::format("{}B", bytes);
-  }
-  if (bytes < 1024 * 1024) {
-    return fmt::format("{:.2f}K", value / 1024);
-  }
-  if (bytes < 1024ull * 1024 * 1024) {
-    return fmt::format("{:.2f}M", value / (1024 * 1024));
-  }
-  return fmt::format("{:.2f}G", value / (1024.0 * 1024 * 1024));
-}
-
 // INFO [section ...]: Redis's text report, one "# Section" after another.
 void CmdInfo(CommandContext& ctx) {
-  std::set<std::string> wanted;
-  for (size_t i = 1; i < ctx.args.size(); ++i) {
-    std::string section(ctx.args[i]);
-    std::transform(section.begin(), section.end(), section.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    wanted.insert(section);
-  }
-  const bool everything = wanted.empty() || wanted.contains("all") || wanted.contains("default") ||
-                          wanted.contains("everything");
-  auto want = [&](std::string_view name) {
-    return everything || wanted.contains(std::string(name));
-  };
+  ctx.reply.Verbatim(BuildInfo(ctx, stats::SectionSet::Parse(ctx.args.subspan(1))));
+}
 
-  std::string text;
-  auto section = [&](std::string_view title) {
-    if (!text.empty()) {
-      text += "\r\n";
-    }
-    text += fmt::format("# {}\r\n", title);
-  };
-  auto line = [&](std::string_view name, const auto& value) {
-    text += fmt::format("{}:{}\r\n", name, value);
-  };
-  const NetworkStats net =
-      ctx.server.control ? ctx.server.control->GetNetworkStats() : NetworkStats{};
-  const config::Config& config = *ctx.server.config;
-  const int64_t uptime_s = (ctx.now_ms - ctx.server.start_time_ms) / 1000;
+// SWAPDB index1 index2: exchanges two databases' contents.
+void CmdSwapdb(CommandContext& ctx) {
+  int64_t first = 0, second = 0;
+  if (!ParseInt32OrReply(ctx, ctx.args[1], &first, errors::kInvalidFirstDbIndex) ||
+      !ParseInt32OrReply(ctx, ctx.args[2], &second, errors::kInvalidSecondDbIndex)) {
+    return;
+  }
+  const auto databases = static_cast<int64_t>(ctx.store().databases());
+  if (first < 0 || first >= databases || second < 0 || second >= databases) {
+    ctx.reply.Error(errors::kDbIndexOutOfRange);
+    return;
+  }
+  ctx.store().SwapDatabases(static_cast<size_t>(first), static_cast<size_t>(second));
+  ctx.reply.Ok();
+}
 
-  if (want("server")) {
-    utsname names{};
-    uname(&names);
-    section("Server");
-    line("redis_version", kRedisCompatibleVersion);
-    line("cachette_version", CACHETTE_VERSION);
-    line("redis_git_sha1", "00000000");
-    line("redis_git_dirty", 0);
-    line("redis_mode", "standalone");
-    line("os", fmt::format("{} {} {}", names.sysname, names.release, names.machine));
-    line("arch_bits", sizeof(void*) * 8);
-    line("multiplexing_api", "epoll");
-    line("gcc_version", fmt::format("{}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__));
-    line("process_id", getpid());
-    line("tcp_port", ctx.server.control ? ctx.server.control->tcp_port() : 0);
-    line("server_time_usec", util::UnixTimeUs());
-    line("uptime_in_seconds", uptime_s);
-    line("uptime_in_days", uptime_s / 86400);
-    line("io_threads_active", net.io_threads > 1 ? 1 : 0);
-    line("executable", ctx.server.executable);
-    line("config_file", ctx.server.config_file);
-  }
-  if (want("clients")) {
-    section("Clients");
-    line("connected_clients", net.connected_clients);
-    line("maxclients", config.Int(config::Id::kMaxclients));
-  }
-  if (want("memory")) {
-    const struct mallinfo2 heap = mallinfo2();
-    const uint64_t used = heap.uordblks + heap.hblkhd;
-    const uint64_t rss = ResidentBytes();
-    section("Memory");
-    line("used_memory", used);
-    line("used_memory_human", HumanBytes(used));
-    line("used_memory_rss", rss);
-    line("used_memory_rss_human", HumanBytes(rss));
-    line("maxmemory", config.Int(config::Id::kMaxmemory));
-    line("maxmemory_human", HumanBytes(config.Int(config::Id::kMaxmemory)));
-    line("maxmemory_policy", config.Get(config::Id::kMaxmemoryPolicy));
-    line("mem_fragmentation_ratio",
-         fmt::format("{:.2f}", used == 0 ? 0.0 : static_cast<double>(rss) / used));
-    line("mem_allocator", "libc");
-  }
-  if (want("stats")) {
-    const store::ShardCounters counters = ctx.store().SumCounters();
-    section("Stats");
-    line("total_connections_received", net.total_connections_received);
-    line("total_commands_processed", net.total_commands_processed);
-    line("total_net_input_bytes", net.total_net_input_bytes);
-    line("total_net_output_bytes", net.total_net_output_bytes);
-    line("rejected_connections", net.rejected_connections);
-    line("expired_keys", counters.expired_keys);
-    line("evicted_keys", 0);
-    line("keyspace_hits", counters.keyspace_hits);
-    line("keyspace_misses", counters.keyspace_misses);
-  }
-  if (want("keyspace")) {
-    section("Keyspace");
-    for (size_t db = 0; db < ctx.store().databases(); ++db) {
-      const store::Store::DbStats stats = ctx.store().GetDbStats(db, ctx.now_ms);
-      if (stats.keys != 0) {
-        text += fmt::format("db{}:keys={},expires={},avg_ttl={}\r\n", db, stats.keys, stats.expires,
-                            stats.avg_ttl_ms);
+// MEMORY USAGE key [SAMPLES count]: bytes the key and its value take (null when missing). A
+// string has nothing nested to sample; the option is checked as Redis checks it.
+void CmdMemoryUsage(CommandContext& ctx) {
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    if (EqualsIgnoreCase(ctx.args[i], "SAMPLES") && i + 1 < ctx.args.size()) {
+      int64_t samples = 0;
+      if (!ParseInt64OrReply(ctx, ctx.args[i + 1], &samples)) {
+        return;
       }
+      if (samples < 0) {
+        ctx.reply.Error(errors::kSyntax);
+        return;
+      }
+      ++i;
+    } else {
+      ctx.reply.Error(errors::kSyntax);
+      return;
     }
   }
-  ctx.reply.Verbatim(text);
+  ctx.store().WithKey(ctx.db(), ctx.args[2], ctx.now_ms, [&](store::KeySlot& slot) {
+    const store::Entry* entry = slot.Peek();
+    if (entry == nullptr) {
+      ctx.reply.NullBulk();
+      return;
+    }
+    ctx.reply.Integer(static_cast<int64_t>(store::KeyMemoryUsage(*entry)));
+  });
+}
+
+// MEMORY STATS: Redis's memory report as a map (the fields clients read).
+void CmdMemoryStats(CommandContext& ctx) {
+  const stats::MemoryFigures memory = CurrentMemory(ctx.server);
+  struct DbOverhead {
+    size_t db;
+    uint64_t table_bytes;
+  };
+  std::vector<DbOverhead> dbs;
+  uint64_t keys = 0;
+  uint64_t table_bytes = 0;
+  for (size_t db = 0; db < ctx.store().databases(); ++db) {
+    const store::KeyspaceStats keyspace = store::GetKeyspaceStats(ctx.store(), db, ctx.now_ms);
+    if (keyspace.keys != 0) {
+      dbs.push_back({db, keyspace.table_bytes});
+      keys += keyspace.keys;
+      table_bytes += keyspace.table_bytes;
+    }
+  }
+  const uint64_t used = memory.used_memory;
+  const uint64_t overhead = memory.used_memory_startup + table_bytes;
+  const uint64_t dataset = used > overhead ? used - overhead : 0;
+  const uint64_t net = used > memory.used_memory_startup ? used - memory.used_memory_startup : 0;
+  auto ratio = [](uint64_t a, uint64_t b) {
+    return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b);
+  };
+  auto difference = [](uint64_t a, uint64_t b) {
+    return static_cast<int64_t>(a) - static_cast<int64_t>(b);
+  };
+  auto field = [&](std::string_view name, int64_t value) {
+    ctx.reply.Bulk(name);
+    ctx.reply.Integer(value);
+  };
+  auto field_double = [&](std::string_view name, double value) {
+    ctx.reply.Bulk(name);
+    ctx.reply.Double(value);
+  };
+  ctx.reply.MapHeader(27 + dbs.size());
+  field("peak.allocated", static_cast<int64_t>(memory.used_memory_peak));
+  field("total.allocated", static_cast<int64_t>(used));
+  field("startup.allocated", static_cast<int64_t>(memory.used_memory_startup));
+  field("replication.backlog", 0);
+  field("clients.slaves", 0);
+  field("clients.normal", 0);
+  field("cluster.links", 0);
+  field("aof.buffer", 0);
+  field("lua.caches", 0);
+  field("functions.caches", 0);
+  for (const DbOverhead& db : dbs) {
+    ctx.reply.Bulk(fmt::format("db.{}", db.db));
+    ctx.reply.MapHeader(3);
+    field("overhead.hashtable.main", static_cast<int64_t>(db.table_bytes));
+    field("overhead.hashtable.expires", 0);
+    field("overhead.hashtable.slot-to-keys", 0);
+  }
+  field("overhead.total", static_cast<int64_t>(overhead));
+  field("keys.count", static_cast<int64_t>(keys));
+  field("keys.bytes-per-key", keys == 0 ? 0 : static_cast<int64_t>(net / keys));
+  field("dataset.bytes", static_cast<int64_t>(dataset));
+  field_double("dataset.percentage", ratio(dataset, net) * 100);
+  field_double("peak.percentage", ratio(used, memory.used_memory_peak) * 100);
+  field("allocator.allocated", static_cast<int64_t>(memory.allocator_allocated));
+  field("allocator.active", static_cast<int64_t>(memory.allocator_active));
+  field("allocator.resident", static_cast<int64_t>(memory.allocator_resident));
+  field_double("allocator-fragmentation.ratio",
+               ratio(memory.allocator_active, memory.allocator_allocated));
+  field("allocator-fragmentation.bytes",
+        difference(memory.allocator_active, memory.allocator_allocated));
+  field_double("allocator-rss.ratio", ratio(memory.allocator_resident, memory.allocator_active));
+  field("allocator-rss.bytes", difference(memory.allocator_resident, memory.allocator_active));
+  field_double("rss-overhead.ratio", ratio(memory.used_memory_rss, memory.allocator_resident));
+  field("rss-overhead.bytes", difference(memory.used_memory_rss, memory.allocator_resident));
+  field_double("fragmentation", ratio(memory.used_memory_rss, used));
+  field("fragmentation.bytes", difference(memory.used_memory_rss, used));
+}
+
+// MEMORY DOCTOR: a short report on memory problems, in Redis's words.
+void CmdMemoryDoctor(CommandContext& ctx) {
+  constexpr uint64_t kTooSmallToJudge = 5 * 1024 * 1024;
+  const stats::MemoryFigures memory = CurrentMemory(ctx.server);
+  if (memory.used_memory < kTooSmallToJudge) {
+    ctx.reply.Verbatim(
+        "Hi Sam, this instance is empty or is using very little memory, my issues detector "
+        "can't be used in these conditions. Please, leave for your mission on Earth and fill it "
+        "with some data. The new Sam and I will be back to our programming as soon as I "
+        "finished rebooting.");
+    return;
+  }
+  std::string report;
+  if (memory.used_memory_peak > memory.used_memory / 2 * 3) {
+    report +=
+        " * Peak memory: In the past this instance used more than 150% the memory that is "
+        "currently using. The allocator is normally not able to release memory after a peak, "
+        "so you can expect to see a big fragmentation ratio, however this is actually harmless "
+        "and is only due to the memory peak, and if the Redis instance Resident Set Size (RSS) "
+        "is currently bigger than expected, the memory will be used as soon as you fill the "
+        "Redis instance with more data. If the memory peak was only occasional and you want "
+        "to try to reclaim memory, please try the MEMORY PURGE command, otherwise the only "
+        "other option is to shutdown and restart the instance.\n\n";
+  }
+  if (memory.used_memory_rss > memory.used_memory / 10 * 14) {
+    report +=
+        " * High total RSS: This instance has a memory fragmentation and RSS overhead greater "
+        "than 1.4 (this means that the Resident Set Size of the Redis process is much larger "
+        "than the sum of the logical allocations Redis performed). This problem is usually due "
+        "either to a large peak memory (check if there is a peak memory entry above in the "
+        "report) or may result from a workload that causes the allocator to fragment memory a "
+        "lot. If the problem is a large peak memory, then there is no issue. Otherwise, make "
+        "sure you are using the Jemalloc allocator and not the default libc malloc.\n\n";
+  }
+  if (report.empty()) {
+    ctx.reply.Verbatim(
+        "Hi Sam, I can't find any memory issue in your instance. I can only account for what "
+        "occurs on this base.");
+    return;
+  }
+  ctx.reply.Verbatim("Sam, I detected a few issues in this Redis instance memory implants:\n\n" +
+                     report + "I'm here to keep you safe, Sam. I want to help you.\n");
+}
+
+// MEMORY MALLOC-STATS: the allocator's own report (not available through this interface yet).
+void CmdMemoryMallocStats(CommandContext& ctx) {
+  ctx.reply.Verbatim("Stats not supported for the current allocator");
+}
+
+// MEMORY PURGE: asks the allocator to return free pages (nothing to do through malloc).
+void CmdMemoryPurge(CommandContext& ctx) { ctx.reply.Ok(); }
+
+void CmdMemoryHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "MEMORY",
+            {"DOCTOR", "    Return memory problems reports.", "MALLOC-STATS",
+             "    Return internal statistics report from the memory allocator.", "PURGE",
+             "    Attempt to purge dirty pages for reclamation by the allocator.", "STATS",
+             "    Return information about the memory usage of the server.",
+             "USAGE <key> [SAMPLES <count>]",
+             "    Return memory in bytes used by <key> and its value. Nested values are",
+             "    sampled up to <count> times (default: 5, 0 means sample all)."});
 }
 
 std::vector<std::string_view> FlagNames(uint32_t flags) {
@@ -471,6 +520,21 @@ constexpr CommandSpec kCommandSubcommands[] = {
      "Shows what COMMAND's subcommands do.", CmdCommandHelp},
 };
 
+constexpr CommandSpec kMemorySubcommands[] = {
+    {"memory|doctor", 2, 0, 0, 0, 0, "@slow", "server", "4.0.0", "Reports memory problems, if any.",
+     CmdMemoryDoctor},
+    {"memory|malloc-stats", 2, 0, 0, 0, 0, "@slow", "server", "4.0.0",
+     "Returns the allocator's statistics.", CmdMemoryMallocStats},
+    {"memory|purge", 2, 0, 0, 0, 0, "@slow", "server", "4.0.0",
+     "Asks the allocator to release free memory.", CmdMemoryPurge},
+    {"memory|stats", 2, 0, 0, 0, 0, "@slow", "server", "4.0.0",
+     "Returns details about the server's memory.", CmdMemoryStats},
+    {"memory|usage", -3, kReadonly, 2, 2, 1, "@read @slow", "server", "4.0.0",
+     "Returns the bytes a key and its value take.", CmdMemoryUsage},
+    {"memory|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "server", "4.0.0",
+     "Shows what MEMORY's subcommands do.", CmdMemoryHelp},
+};
+
 constexpr CommandSpec kServerCommands[] = {
     {"dbsize", 1, kReadonly | kFast, 0, 0, 0, "@keyspace @read @fast", "server", "1.0.0",
      "Returns the number of keys in the selected database.", CmdDbsize},
@@ -488,6 +552,10 @@ constexpr CommandSpec kServerCommands[] = {
      kConfigSubcommands},
     {"command", -1, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "2.8.13",
      "Returns details about every command.", CmdCommand, kCommandSubcommands},
+    {"swapdb", 3, kWrite | kFast, 0, 0, 0, "@keyspace @write @fast @dangerous", "server", "4.0.0",
+     "Exchanges the contents of two databases.", CmdSwapdb},
+    {"memory", -2, 0, 0, 0, 0, "@slow", "server", "4.0.0", "Memory introspection commands.",
+     nullptr, kMemorySubcommands},
 };
 
 }  // namespace

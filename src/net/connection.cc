@@ -120,7 +120,6 @@ bool Connection::ExecuteInput() {
   parser_.set_max_bulk_len(static_cast<size_t>(config.Int(config::Id::kProtoMaxBulkLen)));
   parser_.set_unauthenticated(!client_.authenticated);
   const int64_t hard_limit = config.NormalOutputLimit().hard_bytes;
-  uint64_t executed = 0;
   while (input_.size() != 0 && !client_.close_after_reply) {
     const auto result = parser_.Parse(input_.view());
     if (result == protocol::RespParser::Result::kCommand) {
@@ -128,7 +127,6 @@ bool Connection::ExecuteInput() {
       shared_.dispatcher->Dispatch(client_, writer_, parser_.args());
       input_.Consume(parser_.consumed());
       parser_.set_unauthenticated(!client_.authenticated);
-      ++executed;
       if (hard_limit > 0 && static_cast<int64_t>(output_.size()) > hard_limit) {
         spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.",
                      client_.id, client_.peer_address);
@@ -151,7 +149,6 @@ bool Connection::ExecuteInput() {
       break;
     }
   }
-  thread_.commands_processed.Add(executed);
   return !closed_;
 }
 

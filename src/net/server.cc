@@ -217,7 +217,6 @@ commands::NetworkStats Server::Impl::GetNetworkStats() const {
   stats.rejected_connections = shared_.rejected_connections.load();
   stats.io_threads = threads_.size();
   for (const auto& thread : threads_) {
-    stats.total_commands_processed += thread->commands_processed.Get();
     stats.total_net_input_bytes += thread->net_input_bytes.Get();
     stats.total_net_output_bytes += thread->net_output_bytes.Get();
   }
@@ -230,7 +229,6 @@ void Server::Impl::ResetNetworkStats() {
   // Per-thread counters are reset on their own threads, so their single writer stays single.
   for (auto& thread : threads_) {
     asio::post(thread->context(), [io = thread.get()] {
-      io->commands_processed.Reset();
       io->net_input_bytes.Reset();
       io->net_output_bytes.Reset();
     });

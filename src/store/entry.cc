@@ -1,10 +1,10 @@
 #include "cachette/store/entry.h"
 
-#include <malloc.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <new>
+
+#include "cachette/util/memory.h"
 
 namespace cachette::store {
 
@@ -40,6 +40,8 @@ void Entry::Destroy(Entry* entry) {
   }
 }
 
-size_t Entry::AllocatedSize() const { return malloc_usable_size(const_cast<Entry*>(this)); }
+size_t Entry::AllocatedSizeFor(size_t key_size, size_t value_size) {
+  return util::AllocationSize(sizeof(Entry) + key_size + value_size);
+}
 
 }  // namespace cachette::store

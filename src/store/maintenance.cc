@@ -28,7 +28,14 @@ void MaintenanceThread::Run(std::stop_token stop) {
       break;
     }
     lock.unlock();
-    store_.ActiveExpireCycle(util::UnixTimeMs(), kCycleBudgetUs);
+    const int64_t now_ms = util::UnixTimeMs();
+    store_.ActiveExpireCycle(now_ms, kCycleBudgetUs);
+    if (store_.max_memory() > 0) {
+      // Budgets follow what the process allocates besides keys (connections, tables), and
+      // shards left over budget (maxmemory was lowered) are evicted down in slices.
+      store_.RecomputeBudgets();
+      store_.EvictOverBudget(now_ms, kCycleBudgetUs);
+    }
     lock.lock();
   }
 }

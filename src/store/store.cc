@@ -6,6 +6,7 @@
 
 #include "cachette/util/clock.h"
 #include "cachette/util/glob.h"
+#include "cachette/util/memory.h"
 
 namespace cachette::store {
 
@@ -19,7 +20,37 @@ uint64_t RandomNumber() {
   thread_local std::mt19937_64 generator{std::random_device{}()};
   return generator();
 }
+
+// LRU stamps are 100 ms ticks since the Unix epoch, modulo 2^32 (a 13-year wrap); they are
+// compared by signed difference, so entries less than 6 years apart compare right.
+uint32_t LruTick(int64_t now_ms) { return static_cast<uint32_t>(now_ms / 100); }
+int64_t TicksBetween(uint32_t earlier, uint32_t later) {
+  return static_cast<int32_t>(later - earlier);
+}
+
+// LFU (Redis's evict.c): 16 bits of "last decrement" time in minutes, 8 bits of a logarithmic
+// access counter that starts at 5.
+constexpr uint8_t kLfuInitialValue = 5;
+uint32_t LfuMinutes(int64_t now_ms) { return static_cast<uint32_t>(now_ms / 60000) & 0xFFFF; }
 }  // namespace
+
+std::optional<EvictionPolicy> ParseEvictionPolicy(std::string_view name) {
+  static constexpr std::pair<std::string_view, EvictionPolicy> kNames[] = {
+      {"volatile-lru", EvictionPolicy::kVolatileLru},
+      {"volatile-lfu", EvictionPolicy::kVolatileLfu},
+      {"volatile-random", EvictionPolicy::kVolatileRandom},
+      {"volatile-ttl", EvictionPolicy::kVolatileTtl},
+      {"allkeys-lru", EvictionPolicy::kAllkeysLru},
+      {"allkeys-lfu", EvictionPolicy::kAllkeysLfu},
+      {"allkeys-random", EvictionPolicy::kAllkeysRandom},
+      {"noeviction", EvictionPolicy::kNoEviction}};
+  for (const auto& [text, policy] : kNames) {
+    if (text == name) {
+      return policy;
+    }
+  }
+  return std::nullopt;
+}
 
 Entry* KeySlot::FindLive() {
   Entry* entry = table_->Find(key_, hash_);
@@ -35,13 +66,28 @@ Entry* KeySlot::Lookup() {
   Entry* entry = FindLive();
   if (entry != nullptr) {
     ++shard_->counters.keyspace_hits;
+    store_->OnAccess(*table_, *entry, now_ms_);
   } else {
     ++shard_->counters.keyspace_misses;
   }
   return entry;
 }
 
-Entry* KeySlot::LookupForWrite() { return FindLive(); }
+Entry* KeySlot::LookupForWrite() {
+  Entry* entry = FindLive();
+  if (entry != nullptr) {
+    store_->OnAccess(*table_, *entry, now_ms_);
+  }
+  return entry;
+}
+
+Entry* KeySlot::Peek() { return FindLive(); }
+
+Entry* KeySlot::LookupNoTouch() {
+  Entry* entry = FindLive();
+  ++(entry != nullptr ? shard_->counters.keyspace_hits : shard_->counters.keyspace_misses);
+  return entry;
+}
 
 Entry* KeySlot::Set(std::string_view value, int64_t expire_ms) {
   Entry* current = FindLive();
@@ -49,18 +95,19 @@ Entry* KeySlot::Set(std::string_view value, int64_t expire_ms) {
 }
 
 Entry* KeySlot::Put(Entry* current, Entry* replacement) {
+  replacement->set_access(store_->InitialAccess(now_ms_));
   if (current != nullptr) {
     table_->Replace(current, replacement, hash_);
   } else {
     table_->Insert(replacement, hash_);
   }
+  if (shard_->used_bytes > shard_->budget_bytes) {
+    store_->EvictWithinShard(*shard_, replacement, now_ms_, SIZE_MAX);
+  }
   return replacement;
 }
 
-void KeySlot::SetExpire(Entry* entry, int64_t expire_ms) {
-  table_->OnExpireChanged(entry->has_expire(), expire_ms != 0);
-  entry->set_expire_ms(expire_ms);
-}
+void KeySlot::SetExpire(Entry* entry, int64_t expire_ms) { table_->SetExpire(entry, expire_ms); }
 
 bool KeySlot::Delete() {
   Entry* entry = Detach();
@@ -68,6 +115,9 @@ bool KeySlot::Delete() {
     return false;
   }
   Entry::Destroy(entry);
+  if (shard_->full && shard_->used_bytes <= shard_->budget_bytes) {
+    store_->SetFull(*shard_, false);
+  }
   return true;
 }
 
@@ -86,6 +136,9 @@ Store::Store(StoreOptions options)
   shard_shift_ = kShardShift;
   for (Shard& shard : shards_) {
     shard.tables.resize(databases_);
+    for (Table& table : shard.tables) {
+      table.AttachCounter(&shard.used_bytes);
+    }
   }
 }
 
@@ -106,6 +159,24 @@ Store::MultiLock::~MultiLock() {
   }
 }
 
+void Store::SwapDatabases(size_t a, size_t b) {
+  if (a == b) {
+    return;
+  }
+  for (Shard& shard : shards_) {
+    shard.mutex.lock();
+  }
+  for (Shard& shard : shards_) {
+    std::swap(shard.tables[a], shard.tables[b]);
+    if (shard.expiry_db == a || shard.expiry_db == b) {
+      shard.expiry_cursor = 0;
+    }
+  }
+  for (auto it = shards_.rbegin(); it != shards_.rend(); ++it) {
+    it->mutex.unlock();
+  }
+}
+
 size_t Store::DbSize(size_t db) {
   size_t total = 0;
   for (Shard& shard : shards_) {
@@ -118,11 +189,14 @@ size_t Store::DbSize(size_t db) {
 uint64_t Store::FlushDb(size_t db) {
   uint64_t removed = 0;
   for (Shard& shard : shards_) {
-    Table doomed;
+    std::optional<Table> doomed;
     {
       std::lock_guard lock(shard.mutex);
       removed += shard.tables[db].size();
-      doomed = std::move(shard.tables[db]);
+      doomed.emplace(std::move(shard.tables[db]));
+      if (shard.full && shard.used_bytes <= shard.budget_bytes) {
+        SetFull(shard, false);
+      }
     }
     // `doomed` frees its entries here, outside the shard lock.
   }
@@ -227,29 +301,6 @@ std::optional<std::string> Store::RandomKey(size_t db, int64_t now_ms) {
   return std::nullopt;
 }
 
-Store::DbStats Store::GetDbStats(size_t db, int64_t now_ms) {
-  DbStats stats;
-  // avg_ttl as Redis reports it: the mean remaining TTL of keys with an expiry.
-  long double ttl_sum = 0;
-  size_t ttl_count = 0;
-  for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
-    const Table& table = shard.tables[db];
-    stats.keys += table.size();
-    stats.expires += table.expires();
-    if (table.expires() != 0) {
-      table.ForEach([&](const Entry* e) {
-        if (e->has_expire() && e->expire_ms() > now_ms) {
-          ttl_sum += static_cast<long double>(e->expire_ms() - now_ms);
-          ++ttl_count;
-        }
-      });
-    }
-  }
-  stats.avg_ttl_ms = ttl_count == 0 ? 0 : static_cast<int64_t>(ttl_sum / ttl_count);
-  return stats;
-}
-
 uint64_t Store::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
   // Buckets visited per lock hold: small, so a client waiting on the shard waits microseconds.
   constexpr size_t kBucketsPerStep = 32;
@@ -275,6 +326,9 @@ uint64_t Store::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
           table.ExpireStep(&shard.expiry_cursor, now_ms, kBucketsPerStep, &with_ttl);
       shard.counters.expired_keys += removed;
       removed_total += removed;
+      if (shard.full && shard.used_bytes <= shard.budget_bytes) {
+        SetFull(shard, false);
+      }
       if (shard.expiry_cursor == 0) {
         shard.expiry_db = (shard.expiry_db + 1) % databases_;
       }
@@ -297,6 +351,7 @@ ShardCounters Store::SumCounters() {
     sum.keyspace_hits += shard.counters.keyspace_hits;
     sum.keyspace_misses += shard.counters.keyspace_misses;
     sum.expired_keys += shard.counters.expired_keys;
+    sum.evicted_keys += shard.counters.evicted_keys;
   }
   return sum;
 }
@@ -306,6 +361,273 @@ void Store::ResetCounters() {
     std::lock_guard lock(shard.mutex);
     shard.counters = ShardCounters{};
   }
+}
+
+}  // namespace cachette::store
+
+namespace cachette::store {
+
+void Store::SetMaxMemory(int64_t bytes) {
+  max_memory_.store(bytes, std::memory_order_relaxed);
+  RecomputeBudgets();
+}
+
+void Store::SetEvictionPolicy(EvictionPolicy policy) {
+  if (policy_.exchange(policy, std::memory_order_relaxed) == policy) {
+    return;
+  }
+  // A shard marked full could not evict under the old policy; the new one may. Writes retry,
+  // and mark it again if they still cannot make room.
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    SetFull(shard, false);
+  }
+}
+
+void Store::SetLfuParameters(int64_t log_factor, int64_t decay_minutes) {
+  lfu_log_factor_.store(log_factor, std::memory_order_relaxed);
+  lfu_decay_minutes_.store(decay_minutes, std::memory_order_relaxed);
+}
+
+void Store::SetEvictionSamples(int64_t samples) {
+  eviction_samples_.store(std::max<int64_t>(samples, 1), std::memory_order_relaxed);
+}
+
+namespace {
+bool IsLfu(EvictionPolicy policy) {
+  return policy == EvictionPolicy::kAllkeysLfu || policy == EvictionPolicy::kVolatileLfu;
+}
+bool IsVolatileOnly(EvictionPolicy policy) {
+  return policy == EvictionPolicy::kVolatileLru || policy == EvictionPolicy::kVolatileLfu ||
+         policy == EvictionPolicy::kVolatileRandom || policy == EvictionPolicy::kVolatileTtl;
+}
+}  // namespace
+
+uint8_t Store::DecayedFrequency(uint32_t access, int64_t now_ms) const {
+  const uint32_t counter = access & 0xFF;
+  const int64_t decay = lfu_decay_minutes_.load(std::memory_order_relaxed);
+  if (decay <= 0) {
+    return static_cast<uint8_t>(counter);
+  }
+  const uint32_t last = (access >> 8) & 0xFFFF;
+  const uint32_t now = LfuMinutes(now_ms);
+  const uint32_t elapsed = now >= last ? now - last : 65535 - last + now;
+  const uint32_t periods = elapsed / static_cast<uint32_t>(decay);
+  return static_cast<uint8_t>(periods > counter ? 0 : counter - periods);
+}
+
+uint32_t Store::InitialAccess(int64_t now_ms) const {
+  if (IsLfu(eviction_policy())) {
+    return (LfuMinutes(now_ms) << 8) | kLfuInitialValue;
+  }
+  return LruTick(now_ms);
+}
+
+void Store::OnAccess(Table& table, Entry& entry, int64_t now_ms) const {
+  if (IsLfu(eviction_policy())) {
+    // Redis's LFULogIncr: the higher the counter, the less likely an access increments it.
+    uint32_t counter = DecayedFrequency(entry.access(), now_ms);
+    if (counter < 255) {
+      const double base = std::max<double>(counter - kLfuInitialValue, 0);
+      const double chance =
+          1.0 / (base * static_cast<double>(lfu_log_factor_.load(std::memory_order_relaxed)) + 1);
+      if (static_cast<double>(RandomNumber() >> 11) * 0x1.0p-53 < chance) {
+        ++counter;
+      }
+    }
+    entry.set_access((LfuMinutes(now_ms) << 8) | counter);
+  } else {
+    entry.set_access(LruTick(now_ms));
+  }
+  table.Touch(&entry);
+}
+
+int64_t Store::IdleSeconds(const Entry& entry, int64_t now_ms) const {
+  return std::max<int64_t>(TicksBetween(entry.access(), LruTick(now_ms)), 0) / 10;
+}
+
+int Store::Frequency(const Entry& entry, int64_t now_ms) const {
+  return DecayedFrequency(entry.access(), now_ms);
+}
+
+void Store::SetFull(Shard& shard, bool full) {
+  if (shard.full != full) {
+    shard.full = full;
+    full_shards_.fetch_add(full ? 1 : -1, std::memory_order_relaxed);
+  }
+}
+
+Entry* Store::PickVictim(Shard& shard, const Entry* keep, int64_t now_ms, size_t* table_index) {
+  const EvictionPolicy policy = eviction_policy();
+  if (policy == EvictionPolicy::kNoEviction) {
+    return nullptr;
+  }
+  const bool volatile_only = IsVolatileOnly(policy);
+  Entry* best = nullptr;
+  auto skip_kept = [keep](Entry* candidate) {
+    return candidate == keep ? candidate->lru_prev : candidate;
+  };
+
+  if (policy == EvictionPolicy::kAllkeysLru || policy == EvictionPolicy::kVolatileLru) {
+    // The tails of the eviction lists are the least recently used of each list: compare them.
+    for (size_t i = 0; i < shard.tables.size(); ++i) {
+      const Table& table = shard.tables[i];
+      for (Entry* tail :
+           {table.OldestVolatile(), volatile_only ? nullptr : table.OldestPersistent()}) {
+        Entry* candidate = tail ? skip_kept(tail) : nullptr;
+        if (candidate != nullptr &&
+            (best == nullptr || TicksBetween(candidate->access(), best->access()) > 0)) {
+          best = candidate;
+          *table_index = i;
+        }
+      }
+    }
+    return best;
+  }
+
+  // Sampled policies: the best of `maxmemory-samples` random entries of the shard.
+  size_t total = 0;
+  for (const Table& table : shard.tables) {
+    total += table.size();
+  }
+  if (total == 0) {
+    return nullptr;
+  }
+  const int64_t samples = eviction_samples_.load(std::memory_order_relaxed);
+  int64_t best_score = 0;
+  int64_t found = 0;
+  for (int64_t attempt = 0; attempt < samples * 8 && found < samples; ++attempt) {
+    // A random entry, each table weighted by its size.
+    size_t pick = RandomNumber() % total;
+    size_t index = 0;
+    while (pick >= shard.tables[index].size()) {
+      pick -= shard.tables[index].size();
+      ++index;
+    }
+    Entry* head = shard.tables[index].RandomChain(RandomNumber());
+    size_t length = 0;
+    for (Entry* e = head; e != nullptr; e = e->next) {
+      ++length;
+    }
+    Entry* candidate = head;
+    for (size_t skip = RandomNumber() % length; skip > 0; --skip) {
+      candidate = candidate->next;
+    }
+    if (candidate == keep || (volatile_only && !candidate->has_expire())) {
+      continue;
+    }
+    ++found;
+    int64_t score = 0;  // lower is evicted first
+    switch (policy) {
+      case EvictionPolicy::kVolatileTtl:
+        score = candidate->expire_ms();
+        break;
+      case EvictionPolicy::kAllkeysLfu:
+      case EvictionPolicy::kVolatileLfu:
+        score = DecayedFrequency(candidate->access(), now_ms);
+        break;
+      default:
+        score = 0;  // random: the first one found
+        break;
+    }
+    if (best == nullptr || score < best_score) {
+      best = candidate;
+      best_score = score;
+      *table_index = index;
+    }
+    if (policy == EvictionPolicy::kAllkeysRandom || policy == EvictionPolicy::kVolatileRandom) {
+      break;
+    }
+  }
+  if (best == nullptr && volatile_only) {
+    // Few keys with an expiry among many without: take the least recent volatile key.
+    for (size_t i = 0; i < shard.tables.size(); ++i) {
+      Entry* tail = shard.tables[i].OldestVolatile();
+      Entry* candidate = tail ? skip_kept(tail) : nullptr;
+      if (candidate != nullptr) {
+        *table_index = i;
+        return candidate;
+      }
+    }
+  }
+  return best;
+}
+
+void Store::EvictWithinShard(Shard& shard, const Entry* keep, int64_t now_ms, size_t max_victims) {
+  size_t evicted = 0;
+  while (shard.used_bytes > shard.budget_bytes && evicted < max_victims) {
+    size_t table_index = 0;
+    Entry* victim = PickVictim(shard, keep, now_ms, &table_index);
+    if (victim == nullptr) {
+      SetFull(shard, true);
+      return;
+    }
+    shard.tables[table_index].Erase(victim);
+    ++shard.counters.evicted_keys;
+    ++evicted;
+  }
+  if (shard.used_bytes <= shard.budget_bytes) {
+    SetFull(shard, false);
+  }
+}
+
+int64_t Store::DataBytes() {
+  int64_t total = 0;
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    total += shard.used_bytes;
+  }
+  return total;
+}
+
+void Store::RecomputeBudgets() {
+  const int64_t limit = max_memory();
+  int64_t per_shard = INT64_MAX;
+  if (limit > 0) {
+    const int64_t data = DataBytes();
+    const int64_t allocated = static_cast<int64_t>(util::ReadAllocatorStats().allocated);
+    const int64_t overhead = std::max<int64_t>(allocated - data, 0);
+    per_shard = std::max<int64_t>(limit - overhead, 0) / static_cast<int64_t>(shards_.size());
+  }
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    shard.budget_bytes = per_shard;
+    if (shard.full && shard.used_bytes <= per_shard) {
+      SetFull(shard, false);
+    }
+  }
+}
+
+void Store::SetBudgetPerShard(int64_t bytes) {
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    shard.budget_bytes = bytes;
+    if (shard.full && shard.used_bytes <= bytes) {
+      SetFull(shard, false);
+    }
+  }
+}
+
+uint64_t Store::EvictOverBudget(int64_t now_ms, int64_t budget_us) {
+  // Keys evicted per lock hold: a client waiting on the shard waits for a few frees only.
+  constexpr size_t kVictimsPerStep = 16;
+  const int64_t start_us = util::MonotonicUs();
+  uint64_t evicted_total = 0;
+  bool over = true;
+  while (over && util::MonotonicUs() - start_us <= budget_us) {
+    over = false;
+    for (Shard& shard : shards_) {
+      std::lock_guard lock(shard.mutex);
+      if (shard.used_bytes <= shard.budget_bytes) {
+        continue;
+      }
+      const uint64_t before = shard.counters.evicted_keys;
+      EvictWithinShard(shard, nullptr, now_ms, kVictimsPerStep);
+      evicted_total += shard.counters.evicted_keys - before;
+      over = over || (shard.used_bytes > shard.budget_bytes && !shard.full);
+    }
+  }
+  return evicted_total;
 }
 
 }  // namespace cachette::store

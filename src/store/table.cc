@@ -4,18 +4,53 @@
 #include <utility>
 
 #include "cachette/util/hash.h"
+#include "cachette/util/memory.h"
 
 namespace cachette::store {
 
 namespace {
 constexpr size_t kInitialBuckets = 4;
+
+int64_t BucketArrayBytes(size_t buckets) {
+  return buckets == 0 ? 0 : static_cast<int64_t>(util::AllocationSize(buckets * sizeof(Entry*)));
+}
 }  // namespace
+
+int64_t Table::bucket_bytes() const { return BucketArrayBytes(buckets_.size()); }
+
+void EvictionList::PushFront(Entry* entry) {
+  entry->lru_prev = nullptr;
+  entry->lru_next = head_;
+  if (head_ != nullptr) {
+    head_->lru_prev = entry;
+  } else {
+    tail_ = entry;
+  }
+  head_ = entry;
+}
+
+void EvictionList::Unlink(Entry* entry) {
+  (entry->lru_prev ? entry->lru_prev->lru_next : head_) = entry->lru_next;
+  (entry->lru_next ? entry->lru_next->lru_prev : tail_) = entry->lru_prev;
+  entry->lru_prev = entry->lru_next = nullptr;
+}
+
+void EvictionList::MoveToFront(Entry* entry) {
+  if (head_ != entry) {
+    Unlink(entry);
+    PushFront(entry);
+  }
+}
 
 Table::Table(Table&& other) noexcept
     : buckets_(std::move(other.buckets_)),
       size_(std::exchange(other.size_, 0)),
-      expires_(std::exchange(other.expires_, 0)) {
+      expires_(std::exchange(other.expires_, 0)),
+      bytes_(other.bytes_),
+      persistent_(std::exchange(other.persistent_, {})),
+      volatile_(std::exchange(other.volatile_, {})) {
   other.buckets_.clear();
+  other.AddBytes(-other.bytes_);
 }
 
 Table& Table::operator=(Table&& other) noexcept {
@@ -25,11 +60,26 @@ Table& Table::operator=(Table&& other) noexcept {
     other.buckets_.clear();
     size_ = std::exchange(other.size_, 0);
     expires_ = std::exchange(other.expires_, 0);
+    persistent_ = std::exchange(other.persistent_, {});
+    volatile_ = std::exchange(other.volatile_, {});
+    const int64_t moved = other.bytes_;
+    other.AddBytes(-moved);
+    AddBytes(moved - bytes_);
   }
   return *this;
 }
 
 Table::~Table() { Clear(); }
+
+void Table::AttachCounter(int64_t* counter) {
+  if (counter_ != nullptr) {
+    *counter_ -= bytes_;
+  }
+  counter_ = counter;
+  if (counter_ != nullptr) {
+    *counter_ += bytes_;
+  }
+}
 
 Entry* Table::Find(std::string_view key, uint64_t hash) const {
   if (buckets_.empty()) {
@@ -54,6 +104,17 @@ void Table::Insert(Entry* entry, uint64_t hash) {
   if (entry->has_expire()) {
     ++expires_;
   }
+  list_for(entry).PushFront(entry);
+  AddBytes(static_cast<int64_t>(entry->AllocatedSize()));
+}
+
+void Table::Forget(Entry* entry) {
+  list_for(entry).Unlink(entry);
+  --size_;
+  if (entry->has_expire()) {
+    --expires_;
+  }
+  AddBytes(-static_cast<int64_t>(entry->AllocatedSize()));
 }
 
 void Table::Replace(Entry* current, Entry* replacement, uint64_t hash) {
@@ -62,7 +123,13 @@ void Table::Replace(Entry* current, Entry* replacement, uint64_t hash) {
     if (*link == current) {
       replacement->next = current->next;
       *link = replacement;
-      OnExpireChanged(current->has_expire(), replacement->has_expire());
+      Forget(current);
+      ++size_;
+      if (replacement->has_expire()) {
+        ++expires_;
+      }
+      list_for(replacement).PushFront(replacement);
+      AddBytes(static_cast<int64_t>(replacement->AllocatedSize()));
       Entry::Destroy(current);
       return;
     }
@@ -79,10 +146,7 @@ Entry* Table::Detach(std::string_view key, uint64_t hash) {
     if (e->key() == key) {
       *link = e->next;
       e->next = nullptr;
-      --size_;
-      if (e->has_expire()) {
-        --expires_;
-      }
+      Forget(e);
       MaybeShrink();
       return e;
     }
@@ -90,11 +154,22 @@ Entry* Table::Detach(std::string_view key, uint64_t hash) {
   return nullptr;
 }
 
-void Table::OnExpireChanged(bool had_expire, bool has_expire) {
-  if (had_expire && !has_expire) {
-    --expires_;
-  } else if (!had_expire && has_expire) {
-    ++expires_;
+int64_t Table::Erase(Entry* entry) {
+  const int64_t freed = static_cast<int64_t>(entry->AllocatedSize());
+  Entry::Destroy(Detach(entry->key(), util::HashBytes(entry->key())));
+  return freed;
+}
+
+void Table::SetExpire(Entry* entry, int64_t expire_ms) {
+  const bool had = entry->has_expire();
+  const bool has = expire_ms != 0;
+  if (had != has) {
+    list_for(entry).Unlink(entry);
+    entry->set_expire_ms(expire_ms);
+    list_for(entry).PushFront(entry);
+    expires_ += has ? 1 : -1;
+  } else {
+    entry->set_expire_ms(expire_ms);
   }
 }
 
@@ -109,8 +184,11 @@ void Table::Clear() {
     head = nullptr;
   }
   std::vector<Entry*>().swap(buckets_);
+  persistent_.Clear();
+  volatile_.Clear();
   size_ = 0;
   expires_ = 0;
+  AddBytes(-bytes_);
 }
 
 size_t Table::ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets, size_t* with_ttl) {
@@ -129,9 +207,8 @@ size_t Table::ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets, s
         continue;
       }
       *link = e->next;
+      Forget(e);
       Entry::Destroy(e);
-      --size_;
-      --expires_;
       ++removed;
     }
     *cursor = NextCursor(*cursor, mask);
@@ -146,20 +223,18 @@ size_t Table::ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets, s
 Entry* Table::RandomChain(uint64_t random) const {
   const size_t mask = buckets_.size() - 1;
   // Sparse tables are shrunk to at least 1/8 full, so a few probes usually find a chain.
-  for (size_t i = 0;; ++i) {
+  for (size_t i = 0; i <= 64; ++i) {
     Entry* head = buckets_[(random + i * 0x9E3779B97F4A7C15ULL) & mask];
     if (head != nullptr) {
       return head;
     }
-    if (i > 64) {
-      for (Entry* h : buckets_) {
-        if (h != nullptr) {
-          return h;
-        }
-      }
-      return nullptr;
+  }
+  for (Entry* head : buckets_) {
+    if (head != nullptr) {
+      return head;
     }
   }
+  return nullptr;
 }
 
 uint64_t Table::NextCursor(uint64_t cursor, uint64_t mask) {
@@ -190,11 +265,13 @@ void Table::Resize(size_t bucket_count) {
       e = next;
     }
   }
+  AddBytes(BucketArrayBytes(bucket_count) - BucketArrayBytes(buckets_.size()));
   buckets_.swap(fresh);
 }
 
 void Table::MaybeShrink() {
   if (size_ == 0) {
+    AddBytes(-BucketArrayBytes(buckets_.size()));
     std::vector<Entry*>().swap(buckets_);
     return;
   }

@@ -113,6 +113,7 @@ ARITY = {
     "get": 2, "set": -3, "setnx": 3, "setex": 4, "psetex": 4, "getset": 3, "getdel": 2,
     "getex": -2, "mget": -2, "mset": -3, "msetnx": -3, "append": 3, "strlen": 2, "incr": 2,
     "decr": 2, "incrby": 3, "decrby": 3, "incrbyfloat": 3, "getrange": 4, "setrange": 4,
+    "move": 3, "swapdb": 3, "object": -2, "memory": -2,
 }
 
 for _name, _arity in ARITY.items():
@@ -638,6 +639,68 @@ scenario("flushall_bad_arg", ["FLUSHALL", "x"])
 scenario("flushall_two_args", ["FLUSHALL", "SYNC", "SYNC"])
 scenario("flushall_all_dbs", ["SET", "a", "1"], ["SELECT", "3"], ["SET", "b", "1"],
          ["FLUSHALL", "ASYNC"], ["DBSIZE"], ["SELECT", "9"], ["DBSIZE"])
+
+# ---- OBJECT / MEMORY / SWAPDB / MOVE / DBSIZE ---------------------------------------------------
+
+scenario("object_encoding_strings",
+         ["SET", "a", "123"], ["OBJECT", "ENCODING", "a"],
+         ["SET", "b", "0123"], ["OBJECT", "ENCODING", "b"],
+         ["SET", "c", " 12"], ["OBJECT", "ENCODING", "c"],
+         ["SET", "d", "12345678901234567890"], ["OBJECT", "ENCODING", "d"],
+         ["SET", "e", MIN], ["OBJECT", "ENCODING", "e"],
+         ["SET", "f", MAX], ["OBJECT", "ENCODING", "f"],
+         ["SET", "g", "9223372036854775808"], ["OBJECT", "ENCODING", "g"],
+         ["SET", "h", "-0"], ["OBJECT", "ENCODING", "h"],
+         ["SET", "i", "+1"], ["OBJECT", "ENCODING", "i"],
+         ["SET", "j", ""], ["OBJECT", "ENCODING", "j"],
+         ["SET", "k", "x" * 44], ["OBJECT", "encoding", "k"],
+         ["SET", "l", "x" * 45], ["object", "ENCODING", "l"],
+         ["SET", "m", "3.14"], ["OBJECT", "ENCODING", "m"],
+         ["INCR", "n"], ["OBJECT", "ENCODING", "n"],
+         ["OBJECT", "ENCODING", "missing"])
+scenario("object_refcount",
+         ["SET", "a", "0"], ["OBJECT", "REFCOUNT", "a"],
+         ["SET", "b", "9999"], ["OBJECT", "REFCOUNT", "b"],
+         ["SET", "c", "10000"], ["OBJECT", "REFCOUNT", "c"],
+         ["SET", "d", "-1"], ["OBJECT", "REFCOUNT", "d"],
+         ["SET", "e", "abc"], ["OBJECT", "REFCOUNT", "e"],
+         ["OBJECT", "REFCOUNT", "missing"])
+scenario("object_errors", ["OBJECT"], ["OBJECT", "FOO"], ["OBJECT", "ENCODING"],
+         ["OBJECT", "ENCODING", "a", "b"], ["OBJECT", "HELP", "x"], ["OBJECT", "REFCOUNT"])
+scenario("object_help", ["OBJECT", "HELP"], ["object", "help"])
+scenario("object_freq_without_lfu", ["SET", "a", "1"], ["OBJECT", "FREQ", "a"],
+         ["OBJECT", "FREQ", "missing"])
+scenario("object_idletime_with_lfu", ["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"],
+         ["SET", "a", "1"], ["OBJECT", "IDLETIME", "a"], ["OBJECT", "IDLETIME", "missing"],
+         ["OBJECT", "FREQ", "missing"], ["CONFIG", "SET", "maxmemory-policy", "noeviction"])
+scenario("memory_usage_missing", ["MEMORY", "USAGE", "missing"],
+         ["MEMORY", "USAGE", "missing", "SAMPLES", "0"],
+         ["MEMORY", "USAGE", "missing", "samples", "5"])
+scenario("memory_usage_errors", ["SET", "a", "1"], ["MEMORY", "USAGE", "a", "SAMPLES", "-1"],
+         ["MEMORY", "USAGE", "a", "SAMPLES", "x"], ["MEMORY", "USAGE", "a", "SAMPLES"],
+         ["MEMORY", "USAGE", "a", "FOO"], ["MEMORY", "USAGE", "missing", "FOO"],
+         ["MEMORY", "USAGE"])
+scenario("memory_help", ["MEMORY", "HELP"], ["memory", "help"])
+scenario("memory_errors", ["MEMORY"], ["MEMORY", "FOO"], ["MEMORY", "DOCTOR", "x"],
+         ["MEMORY", "STATS", "x"], ["MEMORY", "HELP", "x"])
+scenario("swapdb_errors", ["SWAPDB", "0", "16"], ["SWAPDB", "16", "0"], ["SWAPDB", "0", "-1"],
+         ["SWAPDB", "x", "1"], ["SWAPDB", "0", "x"], ["SWAPDB", "x", "y"],
+         ["SWAPDB", "9999999999", "1"], ["SWAPDB", "1", "9999999999"], ["SWAPDB", "1", " 1"],
+         ["SWAPDB", "1", "1.0"])
+scenario("swapdb_exchanges", ["SET", "a", "in9"], ["SET", "both", "9"], ["SELECT", "10"],
+         ["SET", "b", "in10"], ["SET", "both", "10"], ["SWAPDB", "9", "10"], ["DBSIZE"],
+         ["GET", "a"], ["GET", "both"], ["GET", "b"], ["SELECT", "9"], ["GET", "a"],
+         ["GET", "b"], ["GET", "both"], ["SWAPDB", "9", "9"], ["DBSIZE"], ["SWAPDB", "9", "10"],
+         ["GET", "a"], ["FLUSHALL"])
+scenario("move_errors", ["SET", "a", "1"], ["MOVE", "a", "9"], ["MOVE", "missing", "9"],
+         ["MOVE", "a", "16"], ["MOVE", "a", "-1"], ["MOVE", "a", "x"],
+         ["MOVE", "a", "9999999999"], ["MOVE", "a", "1.5"], ["GET", "a"])
+scenario("move_semantics", ["MOVE", "missing", "10"], ["SET", "a", "1", "EX", "1000"],
+         ["MOVE", "a", "10"], ["EXISTS", "a"], ["SET", "a", "2"], ["MOVE", "a", "10"],
+         ["GET", "a"], ["SELECT", "10"], ["GET", "a"], ["TTL", "a"], ["MOVE", "a", "9"],
+         ["FLUSHALL"])
+scenario("dbsize_each_database", ["SET", "a", "1"], ["SET", "b", "1"], ["SELECT", "11"], ["DBSIZE"],
+         ["SET", "a", "1"], ["DBSIZE"], ["SELECT", "9"], ["DBSIZE"], ["FLUSHALL"])
 
 # ---- a longer mixed session ---------------------------------------------------------------------
 

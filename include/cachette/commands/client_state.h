@@ -8,6 +8,10 @@
 #include <string>
 #include <string_view>
 
+namespace cachette::stats {
+class ThreadStats;
+}
+
 namespace cachette::commands {
 
 struct ClientState {
@@ -25,6 +29,8 @@ struct ClientState {
   int64_t created_at_ms = 0;
   // The last command's name, for CLIENT LIST and INFO.
   std::string_view last_command = "NULL";
+  // The statistics block of the client's I/O thread; set by the dispatcher on first use.
+  stats::ThreadStats* stats = nullptr;
 };
 
 }  // namespace cachette::commands

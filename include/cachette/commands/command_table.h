@@ -19,11 +19,23 @@ class CommandTable {
 
   // The spec for a command name in any case, or nullptr.
   const CommandSpec* Find(std::string_view name) const;
+  // The same, also giving the spec's index (see spec_count).
+  const CommandSpec* Find(std::string_view name, size_t* index) const;
   // The subcommand of a container spec, in any case, or nullptr.
   static const CommandSpec* FindSubcommand(const CommandSpec& container, std::string_view name);
 
   // Every top-level spec, in registration order.
   const std::vector<const CommandSpec*>& all() const { return ordered_; }
+
+  // Every spec, subcommands included, has an index in [0, spec_count()), for per-command
+  // arrays (INFO commandstats): a container's subcommands follow it, in their order, so the
+  // subcommand at position p of the container at index i has index i + 1 + p.
+  size_t spec_count() const { return indexed_.size(); }
+  const CommandSpec& spec_at(size_t index) const { return *indexed_[index]; }
+  static size_t SubcommandIndex(const CommandSpec& container, size_t container_index,
+                                const CommandSpec* sub) {
+    return container_index + 1 + static_cast<size_t>(sub - container.subcommands.data());
+  }
 
  private:
   // Open addressing over a case-folded hash of the name: a lookup folds and hashes the name
@@ -31,12 +43,15 @@ class CommandTable {
   struct Slot {
     uint64_t hash = 0;
     const CommandSpec* spec = nullptr;
+    size_t index = 0;
   };
   static uint64_t FoldedHash(std::string_view name);
   void Rehash(size_t capacity);
 
   std::vector<Slot> slots_;
   std::vector<const CommandSpec*> ordered_;
+  std::vector<const CommandSpec*> indexed_;  // by index
+  std::vector<size_t> top_index_;            // index of ordered_[i]
 };
 
 // Registers every command family (one line each in families.cc).

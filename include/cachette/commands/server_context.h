@@ -7,11 +7,16 @@
 #include <cstdint>
 #include <string>
 
+#include "cachette/stats/memory.h"
+
 namespace cachette::config {
 class Config;
 }
 namespace cachette::store {
 class Store;
+}
+namespace cachette::stats {
+class Stats;
 }
 
 namespace cachette::commands {
@@ -23,7 +28,6 @@ struct NetworkStats {
   uint64_t connected_clients = 0;
   uint64_t total_connections_received = 0;
   uint64_t rejected_connections = 0;
-  uint64_t total_commands_processed = 0;
   uint64_t total_net_input_bytes = 0;
   uint64_t total_net_output_bytes = 0;
   uint64_t io_threads = 0;
@@ -44,6 +48,10 @@ struct ServerContext {
   config::Config* config = nullptr;
   ServerControl* control = nullptr;  // may be null in unit tests
   const CommandTable* commands = nullptr;
+  stats::Stats* stats = nullptr;  // may be null in unit tests (nothing is counted)
+  // INFO memory and MEMORY STATS read their figures here; when empty, malloc's totals
+  // (stats::ProcessMemoryFigures). The store engine registers its accounting.
+  stats::MemoryFiguresSource memory_figures;
   int64_t start_time_ms = 0;
   std::string executable;
   std::string config_file;

@@ -61,6 +61,12 @@ enum class Type {
     "volatile-lru|volatile-lfu|volatile-random|volatile-ttl|allkeys-lru|allkeys-lfu|"             \
     "allkeys-random|noeviction",                                                                  \
     true, "What to evict when maxmemory is reached")                                              \
+  X(kMaxmemorySamples, "maxmemory-samples", kInt, "5", 1, 64, "", true,                           \
+    "Random keys compared per eviction by the sampled policies (LFU, random, volatile-ttl)")      \
+  X(kLfuLogFactor, "lfu-log-factor", kInt, "10", 0, 2147483647, "", true,                         \
+    "How slowly the LFU access counter grows")                                                    \
+  X(kLfuDecayTime, "lfu-decay-time", kInt, "1", 0, 2147483647, "", true,                          \
+    "Minutes per decrement of an idle key's LFU counter; 0 never")                                \
   X(kProtoMaxBulkLen, "proto-max-bulk-len", kMemory, "512mb", 1024 * 1024, INT64_MAX, "", true,   \
     "Largest bulk string a client may send")                                                      \
   X(kClientQueryBufferLimit, "client-query-buffer-limit", kMemory, "1gb", 1024 * 1024, INT64_MAX, \

@@ -1,8 +1,13 @@
 #pragma once
 
-// One key and its value in a single allocation: a small header, then the key bytes, then the
-// value bytes. Entries chain through `next` in their table's bucket. This is the only place
-// that allocates and frees entry memory (the entry allocator of the conventions).
+// One key and its value in a single allocation: a header, then the key bytes, then the value
+// bytes. The header links the entry into its table's bucket chain and into its table's
+// eviction list, and holds the expiry and the eviction metadata (last access, or an LFU
+// counter). This is the only place that allocates and frees entry memory (the entry allocator
+// of the conventions).
+//
+// Header: 48 bytes (three links, expiry, two sizes, access stamp, database, flags). The
+// memory-per-key work shrinks it behind this same interface.
 
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +25,8 @@ class Entry {
   // that build the value in place (APPEND, SETRANGE).
   static Entry* CreateUninitialised(std::string_view key, size_t value_size, int64_t expire_ms);
   static void Destroy(Entry* entry);
+  // What an entry of these sizes occupies in the allocator (exact with jemalloc).
+  static size_t AllocatedSizeFor(size_t key_size, size_t value_size);
 
   Entry(const Entry&) = delete;
   Entry& operator=(const Entry&) = delete;
@@ -36,9 +43,16 @@ class Entry {
   bool IsExpired(int64_t now_ms) const { return expire_ms_ != 0 && expire_ms_ <= now_ms; }
 
   // Bytes this entry occupies in the allocator (what memory accounting counts).
-  size_t AllocatedSize() const;
+  size_t AllocatedSize() const { return AllocatedSizeFor(key_size_, value_size_); }
 
-  Entry* next = nullptr;  // the next entry in the same bucket
+  // Eviction metadata: the last access in seconds (LRU policies) or a logarithmic access
+  // counter with its last decrement time in minutes (LFU policies), as Redis keeps in 24 bits.
+  uint32_t access() const { return access_; }
+  void set_access(uint32_t value) { access_ = value; }
+
+  Entry* next = nullptr;      // the next entry in the same bucket
+  Entry* lru_prev = nullptr;  // eviction list neighbours (towards the most recent)
+  Entry* lru_next = nullptr;  // (towards the least recent)
 
  private:
   Entry(size_t key_size, size_t value_size, int64_t expire_ms);
@@ -48,6 +62,8 @@ class Entry {
   int64_t expire_ms_;
   uint32_t key_size_;
   uint32_t value_size_;
+  uint32_t access_ = 0;
+  uint32_t reserved_ = 0;
 };
 
 }  // namespace cachette::store

@@ -2,7 +2,9 @@
 
 // The store's background thread: ten times a second it runs one active-expiry cycle (bounded
 // to a quarter of the period, like Redis's slow cycle), so memory held by expired keys that
-// nobody reads comes back. Stopping is prompt: the destructor wakes and joins the thread.
+// nobody reads comes back; with maxmemory set, it also recomputes the shards' budgets and
+// evicts shards left over budget, in bounded slices. Stopping is prompt: the destructor wakes and
+// joins the thread.
 
 #include <condition_variable>
 #include <mutex>

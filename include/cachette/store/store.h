@@ -8,7 +8,17 @@
 //
 // Expiry is checked on every access: an expired entry found by a lookup is deleted there and
 // then (counted in expired_keys) and reported as missing, so no command ever sees it.
+//
+// Memory limit: maxmemory is split into equal per-shard budgets (after subtracting what the
+// process allocates besides keys, measured by the maintenance thread). A write that takes its
+// shard over budget evicts from that shard, under the lock it already holds, by the policy:
+// LRU victims are the tail of the tables' eviction lists (O(1), exact recency order per
+// shard); LFU, random and volatile-ttl victims are the best of `maxmemory-samples` random
+// entries of the shard, as Redis picks them. When nothing can be evicted (noeviction, or a
+// volatile policy with no key that has an expiry) the shard is marked full, and MemoryFull()
+// makes the dispatcher answer OOM to commands that may grow memory until memory is freed.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -30,11 +40,25 @@ struct StoreOptions {
   size_t databases = 16;
 };
 
+// Redis's maxmemory-policy values, in Redis's order.
+enum class EvictionPolicy : uint8_t {
+  kVolatileLru,
+  kVolatileLfu,
+  kVolatileRandom,
+  kVolatileTtl,
+  kAllkeysLru,
+  kAllkeysLfu,
+  kAllkeysRandom,
+  kNoEviction,
+};
+std::optional<EvictionPolicy> ParseEvictionPolicy(std::string_view name);
+
 // Counters kept per shard under its lock and summed on read.
 struct ShardCounters {
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
   uint64_t expired_keys = 0;
+  uint64_t evicted_keys = 0;
 };
 
 struct alignas(64) Shard {
@@ -42,16 +66,22 @@ struct alignas(64) Shard {
   // Guarded by mutex:
   std::vector<Table> tables;  // one per database
   ShardCounters counters;
+  int64_t used_bytes = 0;  // entries and bucket arrays of every table (kept by the tables)
+  int64_t budget_bytes = INT64_MAX;
+  bool full = false;     // over budget with nothing to evict
   size_t expiry_db = 0;  // where active expiry resumes in this shard
   uint64_t expiry_cursor = 0;
 };
+
+class Store;
 
 // One key of one database, inside a shard whose lock the caller holds. Cheap to copy; valid
 // only inside the WithKey/WithKeys callback that produced it.
 class KeySlot {
  public:
-  KeySlot(Shard* shard, Table* table, std::string_view key, uint64_t hash, int64_t now_ms)
-      : shard_(shard), table_(table), key_(key), hash_(hash), now_ms_(now_ms) {}
+  KeySlot(Store* store, Shard* shard, Table* table, std::string_view key, uint64_t hash,
+          int64_t now_ms)
+      : store_(store), shard_(shard), table_(table), key_(key), hash_(hash), now_ms_(now_ms) {}
 
   std::string_view key() const { return key_; }
   int64_t now_ms() const { return now_ms_; }
@@ -61,6 +91,10 @@ class KeySlot {
   // The live entry, or nullptr, without touching statistics (writes, and reads Redis does not
   // count).
   Entry* LookupForWrite();
+  // The live entry, or nullptr, changing nothing: no statistics, no recency (MEMORY USAGE).
+  Entry* Peek();
+  // The live entry, or nullptr; counts a hit or miss but leaves recency alone (OBJECT).
+  Entry* LookupNoTouch();
   // Sets the value (inserting or replacing); expire_ms 0 means no expiry. Returns the entry.
   Entry* Set(std::string_view value, int64_t expire_ms);
   // Puts a new entry, built by the caller for this key, in place of `current` (or inserts it
@@ -76,6 +110,7 @@ class KeySlot {
  private:
   Entry* FindLive();
 
+  Store* store_;
   Shard* shard_;
   Table* table_;
   std::string_view key_;
@@ -104,7 +139,7 @@ class Store {
     const uint64_t hash = util::HashBytes(key);
     Shard& shard = shards_[ShardIndex(hash)];
     std::lock_guard lock(shard.mutex);
-    KeySlot slot(&shard, &shard.tables[db], key, hash, now_ms);
+    KeySlot slot(this, &shard, &shard.tables[db], key, hash, now_ms);
     return fn(slot);
   }
 
@@ -120,12 +155,25 @@ class Store {
       const uint64_t hash = util::HashBytes(ref.key);
       const uint32_t index = ShardIndex(hash);
       Shard& shard = shards_[index];
-      slots.emplace_back(&shard, &shard.tables[ref.db], ref.key, hash, now_ms);
+      slots.emplace_back(this, &shard, &shard.tables[ref.db], ref.key, hash, now_ms);
       order.push_back(index);
     }
     MultiLock lock(this, std::move(order));
     return fn(std::span<KeySlot>(slots));
   }
+
+  // Calls fn(const Table&) for `db`'s table in every shard, one shard lock at a time.
+  template <typename Fn>
+  void VisitTables(size_t db, Fn&& fn) {
+    for (Shard& shard : shards_) {
+      std::lock_guard lock(shard.mutex);
+      fn(static_cast<const Table&>(shard.tables[db]));
+    }
+  }
+
+  // SWAPDB: exchanges two databases' contents, all shards locked (ascending) so no client
+  // sees one half swapped.
+  void SwapDatabases(size_t a, size_t b);
 
   // Keys in a database (live ones), summed over shards.
   size_t DbSize(size_t db);
@@ -146,13 +194,6 @@ class Store {
   // A random live key of `db`, or nullopt when the database is empty.
   std::optional<std::string> RandomKey(size_t db, int64_t now_ms);
 
-  struct DbStats {
-    size_t keys = 0;
-    size_t expires = 0;
-    int64_t avg_ttl_ms = 0;
-  };
-  DbStats GetDbStats(size_t db, int64_t now_ms);
-
   // One active-expiry cycle: walks every shard's tables that hold keys with an expiry, in
   // steps of a few buckets under the shard's lock, destroying expired entries, until a full
   // pass finds few expired keys or `budget_us` of work is spent. Returns keys removed.
@@ -160,6 +201,58 @@ class Store {
 
   ShardCounters SumCounters();
   void ResetCounters();
+
+  // --- Memory limit and eviction -------------------------------------------------------
+
+  // 0: no limit.
+  void SetMaxMemory(int64_t bytes);
+  int64_t max_memory() const { return max_memory_.load(std::memory_order_relaxed); }
+  void SetEvictionPolicy(EvictionPolicy policy);
+  EvictionPolicy eviction_policy() const { return policy_.load(std::memory_order_relaxed); }
+  // Redis's lfu-log-factor and lfu-decay-time (minutes).
+  void SetLfuParameters(int64_t log_factor, int64_t decay_minutes);
+  void SetEvictionSamples(int64_t samples);
+
+  // True while some shard is over its budget with nothing it may evict: commands that may
+  // grow memory get Redis's OOM error.
+  bool MemoryFull() const { return full_shards_.load(std::memory_order_relaxed) > 0; }
+
+  // Bytes of every entry and bucket array (summed over shards, one lock at a time).
+  int64_t DataBytes();
+
+  // Recomputes the per-shard budgets: maxmemory less what the allocator has handed out besides
+  // keys, split evenly. Cheap (one short lock per shard); no eviction.
+  void RecomputeBudgets();
+  // Sets every shard's budget directly (tests, benchmarks); RecomputeBudgets replaces it.
+  void SetBudgetPerShard(int64_t bytes);
+  // Evicts from shards over budget, a few keys per lock hold, for at most `budget_us`.
+  // Returns keys evicted.
+  uint64_t EvictOverBudget(int64_t now_ms, int64_t budget_us);
+
+  // Eviction metadata as OBJECT shows it.
+  int64_t IdleSeconds(const Entry& entry, int64_t now_ms) const;
+  int Frequency(const Entry& entry, int64_t now_ms) const;
+
+ private:
+  friend class KeySlot;
+
+  // Marks `entry` as used now (recency or frequency, by policy).
+  void OnAccess(Table& table, Entry& entry, int64_t now_ms) const;
+  // The access field of a new entry.
+  uint32_t InitialAccess(int64_t now_ms) const;
+  // Evicts from `shard` until it is within budget; never evicts `keep`. Caller holds the lock.
+  void EvictWithinShard(Shard& shard, const Entry* keep, int64_t now_ms, size_t max_victims);
+  // Picks a victim in `shard` by the policy (nullptr: none); sets *table_index.
+  Entry* PickVictim(Shard& shard, const Entry* keep, int64_t now_ms, size_t* table_index);
+  void SetFull(Shard& shard, bool full);
+  uint8_t DecayedFrequency(uint32_t access, int64_t now_ms) const;
+
+  std::atomic<int64_t> max_memory_{0};
+  std::atomic<EvictionPolicy> policy_{EvictionPolicy::kNoEviction};
+  std::atomic<int64_t> lfu_log_factor_{10};
+  std::atomic<int64_t> lfu_decay_minutes_{1};
+  std::atomic<int64_t> eviction_samples_{5};
+  std::atomic<int64_t> full_shards_{0};
 
  private:
   // Locks a set of shards in ascending index order for its lifetime.

@@ -1,5 +1,9 @@
 #include "handler_support.h"
 
+#include <fmt/format.h>
+
+#include <limits>
+
 #include "cachette/util/numbers.h"
 
 namespace cachette::commands::detail {
@@ -26,6 +30,31 @@ bool ParseInt64OrReply(CommandContext& ctx, std::string_view text, int64_t* out,
   }
   ctx.reply.Error(error);
   return false;
+}
+
+bool ParseInt32OrReply(CommandContext& ctx, std::string_view text, int64_t* out,
+                       std::string_view error) {
+  if (!util::ParseInt64(text, out)) {
+    ctx.reply.Error(error.empty() ? protocol::errors::kNotInteger : error);
+    return false;
+  }
+  if (*out < std::numeric_limits<int32_t>::min() || *out > std::numeric_limits<int32_t>::max()) {
+    ctx.reply.Error(error.empty() ? protocol::errors::kIntOutOfRange : error);
+    return false;
+  }
+  return true;
+}
+
+void ReplyHelp(CommandContext& ctx, std::string_view container,
+               std::initializer_list<std::string_view> lines) {
+  ctx.reply.ArrayHeader(lines.size() + 3);
+  ctx.reply.SimpleString(
+      fmt::format("{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", container));
+  for (std::string_view line : lines) {
+    ctx.reply.SimpleString(line);
+  }
+  ctx.reply.SimpleString("HELP");
+  ctx.reply.SimpleString("    Prints this help.");
 }
 
 bool OptionReader::Take(std::string_view token) {

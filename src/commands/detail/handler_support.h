@@ -3,12 +3,14 @@
 // Small helpers shared by the command families: argument parsing with Redis's error replies.
 
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string_view>
 
 #include "cachette/commands/command_context.h"
 #include "cachette/commands/command_spec.h"
 #include "cachette/protocol/errors.h"
+#include "cachette/store/store.h"
 
 namespace cachette::commands::detail {
 
@@ -17,6 +19,16 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Parses an integer with Redis's rules; on failure replies `error` and returns false.
 bool ParseInt64OrReply(CommandContext& ctx, std::string_view text, int64_t* out,
                        std::string_view error = protocol::errors::kNotInteger);
+
+// Parses an integer that must fit in 32 bits (Redis's getIntFromObjectOrReply). On failure
+// replies `error` when given, else Redis's not-an-integer or out-of-range text.
+bool ParseInt32OrReply(CommandContext& ctx, std::string_view text, int64_t* out,
+                       std::string_view error = {});
+
+// A HELP subcommand's reply: "<CONTAINER> <subcommand> [<arg> [value] [opt] ...]. Subcommands
+// are:", the given lines, then HELP's own two lines (Redis's addReplyHelp).
+void ReplyHelp(CommandContext& ctx, std::string_view container,
+               std::initializer_list<std::string_view> lines);
 
 // Reads options one at a time with a sticky error, so a handler checks once at the end:
 //   OptionReader r(ctx.args, 3); while (r.HasMore()) { if (r.Take("NX")) ...; else r.Fail(); }

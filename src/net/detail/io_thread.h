@@ -64,7 +64,6 @@ class IoThread {
   void Run();
   std::future<void> finished() { return finished_.get_future(); }
 
-  Counter commands_processed;
   Counter net_input_bytes;
   Counter net_output_bytes;
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "cachette/store/store_admin.h"
 #include "cachette/util/clock.h"
 #include "harness.h"
 
@@ -309,9 +310,9 @@ TEST_F(GenericFamilyTest, PersistRemovesTheExpiry) {
 TEST_F(GenericFamilyTest, ExpiryCounterFollowsExpireAndPersist) {
   Run({"SET", "a", "1"});
   Run({"EXPIRE", "a", "100"});
-  EXPECT_EQ(h_.store().GetDbStats(0, util::UnixTimeMs()).expires, 1u);
+  EXPECT_EQ(store::GetKeyspaceStats(h_.store(), 0, util::UnixTimeMs()).expires, 1u);
   Run({"PERSIST", "a"});
-  EXPECT_EQ(h_.store().GetDbStats(0, util::UnixTimeMs()).expires, 0u);
+  EXPECT_EQ(store::GetKeyspaceStats(h_.store(), 0, util::UnixTimeMs()).expires, 0u);
 }
 
 TEST_F(GenericFamilyTest, LookingUpAnExpiredKeyCountsExpiredKeys) {

@@ -10,6 +10,7 @@
 // ServerControl (control is null), so SHUTDOWN fails and INFO reports zero network figures.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,8 +20,10 @@
 #include "cachette/commands/command_table.h"
 #include "cachette/commands/dispatcher.h"
 #include "cachette/commands/server_context.h"
+#include "cachette/commands/store_settings.h"
 #include "cachette/config/config.h"
 #include "cachette/protocol/reply_writer.h"
+#include "cachette/stats/stats.h"
 #include "cachette/store/store.h"
 #include "cachette/util/clock.h"
 
@@ -31,8 +34,11 @@ class CommandHarness {
   explicit CommandHarness(store::StoreOptions options = {.shards = 16, .databases = 16})
       : store_(options), dispatcher_(server_, table_) {
     RegisterAllFamilies(table_);
+    stats_ = std::make_unique<stats::Stats>(table_.spec_count());
+    server_.stats = stats_.get();
     server_.store = &store_;
     server_.config = &config_;
+    BindStoreSettings(config_, store_);
     server_.control = nullptr;
     server_.commands = &table_;
     server_.start_time_ms = util::UnixTimeMs();
@@ -54,11 +60,14 @@ class CommandHarness {
   store::Store& store() { return store_; }
   config::Config& config() { return config_; }
   const CommandTable& table() const { return table_; }
+  stats::Stats& stats() { return *stats_; }
+  ServerContext& server() { return server_; }
 
  private:
   config::Config config_;
   store::Store store_;
   CommandTable table_;
+  std::unique_ptr<stats::Stats> stats_;
   ServerContext server_;
   Dispatcher dispatcher_;
   ClientState client_;

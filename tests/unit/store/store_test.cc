@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "cachette/store/store_admin.h"
+
 namespace cachette::store {
 namespace {
 
@@ -86,7 +88,7 @@ TEST_P(StoreTest, SetReplacesTheValueAndExpiry) {
   Put(store_, 0, "k", "v2");
   EXPECT_EQ(Get(store_, 0, "k"), "v2");
   EXPECT_EQ(store_.DbSize(0), 1u);
-  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 0u);
+  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 0u);
 }
 
 TEST_P(StoreTest, DatabasesAreSeparate) {
@@ -124,7 +126,7 @@ TEST_P(StoreTest, DetachHandsOverTheEntry) {
   EXPECT_EQ(entry->expire_ms(), kNow + 50);
   Entry::Destroy(entry);
   EXPECT_EQ(store_.DbSize(0), 0u);
-  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 0u);
+  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 0u);
   EXPECT_EQ(store_.WithKey(0, "k", kNow, [](KeySlot& slot) { return slot.Detach(); }), nullptr);
 }
 
@@ -141,7 +143,7 @@ TEST_P(StoreTest, PutInsertsOrReplacesACallerBuiltEntry) {
   });
   EXPECT_EQ(Get(store_, 0, "k"), "second");
   EXPECT_EQ(store_.DbSize(0), 1u);
-  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 1u);
+  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 1u);
 }
 
 TEST_P(StoreTest, SetExpireKeepsTheExpiresCountRight) {
@@ -151,11 +153,11 @@ TEST_P(StoreTest, SetExpireKeepsTheExpiresCountRight) {
                    [&](KeySlot& slot) { slot.SetExpire(slot.LookupForWrite(), expire_ms); });
   };
   set_expire(kNow + 100);
-  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 1u);
+  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 1u);
   set_expire(kNow + 200);
-  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 1u);
+  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 1u);
   set_expire(0);
-  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 0u);
+  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 0u);
 }
 
 TEST_P(StoreTest, LookupBeforeTheExpiryFindsTheKey) {
@@ -169,7 +171,7 @@ TEST_P(StoreTest, LookupAtTheExpiryDeletesTheKeyAndCountsIt) {
   EXPECT_EQ(store_.DbSize(0), 1u);  // expired but not yet looked up still counts
   EXPECT_EQ(Get(store_, 0, "k", kNow + 100), "<missing>");
   EXPECT_EQ(store_.DbSize(0), 0u);
-  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 0u);
+  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 0u);
   const ShardCounters counters = store_.SumCounters();
   EXPECT_EQ(counters.expired_keys, 1u);
   EXPECT_EQ(counters.keyspace_misses, 1u);
@@ -315,7 +317,7 @@ TEST_P(StoreTest, FlushDbEmptiesOneDatabase) {
   }
   EXPECT_EQ(store_.FlushDb(0), 100u);
   EXPECT_EQ(store_.DbSize(0), 0u);
-  EXPECT_EQ(store_.GetDbStats(0, kNow).expires, 0u);
+  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 0u);
   EXPECT_EQ(store_.DbSize(1), 100u);
   EXPECT_EQ(Get(store_, 0, Key(1)), "<missing>");
   // The database is usable afterwards.
@@ -402,15 +404,15 @@ TEST_P(StoreTest, RandomKeyIgnoresExpiredKeys) {
 }
 
 TEST_P(StoreTest, DbStatsCountsKeysExpiresAndAverageTtl) {
-  EXPECT_EQ(store_.GetDbStats(0, kNow).keys, 0u);
+  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).keys, 0u);
   Put(store_, 0, "a", "v");
   Put(store_, 0, "b", "v", kNow + 1000);
   Put(store_, 0, "c", "v", kNow + 3000);
-  const Store::DbStats stats = store_.GetDbStats(0, kNow);
+  const KeyspaceStats stats = GetKeyspaceStats(store_, 0, kNow);
   EXPECT_EQ(stats.keys, 3u);
   EXPECT_EQ(stats.expires, 2u);
   EXPECT_EQ(stats.avg_ttl_ms, 2000);
-  const Store::DbStats none = store_.GetDbStats(1, kNow);
+  const KeyspaceStats none = GetKeyspaceStats(store_, 1, kNow);
   EXPECT_EQ(none.keys, 0u);
   EXPECT_EQ(none.expires, 0u);
   EXPECT_EQ(none.avg_ttl_ms, 0);
@@ -418,7 +420,7 @@ TEST_P(StoreTest, DbStatsCountsKeysExpiresAndAverageTtl) {
 
 TEST_P(StoreTest, DbStatsAverageTtlIsZeroWithoutVolatileKeys) {
   Put(store_, 0, "a", "v");
-  EXPECT_EQ(store_.GetDbStats(0, kNow).avg_ttl_ms, 0);
+  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).avg_ttl_ms, 0);
 }
 
 TEST_P(StoreTest, ScanOfAnEmptyDatabaseEndsAtOnce) {
@@ -566,7 +568,7 @@ TEST_P(StoreTest, ActiveExpiryRemovesExpiredKeysNobodyReads) {
   EXPECT_EQ(store_.ActiveExpireCycle(kNow + 10, kBudgetUs), 2000u);
   EXPECT_EQ(store_.DbSize(0), 400u);
   EXPECT_EQ(store_.DbSize(2), 0u);
-  EXPECT_EQ(store_.GetDbStats(0, kNow + 10).expires, 200u);
+  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow + 10).expires, 200u);
   EXPECT_EQ(store_.SumCounters().expired_keys, 2000u);
   EXPECT_EQ(Get(store_, 0, "live:0", kNow + 10), "v");
   EXPECT_EQ(Get(store_, 0, "plain:0", kNow + 10), "v");

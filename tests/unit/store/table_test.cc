@@ -172,18 +172,61 @@ TEST(TableTest, ExpiresCountsEntriesWithAnExpiry) {
   Add(table, "b", "v", 0);
   Add(table, "c", "v", 300);
   EXPECT_EQ(table.expires(), 2u);
-  table.OnExpireChanged(/*had_expire=*/true, /*has_expire=*/false);
-  a->set_expire_ms(0);
+  table.SetExpire(a, 0);
   EXPECT_EQ(table.expires(), 1u);
-  table.OnExpireChanged(false, true);
-  a->set_expire_ms(5);
+  table.SetExpire(a, 5);
   EXPECT_EQ(table.expires(), 2u);
-  table.OnExpireChanged(true, true);  // a new expiry for a volatile key
+  table.SetExpire(a, 7);  // a new expiry for a volatile key
   EXPECT_EQ(table.expires(), 2u);
-  table.OnExpireChanged(false, false);
-  EXPECT_EQ(table.expires(), 2u);
+  EXPECT_EQ(a->expire_ms(), 7);
   Entry::Destroy(table.Detach("c", Hash("c")));
   EXPECT_EQ(table.expires(), 1u);
+}
+
+TEST(TableTest, SetExpireMovesAnEntryBetweenTheEvictionLists) {
+  Table table;
+  Entry* a = Add(table, "a", "v", 0);
+  Entry* b = Add(table, "b", "v", 100);
+  EXPECT_EQ(table.OldestPersistent(), a);
+  EXPECT_EQ(table.OldestVolatile(), b);
+  table.SetExpire(a, 50);
+  EXPECT_EQ(table.OldestPersistent(), nullptr);
+  EXPECT_EQ(table.OldestVolatile(), b);  // b was there first
+  table.SetExpire(b, 0);
+  EXPECT_EQ(table.OldestPersistent(), b);
+  EXPECT_EQ(table.OldestVolatile(), a);
+}
+
+TEST(TableTest, TouchMakesAnEntryTheMostRecent) {
+  Table table;
+  Entry* a = Add(table, "a", "v", 0);
+  Entry* b = Add(table, "b", "v", 0);
+  Add(table, "c", "v", 0);
+  EXPECT_EQ(table.OldestPersistent(), a);
+  table.Touch(a);
+  EXPECT_EQ(table.OldestPersistent(), b);
+  Entry::Destroy(table.Detach("b", Hash("b")));
+  EXPECT_NE(table.OldestPersistent(), b);
+}
+
+TEST(TableTest, BytesFollowEntriesAndTheBucketArray) {
+  Table table;
+  int64_t shard_total = 0;
+  table.AttachCounter(&shard_total);
+  EXPECT_EQ(table.bytes(), 0);
+  Entry* a = Add(table, "a", "value", 0);
+  EXPECT_GE(table.bytes(), static_cast<int64_t>(a->AllocatedSize()));
+  EXPECT_EQ(shard_total, table.bytes());
+  Add(table, "b", std::string(1000, 'x'), 0);
+  EXPECT_EQ(shard_total, table.bytes());
+  Entry::Destroy(table.Detach("a", Hash("a")));
+  Entry::Destroy(table.Detach("b", Hash("b")));
+  EXPECT_EQ(table.bytes(), 0);  // the bucket array is given back with the last key
+  EXPECT_EQ(shard_total, 0);
+  Add(table, "c", "v", 0);
+  Table moved(std::move(table));
+  EXPECT_EQ(shard_total, 0);  // what moved out no longer counts for the shard
+  EXPECT_GT(moved.bytes(), 0);
 }
 
 TEST(TableTest, GrowsWhenFullerThanOneKeyPerBucket) {

@@ -1,0 +1,75 @@
+#include "cachette/util/memory.h"
+
+#include <malloc.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#ifdef CACHETTE_WITH_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
+namespace cachette::util {
+
+size_t AllocationSize(size_t requested) {
+#ifdef CACHETTE_WITH_JEMALLOC
+  return requested == 0 ? 0 : nallocx(requested, 0);
+#else
+  // glibc: an 8-byte header, 16-byte alignment, 32 bytes at least.
+  const size_t chunk = (requested + 8 + 15) & ~size_t{15};
+  return chunk < 32 ? 32 : chunk;
+#endif
+}
+
+AllocatorStats ReadAllocatorStats() {
+  AllocatorStats stats;
+#ifdef CACHETTE_WITH_JEMALLOC
+  // jemalloc caches its statistics; bumping the epoch refreshes them.
+  uint64_t epoch = 1;
+  size_t length = sizeof(epoch);
+  mallctl("epoch", &epoch, &length, &epoch, length);
+  size_t value = 0;
+  length = sizeof(value);
+  if (mallctl("stats.allocated", &value, &length, nullptr, 0) == 0) {
+    stats.allocated = value;
+  }
+  if (mallctl("stats.active", &value, &length, nullptr, 0) == 0) {
+    stats.active = value;
+  }
+  if (mallctl("stats.resident", &value, &length, nullptr, 0) == 0) {
+    stats.resident = value;
+  }
+#else
+  const struct mallinfo2 info = mallinfo2();
+  stats.allocated = info.uordblks + info.hblkhd;
+  stats.active = info.arena + info.hblkhd;
+  stats.resident = stats.active;
+#endif
+  return stats;
+}
+
+std::string_view AllocatorName() {
+#ifdef CACHETTE_WITH_JEMALLOC
+#define CACHETTE_STRINGIFY_(x) #x
+#define CACHETTE_STRINGIFY(x) CACHETTE_STRINGIFY_(x)
+  return "jemalloc-" CACHETTE_STRINGIFY(JEMALLOC_VERSION_MAJOR) "." CACHETTE_STRINGIFY(
+      JEMALLOC_VERSION_MINOR) "." CACHETTE_STRINGIFY(JEMALLOC_VERSION_BUGFIX);
+#undef CACHETTE_STRINGIFY
+#undef CACHETTE_STRINGIFY_
+#else
+  return "libc";
+#endif
+}
+
+uint64_t ResidentSetBytes() {
+  FILE* statm = std::fopen("/proc/self/statm", "r");
+  if (statm == nullptr) {
+    return 0;
+  }
+  unsigned long long size = 0, resident = 0;
+  const int read = std::fscanf(statm, "%llu %llu", &size, &resident);
+  std::fclose(statm);
+  return read == 2 ? resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+}  // namespace cachette::util
