@@ -7,6 +7,10 @@
 
 #ifdef CACHETTE_WITH_JEMALLOC
 #include <jemalloc/jemalloc.h>
+#elif defined(__SANITIZE_ADDRESS__)
+// From libasan (sanitizer/allocator_interface.h, which Debian's g++ does not ship).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+extern "C" size_t __sanitizer_get_heap_size();
 #endif
 
 namespace cachette::util {
@@ -39,6 +43,11 @@ AllocatorStats ReadAllocatorStats() {
   if (mallctl("stats.resident", &value, &length, nullptr, 0) == 0) {
     stats.resident = value;
   }
+#elif defined(__SANITIZE_ADDRESS__)
+  // ASan replaces malloc, so mallinfo2 sees nothing; its own allocator keeps the totals.
+  stats.allocated = __sanitizer_get_current_allocated_bytes();
+  stats.active = __sanitizer_get_heap_size();
+  stats.resident = stats.active;
 #else
   const struct mallinfo2 info = mallinfo2();
   stats.allocated = info.uordblks + info.hblkhd;

@@ -136,10 +136,11 @@ TEST_F(EvictionTest, AllkeysRandomEvictsSomeOtherKey) {
   for (int i = 0; i < 10; ++i) {
     Set("k" + std::to_string(i));
   }
-  store_.SetBudgetPerShard(BudgetFor(10));
+  store_.SetBudgetPerShard(store_.DataBytes());  // exactly what the ten keys take
   Set("new");
   EXPECT_TRUE(Exists("new"));
-  EXPECT_EQ(store_.SumCounters().evicted_keys, 1u);
+  EXPECT_GE(store_.SumCounters().evicted_keys, 1u);
+  EXPECT_FALSE(store_.MemoryFull());
 }
 
 TEST_F(EvictionTest, EvictionSpansDatabases) {
