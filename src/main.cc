@@ -131,6 +131,10 @@ int main(int argc, char** argv) {
     context.executable = executable;
   }
   context.config_file = config.config_file();
+  context.background_work = [&store](int64_t budget_us, unsigned part, unsigned parts) {
+    uint64_t removed = 0;
+    return store.ActiveExpireSlice(cachette::util::UnixTimeMs(), budget_us, part, parts, &removed);
+  };
   context.memory_figures = [&store] {
     cachette::stats::MemoryFigures figures = cachette::stats::ProcessMemoryFigures();
     figures.used_memory_dataset = static_cast<uint64_t>(store.DataBytes());

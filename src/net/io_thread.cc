@@ -11,7 +11,15 @@
 namespace cachette::net::detail {
 
 namespace {
-constexpr auto kHousekeepingPeriod = std::chrono::milliseconds(250);
+// Also the longest an idle thread sleeps, so background passes happen at least this often.
+constexpr auto kHousekeepingPeriod = std::chrono::milliseconds(100);
+// Background work: a quiet pass every 100 ms; with a backlog, a slice of at most 250 us per
+// millisecond while requests flow (a request waits at most that long behind it), and slices of
+// 1 ms back to back while the thread is idle.
+constexpr int64_t kPassPeriodUs = 100'000;
+constexpr int64_t kBusySliceUs = 250;
+constexpr int64_t kSlicePeriodUs = 1'000;
+constexpr int64_t kIdleSliceUs = 1'000;
 }  // namespace
 
 IoThread::IoThread(Shared& shared) : shared_(shared) {}
@@ -31,6 +39,10 @@ void IoThread::Run() {
   // most busy-poll-us of CPU per idle period.
   while (!context_.stopped()) {
     if (context_.poll() != 0) {
+      RunBackground(/*idle=*/false);
+      continue;
+    }
+    if (RunBackground(/*idle=*/true)) {
       continue;
     }
     const int64_t spin_us = shared_.config->Int(config::Id::kBusyPollUs);
@@ -42,6 +54,22 @@ void IoThread::Run() {
     }
   }
   finished_.set_value();
+}
+
+bool IoThread::RunBackground(bool idle) {
+  if (!background_ || shutting_down_) {
+    return false;
+  }
+  const int64_t now_us = util::MonotonicUs();
+  if (backlog_ ? (!idle && now_us < next_slice_us_) : now_us < next_pass_us_) {
+    return false;
+  }
+  backlog_ = background_(idle ? kIdleSliceUs : kBusySliceUs);
+  next_slice_us_ = now_us + kSlicePeriodUs;
+  if (!backlog_) {
+    next_pass_us_ = now_us + kPassPeriodUs;
+  }
+  return backlog_;
 }
 
 bool IoThread::PollFor(int64_t microseconds) {

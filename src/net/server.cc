@@ -124,6 +124,14 @@ std::optional<std::string> Server::Impl::Start() {
   for (auto& acceptor : acceptors_) {
     Accept(*acceptor);
   }
+  for (size_t i = 0; i < threads_.size(); ++i) {
+    // Each thread expires the keys of its own share of the shards.
+    threads_[i]->SetBackgroundWork(
+        [this, part = static_cast<unsigned>(i),
+         parts = static_cast<unsigned>(threads_.size())](int64_t budget_us) {
+          return context_.background_work && context_.background_work(budget_us, part, parts);
+        });
+  }
   for (auto& thread : threads_) {
     thread->StartHousekeeping();
     os_threads_.emplace_back([io = thread.get()] { io->Run(); });

@@ -301,47 +301,71 @@ std::optional<std::string> Store::RandomKey(size_t db, int64_t now_ms) {
   return std::nullopt;
 }
 
-uint64_t Store::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
+bool Store::ExpireStepInShard(Shard& shard, int64_t now_ms, uint64_t* removed_total) {
   // Buckets visited per lock hold: small, so a client waiting on the shard waits microseconds.
   constexpr size_t kBucketsPerStep = 32;
+  std::lock_guard lock(shard.mutex);
+  // Skip databases with nothing to expire.
+  for (size_t tried = 0; tried < databases_ && shard.tables[shard.expiry_db].expires() == 0;
+       ++tried) {
+    shard.expiry_db = (shard.expiry_db + 1) % databases_;
+    shard.expiry_cursor = 0;
+  }
+  Table& table = shard.tables[shard.expiry_db];
+  if (table.expires() == 0) {
+    return false;
+  }
+  size_t with_ttl = 0;
+  const size_t removed = table.ExpireStep(&shard.expiry_cursor, now_ms, kBucketsPerStep, &with_ttl);
+  shard.counters.expired_keys += removed;
+  *removed_total += removed;
+  if (shard.full && shard.used_bytes <= shard.budget_bytes) {
+    SetFull(shard, false);
+  }
+  if (shard.expiry_cursor == 0) {
+    shard.expiry_db = (shard.expiry_db + 1) % databases_;
+  }
+  // Like Redis: while more than a tenth of what we look at has expired, there is a backlog.
+  return removed * 10 > with_ttl;
+}
+
+bool Store::ActiveExpireSlice(int64_t now_ms, int64_t budget_us, unsigned part, unsigned parts,
+                              uint64_t* removed) {
+  // This part's shards are first, first + step, ...; where the last slice stopped is kept per
+  // part (each part belongs to one thread).
+  ExpiryProgress& progress = expiry_progress_[part % expiry_progress_.size()];
+  const size_t first = part % shards_.size();
+  const size_t step = std::max<size_t>(parts, 1);
+  if (progress.next_shard >= shards_.size()) {
+    progress.next_shard = first;
+  }
   const int64_t start_us = util::MonotonicUs();
-  uint64_t removed_total = 0;
-  bool keep_going = true;
-  while (keep_going) {
-    keep_going = false;
-    for (Shard& shard : shards_) {
-      std::lock_guard lock(shard.mutex);
-      // Skip databases with nothing to expire.
-      for (size_t tried = 0; tried < databases_ && shard.tables[shard.expiry_db].expires() == 0;
-           ++tried) {
-        shard.expiry_db = (shard.expiry_db + 1) % databases_;
-        shard.expiry_cursor = 0;
-      }
-      Table& table = shard.tables[shard.expiry_db];
-      if (table.expires() == 0) {
-        continue;
-      }
-      size_t with_ttl = 0;
-      const size_t removed =
-          table.ExpireStep(&shard.expiry_cursor, now_ms, kBucketsPerStep, &with_ttl);
-      shard.counters.expired_keys += removed;
-      removed_total += removed;
-      if (shard.full && shard.used_bytes <= shard.budget_bytes) {
-        SetFull(shard, false);
-      }
-      if (shard.expiry_cursor == 0) {
-        shard.expiry_db = (shard.expiry_db + 1) % databases_;
-      }
-      // Like Redis: while more than a tenth of what we look at has expired, keep sweeping.
-      if (removed * 10 > with_ttl) {
-        keep_going = true;
+  for (size_t steps = 1;; ++steps) {
+    if (ExpireStepInShard(shards_[progress.next_shard], now_ms, removed)) {
+      progress.backlog_in_pass = true;
+    }
+    progress.next_shard += step;
+    if (progress.next_shard >= shards_.size()) {  // a pass over this part's shards ended
+      progress.next_shard = first;
+      const bool backlog = progress.backlog_in_pass;
+      progress.backlog_in_pass = false;
+      if (!backlog) {
+        return false;
       }
     }
-    if (util::MonotonicUs() - start_us > budget_us) {
-      break;
+    if ((steps & 7) == 0 && util::MonotonicUs() - start_us > budget_us) {
+      return true;
     }
   }
-  return removed_total;
+}
+
+uint64_t Store::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
+  uint64_t removed = 0;
+  const int64_t start_us = util::MonotonicUs();
+  while (ActiveExpireSlice(now_ms, budget_us, 0, 1, &removed) &&
+         util::MonotonicUs() - start_us < budget_us) {
+  }
+  return removed;
 }
 
 ShardCounters Store::SumCounters() {

@@ -5,6 +5,7 @@
 // include networking code.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "cachette/stats/memory.h"
@@ -52,6 +53,9 @@ struct ServerContext {
   // INFO memory and MEMORY STATS read their figures here; when empty, malloc's totals
   // (stats::ProcessMemoryFigures). The store engine registers its accounting.
   stats::MemoryFiguresSource memory_figures;
+  // Background work the I/O threads interleave with requests (active expiry): part `part` of
+  // `parts`, for about `budget_us`; returns true while a backlog remains.
+  std::function<bool(int64_t budget_us, unsigned part, unsigned parts)> background_work;
   int64_t start_time_ms = 0;
   std::string executable;
   std::string config_file;

@@ -1,9 +1,9 @@
 #pragma once
 
-// The store's background thread: ten times a second it runs one active-expiry cycle (bounded
-// to a quarter of the period, like Redis's slow cycle), so memory held by expired keys that
-// nobody reads comes back; with maxmemory set, it also recomputes the shards' budgets and
-// evicts shards left over budget, in bounded slices. Stopping is prompt: the destructor wakes and
+// The store's background thread: with maxmemory set, ten times a second it recomputes the
+// shards' budgets and evicts shards left over budget (maxmemory was lowered), in bounded
+// slices. (Active expiry runs on the I/O threads, interleaved with requests:
+// Store::ActiveExpireSlice.) Stopping is prompt: the destructor wakes and
 // joins the thread.
 
 #include <condition_variable>

@@ -199,6 +199,14 @@ class Store {
   // pass finds few expired keys or `budget_us` of work is spent. Returns keys removed.
   uint64_t ActiveExpireCycle(int64_t now_ms, int64_t budget_us);
 
+  // One slice of active expiry for one part of the shards (part of parts: shards part,
+  // part + parts, ...), for the I/O thread that owns that part: steps through its shards,
+  // resuming where its last slice stopped, for at most about `budget_us`. Returns true while
+  // there is a backlog (a slice found many expired keys, or ran out of time mid-pass), so the
+  // caller comes back soon; false when a quiet pass ended. Adds removed keys to *removed.
+  bool ActiveExpireSlice(int64_t now_ms, int64_t budget_us, unsigned part, unsigned parts,
+                         uint64_t* removed);
+
   ShardCounters SumCounters();
   void ResetCounters();
 
@@ -245,6 +253,15 @@ class Store {
   // Picks a victim in `shard` by the policy (nullptr: none); sets *table_index.
   Entry* PickVictim(Shard& shard, const Entry* keep, int64_t now_ms, size_t* table_index);
   void SetFull(Shard& shard, bool full);
+  // One active-expiry step in one shard; true when most of what it saw had expired.
+  bool ExpireStepInShard(Shard& shard, int64_t now_ms, uint64_t* removed_total);
+
+  struct ExpiryProgress {
+    size_t next_shard = SIZE_MAX;  // SIZE_MAX: a new pass starts
+    bool backlog_in_pass = false;
+  };
+  // One per possible part (I/O thread); each is touched only by its own thread.
+  std::vector<ExpiryProgress> expiry_progress_ = std::vector<ExpiryProgress>(256);
   uint8_t DecayedFrequency(uint32_t access, int64_t now_ms) const;
 
   std::atomic<int64_t> max_memory_{0};

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -59,6 +60,9 @@ class IoThread {
   // Posted to this thread at shutdown: closes every connection once its write is done.
   void BeginShutdown();
   void StartHousekeeping();
+  // Work the thread interleaves with requests; returns true while a backlog remains.
+  using BackgroundWork = std::function<bool(int64_t budget_us)>;
+  void SetBackgroundWork(BackgroundWork work) { background_ = std::move(work); }
   // Runs the event loop on the calling thread until BeginShutdown has let every connection go
   // (or the context is stopped); then `finished()` becomes ready.
   void Run();
@@ -71,6 +75,8 @@ class IoThread {
   void Housekeeping();
   // Runs ready handlers for up to `microseconds`; true as soon as one ran.
   bool PollFor(int64_t microseconds);
+  // Runs a slice of background work when one is due; true when it left a backlog.
+  bool RunBackground(bool idle);
 
   Shared& shared_;
   boost::asio::io_context context_{1};
@@ -80,6 +86,10 @@ class IoThread {
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
   std::promise<void> finished_;
   bool shutting_down_ = false;
+  BackgroundWork background_;
+  bool backlog_ = false;
+  int64_t next_pass_us_ = 0;
+  int64_t next_slice_us_ = 0;
 };
 
 }  // namespace cachette::net::detail
