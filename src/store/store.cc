@@ -460,10 +460,15 @@ void Store::OnAccess(Table& table, Entry& entry, int64_t now_ms) const {
       }
     }
     entry.set_access((LfuMinutes(now_ms) << 8) | counter);
-  } else {
-    entry.set_access(LruTick(now_ms));
+    return;  // LFU victims are sampled: the list order is not used
   }
-  table.Touch(&entry);
+  // Recency is kept at 100 ms resolution (Redis's LRU clock has 1 s): a key already used in
+  // this tick stays where it is, so hot keys skip the list move and its cache misses.
+  const uint32_t tick = LruTick(now_ms);
+  if (entry.access() != tick) {
+    entry.set_access(tick);
+    table.Touch(&entry);
+  }
 }
 
 int64_t Store::IdleSeconds(const Entry& entry, int64_t now_ms) const {
