@@ -6,8 +6,11 @@
 // counter). This is the only place that allocates and frees entry memory (the entry allocator
 // of the conventions).
 //
-// Header: 48 bytes (three links, expiry, two sizes, access stamp, database, flags). The
-// memory-per-key work shrinks it behind this same interface.
+// Header: 40 bytes: three links; one word with the expiry (48 bits of Unix ms, enough until the
+// year 10889; later instants are stored as that maximum) and the key size (16 bits; a key of
+// 65535 bytes or more stores its real size in a 4-byte prefix before the key bytes); the value
+// size; the access field. 40 bytes keep a 16-byte key and a 200-byte value in jemalloc's
+// 256-byte class. The memory-per-key work shrinks it further behind this same interface.
 
 #include <cstddef>
 #include <cstdint>
@@ -31,19 +34,26 @@ class Entry {
   Entry(const Entry&) = delete;
   Entry& operator=(const Entry&) = delete;
 
-  std::string_view key() const { return {data(), key_size_}; }
-  std::string_view value() const { return {data() + key_size_, value_size_}; }
-  char* mutable_value() { return data() + key_size_; }
+  // The largest expiry an entry can hold (about the year 10889).
+  static constexpr int64_t kMaxExpireMs = (int64_t{1} << 48) - 1;
+
+  std::string_view key() const { return {key_data(), key_size()}; }
+  std::string_view value() const { return {key_data() + key_size(), value_size_}; }
+  char* mutable_value() { return const_cast<char*>(key_data()) + key_size(); }
   size_t value_size() const { return value_size_; }
   ValueType type() const { return ValueType::kString; }
 
-  int64_t expire_ms() const { return expire_ms_; }
-  bool has_expire() const { return expire_ms_ != 0; }
-  void set_expire_ms(int64_t value) { expire_ms_ = value; }
-  bool IsExpired(int64_t now_ms) const { return expire_ms_ != 0 && expire_ms_ <= now_ms; }
+  int64_t expire_ms() const { return static_cast<int64_t>(expire_and_key_ & kExpireMask); }
+  bool has_expire() const { return (expire_and_key_ & kExpireMask) != 0; }
+  // 0 removes the expiry; instants past kMaxExpireMs are stored as kMaxExpireMs.
+  void set_expire_ms(int64_t value);
+  bool IsExpired(int64_t now_ms) const {
+    const int64_t expire = expire_ms();
+    return expire != 0 && expire <= now_ms;
+  }
 
   // Bytes this entry occupies in the allocator (what memory accounting counts).
-  size_t AllocatedSize() const { return AllocatedSizeFor(key_size_, value_size_); }
+  size_t AllocatedSize() const { return AllocatedSizeFor(key_size(), value_size_); }
 
   // Eviction metadata: the last access in seconds (LRU policies) or a logarithmic access
   // counter with its last decrement time in minutes (LFU policies), as Redis keeps in 24 bits.
@@ -55,15 +65,20 @@ class Entry {
   Entry* lru_next = nullptr;  // (towards the least recent)
 
  private:
-  Entry(size_t key_size, size_t value_size, int64_t expire_ms);
-  char* data() { return reinterpret_cast<char*>(this + 1); }
-  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+  static constexpr uint64_t kExpireMask = (uint64_t{1} << 48) - 1;
+  static constexpr uint32_t kLongKey = 0xFFFF;  // key size field value: real size in a prefix
 
-  int64_t expire_ms_;
-  uint32_t key_size_;
+  Entry(size_t key_size, size_t value_size, int64_t expire_ms);
+  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+  bool long_key() const { return (expire_and_key_ >> 48) == kLongKey; }
+  size_t key_size() const;
+  const char* key_data() const { return long_key() ? data() + sizeof(uint32_t) : data(); }
+
+  uint64_t expire_and_key_;  // expiry in the low 48 bits, key size (or kLongKey) above
   uint32_t value_size_;
   uint32_t access_ = 0;
-  uint32_t reserved_ = 0;
 };
+
+static_assert(sizeof(Entry) == 40, "the entry header's size decides its allocation class");
 
 }  // namespace cachette::store

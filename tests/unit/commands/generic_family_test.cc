@@ -259,10 +259,14 @@ TEST_F(GenericFamilyTest, ExpireOverflowIsAnInvalidExpireTime) {
   EXPECT_EQ(Run({"TTL", "a"}), ":-1\r\n");
 }
 
-TEST_F(GenericFamilyTest, PexpireatLargestTimeIsAccepted) {
+TEST_F(GenericFamilyTest, PexpireatLargestTimeIsAcceptedAndKeptAsTheYear10889) {
+  // Redis keeps 9223372036854775807 exactly; an entry keeps 48 bits of milliseconds
+  // (docs/commands.md), so instants past 2^48 - 1 ms read back as that.
   Run({"SET", "a", "1"});
   EXPECT_EQ(Run({"PEXPIREAT", "a", "9223372036854775807"}), kOne);
-  EXPECT_EQ(Run({"PEXPIRETIME", "a"}), ":9223372036854775807\r\n");
+  EXPECT_EQ(Run({"PEXPIRETIME", "a"}), ":281474976710655\r\n");
+  EXPECT_EQ(Run({"PEXPIREAT", "a", "253402300799999"}), kOne);  // 9999-12-31: exact
+  EXPECT_EQ(Run({"PEXPIRETIME", "a"}), ":253402300799999\r\n");
 }
 
 TEST_F(GenericFamilyTest, TtlAndPttlOfMissingAndPersistentKeys) {

@@ -489,3 +489,40 @@ TEST(TableExpireTest, ExpireStepShrinksAnEmptiedTable) {
 
 }  // namespace
 }  // namespace cachette::store
+
+namespace cachette::store {
+namespace {
+
+TEST(EntryTest, LongKeysKeepTheirExactSize) {
+  for (size_t size : {size_t{0}, size_t{1}, size_t{65534}, size_t{65535}, size_t{65536},
+                      size_t{200000}}) {
+    const std::string key(size, 'k');
+    Entry* entry = Entry::Create(key, "value", 0);
+    EXPECT_EQ(entry->key(), key) << size;
+    EXPECT_EQ(entry->value(), "value") << size;
+    EXPECT_GE(entry->AllocatedSize(), sizeof(Entry) + size + 5) << size;
+    Entry::Destroy(entry);
+  }
+}
+
+TEST(EntryTest, ExpiryIsKeptToTheMillisecondAndClampedFarAway) {
+  Entry* entry = Entry::Create("key", "value", 1'700'000'000'123);
+  EXPECT_EQ(entry->expire_ms(), 1'700'000'000'123);
+  EXPECT_EQ(entry->key(), "key");  // the expiry shares a word with the key size
+  entry->set_expire_ms(INT64_MAX);
+  EXPECT_EQ(entry->expire_ms(), Entry::kMaxExpireMs);
+  EXPECT_TRUE(entry->has_expire());
+  EXPECT_FALSE(entry->IsExpired(1'700'000'000'000));
+  entry->set_expire_ms(0);
+  EXPECT_FALSE(entry->has_expire());
+  EXPECT_EQ(entry->key(), "key");
+  Entry::Destroy(entry);
+}
+
+TEST(EntryTest, HeaderKeepsSmallEntriesInSmallClasses) {
+  // 16-byte key and 200-byte value: 256 bytes with jemalloc (the hit-ratio workload's keys).
+  EXPECT_LE(sizeof(Entry) + 16 + 200, 256u);
+}
+
+}  // namespace
+}  // namespace cachette::store
