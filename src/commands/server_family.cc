@@ -33,10 +33,13 @@ void CmdDbsize(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.store().DbSize(ctx.db())));
 }
 
-// FLUSHDB/FLUSHALL [ASYNC|SYNC]: the mode is accepted; both free memory off the shard locks.
-bool ParseFlushMode(CommandContext& ctx) {
-  if (ctx.args.size() > 2 || (ctx.args.size() == 2 && !EqualsIgnoreCase(ctx.args[1], "ASYNC") &&
-                              !EqualsIgnoreCase(ctx.args[1], "SYNC"))) {
+// FLUSHDB/FLUSHALL [ASYNC|SYNC]: removes the keys at once; ASYNC leaves freeing their memory
+// to the store's maintenance thread (SYNC, the default as in Redis, frees it before replying).
+// Sets *lazily; false after a syntax error reply.
+bool ParseFlushMode(CommandContext& ctx, bool* lazily) {
+  *lazily = ctx.args.size() == 2 && EqualsIgnoreCase(ctx.args[1], "ASYNC");
+  if (ctx.args.size() > 2 ||
+      (ctx.args.size() == 2 && !*lazily && !EqualsIgnoreCase(ctx.args[1], "SYNC"))) {
     ctx.reply.Error(errors::kSyntax);
     return false;
   }
@@ -44,15 +47,17 @@ bool ParseFlushMode(CommandContext& ctx) {
 }
 
 void CmdFlushdb(CommandContext& ctx) {
-  if (ParseFlushMode(ctx)) {
-    ctx.store().FlushDb(ctx.db());
+  bool lazily = false;
+  if (ParseFlushMode(ctx, &lazily)) {
+    ctx.store().FlushDb(ctx.db(), lazily);
     ctx.reply.Ok();
   }
 }
 
 void CmdFlushall(CommandContext& ctx) {
-  if (ParseFlushMode(ctx)) {
-    ctx.store().FlushAll();
+  bool lazily = false;
+  if (ParseFlushMode(ctx, &lazily)) {
+    ctx.store().FlushAll(lazily);
     ctx.reply.Ok();
   }
 }

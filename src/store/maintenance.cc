@@ -29,6 +29,7 @@ void MaintenanceThread::Run(std::stop_token stop) {
     }
     lock.unlock();
     const int64_t now_ms = util::UnixTimeMs();
+    store_.FreeLazily(kCycleBudgetUs);
     if (store_.max_memory() > 0) {
       // Budgets follow what the process allocates besides keys (connections, tables), and
       // shards left over budget (maxmemory was lowered) are evicted down in slices.

@@ -186,30 +186,61 @@ size_t Store::DbSize(size_t db) {
   return total;
 }
 
-uint64_t Store::FlushDb(size_t db) {
+uint64_t Store::FlushDb(size_t db, bool lazily) {
   uint64_t removed = 0;
+  std::vector<Table> doomed;
+  doomed.reserve(shards_.size());
   for (Shard& shard : shards_) {
-    std::optional<Table> doomed;
-    {
-      std::lock_guard lock(shard.mutex);
-      removed += shard.tables[db].size();
-      doomed.emplace(std::move(shard.tables[db]));
-      if (shard.full && shard.used_bytes <= shard.budget_bytes) {
-        SetFull(shard, false);
-      }
+    std::lock_guard lock(shard.mutex);
+    removed += shard.tables[db].size();
+    if (shard.tables[db].size() != 0) {
+      doomed.emplace_back(std::move(shard.tables[db]));
     }
-    // `doomed` frees its entries here, outside the shard lock.
+    if (shard.full && shard.used_bytes <= shard.budget_bytes) {
+      SetFull(shard, false);
+    }
+  }
+  if (lazily && removed != 0) {
+    std::lock_guard lock(lazy_free_mutex_);
+    for (Table& table : doomed) {
+      lazy_free_.emplace_back(std::move(table));
+    }
+    lazy_free_keys_.fetch_add(removed, std::memory_order_relaxed);
+  }
+  // Otherwise `doomed` frees its entries here, outside every shard lock.
+  return removed;
+}
+
+uint64_t Store::FlushAll(bool lazily) {
+  uint64_t removed = 0;
+  for (size_t db = 0; db < databases_; ++db) {
+    removed += FlushDb(db, lazily);
   }
   return removed;
 }
 
-uint64_t Store::FlushAll() {
-  uint64_t removed = 0;
-  for (size_t db = 0; db < databases_; ++db) {
-    removed += FlushDb(db);
+uint64_t Store::FreeLazily(int64_t budget_us) {
+  const int64_t start_us = util::MonotonicUs();
+  uint64_t freed = 0;
+  while (util::MonotonicUs() - start_us < budget_us) {
+    Table table;
+    {
+      std::lock_guard lock(lazy_free_mutex_);
+      if (lazy_free_.empty()) {
+        break;
+      }
+      table = std::move(lazy_free_.back());
+      lazy_free_.pop_back();
+    }
+    const size_t keys = table.size();
+    table.Clear();  // one shard's share of a database: a short step
+    freed += keys;
+    lazy_free_keys_.fetch_sub(keys, std::memory_order_relaxed);
   }
-  return removed;
+  return freed;
 }
+
+uint64_t Store::LazyFreePending() { return lazy_free_keys_.load(std::memory_order_relaxed); }
 
 void Store::Keys(size_t db, std::string_view pattern, int64_t now_ms,
                  std::vector<std::string>* out) {

@@ -36,13 +36,13 @@ def test_allkeys_lru_keeps_used_memory_under_maxmemory(start_server):
     def check():
         peak[0] = max(peak[0], used_memory(client))
 
-    flood(client, 200_000, check=check)  # about 60 MB of keys into a 16 MB limit
+    flood(client, 1_000_000, check=check)  # about 300 MB of keys into a 16 MB limit
     stats = client.info("stats")
     assert stats["evicted_keys"] > 0
-    assert client.dbsize() < 200_000
+    assert client.dbsize() < 1_000_000
     assert peak[0] <= limit * 1.01, f"used_memory peaked at {peak[0]} over {limit}"
     # The most recent keys survive; the first ones were evicted.
-    assert client.get("key:199999") == VALUE
+    assert client.get("key:999999") == VALUE
     assert client.get("key:0") is None
 
 
@@ -114,3 +114,17 @@ def test_volatile_lru_evicts_only_keys_with_a_ttl(start_server):
     pipe.execute()
     assert client.info("stats")["evicted_keys"] > 0
     assert client.get("persistent") == VALUE
+
+
+def test_flushall_async_empties_at_once_and_frees_in_the_background(start_server):
+    server = start_server()
+    client = server.client(decode_responses=True)
+    flood(client, 200_000)
+    loaded = used_memory(client)
+    assert client.flushall(asynchronous=True) is True
+    assert client.dbsize() == 0                      # the keys are gone at once
+    assert client.get("key:0") is None
+    # Their memory comes back without anyone waiting for it.
+    wait_until(lambda: used_memory(client) < loaded / 4, deadline_s=10,
+               message="used_memory to fall after FLUSHALL ASYNC")
+    assert int(client.info("memory")["lazyfree_pending_objects"]) == 0

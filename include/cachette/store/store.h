@@ -178,8 +178,14 @@ class Store {
   // Keys in a database (live ones), summed over shards.
   size_t DbSize(size_t db);
   // Removes every key of one database / of all databases; returns how many were removed.
-  uint64_t FlushDb(size_t db);
-  uint64_t FlushAll();
+  // With `lazily`, the removed keys are freed by the maintenance thread (FLUSHALL ASYNC):
+  // the caller, and the other clients of its I/O thread, wait only for the tables to be moved.
+  uint64_t FlushDb(size_t db, bool lazily = false);
+  uint64_t FlushAll(bool lazily = false);
+  // Frees tables queued by lazy flushes for up to about `budget_us`; returns keys freed.
+  uint64_t FreeLazily(int64_t budget_us);
+  // Keys waiting to be freed (INFO's lazyfree_pending_objects).
+  uint64_t LazyFreePending();
 
   // Appends to `out` every live key of `db` matching the glob `pattern` (KEYS).
   void Keys(size_t db, std::string_view pattern, int64_t now_ms, std::vector<std::string>* out);
@@ -270,6 +276,10 @@ class Store {
   std::atomic<int64_t> lfu_decay_minutes_{1};
   std::atomic<int64_t> eviction_samples_{5};
   std::atomic<int64_t> full_shards_{0};
+
+  std::mutex lazy_free_mutex_;
+  std::vector<Table> lazy_free_;  // guarded by lazy_free_mutex_
+  std::atomic<uint64_t> lazy_free_keys_{0};
 
  private:
   // Locks a set of shards in ascending index order for its lifetime.

@@ -49,6 +49,7 @@ void FillServer(CommandContext& ctx, stats::ServerSection* s, const NetworkStats
 void FillMemory(CommandContext& ctx, stats::MemorySection* m) {
   const stats::MemoryFigures figures = CurrentMemory(ctx.server);
   const config::Config& config = *ctx.server.config;
+  m->lazyfree_pending_objects = ctx.store().LazyFreePending();
   m->used_memory = figures.used_memory;
   m->used_memory_human = stats::HumanBytes(figures.used_memory);
   m->used_memory_rss = figures.used_memory_rss;
