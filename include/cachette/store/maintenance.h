@@ -2,9 +2,9 @@
 
 // The store's background thread: ten times a second it frees what FLUSHDB/FLUSHALL ASYNC left
 // behind, and, with maxmemory set, recomputes the shards' budgets and evicts shards left over
-// budget (maxmemory was lowered), in bounded slices. (Active expiry runs on the I/O threads, interleaved with requests:
-// Store::ActiveExpireSlice.) Stopping is prompt: the destructor wakes and
-// joins the thread.
+// budget (maxmemory was lowered), in bounded slices. (Active expiry runs on the I/O threads,
+// interleaved with requests: Store::ActiveExpireSlice.) Stopping is prompt: the destructor wakes
+// and joins the thread.
 
 #include <condition_variable>
 #include <mutex>

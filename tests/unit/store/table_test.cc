@@ -494,8 +494,8 @@ namespace cachette::store {
 namespace {
 
 TEST(EntryTest, LongKeysKeepTheirExactSize) {
-  for (size_t size : {size_t{0}, size_t{1}, size_t{65534}, size_t{65535}, size_t{65536},
-                      size_t{200000}}) {
+  for (size_t size :
+       {size_t{0}, size_t{1}, size_t{65534}, size_t{65535}, size_t{65536}, size_t{200000}}) {
     const std::string key(size, 'k');
     Entry* entry = Entry::Create(key, "value", 0);
     EXPECT_EQ(entry->key(), key) << size;
