@@ -40,62 +40,30 @@ redis-benchmark and this script, as a share of the window, is printed per phase;
 Exit status is non-zero only on errors, never because of a target.
 """
 
-import argparse
-import os
-import re
-import resource
 import statistics
-import subprocess
 import sys
 import time
 
-sys.dont_write_bytecode = True  # importing memory.py must not leave __pycache__ in bench/load
+sys.dont_write_bytecode = True  # importing benchlib.py must not leave __pycache__ in bench/load
 
-from memory import (  # noqa: E402
-    BenchError, Client, DEFAULT_CACHETTE, DEFAULT_REDIS, Server,
-    check_executable, cpu_busy_seconds, human, load_keys, self_cpu_seconds)
-
-DEFAULT_BENCHMARK = "/usr/bin/redis-benchmark"
+from benchlib import (  # noqa: E402
+    Client, DEFAULT_BENCHMARK, NoiseMeter, RedisBenchmark, Server, argument_parser,
+    check_executable, fmt, human, load_keys, run_main, selected_servers)
 
 
-def children_cpu_seconds():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
-class GetLoad:
-    """redis-benchmark as a child process; wait() returns its CSV figures."""
+class GetLoad(RedisBenchmark):
+    """redis-benchmark's GET load as a child process; wait() returns its CSV figures."""
 
     def __init__(self, args, port, n):
-        self.argv = ["taskset", "-c", str(args.client_cpu), args.benchmark, "-h", "127.0.0.1",
-                     "-p", str(port), "-t", "get", "-n", str(n), "-c", str(args.clients),
-                     "-P", str(args.pipeline), "-r", str(args.load_keys), "-d", "64", "--csv"]
-        self.proc = None
-
-    def start(self):
-        self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        return self
-
-    def done(self):
-        return self.proc.poll() is not None
+        super().__init__(args.benchmark, args.client_cpu, port,
+                         ["-t", "get", "-n", n, "-c", args.clients, "-P", args.pipeline,
+                          "-r", args.load_keys, "-d", "64"])
 
     def wait(self):
-        out, err = self.proc.communicate()
-        wall = time.monotonic() - self.t0
-        if self.proc.returncode != 0:
-            raise BenchError(f"redis-benchmark exited with {self.proc.returncode}: "
-                             f"{err.decode(errors='replace')}")
-        rows = [line for line in out.decode().splitlines() if line.startswith('"')]
-        if len(rows) < 2:
-            raise BenchError(f"unexpected redis-benchmark output: {out.decode()!r}")
-        header = [h.strip('"') for h in rows[0].split(",")]
-        values = [v.strip('"') for v in rows[1].split(",")]
-        row = dict(zip(header, values))
+        row = super().wait()
         return {"rps": float(row["rps"]), "p50": float(row["p50_latency_ms"]),
                 "p99": float(row["p99_latency_ms"]), "max": float(row["max_latency_ms"]),
-                "wall": wall}
+                "wall": self.wall}
 
 
 def sample(client):
@@ -150,10 +118,7 @@ def run_phase(args, kind, path, with_ttl, n_requests, load_time_hint):
                     time.sleep(delay)
 
             wait_until(expire_at - args.lead)
-            cpus = {args.server_cpu, args.client_cpu}
-            busy0, srv0 = cpu_busy_seconds(cpus), server.cpu_seconds()
-            self0, child0 = self_cpu_seconds(), children_cpu_seconds()
-            wall0 = time.monotonic()
+            meter = NoiseMeter({args.server_cpu, args.client_cpu}, server).start()
             load = GetLoad(args, server.port, n_requests).start()
             wait_until(expire_at)
             samples = []
@@ -185,9 +150,7 @@ def run_phase(args, kind, path, with_ttl, n_requests, load_time_hint):
                     break
                 time.sleep(max(0.0, args.poll_ms / 1000 - (time.time() - expire_at - now)))
             figures = load.wait()
-            wall = time.monotonic() - wall0
-            noise = (cpu_busy_seconds(cpus) - busy0 - (server.cpu_seconds() - srv0)
-                     - (self_cpu_seconds() - self0) - (children_cpu_seconds() - child0)) / wall
+            noise = meter.stop()["noise"]
             time.sleep(0.2)
             dbsize_end, expired_end, used_end = sample(client)
             rss_end = server.rss_bytes()
@@ -203,14 +166,6 @@ def run_phase(args, kind, path, with_ttl, n_requests, load_time_hint):
         "used_gone": used_gone,
         "samples": samples, "noise": noise, **figures,
     }
-
-
-def fmt(x, spec):
-    """format(x, spec), or 'n/a' padded to the spec's width when x is None."""
-    if x is not None:
-        return format(x, spec)
-    width = re.match(r"\d*", spec).group()
-    return "n/a".rjust(int(width) if width else 0)
 
 
 def freed_share(r, field):
@@ -245,12 +200,7 @@ def print_phase(r, args, verbose):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog=__doc__.split("\n\n", 1)[1])
-    ap.add_argument("--cachette", default=DEFAULT_CACHETTE,
-                    help="cachette-server binary [%(default)s]")
-    ap.add_argument("--redis", default=DEFAULT_REDIS, help="redis-server binary [%(default)s]")
+    ap = argument_parser(__doc__)
     ap.add_argument("--benchmark", default=DEFAULT_BENCHMARK,
                     help="redis-benchmark binary [%(default)s]")
     ap.add_argument("--servers", default="cachette,redis",
@@ -287,12 +237,7 @@ def main():
     args = ap.parse_args()
     if args.quick:
         args.keys, args.window = 100_000, 2.0
-    servers = [s.strip() for s in args.servers.split(",") if s.strip()]
-    paths = {"cachette": args.cachette, "redis": args.redis}
-    for s in servers:
-        if s not in paths:
-            raise BenchError(f"unknown server {s!r} (cachette, redis)")
-        check_executable(paths[s])
+    servers, paths = selected_servers(args)
     check_executable(args.benchmark)
 
     print(f"expiry.py: {args.keys:,} keys ttl:%012d with {args.value_size}-byte values and a "
@@ -345,10 +290,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run_main(main)

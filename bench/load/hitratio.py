@@ -37,20 +37,18 @@ Target of issue 3: cachette's hit ratio at least Redis's at the same maxmemory. 
 non-zero only on errors, never because of a ratio.
 """
 
-import argparse
 import bisect
 import collections
 import itertools
 import random
-import re
 import sys
 import time
 
-sys.dont_write_bytecode = True  # importing memory.py must not leave __pycache__ in bench/load
+sys.dont_write_bytecode = True  # importing benchlib.py must not leave __pycache__ in bench/load
 
-from memory import (  # noqa: E402
-    BenchError, Client, DEFAULT_CACHETTE, DEFAULT_REDIS, Server,
-    check_executable, human, load_keys, parse_memory)
+from benchlib import (  # noqa: E402
+    BenchError, Client, Server, argument_parser, check_executable, fmt, human, load_keys,
+    parse_memory, run_main, selected_servers)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,21 +205,8 @@ def measure_redis_per_key(args):
     return base, (grown - base) / n
 
 
-def fmt(x, spec):
-    """format(x, spec), or 'n/a' padded to the spec's width when x is None."""
-    if x is not None:
-        return format(x, spec)
-    width = re.match(r"\d*", spec).group()
-    return "n/a".rjust(int(width) if width else 0)
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog=__doc__.split("\n\n", 1)[1])
-    ap.add_argument("--cachette", default=DEFAULT_CACHETTE,
-                    help="cachette-server binary [%(default)s]")
-    ap.add_argument("--redis", default=DEFAULT_REDIS, help="redis-server binary [%(default)s]")
+    ap = argument_parser(__doc__)
     ap.add_argument("--keys", type=int, default=1_000_000, help="distinct keys [%(default)s]")
     ap.add_argument("--requests", type=int, default=2_000_000,
                     help="requests in the stream [%(default)s]")
@@ -256,12 +241,7 @@ def main():
         args.keys, args.requests, args.mode = 100_000, 200_000, "unpaced"
         if args.maxmemory == "30.8mb":
             args.maxmemory = "auto"
-    servers = [s.strip() for s in args.servers.split(",") if s.strip()]
-    paths = {"cachette": args.cachette, "redis": args.redis}
-    for s in servers:
-        if s not in paths:
-            raise BenchError(f"unknown server {s!r} (cachette, redis)")
-        check_executable(paths[s])
+    servers, paths = selected_servers(args)
     if args.maxmemory == "auto":
         check_executable(args.redis)
         base, per_key = measure_redis_per_key(args)
@@ -358,10 +338,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run_main(main)

@@ -32,17 +32,14 @@ import json
 import math
 import os
 import signal
-import socket
 import statistics
-import subprocess
 import sys
-import time
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+sys.dont_write_bytecode = True  # importing benchlib.py must not leave __pycache__ in bench/load
 
-
-class BenchError(Exception):
-    pass
+from benchlib import (  # noqa: E402
+    BenchError, Client, NoiseMeter, RedisBenchmark, ServerProcess, check_executable,
+    check_loaded, free_port, load_keys, run_main)
 
 
 def env_int(name, default):
@@ -59,141 +56,13 @@ def env_float(name, default):
         raise BenchError(f"{name} must be a number, not {os.environ[name]!r}")
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def read_reply(sock_file):
-    """Reads one RESP2 reply; returns it as a Python value (errors raise BenchError)."""
-    line = sock_file.readline()
-    if not line:
-        raise BenchError("connection closed")
-    kind, rest = line[:1], line[1:-2]
-    if kind == b"+":
-        return rest.decode()
-    if kind == b"-":
-        raise BenchError("server error: " + rest.decode(errors="replace"))
-    if kind == b":":
-        return int(rest)
-    if kind == b"$":
-        length = int(rest)
-        if length < 0:
-            return None
-        data = sock_file.read(length + 2)
-        return data[:-2]
-    if kind == b"*":
-        return [read_reply(sock_file) for _ in range(int(rest))]
-    raise BenchError(f"unexpected reply {line!r}")
-
-
-def encode(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for arg in args:
-        arg = arg if isinstance(arg, bytes) else str(arg).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
-    return b"".join(out)
-
-
-class Client:
-    def __init__(self, port, timeout=10.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.file = self.sock.makefile("rb")
-
-    def call(self, *args):
-        self.sock.sendall(encode(*args))
-        return read_reply(self.file)
-
-    def close(self):
-        self.file.close()
-        self.sock.close()
-
-
-class Server:
-    """A server process pinned to one CPU; pid is the server's own (taskset execs it)."""
-
-    def __init__(self, label, argv, port, cpu):
-        self.label = label
-        self.port = port
-        self.argv = ["taskset", "-c", str(cpu)] + argv
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace")
-                raise BenchError(f"{self.label} exited with {self.proc.returncode}: {err}")
-            try:
-                client = Client(self.port, timeout=1)
-                try:
-                    if client.call("PING") == "PONG":
-                        return
-                finally:
-                    client.close()
-            except (OSError, BenchError):
-                time.sleep(0.05)
-        raise BenchError(f"{self.label} did not answer PING on port {self.port} within 10 s")
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def cpu_seconds(self):
-        """utime+stime of the whole process (all threads), in seconds."""
-        with open(f"/proc/{self.pid}/stat") as f:
-            stat = f.read()
-        fields = stat[stat.rindex(")") + 2:].split()
-        # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-def cpu_busy_seconds(cpus):
-    """Busy time (everything but idle and iowait) of each CPU in `cpus`, summed, in seconds."""
-    busy = 0
-    with open("/proc/stat") as f:
-        for line in f:
-            name, *values = line.split()
-            if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
-                # user nice system idle iowait irq softirq steal guest guest_nice; guest time is
-                # already inside user.
-                v = [int(x) for x in values[:8]]
-                busy += v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
-    return busy / CLK_TCK
-
-
-def load_keys(port, keyspace, datasize):
+def load_keyspace(port, keyspace, datasize):
     """SETs key:000000000000 .. key:<keyspace-1> (redis-benchmark's key names) in batches."""
     value = b"x" * datasize
     client = Client(port, timeout=60)
     try:
-        batch = 1000
-        for start in range(0, keyspace, batch):
-            end = min(keyspace, start + batch)
-            payload = b"".join(encode("SET", b"key:%012d" % i, value) for i in range(start, end))
-            client.sock.sendall(payload)
-            for _ in range(start, end):
-                if read_reply(client.file) != "OK":
-                    raise BenchError("SET during the key load did not reply OK")
-        size = client.call("DBSIZE")
-        if size != keyspace:
-            raise BenchError(f"DBSIZE is {size} after loading {keyspace} keys")
-        # A GET of a loaded key returns the value (checks the server speaks the protocol right).
-        if client.call("GET", b"key:%012d" % (keyspace - 1)) != value:
-            raise BenchError("GET of a loaded key returned the wrong value")
+        load_keys(client, keyspace, value, batch=1000)
+        check_loaded(client, keyspace, value)
     finally:
         client.close()
 
@@ -228,67 +97,35 @@ class Settings:
             raise BenchError("ROUNDS must be at least 1")
         for path in ((self.redis, self.benchmark) if self.self_test
                      else (self.cachette, self.redis, self.benchmark)):
-            if not os.access(path, os.X_OK):
-                raise BenchError(f"{path} is not an executable file")
+            check_executable(path, hint="")
 
 
-def run_benchmark(settings, server, test, pipeline):
-    """One redis-benchmark run against `server`; returns its figures."""
+def measured_run(settings, server, test, pipeline):
+    """One redis-benchmark run against `server`; returns its figures, with the noise: the busy
+    time of the server's and the client's CPUs minus the server's and redis-benchmark's."""
     n = settings.n[pipeline]
-    argv = ["taskset", "-c", str(settings.client_cpu), settings.benchmark,
-            "-h", "127.0.0.1", "-p", str(server.port), "-t", test, "-n", str(n),
-            "-c", str(settings.clients), "-d", str(settings.datasize),
-            "-r", str(settings.keyspace), "-P", str(pipeline), "--csv"]
-    cpus = {settings.server_cpu, settings.client_cpu}
-    busy_before = cpu_busy_seconds(cpus)
-    server_before = server.cpu_seconds()
-    wall_before = time.monotonic()
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    out, err = proc.communicate()  # reaps the child, so its rusage is in RUSAGE_CHILDREN
-    wall = time.monotonic() - wall_before
-    server_cpu = server.cpu_seconds() - server_before
-    busy = cpu_busy_seconds(cpus) - busy_before
-    if proc.returncode != 0:
-        raise BenchError(f"redis-benchmark exited with {proc.returncode}: "
-                         f"{err.decode(errors='replace')}")
-    rows = [line for line in out.decode().splitlines() if line.startswith('"')]
-    if len(rows) < 2:
-        raise BenchError(f"unexpected redis-benchmark output: {out.decode()!r}")
-    header = [h.strip('"') for h in rows[0].split(",")]
-    values = [v.strip('"') for v in rows[1].split(",")]
-    row = dict(zip(header, values))
+    bench = RedisBenchmark(settings.benchmark, settings.client_cpu, server.port,
+                           ["-t", test, "-n", n, "-c", settings.clients,
+                            "-d", settings.datasize, "-r", settings.keyspace, "-P", pipeline])
+    meter = NoiseMeter({settings.server_cpu, settings.client_cpu}, server, count_self=False)
+    meter.start()
+    bench.start()
+    row = bench.wait()
+    m = meter.stop()
     if row.get("test", "").lower() != test or "p99_latency_ms" not in row:
-        raise BenchError(f"unexpected redis-benchmark CSV: {rows!r}")
+        raise BenchError(f"unexpected redis-benchmark CSV: {bench.rows!r}")
     return {
         "rps": float(row["rps"]),
         "p99_ms": float(row["p99_latency_ms"]),
         "p50_ms": float(row["p50_latency_ms"]),
-        "server_cpu_s": server_cpu,
-        "cpu_us_per_req": server_cpu / n * 1e6,
-        "wall_s": wall,
-        "busy_s": busy,
+        "server_cpu_s": m["server_cpu_s"],
+        "cpu_us_per_req": m["server_cpu_s"] / n * 1e6,
+        "wall_s": m["wall_s"],
+        "busy_s": m["busy_s"],
+        "client_cpu_s": m["client_cpu_s"],
+        "other_cpu_s": m["other_cpu_s"],
+        "noise": max(0.0, m["other_cpu_s"]) / m["wall_s"],
     }
-
-
-class ChildCpu:
-    """CPU time of reaped children (redis-benchmark runs), via RUSAGE_CHILDREN."""
-
-    @staticmethod
-    def now():
-        ru = os.times()
-        return ru.children_user + ru.children_system
-
-
-def measured_run(settings, server, test, pipeline):
-    client_before = ChildCpu.now()
-    run = run_benchmark(settings, server, test, pipeline)
-    client_cpu = ChildCpu.now() - client_before
-    run["client_cpu_s"] = client_cpu
-    other = run["busy_s"] - run["server_cpu_s"] - client_cpu
-    run["other_cpu_s"] = other
-    run["noise"] = max(0.0, other) / run["wall_s"]
-    return run
 
 
 def fmt_rps(x):
@@ -315,8 +152,8 @@ def main():
         argv_a = [settings.cachette, "--threads", "1", "--port", str(port_a), "--save", "",
                   "--loglevel", "warning", "--bind", "127.0.0.1"]
     argv_b = [settings.redis, "--port", str(port_b)] + redis_argv
-    servers = [Server(a_label, argv_a, port_a, settings.server_cpu),
-               Server(b_label, argv_b, port_b, settings.server_cpu)]
+    servers = [ServerProcess(a_label, argv_a, port_a, settings.server_cpu),
+               ServerProcess(b_label, argv_b, port_b, settings.server_cpu)]
 
     def on_signal(signum, _frame):
         raise KeyboardInterrupt(f"signal {signum}")
@@ -329,7 +166,7 @@ def main():
     try:
         for server in servers:
             server.start()
-            load_keys(server.port, settings.keyspace, settings.datasize)
+            load_keyspace(server.port, settings.keyspace, settings.datasize)
         print(f"# {a_label} pid {servers[0].pid} port {port_a}; {b_label} pid {servers[1].pid} "
               f"port {port_b}; servers on CPU {settings.server_cpu}, redis-benchmark on CPU "
               f"{settings.client_cpu}; {settings.rounds} rounds; -c {settings.clients} "
@@ -419,8 +256,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        print(f"vs_redis: {error}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main, "vs_redis")
