@@ -27,6 +27,21 @@ def run_threads(count, target):
     assert not errors, errors[:5]
 
 
+def read_while_writing(writer, writers, reader, readers):
+    """Runs `writers` threads of writer(index, stop) until `readers` threads of reader(index)
+    are done, then stops and joins the writers."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=writer, args=(w, stop)) for w in range(writers)]
+    for t in threads:
+        t.start()
+    try:
+        run_threads(readers, reader)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+
+
 def test_two_hundred_clients_incr_one_key_to_the_exact_total(server, r):
     clients, per_client = 200, 50
 
@@ -100,10 +115,9 @@ def test_mget_never_sees_a_partial_mset(server, r):
     # Every command is atomic in Redis: a reader's MGET sees all of a concurrent MSET or none.
     keys = [f"atom:{i}" for i in range(16)]  # spread over many shards
     r.mset({k: 0 for k in keys})
-    stop = threading.Event()
     torn = []
 
-    def writer(w):
+    def writer(w, stop):
         with RespConnection(server.port) as c:
             i = 0
             while not stop.is_set():
@@ -119,24 +133,15 @@ def test_mget_never_sees_a_partial_mset(server, r):
                     if len(values) != 1:
                         torn.append(sorted(values))
 
-    writers = [threading.Thread(target=writer, args=(w,)) for w in range(3)]
-    for t in writers:
-        t.start()
-    try:
-        run_threads(4, reader)
-    finally:
-        stop.set()
-        for t in writers:
-            t.join(10)
+    read_while_writing(writer, 3, reader, 4)
     assert not torn, f"{len(torn)} MGET replies mixed several MSETs, e.g. {torn[:2]}"
 
 
 def test_exists_never_sees_a_partial_del_or_mset(server, r):
     keys = [f"group:{i}" for i in range(16)]
-    stop = threading.Event()
     partial = []
 
-    def writer():
+    def writer(_, stop):
         with RespConnection(server.port) as c:
             while not stop.is_set():
                 c.call("MSET", *[x for k in keys for x in (k, "v")])
@@ -150,15 +155,7 @@ def test_exists_never_sees_a_partial_del_or_mset(server, r):
                     if reply not in (b":0\r\n", b":16\r\n"):
                         partial.append(reply)
 
-    writers = [threading.Thread(target=writer) for _ in range(2)]
-    for t in writers:
-        t.start()
-    try:
-        run_threads(4, reader)
-    finally:
-        stop.set()
-        for t in writers:
-            t.join(10)
+    read_while_writing(writer, 2, reader, 4)
     assert not partial, f"{len(partial)} EXISTS replies saw part of a DEL/MSET: {partial[:5]}"
 
 
