@@ -137,6 +137,10 @@ int main(int argc, char** argv) {
   };
   context.memory_figures = [&store] {
     cachette::stats::MemoryFigures figures = cachette::stats::ProcessMemoryFigures();
+    // Entry-arena pages are allocated whole; their free space is not in use (as the free
+    // regions of jemalloc's own slabs are not counted as allocated).
+    const int64_t slack = store.SlackBytes();
+    figures.used_memory -= std::min<uint64_t>(figures.used_memory, static_cast<uint64_t>(slack));
     figures.used_memory_dataset = static_cast<uint64_t>(store.DataBytes());
     return figures;
   };

@@ -271,7 +271,7 @@ void RenameGeneric(CommandContext& ctx, bool only_if_new) {
       ctx.reply.Integer(0);
       return;
     }
-    slots[1].Put(target, Entry::Create(slots[1].key(), source->value(), source->expire_ms()));
+    slots[1].Put(target, slots[1].NewEntry(source->value(), source->expire_ms()));
     slots[0].Delete();
     only_if_new ? ctx.reply.Integer(1) : ctx.reply.Ok();
   });
@@ -323,7 +323,7 @@ void CmdCopy(CommandContext& ctx) {
       ctx.reply.Integer(0);
       return;
     }
-    slots[1].Put(target, Entry::Create(slots[1].key(), source->value(), source->expire_ms()));
+    slots[1].Put(target, slots[1].NewEntry(source->value(), source->expire_ms()));
     ctx.reply.Integer(1);
   });
 }

@@ -142,7 +142,7 @@ void CmdSet(CommandContext& ctx) {
     if (options.expire.kind == Kind::kKeep && current != nullptr) {
       expire_at = current->expire_ms();
     }
-    slot.Put(current, Entry::Create(slot.key(), value, expire_at));
+    slot.Put(current, slot.NewEntry(value, expire_at));
     if (!options.get) {
       ctx.reply.Ok();
     }
@@ -188,7 +188,7 @@ void CmdGetset(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     Entry* current = slot.Lookup();
     current ? ctx.reply.Bulk(current->value()) : ctx.reply.NullBulk();
-    slot.Put(current, Entry::Create(slot.key(), ctx.args[2], 0));
+    slot.Put(current, slot.NewEntry(ctx.args[2], 0));
   });
 }
 
@@ -325,7 +325,7 @@ void CmdAppend(CommandContext& ctx) {
       ctx.reply.Error(errors::kStringTooLong);
       return;
     }
-    Entry* grown = Entry::CreateUninitialised(slot.key(), total, current->expire_ms());
+    Entry* grown = slot.NewUninitialisedEntry(total, current->expire_ms());
     std::copy(current->value().begin(), current->value().end(), grown->mutable_value());
     std::copy(suffix.begin(), suffix.end(), grown->mutable_value() + current->value_size());
     slot.Put(current, grown);
@@ -357,7 +357,7 @@ void IncrementBy(CommandContext& ctx, int64_t delta) {
     }
     char digits[24];
     const size_t length = util::FormatInt64(result, digits);
-    slot.Put(current, Entry::Create(slot.key(), std::string_view(digits, length),
+    slot.Put(current, slot.NewEntry(std::string_view(digits, length),
                                     current ? current->expire_ms() : 0));
     ctx.reply.Integer(result);
   });
@@ -403,7 +403,7 @@ void CmdIncrbyfloat(CommandContext& ctx) {
       return;
     }
     const std::string text = util::LongDoubleToHumanString(value);
-    slot.Put(current, Entry::Create(slot.key(), text, current ? current->expire_ms() : 0));
+    slot.Put(current, slot.NewEntry(text, current ? current->expire_ms() : 0));
     ctx.reply.Bulk(text);
   });
 }
@@ -462,7 +462,7 @@ void CmdSetrange(CommandContext& ctx) {
     }
     const int64_t needed = offset + static_cast<int64_t>(patch.size());
     const int64_t total = std::max(current_size, needed);
-    Entry* updated = Entry::CreateUninitialised(slot.key(), static_cast<size_t>(total),
+    Entry* updated = slot.NewUninitialisedEntry(static_cast<size_t>(total),
                                                 current ? current->expire_ms() : 0);
     char* out = updated->mutable_value();
     if (current != nullptr) {

@@ -55,7 +55,7 @@ std::optional<EvictionPolicy> ParseEvictionPolicy(std::string_view name) {
 Entry* KeySlot::FindLive() {
   Entry* entry = table_->Find(key_, hash_);
   if (entry != nullptr && entry->IsExpired(now_ms_)) {
-    Entry::Destroy(table_->Detach(key_, hash_));
+    table_->Remove(key_, hash_);
     ++shard_->counters.expired_keys;
     return nullptr;
   }
@@ -91,7 +91,15 @@ Entry* KeySlot::LookupNoTouch() {
 
 Entry* KeySlot::Set(std::string_view value, int64_t expire_ms) {
   Entry* current = FindLive();
-  return Put(current, Entry::Create(key_, value, expire_ms));
+  return Put(current, table_->Create(key_, value, expire_ms));
+}
+
+Entry* KeySlot::NewEntry(std::string_view value, int64_t expire_ms) {
+  return table_->Create(key_, value, expire_ms);
+}
+
+Entry* KeySlot::NewUninitialisedEntry(size_t value_size, int64_t expire_ms) {
+  return table_->Allocate(key_, value_size, expire_ms);
 }
 
 Entry* KeySlot::Put(Entry* current, Entry* replacement) {
@@ -110,22 +118,14 @@ Entry* KeySlot::Put(Entry* current, Entry* replacement) {
 void KeySlot::SetExpire(Entry* entry, int64_t expire_ms) { table_->SetExpire(entry, expire_ms); }
 
 bool KeySlot::Delete() {
-  Entry* entry = Detach();
-  if (entry == nullptr) {
+  if (FindLive() == nullptr) {
     return false;
   }
-  Entry::Destroy(entry);
+  table_->Remove(key_, hash_);
   if (shard_->full && shard_->used_bytes <= shard_->budget_bytes) {
     store_->SetFull(*shard_, false);
   }
   return true;
-}
-
-Entry* KeySlot::Detach() {
-  if (FindLive() == nullptr) {
-    return nullptr;
-  }
-  return table_->Detach(key_, hash_);
 }
 
 Store::Store(StoreOptions options)
@@ -304,16 +304,8 @@ std::optional<std::string> Store::RandomKey(size_t db, int64_t now_ms) {
     if (table.size() == 0) {
       continue;
     }
-    Entry* head = table.RandomChain(RandomNumber());
-    size_t length = 0;
-    for (Entry* e = head; e != nullptr; e = e->next) {
-      ++length;
-    }
-    Entry* pick = head;
-    for (size_t skip = RandomNumber() % length; skip > 0; --skip) {
-      pick = pick->next;
-    }
-    if (!pick->IsExpired(now_ms)) {
+    const Entry* pick = table.RandomEntry(RandomNumber(), RandomNumber());
+    if (pick != nullptr && !pick->IsExpired(now_ms)) {
       return std::string(pick->key());
     }
   }
@@ -524,8 +516,8 @@ Entry* Store::PickVictim(Shard& shard, const Entry* keep, int64_t now_ms, size_t
   }
   const bool volatile_only = IsVolatileOnly(policy);
   Entry* best = nullptr;
-  auto skip_kept = [keep](Entry* candidate) {
-    return candidate == keep ? candidate->lru_prev : candidate;
+  auto skip_kept = [keep](const Table& table, Entry* candidate) {
+    return candidate == keep ? table.Newer(candidate) : candidate;
   };
 
   if (policy == EvictionPolicy::kAllkeysLru || policy == EvictionPolicy::kVolatileLru) {
@@ -534,7 +526,7 @@ Entry* Store::PickVictim(Shard& shard, const Entry* keep, int64_t now_ms, size_t
       const Table& table = shard.tables[i];
       for (Entry* tail :
            {table.OldestVolatile(), volatile_only ? nullptr : table.OldestPersistent()}) {
-        Entry* candidate = tail ? skip_kept(tail) : nullptr;
+        Entry* candidate = tail ? skip_kept(table, tail) : nullptr;
         if (candidate != nullptr &&
             (best == nullptr || TicksBetween(candidate->access(), best->access()) > 0)) {
           best = candidate;
@@ -564,16 +556,8 @@ Entry* Store::PickVictim(Shard& shard, const Entry* keep, int64_t now_ms, size_t
       pick -= shard.tables[index].size();
       ++index;
     }
-    Entry* head = shard.tables[index].RandomChain(RandomNumber());
-    size_t length = 0;
-    for (Entry* e = head; e != nullptr; e = e->next) {
-      ++length;
-    }
-    Entry* candidate = head;
-    for (size_t skip = RandomNumber() % length; skip > 0; --skip) {
-      candidate = candidate->next;
-    }
-    if (candidate == keep || (volatile_only && !candidate->has_expire())) {
+    Entry* candidate = shard.tables[index].RandomEntry(RandomNumber(), RandomNumber());
+    if (candidate == nullptr || candidate == keep || (volatile_only && !candidate->has_expire())) {
       continue;
     }
     ++found;
@@ -603,7 +587,7 @@ Entry* Store::PickVictim(Shard& shard, const Entry* keep, int64_t now_ms, size_t
     // Few keys with an expiry among many without: take the least recent volatile key.
     for (size_t i = 0; i < shard.tables.size(); ++i) {
       Entry* tail = shard.tables[i].OldestVolatile();
-      Entry* candidate = tail ? skip_kept(tail) : nullptr;
+      Entry* candidate = tail ? skip_kept(shard.tables[i], tail) : nullptr;
       if (candidate != nullptr) {
         *table_index = i;
         return candidate;
@@ -640,12 +624,24 @@ int64_t Store::DataBytes() {
   return total;
 }
 
+int64_t Store::SlackBytes() {
+  int64_t total = 0;
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (const Table& table : shard.tables) {
+      total += table.slack_bytes();
+    }
+  }
+  return total;
+}
+
 void Store::RecomputeBudgets() {
   const int64_t limit = max_memory();
   int64_t per_shard = INT64_MAX;
   if (limit > 0) {
     const int64_t data = DataBytes();
-    const int64_t allocated = static_cast<int64_t>(util::ReadAllocatorStats().allocated);
+    const int64_t allocated =
+        static_cast<int64_t>(util::ReadAllocatorStats().allocated) - SlackBytes();
     const int64_t overhead = std::max<int64_t>(allocated - data, 0);
     per_shard = std::max<int64_t>(limit - overhead, 0) / static_cast<int64_t>(shards_.size());
   }

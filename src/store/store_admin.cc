@@ -56,20 +56,24 @@ KeyspaceStats GetKeyspaceStats(Store& store, size_t db, int64_t now_ms) {
 MoveResult MoveKey(Store& store, size_t from, size_t to, std::string_view key, int64_t now_ms) {
   const KeyRef refs[2] = {{from, key}, {to, key}};
   return store.WithKeys(refs, now_ms, [&](std::span<KeySlot> slots) {
-    if (slots[0].LookupForWrite() == nullptr) {
+    const Entry* source = slots[0].LookupForWrite();
+    if (source == nullptr) {
       return MoveResult::kMissing;
     }
     if (slots[1].LookupForWrite() != nullptr) {
       return MoveResult::kTargetExists;
     }
-    slots[1].Put(nullptr, slots[0].Detach());
+    // Each table has its own arena: the entry is copied into the target's, then deleted.
+    Entry* moved = slots[1].NewEntry(source->value(), source->expire_ms());
+    slots[1].Put(nullptr, moved);
+    slots[0].Delete();
     return MoveResult::kMoved;
   });
 }
 
 size_t KeyMemoryUsage(const Entry& entry) {
-  // The bucket array holds between one and two pointers per key; count one.
-  return entry.AllocatedSize() + sizeof(Entry*);
+  // The bucket array holds between one and two handles per key; count one.
+  return entry.AllocatedSize() + sizeof(EntryHandle);
 }
 
 }  // namespace cachette::store

@@ -1,6 +1,7 @@
 #include "cachette/store/table.h"
 
 #include <bit>
+#include <cstring>
 #include <utility>
 
 #include "cachette/util/hash.h"
@@ -12,38 +13,16 @@ namespace {
 constexpr size_t kInitialBuckets = 4;
 
 int64_t BucketArrayBytes(size_t buckets) {
-  return buckets == 0 ? 0 : static_cast<int64_t>(util::AllocationSize(buckets * sizeof(Entry*)));
+  return buckets == 0 ? 0
+                      : static_cast<int64_t>(util::AllocationSize(buckets * sizeof(EntryHandle)));
 }
 }  // namespace
 
 int64_t Table::bucket_bytes() const { return BucketArrayBytes(buckets_.size()); }
 
-void EvictionList::PushFront(Entry* entry) {
-  entry->lru_prev = nullptr;
-  entry->lru_next = head_;
-  if (head_ != nullptr) {
-    head_->lru_prev = entry;
-  } else {
-    tail_ = entry;
-  }
-  head_ = entry;
-}
-
-void EvictionList::Unlink(Entry* entry) {
-  (entry->lru_prev ? entry->lru_prev->lru_next : head_) = entry->lru_next;
-  (entry->lru_next ? entry->lru_next->lru_prev : tail_) = entry->lru_prev;
-  entry->lru_prev = entry->lru_next = nullptr;
-}
-
-void EvictionList::MoveToFront(Entry* entry) {
-  if (head_ != entry) {
-    Unlink(entry);
-    PushFront(entry);
-  }
-}
-
 Table::Table(Table&& other) noexcept
-    : buckets_(std::move(other.buckets_)),
+    : arena_(std::move(other.arena_)),
+      buckets_(std::move(other.buckets_)),
       size_(std::exchange(other.size_, 0)),
       expires_(std::exchange(other.expires_, 0)),
       bytes_(other.bytes_),
@@ -56,6 +35,7 @@ Table::Table(Table&& other) noexcept
 Table& Table::operator=(Table&& other) noexcept {
   if (this != &other) {
     Clear();
+    arena_ = std::move(other.arena_);
     buckets_ = std::move(other.buckets_);
     other.buckets_.clear();
     size_ = std::exchange(other.size_, 0);
@@ -81,11 +61,46 @@ void Table::AttachCounter(int64_t* counter) {
   }
 }
 
+Entry* Table::Create(std::string_view key, std::string_view value, int64_t expire_ms) {
+  Entry* entry = arena_.Allocate(key, value.size(), expire_ms);
+  if (!value.empty()) {
+    std::memcpy(entry->mutable_value(), value.data(), value.size());
+  }
+  return entry;
+}
+
+void Table::PushFront(EvictionList& list, Entry* entry, EntryHandle handle) {
+  entry->lru_prev = 0;
+  entry->lru_next = list.head;
+  if (list.head != 0) {
+    arena_.Resolve(list.head)->lru_prev = handle;
+  } else {
+    list.tail = handle;
+  }
+  list.head = handle;
+}
+
+void Table::Unlink(EvictionList& list, Entry* entry, EntryHandle /*handle*/) {
+  (entry->lru_prev != 0 ? arena_.Resolve(entry->lru_prev)->lru_next : list.head) = entry->lru_next;
+  (entry->lru_next != 0 ? arena_.Resolve(entry->lru_next)->lru_prev : list.tail) = entry->lru_prev;
+  entry->lru_prev = entry->lru_next = 0;
+}
+
+void Table::Touch(Entry* entry) {
+  EvictionList& list = list_for(entry);
+  const EntryHandle handle = arena_.HandleOf(entry);
+  if (list.head != handle) {
+    Unlink(list, entry, handle);
+    PushFront(list, entry, handle);
+  }
+}
+
 Entry* Table::Find(std::string_view key, uint64_t hash) const {
   if (buckets_.empty()) {
     return nullptr;
   }
-  for (Entry* e = buckets_[hash & (buckets_.size() - 1)]; e != nullptr; e = e->next) {
+  for (Entry* e = arena_.Resolve(buckets_[hash & (buckets_.size() - 1)]); e != nullptr;
+       e = arena_.Resolve(e->next)) {
     if (e->key() == key) {
       return e;
     }
@@ -93,23 +108,17 @@ Entry* Table::Find(std::string_view key, uint64_t hash) const {
   return nullptr;
 }
 
-void Table::Insert(Entry* entry, uint64_t hash) {
-  if (size_ >= buckets_.size()) {
-    Resize(buckets_.empty() ? kInitialBuckets : buckets_.size() * 2);
-  }
-  Entry*& head = buckets_[hash & (buckets_.size() - 1)];
-  entry->next = head;
-  head = entry;
+void Table::Remember(Entry* entry, EntryHandle handle) {
   ++size_;
   if (entry->has_expire()) {
     ++expires_;
   }
-  list_for(entry).PushFront(entry);
+  PushFront(list_for(entry), entry, handle);
   AddBytes(static_cast<int64_t>(entry->AllocatedSize()));
 }
 
-void Table::Forget(Entry* entry) {
-  list_for(entry).Unlink(entry);
+void Table::Forget(Entry* entry, EntryHandle handle) {
+  Unlink(list_for(entry), entry, handle);
   --size_;
   if (entry->has_expire()) {
     --expires_;
@@ -117,36 +126,50 @@ void Table::Forget(Entry* entry) {
   AddBytes(-static_cast<int64_t>(entry->AllocatedSize()));
 }
 
+void Table::Insert(Entry* entry, uint64_t hash) {
+  if (size_ >= buckets_.size()) {
+    Resize(buckets_.empty() ? kInitialBuckets : buckets_.size() * 2);
+  }
+  const EntryHandle handle = arena_.HandleOf(entry);
+  EntryHandle& head = buckets_[hash & (buckets_.size() - 1)];
+  entry->next = head;
+  head = handle;
+  Remember(entry, handle);
+}
+
 void Table::Replace(Entry* current, Entry* replacement, uint64_t hash) {
-  for (Entry** link = &buckets_[hash & (buckets_.size() - 1)]; *link != nullptr;
-       link = &(*link)->next) {
-    if (*link == current) {
+  const EntryHandle target = arena_.HandleOf(current);
+  for (EntryHandle* link = &buckets_[hash & (buckets_.size() - 1)]; *link != 0;
+       link = &arena_.Resolve(*link)->next) {
+    if (*link == target) {
+      const EntryHandle handle = arena_.HandleOf(replacement);
       replacement->next = current->next;
-      *link = replacement;
-      Forget(current);
-      ++size_;
-      if (replacement->has_expire()) {
-        ++expires_;
-      }
-      list_for(replacement).PushFront(replacement);
-      AddBytes(static_cast<int64_t>(replacement->AllocatedSize()));
-      Entry::Destroy(current);
+      *link = handle;
+      Forget(current, target);
+      Remember(replacement, handle);
+      arena_.Free(current);
       return;
     }
   }
+}
+
+Entry* Table::UnlinkAt(EntryHandle* link) {
+  const EntryHandle handle = *link;
+  Entry* e = arena_.Resolve(handle);
+  *link = e->next;
+  e->next = 0;
+  Forget(e, handle);
+  return e;
 }
 
 Entry* Table::Detach(std::string_view key, uint64_t hash) {
   if (buckets_.empty()) {
     return nullptr;
   }
-  for (Entry** link = &buckets_[hash & (buckets_.size() - 1)]; *link != nullptr;
-       link = &(*link)->next) {
-    Entry* e = *link;
-    if (e->key() == key) {
-      *link = e->next;
-      e->next = nullptr;
-      Forget(e);
+  for (EntryHandle* link = &buckets_[hash & (buckets_.size() - 1)]; *link != 0;
+       link = &arena_.Resolve(*link)->next) {
+    if (arena_.Resolve(*link)->key() == key) {
+      Entry* e = UnlinkAt(link);
       MaybeShrink();
       return e;
     }
@@ -154,19 +177,35 @@ Entry* Table::Detach(std::string_view key, uint64_t hash) {
   return nullptr;
 }
 
+bool Table::Remove(std::string_view key, uint64_t hash) {
+  Entry* e = Detach(key, hash);
+  arena_.Free(e);
+  return e != nullptr;
+}
+
 int64_t Table::Erase(Entry* entry) {
   const int64_t freed = static_cast<int64_t>(entry->AllocatedSize());
-  Entry::Destroy(Detach(entry->key(), util::HashBytes(entry->key())));
-  return freed;
+  const uint64_t hash = util::HashBytes(entry->key());
+  const EntryHandle target = arena_.HandleOf(entry);
+  for (EntryHandle* link = &buckets_[hash & (buckets_.size() - 1)]; *link != 0;
+       link = &arena_.Resolve(*link)->next) {
+    if (*link == target) {
+      arena_.Free(UnlinkAt(link));
+      MaybeShrink();
+      return freed;
+    }
+  }
+  return 0;
 }
 
 void Table::SetExpire(Entry* entry, int64_t expire_ms) {
   const bool had = entry->has_expire();
   const bool has = expire_ms != 0;
   if (had != has) {
-    list_for(entry).Unlink(entry);
+    const EntryHandle handle = arena_.HandleOf(entry);
+    Unlink(list_for(entry), entry, handle);
     entry->set_expire_ms(expire_ms);
-    list_for(entry).PushFront(entry);
+    PushFront(list_for(entry), entry, handle);
     expires_ += has ? 1 : -1;
   } else {
     entry->set_expire_ms(expire_ms);
@@ -174,18 +213,10 @@ void Table::SetExpire(Entry* entry, int64_t expire_ms) {
 }
 
 void Table::Clear() {
-  for (Entry*& head : buckets_) {
-    Entry* e = head;
-    while (e != nullptr) {
-      Entry* next = e->next;
-      Entry::Destroy(e);
-      e = next;
-    }
-    head = nullptr;
-  }
-  std::vector<Entry*>().swap(buckets_);
-  persistent_.Clear();
-  volatile_.Clear();
+  arena_.Clear();
+  std::vector<EntryHandle>().swap(buckets_);
+  persistent_ = {};
+  volatile_ = {};
   size_ = 0;
   expires_ = 0;
   AddBytes(-bytes_);
@@ -195,8 +226,8 @@ size_t Table::ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets, s
   size_t removed = 0;
   for (size_t visited = 0; visited < max_buckets && !buckets_.empty(); ++visited) {
     const uint64_t mask = buckets_.size() - 1;
-    for (Entry** link = &buckets_[*cursor & mask]; *link != nullptr;) {
-      Entry* e = *link;
+    for (EntryHandle* link = &buckets_[*cursor & mask]; *link != 0;) {
+      Entry* e = arena_.Resolve(*link);
       if (!e->has_expire()) {
         link = &e->next;
         continue;
@@ -206,9 +237,7 @@ size_t Table::ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets, s
         link = &e->next;
         continue;
       }
-      *link = e->next;
-      Forget(e);
-      Entry::Destroy(e);
+      arena_.Free(UnlinkAt(link));
       ++removed;
     }
     *cursor = NextCursor(*cursor, mask);
@@ -220,21 +249,28 @@ size_t Table::ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets, s
   return removed;
 }
 
-Entry* Table::RandomChain(uint64_t random) const {
+Entry* Table::RandomEntry(uint64_t random_chain, uint64_t random_position) const {
   const size_t mask = buckets_.size() - 1;
+  EntryHandle head = 0;
   // Sparse tables are shrunk to at least 1/8 full, so a few probes usually find a chain.
-  for (size_t i = 0; i <= 64; ++i) {
-    Entry* head = buckets_[(random + i * 0x9E3779B97F4A7C15ULL) & mask];
-    if (head != nullptr) {
-      return head;
-    }
+  for (size_t i = 0; i <= 64 && head == 0; ++i) {
+    head = buckets_[(random_chain + i * 0x9E3779B97F4A7C15ULL) & mask];
   }
-  for (Entry* head : buckets_) {
-    if (head != nullptr) {
-      return head;
-    }
+  for (size_t i = 0; i < buckets_.size() && head == 0; ++i) {
+    head = buckets_[i];
   }
-  return nullptr;
+  if (head == 0) {
+    return nullptr;
+  }
+  size_t length = 0;
+  for (Entry* e = arena_.Resolve(head); e != nullptr; e = arena_.Resolve(e->next)) {
+    ++length;
+  }
+  Entry* pick = arena_.Resolve(head);
+  for (size_t skip = random_position % length; skip > 0; --skip) {
+    pick = arena_.Resolve(pick->next);
+  }
+  return pick;
 }
 
 uint64_t Table::NextCursor(uint64_t cursor, uint64_t mask) {
@@ -253,16 +289,17 @@ uint64_t Table::ReverseBits(uint64_t v) {
 }
 
 void Table::Resize(size_t bucket_count) {
-  std::vector<Entry*> fresh(bucket_count, nullptr);
+  std::vector<EntryHandle> fresh(bucket_count, 0);
   const size_t mask = bucket_count - 1;
-  for (Entry* head : buckets_) {
-    Entry* e = head;
-    while (e != nullptr) {
-      Entry* next = e->next;
-      Entry*& slot = fresh[util::HashBytes(e->key()) & mask];
+  for (EntryHandle head : buckets_) {
+    EntryHandle handle = head;
+    while (handle != 0) {
+      Entry* e = arena_.Resolve(handle);
+      const EntryHandle next = e->next;
+      EntryHandle& slot = fresh[util::HashBytes(e->key()) & mask];
       e->next = slot;
-      slot = e;
-      e = next;
+      slot = handle;
+      handle = next;
     }
   }
   AddBytes(BucketArrayBytes(bucket_count) - BucketArrayBytes(buckets_.size()));
@@ -272,7 +309,7 @@ void Table::Resize(size_t bucket_count) {
 void Table::MaybeShrink() {
   if (size_ == 0) {
     AddBytes(-BucketArrayBytes(buckets_.size()));
-    std::vector<Entry*>().swap(buckets_);
+    std::vector<EntryHandle>().swap(buckets_);
     return;
   }
   if (buckets_.size() > kInitialBuckets && size_ * 8 < buckets_.size()) {

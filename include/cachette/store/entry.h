@@ -1,41 +1,42 @@
 #pragma once
 
-// One key and its value in a single allocation: a header, then the key bytes, then the value
-// bytes. The header links the entry into its table's bucket chain and into its table's
-// eviction list, and holds the expiry and the eviction metadata (last access, or an LFU
-// counter). This is the only place that allocates and frees entry memory (the entry allocator
-// of the conventions).
+// One key and its value in one block of memory: a 28-byte header, then the key bytes, then the
+// value bytes. Entries live in their table's EntryArena (entry_arena.h), which alone creates
+// and frees them; the header links an entry into its table's bucket chain and eviction list by
+// 32-bit handles into that arena, not by pointers, which is what keeps the header at 28 bytes.
 //
-// Header: 40 bytes: three links; one word with the expiry (48 bits of Unix ms, enough until the
-// year 10889; later instants are stored as that maximum) and the key size (16 bits; a key of
-// 65535 bytes or more stores its real size in a 4-byte prefix before the key bytes); the value
-// size; the access field. 40 bytes keep a 16-byte key and a 200-byte value in jemalloc's
-// 256-byte class. The memory-per-key work shrinks it further behind this same interface.
+// Header fields (4-byte aligned, no padding):
+//   next, lru_prev, lru_next   handles (0: none) of the bucket-chain and eviction-list neighbours
+//   expiry                     48 bits of Unix milliseconds (enough until the year 10889; later
+//                              instants are stored as that maximum), 0 meaning none
+//   key info                   15 bits of key size (a key of 32767 bytes or more keeps its real
+//                              size in a 4-byte prefix before the key bytes) and one bit that
+//                              tells the arena how the entry was allocated
+//   value size                 32 bits
+//   access                     the eviction metadata (last access tick, or an LFU counter)
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace cachette::store {
 
 enum class ValueType : uint8_t { kString = 0 };
 
+// A handle names an entry inside one table's arena; 0 names none.
+using EntryHandle = uint32_t;
+
 class Entry {
  public:
-  // Allocates an entry holding copies of key and value; expire_ms 0 means no expiry.
-  static Entry* Create(std::string_view key, std::string_view value, int64_t expire_ms);
-  // Allocates an entry for `key` whose value has `value_size` uninitialised bytes, for callers
-  // that build the value in place (APPEND, SETRANGE).
-  static Entry* CreateUninitialised(std::string_view key, size_t value_size, int64_t expire_ms);
-  static void Destroy(Entry* entry);
-  // What an entry of these sizes occupies in the allocator (exact with jemalloc).
-  static size_t AllocatedSizeFor(size_t key_size, size_t value_size);
-
   Entry(const Entry&) = delete;
   Entry& operator=(const Entry&) = delete;
 
   // The largest expiry an entry can hold (about the year 10889).
   static constexpr int64_t kMaxExpireMs = (int64_t{1} << 48) - 1;
+
+  // Bytes of header, key-size prefix, key and value for an entry of these sizes.
+  static size_t BytesFor(size_t key_size, size_t value_size);
 
   std::string_view key() const { return {key_data(), key_size()}; }
   std::string_view value() const { return {key_data() + key_size(), value_size_}; }
@@ -43,8 +44,10 @@ class Entry {
   size_t value_size() const { return value_size_; }
   ValueType type() const { return ValueType::kString; }
 
-  int64_t expire_ms() const { return static_cast<int64_t>(expire_and_key_ & kExpireMask); }
-  bool has_expire() const { return (expire_and_key_ & kExpireMask) != 0; }
+  int64_t expire_ms() const {
+    return static_cast<int64_t>((uint64_t{expire_high_} << 32) | expire_low_);
+  }
+  bool has_expire() const { return expire_low_ != 0 || expire_high_ != 0; }
   // 0 removes the expiry; instants past kMaxExpireMs are stored as kMaxExpireMs.
   void set_expire_ms(int64_t value);
   bool IsExpired(int64_t now_ms) const {
@@ -52,33 +55,49 @@ class Entry {
     return expire != 0 && expire <= now_ms;
   }
 
-  // Bytes this entry occupies in the allocator (what memory accounting counts).
-  size_t AllocatedSize() const { return AllocatedSizeFor(key_size(), value_size_); }
+  // Bytes this entry occupies (what memory accounting counts): its arena slot, or its own
+  // allocation.
+  size_t AllocatedSize() const;
 
-  // Eviction metadata: the last access in seconds (LRU policies) or a logarithmic access
-  // counter with its last decrement time in minutes (LFU policies), as Redis keeps in 24 bits.
+  // Eviction metadata: the last access tick (LRU policies) or a logarithmic access counter
+  // with its last decrement time in minutes (LFU policies).
   uint32_t access() const { return access_; }
   void set_access(uint32_t value) { access_ = value; }
 
-  Entry* next = nullptr;      // the next entry in the same bucket
-  Entry* lru_prev = nullptr;  // eviction list neighbours (towards the most recent)
-  Entry* lru_next = nullptr;  // (towards the least recent)
+  EntryHandle next = 0;      // the next entry in the same bucket
+  EntryHandle lru_prev = 0;  // eviction list neighbours (towards the most recent)
+  EntryHandle lru_next = 0;  // (towards the least recent)
 
  private:
-  static constexpr uint64_t kExpireMask = (uint64_t{1} << 48) - 1;
-  static constexpr uint32_t kLongKey = 0xFFFF;  // key size field value: real size in a prefix
+  friend class EntryArena;
 
-  Entry(size_t key_size, size_t value_size, int64_t expire_ms);
+  static constexpr uint16_t kSeparateBit = 0x8000;  // allocated on its own, outside a page
+  static constexpr uint16_t kKeySizeMask = 0x7FFF;
+  static constexpr uint16_t kLongKey = 0x7FFF;  // key size field value: real size in a prefix
+
+  Entry(size_t key_size, size_t value_size, int64_t expire_ms, bool separate);
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
-  bool long_key() const { return (expire_and_key_ >> 48) == kLongKey; }
-  size_t key_size() const;
+  bool long_key() const { return (key_info_ & kKeySizeMask) == kLongKey; }
+  bool separate() const { return (key_info_ & kSeparateBit) != 0; }
+  size_t key_size() const {
+    if (!long_key()) {
+      return key_info_ & kKeySizeMask;
+    }
+    uint32_t size = 0;
+    std::memcpy(&size, data(), sizeof(size));
+    return size;
+  }
   const char* key_data() const { return long_key() ? data() + sizeof(uint32_t) : data(); }
+  size_t bytes() const { return BytesFor(key_size(), value_size_); }
 
-  uint64_t expire_and_key_;  // expiry in the low 48 bits, key size (or kLongKey) above
+  uint32_t expire_low_ = 0;
+  uint16_t expire_high_ = 0;
+  uint16_t key_info_ = 0;
   uint32_t value_size_;
   uint32_t access_ = 0;
 };
 
-static_assert(sizeof(Entry) == 40, "the entry header's size decides its allocation class");
+static_assert(sizeof(Entry) == 28, "the entry header's size decides the memory per key");
+static_assert(alignof(Entry) == 4);
 
 }  // namespace cachette::store

@@ -97,15 +97,17 @@ class KeySlot {
   Entry* LookupNoTouch();
   // Sets the value (inserting or replacing); expire_ms 0 means no expiry. Returns the entry.
   Entry* Set(std::string_view value, int64_t expire_ms);
-  // Puts a new entry, built by the caller for this key, in place of `current` (or inserts it
-  // when current is nullptr). Takes ownership.
+  // A new entry for this key, not yet in the store (Put puts it there): a copy of value /
+  // `value_size` uninitialised bytes for the caller to fill (APPEND, SETRANGE).
+  Entry* NewEntry(std::string_view value, int64_t expire_ms);
+  Entry* NewUninitialisedEntry(size_t value_size, int64_t expire_ms);
+  // Puts a new entry from NewEntry/NewUninitialisedEntry of this slot in place of `current`
+  // (or inserts it when current is nullptr). Takes ownership.
   Entry* Put(Entry* current, Entry* replacement);
   // Changes the expiry of a live entry in place (0 removes it).
   void SetExpire(Entry* entry, int64_t expire_ms);
   // Deletes the key; true when a live entry was there.
   bool Delete();
-  // Removes the live entry without destroying it (RENAME, MOVE); nullptr when absent.
-  Entry* Detach();
 
  private:
   Entry* FindLive();
@@ -233,6 +235,10 @@ class Store {
 
   // Bytes of every entry and bucket array (summed over shards, one lock at a time).
   int64_t DataBytes();
+  // Entry-arena page space not holding live entries (summed over shards, one lock at a time):
+  // allocated by the process, but free for entries, as the free regions of the allocator's
+  // own slabs are; used_memory leaves it out.
+  int64_t SlackBytes();
 
   // Recomputes the per-shard budgets: maxmemory less what the allocator has handed out besides
   // keys, split evenly. Cheap (one short lock per shard); no eviction.

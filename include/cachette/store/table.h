@@ -1,10 +1,10 @@
 #pragma once
 
 // One database's keys inside one shard: a chained hash table with a power-of-two number of
-// buckets holding Entry pointers (entries chain through Entry::next, so a key costs one
-// allocation plus its share of the bucket array), and two eviction lists in recency order
-// (most recent at the head): one for keys with an expiry, one for keys without, so that the
-// volatile-* policies find their victim in O(1) too.
+// buckets, and two eviction lists in recency order (most recent at the head): one for keys
+// with an expiry, one for keys without, so that the volatile-* policies find their victim in
+// O(1) too. Entries live in the table's own EntryArena; buckets, chains and lists hold 32-bit
+// handles into it (4 bytes per bucket, 12 bytes of links per entry).
 //
 // The table grows (doubles) when it holds more keys than buckets and shrinks when it is less
 // than 1/8 full, rehashing everything at once: a shard holds 1/shards of the keyspace, so one
@@ -14,6 +14,7 @@
 //
 // Memory accounting: bytes() is the allocated size of every entry plus the bucket array; when
 // the table belongs to a shard, every change is mirrored into the shard's counter.
+// slack_bytes() is the arena's page space not holding live entries.
 //
 // Not thread-safe: the owning shard's lock guards every call.
 
@@ -23,24 +24,9 @@
 #include <vector>
 
 #include "cachette/store/entry.h"
+#include "cachette/store/entry_arena.h"
 
 namespace cachette::store {
-
-// An intrusive doubly linked list through Entry::lru_prev / lru_next.
-class EvictionList {
- public:
-  Entry* head() const { return head_; }  // most recently used
-  Entry* tail() const { return tail_; }  // least recently used
-  bool empty() const { return head_ == nullptr; }
-  void PushFront(Entry* entry);
-  void Unlink(Entry* entry);
-  void MoveToFront(Entry* entry);
-  void Clear() { head_ = tail_ = nullptr; }
-
- private:
-  Entry* head_ = nullptr;
-  Entry* tail_ = nullptr;
-};
 
 class Table {
  public:
@@ -57,32 +43,50 @@ class Table {
   int64_t bytes() const { return bytes_; }
   // The bucket array's share of bytes().
   int64_t bucket_bytes() const;
+  // Page space of the arena not holding live entries (not part of bytes()).
+  int64_t slack_bytes() const { return arena_.slack_bytes(); }
+  const EntryArena& arena() const { return arena_; }
 
   // Mirrors every change of bytes() into *counter (the shard's total); nullptr stops it. The
   // table's current bytes are added to the new counter and removed from the old one.
   void AttachCounter(int64_t* counter);
 
+  // A new entry of this table's arena, not yet in the table (Insert or Replace puts it there;
+  // Free discards it): a copy of key, `value_size` uninitialised value bytes, the expiry.
+  Entry* Allocate(std::string_view key, size_t value_size, int64_t expire_ms) {
+    return arena_.Allocate(key, value_size, expire_ms);
+  }
+  // Allocate, with a copy of value.
+  Entry* Create(std::string_view key, std::string_view value, int64_t expire_ms);
+  // Frees an entry that is not in the table (allocated, or detached).
+  void Free(Entry* entry) { arena_.Free(entry); }
+
   // The entry for key (expired or not), or nullptr.
   Entry* Find(std::string_view key, uint64_t hash) const;
-  // Adds an entry whose key is not in the table, as the most recently used. Takes ownership.
+  // Adds an entry (from Allocate) whose key is not in the table, as the most recently used.
   void Insert(Entry* entry, uint64_t hash);
-  // Puts `replacement` (same key) where `current` was, as the most recently used; destroys
-  // `current`.
+  // Puts `replacement` (same key, from Allocate) where `current` was, as the most recently
+  // used; frees `current`.
   void Replace(Entry* current, Entry* replacement, uint64_t hash);
-  // Removes the entry for key without destroying it; nullptr when absent.
+  // Removes the entry for key without freeing it (the caller frees it with Free); nullptr
+  // when absent.
   Entry* Detach(std::string_view key, uint64_t hash);
-  // Removes and destroys this very entry (eviction); returns the bytes it freed.
+  // Removes and frees the entry for key; false when absent.
+  bool Remove(std::string_view key, uint64_t hash);
+  // Removes and frees this very entry (eviction); returns the bytes it freed.
   int64_t Erase(Entry* entry);
   // Changes an entry's expiry in place, moving it between the eviction lists when needed.
   void SetExpire(Entry* entry, int64_t expire_ms);
   // Marks an entry as just used: most recent in its list.
-  void Touch(Entry* entry) { list_for(entry).MoveToFront(entry); }
+  void Touch(Entry* entry);
 
   // The least recently used entry with an expiry / without one (nullptr when none).
-  Entry* OldestVolatile() const { return volatile_.tail(); }
-  Entry* OldestPersistent() const { return persistent_.tail(); }
+  Entry* OldestVolatile() const { return arena_.Resolve(volatile_.tail); }
+  Entry* OldestPersistent() const { return arena_.Resolve(persistent_.tail); }
+  // The entry used just after `entry` in its eviction list (nullptr when it is the newest).
+  Entry* Newer(const Entry* entry) const { return arena_.Resolve(entry->lru_prev); }
 
-  // Destroys every entry.
+  // Frees every entry.
   void Clear();
 
   // Visits the entries of bucket `cursor & mask` and returns the next cursor (0 when done).
@@ -92,26 +96,28 @@ class Table {
       return 0;
     }
     const uint64_t mask = buckets_.size() - 1;
-    for (Entry* e = buckets_[cursor & mask]; e != nullptr; e = e->next) {
+    for (Entry* e = arena_.Resolve(buckets_[cursor & mask]); e != nullptr;
+         e = arena_.Resolve(e->next)) {
       visit(e);
     }
     return NextCursor(cursor, mask);
   }
 
   // Active expiry: visits up to `max_buckets` buckets from `*cursor` (reverse-binary order, as
-  // ScanStep), destroying entries expired at `now_ms`; advances `*cursor` (0 when a full pass
+  // ScanStep), freeing entries expired at `now_ms`; advances `*cursor` (0 when a full pass
   // ended). Adds to `*with_ttl` the entries with an expiry it looked at; returns how many it
   // removed.
   size_t ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets, size_t* with_ttl);
 
-  // The head of a non-empty chain picked at random (the table must not be empty).
-  Entry* RandomChain(uint64_t random) const;
+  // A random entry (the table must not be empty): a random non-empty chain, then a random
+  // entry of it.
+  Entry* RandomEntry(uint64_t random_chain, uint64_t random_position) const;
 
   // Calls visit(entry) for every entry; visit must not change the table.
   template <typename Visit>
   void ForEach(Visit&& visit) const {
-    for (Entry* head : buckets_) {
-      for (Entry* e = head; e != nullptr; e = e->next) {
+    for (EntryHandle head : buckets_) {
+      for (Entry* e = arena_.Resolve(head); e != nullptr; e = arena_.Resolve(e->next)) {
         visit(e);
       }
     }
@@ -121,21 +127,34 @@ class Table {
   static uint64_t ReverseBits(uint64_t value);
 
  private:
+  // An intrusive doubly linked list through Entry::lru_prev / lru_next.
+  struct EvictionList {
+    EntryHandle head = 0;  // most recently used
+    EntryHandle tail = 0;  // least recently used
+  };
+
   EvictionList& list_for(const Entry* entry) {
     return entry->has_expire() ? volatile_ : persistent_;
   }
+  void PushFront(EvictionList& list, Entry* entry, EntryHandle handle);
+  void Unlink(EvictionList& list, Entry* entry, EntryHandle handle);
   void AddBytes(int64_t delta) {
     bytes_ += delta;
     if (counter_ != nullptr) {
       *counter_ += delta;
     }
   }
+  // Links an entry into its list and the counters (not into a chain).
+  void Remember(Entry* entry, EntryHandle handle);
   // Unlinks `entry` from its list and the counters (not from its chain).
-  void Forget(Entry* entry);
+  void Forget(Entry* entry, EntryHandle handle);
+  // Unlinks the entry `*link` names from its chain and from the table; does not free it.
+  Entry* UnlinkAt(EntryHandle* link);
   void Resize(size_t bucket_count);
   void MaybeShrink();
 
-  std::vector<Entry*> buckets_;
+  EntryArena arena_;
+  std::vector<EntryHandle> buckets_;
   size_t size_ = 0;
   size_t expires_ = 0;
   int64_t bytes_ = 0;

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "cachette/store/entry_arena.h"
 #include "cachette/store/store.h"
 
 namespace cachette::store {
@@ -170,7 +171,7 @@ TEST_F(EvictionTest, DataBytesFollowWritesAndDeletes) {
   EXPECT_EQ(store_.DataBytes(), 0);
   Set("a");
   const int64_t one = store_.DataBytes();
-  EXPECT_GT(one, static_cast<int64_t>(Entry::AllocatedSizeFor(1, 100)) - 1);
+  EXPECT_GT(one, static_cast<int64_t>(EntryArena::SlotSize(Entry::BytesFor(1, 100))) - 1);
   Set("a");  // overwriting the same size changes nothing
   EXPECT_EQ(store_.DataBytes(), one);
   store_.WithKey(0, "a", kNow, [](KeySlot& slot) { slot.Delete(); });

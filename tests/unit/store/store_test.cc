@@ -118,28 +118,16 @@ TEST_P(StoreTest, DeleteReportsWhetherALiveKeyWasThere) {
   EXPECT_EQ(store_.DbSize(0), 0u);
 }
 
-TEST_P(StoreTest, DetachHandsOverTheEntry) {
-  Put(store_, 0, "k", "v", kNow + 50);
-  Entry* entry = store_.WithKey(0, "k", kNow, [](KeySlot& slot) { return slot.Detach(); });
-  ASSERT_NE(entry, nullptr);
-  EXPECT_EQ(entry->value(), "v");
-  EXPECT_EQ(entry->expire_ms(), kNow + 50);
-  Entry::Destroy(entry);
-  EXPECT_EQ(store_.DbSize(0), 0u);
-  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 0u);
-  EXPECT_EQ(store_.WithKey(0, "k", kNow, [](KeySlot& slot) { return slot.Detach(); }), nullptr);
-}
-
 TEST_P(StoreTest, PutInsertsOrReplacesACallerBuiltEntry) {
   store_.WithKey(0, "k", kNow, [](KeySlot& slot) {
     Entry* current = slot.LookupForWrite();
     EXPECT_EQ(current, nullptr);
-    slot.Put(current, Entry::Create(slot.key(), "first", 0));
+    slot.Put(current, slot.NewEntry("first", 0));
   });
   store_.WithKey(0, "k", kNow, [](KeySlot& slot) {
     Entry* current = slot.LookupForWrite();
     ASSERT_NE(current, nullptr);
-    slot.Put(current, Entry::Create(slot.key(), "second", kNow + 10));
+    slot.Put(current, slot.NewEntry("second", kNow + 10));
   });
   EXPECT_EQ(Get(store_, 0, "k"), "second");
   EXPECT_EQ(store_.DbSize(0), 1u);
@@ -186,13 +174,11 @@ TEST_P(StoreTest, LookupForWriteAlsoDeletesAnExpiredKey) {
   EXPECT_EQ(store_.SumCounters().expired_keys, 1u);
 }
 
-TEST_P(StoreTest, DeleteAndDetachTreatAnExpiredKeyAsMissing) {
+TEST_P(StoreTest, DeleteTreatsAnExpiredKeyAsMissing) {
   Put(store_, 0, "a", "v", kNow + 1);
-  Put(store_, 0, "b", "v", kNow + 1);
   EXPECT_FALSE(store_.WithKey(0, "a", kNow + 1, [](KeySlot& slot) { return slot.Delete(); }));
-  EXPECT_EQ(store_.WithKey(0, "b", kNow + 1, [](KeySlot& slot) { return slot.Detach(); }), nullptr);
   EXPECT_EQ(store_.DbSize(0), 0u);
-  EXPECT_EQ(store_.SumCounters().expired_keys, 2u);
+  EXPECT_EQ(store_.SumCounters().expired_keys, 1u);
 }
 
 TEST_P(StoreTest, LookupCountsHitsAndMissesButLookupForWriteDoesNot) {

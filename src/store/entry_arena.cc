@@ -1,0 +1,301 @@
+#include "cachette/store/entry_arena.h"
+
+#include <bit>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <utility>
+
+#include "cachette/util/memory.h"
+
+namespace cachette::store {
+
+namespace {
+constexpr size_t kMinSlot = sizeof(Entry);
+constexpr size_t kFineLimit = 512;  // slots are 4 bytes apart up to here
+constexpr size_t kFineClasses = (kFineLimit - kMinSlot) / 4 + 1;
+constexpr size_t kCoarsePerDoubling = 8;
+constexpr size_t kClassCount = kFineClasses + 3 * kCoarsePerDoubling;  // up to 4096
+// A class gets slab pages once it holds this fraction of a page's slots; fewer entries are
+// allocated separately, so a sparse class does not pin a whole page.
+constexpr size_t kPageThresholdDivisor = 8;
+
+void WriteIndex(char* where, uint32_t index) { std::memcpy(where, &index, sizeof(index)); }
+uint32_t ReadIndex(const char* where) {
+  uint32_t index = 0;
+  std::memcpy(&index, where, sizeof(index));
+  return index;
+}
+}  // namespace
+
+static_assert(EntryArena::kPageBytes / 4 <= (size_t{1} << 14), "offsets must fit 14 bits");
+static_assert(EntryArena::kMaxSlabEntry == 4096, "the class table stops at 4096 bytes");
+
+EntryArena::EntryArena(EntryArena&& other) noexcept
+    : pages_(std::move(other.pages_)),
+      free_pages_(std::move(other.free_pages_)),
+      separate_(std::move(other.separate_)),
+      free_separate_(std::move(other.free_separate_)),
+      classes_(std::move(other.classes_)),
+      page_bytes_(std::exchange(other.page_bytes_, 0)),
+      slab_live_bytes_(std::exchange(other.slab_live_bytes_, 0)) {
+  other.pages_.clear();
+  other.free_pages_.clear();
+  other.separate_.clear();
+  other.free_separate_.clear();
+  other.classes_.clear();
+}
+
+EntryArena& EntryArena::operator=(EntryArena&& other) noexcept {
+  if (this != &other) {
+    Clear();
+    pages_ = std::exchange(other.pages_, {});
+    free_pages_ = std::exchange(other.free_pages_, {});
+    separate_ = std::exchange(other.separate_, {});
+    free_separate_ = std::exchange(other.free_separate_, {});
+    classes_ = std::exchange(other.classes_, {});
+    page_bytes_ = std::exchange(other.page_bytes_, 0);
+    slab_live_bytes_ = std::exchange(other.slab_live_bytes_, 0);
+  }
+  return *this;
+}
+
+size_t EntryArena::SlotSize(size_t bytes) {
+  if (bytes > kMaxSlabEntry) {
+    return 0;
+  }
+  if (bytes <= kFineLimit) {
+    return bytes <= kMinSlot ? kMinSlot : (bytes + 3) & ~size_t{3};
+  }
+  const size_t step = size_t{1} << (std::bit_width(bytes - 1) - 4);
+  return (bytes + step - 1) & ~(step - 1);
+}
+
+size_t EntryArena::SeparateSize(size_t bytes) { return util::AllocationSize(bytes + kPrefixBytes); }
+
+size_t EntryArena::ClassOf(size_t slot) {
+  if (slot <= kFineLimit) {
+    return (slot - kMinSlot) / 4;
+  }
+  const size_t bits = std::bit_width(slot - 1);
+  const size_t step = size_t{1} << (bits - 4);
+  const size_t within = (slot - (size_t{1} << (bits - 1))) / step - 1;
+  return kFineClasses + (bits - 10) * kCoarsePerDoubling + within;
+}
+
+size_t EntryArena::ClassSlot(size_t size_class) {
+  if (size_class < kFineClasses) {
+    return kMinSlot + 4 * size_class;
+  }
+  const size_t k = size_class - kFineClasses;
+  const size_t bits = 10 + k / kCoarsePerDoubling;
+  return (size_t{1} << (bits - 1)) + (k % kCoarsePerDoubling + 1) * (size_t{1} << (bits - 4));
+}
+
+Entry* EntryArena::Allocate(std::string_view key, size_t value_size, int64_t expire_ms) {
+  const size_t bytes = Entry::BytesFor(key.size(), value_size);
+  const size_t slot = SlotSize(bytes);
+  void* memory = nullptr;
+  if (slot != 0) {
+    if (classes_.empty()) {
+      classes_.resize(kClassCount);
+    }
+    const size_t size_class = ClassOf(slot);
+    SizeClass& cls = classes_[size_class];
+    if (cls.open_head != 0 || cls.live >= SlotsPerPage(slot) / kPageThresholdDivisor) {
+      EntryHandle ignored = 0;
+      memory = AllocateInPage(size_class, slot, &ignored);
+    }
+    ++cls.live;
+  }
+  const bool separate = memory == nullptr;
+  if (separate) {
+    memory = AllocateSeparate(bytes);
+  }
+  Entry* entry = new (memory) Entry(key.size(), value_size, expire_ms, separate);
+  char* data = reinterpret_cast<char*>(entry + 1);
+  if (entry->long_key()) {
+    const uint32_t size = static_cast<uint32_t>(key.size());
+    std::memcpy(data, &size, sizeof(size));
+    data += sizeof(size);
+  }
+  if (!key.empty()) {
+    std::memcpy(data, key.data(), key.size());
+  }
+  return entry;
+}
+
+void* EntryArena::AllocateSeparate(size_t bytes) {
+  uint32_t index = 0;
+  if (!free_separate_.empty()) {
+    index = free_separate_.back();
+  } else {
+    if (separate_.size() >= kSeparateTag) {
+      throw std::bad_alloc();
+    }
+    index = static_cast<uint32_t>(separate_.size());
+  }
+  char* memory = static_cast<char*>(std::malloc(bytes + kPrefixBytes));
+  if (memory == nullptr) {
+    throw std::bad_alloc();
+  }
+  if (!free_separate_.empty()) {
+    free_separate_.pop_back();
+    separate_[index] = memory;
+  } else {
+    separate_.push_back(memory);
+  }
+  WriteIndex(memory, index);
+  return memory + kPrefixBytes;
+}
+
+bool EntryArena::PageHasRoom(const Page& page, size_t slot) const {
+  return page.free_head != 0 || page.fresh * kUnit + slot <= kPageBytes;
+}
+
+void* EntryArena::AllocateInPage(size_t size_class, size_t slot, EntryHandle* handle) {
+  SizeClass& cls = classes_[size_class];
+  uint32_t index = cls.open_head;
+  if (index == 0) {
+    if (free_pages_.empty() && pages_.size() >= kMaxPages) {
+      return nullptr;  // the handle space is used up: the caller allocates separately
+    }
+    char* base = static_cast<char*>(std::aligned_alloc(kPageBytes, kPageBytes));
+    if (base == nullptr) {
+      return nullptr;
+    }
+    if (pages_.empty()) {
+      pages_.emplace_back();  // index 0 names nothing
+    }
+    if (!free_pages_.empty()) {
+      index = free_pages_.back();
+      free_pages_.pop_back();
+    } else {
+      index = static_cast<uint32_t>(pages_.size());
+      pages_.emplace_back();
+    }
+    Page& page = pages_[index];
+    page = Page{};
+    page.base = base;
+    page.size_class = static_cast<uint16_t>(size_class);
+    page.fresh = static_cast<uint16_t>(kPrefixBytes / kUnit);
+    WriteIndex(base, index);
+    page_bytes_ += static_cast<int64_t>(kPageBytes);
+    OpenPage(index);
+  }
+  Page& page = pages_[index];
+  uint32_t offset = 0;
+  if (page.free_head != 0) {
+    offset = page.free_head;
+    uint16_t next = 0;
+    std::memcpy(&next, page.base + offset * kUnit, sizeof(next));
+    page.free_head = next;
+  } else {
+    offset = page.fresh;
+    page.fresh = static_cast<uint16_t>(page.fresh + slot / kUnit);
+  }
+  ++page.live;
+  slab_live_bytes_ += static_cast<int64_t>(slot);
+  if (!PageHasRoom(page, slot)) {
+    ClosePage(index);
+  }
+  *handle = (index << kOffsetBits) | offset;
+  return page.base + offset * kUnit;
+}
+
+void EntryArena::OpenPage(uint32_t index) {
+  Page& page = pages_[index];
+  SizeClass& cls = classes_[page.size_class];
+  page.open = true;
+  page.prev_open = 0;
+  page.next_open = cls.open_head;
+  if (cls.open_head != 0) {
+    pages_[cls.open_head].prev_open = index;
+  }
+  cls.open_head = index;
+}
+
+void EntryArena::ClosePage(uint32_t index) {
+  Page& page = pages_[index];
+  SizeClass& cls = classes_[page.size_class];
+  (page.prev_open != 0 ? pages_[page.prev_open].next_open : cls.open_head) = page.next_open;
+  if (page.next_open != 0) {
+    pages_[page.next_open].prev_open = page.prev_open;
+  }
+  page.open = false;
+  page.prev_open = page.next_open = 0;
+}
+
+void EntryArena::ReleasePage(uint32_t index) {
+  Page& page = pages_[index];
+  if (page.open) {
+    ClosePage(index);
+  }
+  std::free(page.base);
+  page = Page{};
+  page_bytes_ -= static_cast<int64_t>(kPageBytes);
+  free_pages_.push_back(index);
+}
+
+EntryHandle EntryArena::HandleOf(const Entry* entry) const {
+  if (entry == nullptr) {
+    return 0;
+  }
+  const char* at = reinterpret_cast<const char*>(entry);
+  if (entry->separate()) {
+    return kSeparateTag | ReadIndex(at - kPrefixBytes);
+  }
+  const char* base =
+      reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(at) & ~(kPageBytes - 1));
+  return (ReadIndex(base) << kOffsetBits) | static_cast<uint32_t>((at - base) / kUnit);
+}
+
+void EntryArena::Free(Entry* entry) {
+  if (entry == nullptr) {
+    return;
+  }
+  const size_t bytes = entry->bytes();
+  const size_t slot = SlotSize(bytes);
+  if (slot != 0) {
+    --classes_[ClassOf(slot)].live;
+  }
+  char* at = reinterpret_cast<char*>(entry);
+  if (entry->separate()) {
+    const uint32_t index = ReadIndex(at - kPrefixBytes);
+    std::free(at - kPrefixBytes);
+    separate_[index] = nullptr;
+    free_separate_.push_back(index);
+    return;
+  }
+  char* base = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(at) & ~(kPageBytes - 1));
+  const uint32_t index = ReadIndex(base);
+  Page& page = pages_[index];
+  const uint16_t offset = static_cast<uint16_t>((at - base) / kUnit);
+  std::memcpy(at, &page.free_head, sizeof(page.free_head));
+  page.free_head = offset;
+  --page.live;
+  slab_live_bytes_ -= static_cast<int64_t>(slot);
+  if (page.live == 0) {
+    ReleasePage(index);
+  } else if (!page.open) {
+    OpenPage(index);
+  }
+}
+
+void EntryArena::Clear() {
+  for (const Page& page : pages_) {
+    std::free(page.base);
+  }
+  for (char* memory : separate_) {
+    std::free(memory);
+  }
+  std::vector<Page>().swap(pages_);
+  std::vector<uint32_t>().swap(free_pages_);
+  std::vector<char*>().swap(separate_);
+  std::vector<uint32_t>().swap(free_separate_);
+  std::vector<SizeClass>().swap(classes_);
+  page_bytes_ = 0;
+  slab_live_bytes_ = 0;
+}
+
+}  // namespace cachette::store
