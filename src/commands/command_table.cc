@@ -93,4 +93,18 @@ const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& container,
   return nullptr;
 }
 
+std::vector<std::string_view> KeyArguments(const CommandSpec& spec,
+                                           std::span<const std::string_view> args) {
+  std::vector<std::string_view> keys;
+  if (spec.first_key <= 0 || spec.key_step <= 0) {
+    return keys;
+  }
+  const int64_t argc = static_cast<int64_t>(args.size());
+  const int64_t last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
+  for (int64_t i = spec.first_key; i <= last && i < argc; i += spec.key_step) {
+    keys.push_back(args[static_cast<size_t>(i)]);
+  }
+  return keys;
+}
+
 }  // namespace cachette::commands

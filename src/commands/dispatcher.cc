@@ -4,10 +4,14 @@
 #include "cachette/stats/stats.h"
 #include "cachette/store/store.h"
 #include "cachette/util/clock.h"
+#include "detail/transactions.h"
 
 namespace cachette::commands {
 
 namespace errors = protocol::errors;
+using detail::CmdExecHandler;
+using detail::DiscardTransaction;
+using detail::UnwatchAll;
 
 namespace {
 bool ArityMatches(int arity, size_t argc) {
@@ -37,65 +41,112 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyWriter& reply,
   if (stats == nullptr && server_.stats != nullptr) {
     stats = client.stats = &server_.stats->ThreadBlock();
   }
+  TransactionState& tx = client.tx;
   size_t index = kNoCommand;
   const CommandSpec* spec = table_.Find(args[0], &index);
+  // A refusal inside MULTI also dooms the transaction; a refused EXEC discards it, with the
+  // reason in an EXECABORT error.
+  auto refuse = [&](size_t counted_index, std::string_view error) {
+    if (spec != nullptr && spec->handler == CmdExecHandler()) {
+      const std::string abort = errors::ExecAbortBecause(error);
+      Reject(stats, counted_index, reply, abort);
+      DiscardTransaction(server_, client);
+      return;
+    }
+    Reject(stats, counted_index, reply, error);
+    if (tx.active) {
+      tx.failed = true;
+    }
+  };
   if (spec == nullptr) {
-    Reject(stats, kNoCommand, reply, errors::UnknownCommand(args[0], args.subspan(1)));
+    refuse(kNoCommand, errors::UnknownCommand(args[0], args.subspan(1)));
     return;
   }
   if (!spec->subcommands.empty() && (args.size() >= 2 || spec->handler == nullptr)) {
     if (args.size() < 2) {
-      Reject(stats, index, reply, errors::WrongArity(spec->name));
+      refuse(index, errors::WrongArity(spec->name));
       return;
     }
     const CommandSpec* sub = CommandTable::FindSubcommand(*spec, args[1]);
     if (sub == nullptr) {
-      Reject(stats, kNoCommand, reply, errors::UnknownSubcommand(args[0], args[1]));
+      refuse(kNoCommand, errors::UnknownSubcommand(args[0], args[1]));
       return;
     }
     index = CommandTable::SubcommandIndex(*spec, index, sub);
     spec = sub;
   }
   if (!ArityMatches(spec->arity, args.size())) {
-    Reject(stats, index, reply, errors::WrongArity(spec->name));
+    refuse(index, errors::WrongArity(spec->name));
     return;
   }
   if (!client.authenticated && (spec->flags & kNoAuth) == 0) {
-    Reject(stats, index, reply, errors::kNoAuth);
+    refuse(index, errors::kNoAuth);
     return;
   }
-  // Redis refuses commands that may grow memory while it is over maxmemory and cannot evict.
-  if ((spec->flags & kDenyOom) != 0 && server_.store->MemoryFull()) {
-    Reject(stats, index, reply, errors::kOutOfMemory);
+  const bool queue = tx.active && (spec->flags & kNotQueued) == 0;
+  if (tx.active && (spec->flags & kNoMulti) != 0) {
+    refuse(index, errors::kNotAllowedInMulti);
     return;
   }
-  client.last_command = spec->name;
+  // Redis refuses commands that may grow memory while it is over maxmemory and cannot evict;
+  // inside MULTI it refuses queuing anything (the queue itself takes memory), and EXEC when
+  // the queue holds such a command.
+  const bool may_grow = (spec->flags & kDenyOom) != 0 || queue ||
+                        (spec->handler == CmdExecHandler() && tx.active && tx.deny_oom);
+  if (may_grow && server_.store->MemoryFull()) {
+    refuse(index, errors::kOutOfMemory);
+    return;
+  }
+  if (queue) {
+    QueuedCommand& queued = tx.queued.emplace_back();
+    queued.spec = spec;
+    queued.stats_index = index;
+    queued.args.assign(args.begin(), args.end());
+    tx.keyless = tx.keyless || spec->first_key <= 0;
+    tx.deny_oom = tx.deny_oom || (spec->flags & kDenyOom) != 0;
+    reply.SimpleString("QUEUED");
+    return;
+  }
+  Execute(client, reply, *spec, index, args);
+}
+
+void Dispatcher::Execute(ClientState& client, protocol::ReplyWriter& reply, const CommandSpec& spec,
+                         size_t index, std::span<const std::string_view> args) {
+  stats::ThreadStats* stats = client.stats;
+  client.last_command = spec.name;
   CommandContext ctx(server_, client, reply);
   ctx.args = args;
-  ctx.spec = spec;
+  ctx.spec = &spec;
+  ctx.dispatcher = this;
   // One wall-clock read gives the command's instant and the start of its duration; Redis
   // also times commands with the wall clock (ustime), clamping a backwards step to zero.
   const int64_t start_us = util::UnixTimeUs();
   ctx.now_ms = start_us / 1000;
   if (stats == nullptr) {
-    spec->handler(ctx);
+    spec.handler(ctx);
     return;
   }
   const std::string& out = *reply.buffer();
   const size_t reply_start = out.size();
-  spec->handler(ctx);
+  spec.handler(ctx);
   const int64_t elapsed_us = util::UnixTimeUs() - start_us;
   stats::CommandCounters& counters = stats->command(index);
   counters.calls.Add(1);
   counters.usec.Add(elapsed_us > 0 ? static_cast<uint64_t>(elapsed_us) : 0);
   stats->total_commands_processed.Add(1);
-  // The handler failed when its reply is an error (Redis's failed_calls).
+  // The handler failed when its reply is an error (Redis's failed_calls). EXEC's own reply is
+  // an array (its commands counted theirs).
   if (out.size() > reply_start && out[reply_start] == '-') {
     counters.failed_calls.Add(1);
     const size_t end = out.find('\r', reply_start);
     stats->CountError(std::string_view(out).substr(
         reply_start + 1, (end == std::string::npos ? out.size() : end) - reply_start - 1));
   }
+}
+
+void Dispatcher::OnClientClosed(ClientState& client) {
+  DiscardTransaction(server_, client);
+  UnwatchAll(server_, client);
 }
 
 }  // namespace cachette::commands

@@ -11,6 +11,7 @@ void RegisterAllFamilies(CommandTable& table) {
   table.Register(detail::StringFamily());
   table.Register(detail::GenericFamily());
   table.Register(detail::ServerFamily());
+  table.Register(detail::TransactionsFamily());
 }
 
 }  // namespace cachette::commands

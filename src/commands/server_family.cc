@@ -359,7 +359,8 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
   static constexpr std::pair<CommandFlag, std::string_view> kNames[] = {
       {kWrite, "write"},      {kReadonly, "readonly"},   {kDenyOom, "denyoom"},
       {kAdmin, "admin"},      {kNoscript, "noscript"},   {kLoading, "loading"},
-      {kStale, "stale"},      {kFast, "fast"},           {kNoAuth, "no_auth"},
+      {kStale, "stale"},      {kSkipSlowlog, "skip_slowlog"},
+      {kFast, "fast"},        {kNoAuth, "no_auth"},
       {kNoMulti, "no_multi"}, {kAllowBusy, "allow_busy"}};
   std::vector<std::string_view> names;
   for (const auto& [flag, name] : kNames) {

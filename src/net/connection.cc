@@ -213,6 +213,7 @@ void Connection::Close() {
     return;
   }
   closed_ = true;
+  shared_.dispatcher->OnClientClosed(client_);
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

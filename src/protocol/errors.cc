@@ -27,6 +27,22 @@ std::string ProtoExpectedDollar(char got) {
   return out;
 }
 
+std::string ExecAbortBecause(std::string_view error) {
+  if (error.starts_with("ERR ")) {
+    error.remove_prefix(4);
+  }
+  std::string out = "EXECABORT Transaction discarded because of: ";
+  out.append(error);
+  return out;
+}
+
+std::string HelloSyntax(std::string_view option) {
+  std::string out = "ERR Syntax error in HELLO option '";
+  out.append(AsCString(option));
+  out.push_back('\'');
+  return out;
+}
+
 std::string WrongArity(std::string_view full_name) {
   std::string out = "ERR wrong number of arguments for '";
   out.append(AsCString(full_name));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <random>
 
 #include "cachette/util/clock.h"
@@ -52,10 +53,149 @@ std::optional<EvictionPolicy> ParseEvictionPolicy(std::string_view name) {
   return std::nullopt;
 }
 
+namespace {
+// The hold of the calling thread (EXEC or a script), if any.
+thread_local const ShardHold* t_hold = nullptr;
+thread_local const Store* t_hold_store = nullptr;
+
+std::string WatchMapKey(size_t db, std::string_view key) {
+  std::string map_key(sizeof(uint32_t), '\0');
+  const uint32_t db32 = static_cast<uint32_t>(db);
+  std::memcpy(map_key.data(), &db32, sizeof(db32));
+  map_key.append(key);
+  return map_key;
+}
+size_t WatchMapDb(const std::string& map_key) {
+  uint32_t db32 = 0;
+  std::memcpy(&db32, map_key.data(), sizeof(db32));
+  return db32;
+}
+std::string_view WatchMapUserKey(const std::string& map_key) {
+  return std::string_view(map_key).substr(sizeof(uint32_t));
+}
+}  // namespace
+
+ShardGuard::ShardGuard(const Store& store, Shard& shard) {
+  if (!store.HeldByThisThread(shard)) {
+    mutex_ = &shard.mutex;
+    mutex_->lock();
+  }
+}
+
+ShardHold::ShardHold(Store* store, std::vector<uint32_t> indexes)
+    : store_(store), indexes_(std::move(indexes)), held_(store->shards_.size(), 0) {
+  for (uint32_t index : indexes_) {
+    store_->shards_[index].mutex.lock();
+    held_[index] = 1;
+  }
+  t_hold = this;
+  t_hold_store = store_;
+}
+
+ShardHold::~ShardHold() {
+  t_hold = nullptr;
+  t_hold_store = nullptr;
+  for (auto it = indexes_.rbegin(); it != indexes_.rend(); ++it) {
+    store_->shards_[*it].mutex.unlock();
+  }
+}
+
+bool Store::HeldByThisThread(const Shard& shard) const {
+  return t_hold != nullptr && t_hold_store == this && t_hold->holds(IndexOf(shard));
+}
+
+std::unique_ptr<ShardHold> Store::HoldShards(std::span<const std::string_view> keys, bool all) {
+  std::vector<uint32_t> indexes;
+  if (all) {
+    indexes.resize(shards_.size());
+    for (uint32_t i = 0; i < indexes.size(); ++i) {
+      indexes[i] = i;
+    }
+  } else {
+    for (std::string_view key : keys) {
+      indexes.push_back(ShardIndex(util::HashBytes(key)));
+    }
+    std::sort(indexes.begin(), indexes.end());
+    indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
+  }
+  return std::unique_ptr<ShardHold>(new ShardHold(this, std::move(indexes)));
+}
+
+void Store::NoteModifiedSlow(Shard& shard, size_t db, std::string_view key) {
+  auto it = shard.watched.find(WatchMapKey(db, key));
+  if (it != shard.watched.end()) {
+    it->second.version = ++shard.watch_clock;
+  }
+}
+
+void Store::NoteDatabaseReplaced(Shard& shard, size_t db,
+                                 std::initializer_list<const Table*> tables) {
+  for (auto& [map_key, watched] : shard.watched) {
+    if (WatchMapDb(map_key) != db) {
+      continue;
+    }
+    const std::string_view key = WatchMapUserKey(map_key);
+    const uint64_t hash = util::HashBytes(key);
+    for (const Table* table : tables) {
+      if (table->Find(key, hash) != nullptr) {
+        watched.version = ++shard.watch_clock;
+        break;
+      }
+    }
+  }
+}
+
+WatchToken Store::Watch(size_t db, std::string_view key, int64_t now_ms) {
+  const uint64_t hash = util::HashBytes(key);
+  Shard& shard = shards_[ShardIndex(hash)];
+  ShardGuard lock(*this, shard);
+  WatchedKey& watched = shard.watched[WatchMapKey(db, key)];
+  ++watched.watchers;
+  const Entry* entry = shard.tables[db].Find(key, hash);
+  return WatchToken{db, std::string(key), watched.version,
+                    entry != nullptr && entry->IsExpired(now_ms)};
+}
+
+void Store::Unwatch(const WatchToken& token) {
+  Shard& shard = shards_[ShardIndex(util::HashBytes(token.key))];
+  ShardGuard lock(*this, shard);
+  auto it = shard.watched.find(WatchMapKey(token.db, token.key));
+  if (it != shard.watched.end() && --it->second.watchers == 0) {
+    shard.watched.erase(it);
+  }
+}
+
+bool Store::WatchBroken(const WatchToken& token, int64_t now_ms) {
+  const uint64_t hash = util::HashBytes(token.key);
+  Shard& shard = shards_[ShardIndex(hash)];
+  ShardGuard lock(*this, shard);
+  auto it = shard.watched.find(WatchMapKey(token.db, token.key));
+  if (it == shard.watched.end() || it->second.version != token.version) {
+    return true;
+  }
+  if (!token.expired) {
+    const Entry* entry = shard.tables[token.db].Find(token.key, hash);
+    if (entry != nullptr && entry->IsExpired(now_ms)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+size_t Store::WatchedKeyCount() {
+  size_t total = 0;
+  for (Shard& shard : shards_) {
+    ShardGuard lock(*this, shard);
+    total += shard.watched.size();
+  }
+  return total;
+}
+
 Entry* KeySlot::FindLive() {
   Entry* entry = table_->Find(key_, hash_);
   if (entry != nullptr && entry->IsExpired(now_ms_)) {
     table_->Remove(key_, hash_);
+    Store::NoteModified(*shard_, db(), key_);
     ++shard_->counters.expired_keys;
     return nullptr;
   }
@@ -109,19 +249,26 @@ Entry* KeySlot::Put(Entry* current, Entry* replacement) {
   } else {
     table_->Insert(replacement, hash_);
   }
+  Store::NoteModified(*shard_, db(), key_);
   if (shard_->used_bytes > shard_->budget_bytes) {
     store_->EvictWithinShard(*shard_, replacement, now_ms_, SIZE_MAX);
   }
   return replacement;
 }
 
-void KeySlot::SetExpire(Entry* entry, int64_t expire_ms) { table_->SetExpire(entry, expire_ms); }
+void KeySlot::SetExpire(Entry* entry, int64_t expire_ms) {
+  table_->SetExpire(entry, expire_ms);
+  Store::NoteModified(*shard_, db(), key_);
+}
+
+size_t KeySlot::db() const { return static_cast<size_t>(table_ - shard_->tables.data()); }
 
 bool KeySlot::Delete() {
   if (FindLive() == nullptr) {
     return false;
   }
   table_->Remove(key_, hash_);
+  Store::NoteModified(*shard_, db(), key_);
   if (shard_->full && shard_->used_bytes <= shard_->budget_bytes) {
     store_->SetFull(*shard_, false);
   }
@@ -148,6 +295,9 @@ Store::MultiLock::MultiLock(Store* store, std::vector<uint32_t> shard_indexes)
     : store_(store), indexes_(std::move(shard_indexes)) {
   std::sort(indexes_.begin(), indexes_.end());
   indexes_.erase(std::unique(indexes_.begin(), indexes_.end()), indexes_.end());
+  // Shards this thread holds already (a transaction or a script) are not locked again.
+  std::erase_if(indexes_,
+                [&](uint32_t index) { return store_->HeldByThisThread(store_->shards_[index]); });
   for (uint32_t index : indexes_) {
     store_->shards_[index].mutex.lock();
   }
@@ -163,24 +313,27 @@ void Store::SwapDatabases(size_t a, size_t b) {
   if (a == b) {
     return;
   }
-  for (Shard& shard : shards_) {
-    shard.mutex.lock();
+  std::vector<uint32_t> all(shards_.size());
+  for (uint32_t i = 0; i < all.size(); ++i) {
+    all[i] = i;
   }
+  MultiLock lock(this, std::move(all));
   for (Shard& shard : shards_) {
+    if (!shard.watched.empty()) {
+      NoteDatabaseReplaced(shard, a, {&shard.tables[a], &shard.tables[b]});
+      NoteDatabaseReplaced(shard, b, {&shard.tables[a], &shard.tables[b]});
+    }
     std::swap(shard.tables[a], shard.tables[b]);
     if (shard.expiry_db == a || shard.expiry_db == b) {
       shard.expiry_cursor = 0;
     }
-  }
-  for (auto it = shards_.rbegin(); it != shards_.rend(); ++it) {
-    it->mutex.unlock();
   }
 }
 
 size_t Store::DbSize(size_t db) {
   size_t total = 0;
   for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(*this, shard);
     total += shard.tables[db].size();
   }
   return total;
@@ -191,7 +344,10 @@ uint64_t Store::FlushDb(size_t db, bool lazily) {
   std::vector<Table> doomed;
   doomed.reserve(shards_.size());
   for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(*this, shard);
+    if (!shard.watched.empty()) {
+      NoteDatabaseReplaced(shard, db, {&shard.tables[db]});
+    }
     removed += shard.tables[db].size();
     if (shard.tables[db].size() != 0) {
       doomed.emplace_back(std::move(shard.tables[db]));
@@ -246,7 +402,7 @@ void Store::Keys(size_t db, std::string_view pattern, int64_t now_ms,
                  std::vector<std::string>* out) {
   const bool match_all = pattern == "*";
   for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(*this, shard);
     shard.tables[db].ForEach([&](const Entry* e) {
       if (!e->IsExpired(now_ms) && (match_all || util::GlobMatch(pattern, e->key()))) {
         out->emplace_back(e->key());
@@ -264,7 +420,7 @@ uint64_t Store::Scan(size_t db, uint64_t cursor, size_t count, int64_t now_ms,
   while (shard_index < shards_.size()) {
     Shard& shard = shards_[shard_index];
     {
-      std::lock_guard lock(shard.mutex);
+      ShardGuard lock(*this, shard);
       const Table& table = shard.tables[db];
       do {
         if (table.size() == 0) {
@@ -299,7 +455,7 @@ std::optional<std::string> Store::RandomKey(size_t db, int64_t now_ms) {
   // Try random shards first (cheap when the database is large), then walk them all.
   for (int attempt = 0; attempt < 2 * static_cast<int>(shards_.size()) + 16; ++attempt) {
     Shard& shard = shards_[RandomNumber() & shard_mask_];
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(*this, shard);
     const Table& table = shard.tables[db];
     if (table.size() == 0) {
       continue;
@@ -310,7 +466,7 @@ std::optional<std::string> Store::RandomKey(size_t db, int64_t now_ms) {
     }
   }
   for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(*this, shard);
     std::optional<std::string> found;
     shard.tables[db].ForEach([&](const Entry* e) {
       if (!found && !e->IsExpired(now_ms)) {
@@ -327,7 +483,7 @@ std::optional<std::string> Store::RandomKey(size_t db, int64_t now_ms) {
 bool Store::ExpireStepInShard(Shard& shard, int64_t now_ms, uint64_t* removed_total) {
   // Buckets visited per lock hold: small, so a client waiting on the shard waits microseconds.
   constexpr size_t kBucketsPerStep = 32;
-  std::lock_guard lock(shard.mutex);
+  ShardGuard lock(*this, shard);
   // Skip databases with nothing to expire.
   for (size_t tried = 0; tried < databases_ && shard.tables[shard.expiry_db].expires() == 0;
        ++tried) {
@@ -339,7 +495,17 @@ bool Store::ExpireStepInShard(Shard& shard, int64_t now_ms, uint64_t* removed_to
     return false;
   }
   size_t with_ttl = 0;
-  const size_t removed = table.ExpireStep(&shard.expiry_cursor, now_ms, kBucketsPerStep, &with_ttl);
+  struct Removal {
+    Shard* shard;
+    size_t db;
+  } removal{&shard, shard.expiry_db};
+  const size_t removed = table.ExpireStep(
+      &shard.expiry_cursor, now_ms, kBucketsPerStep, &with_ttl,
+      shard.watched.empty() ? nullptr : +[](void* context, const Entry& entry) {
+        auto* r = static_cast<Removal*>(context);
+        NoteModified(*r->shard, r->db, entry.key());
+      },
+      &removal);
   shard.counters.expired_keys += removed;
   *removed_total += removed;
   if (shard.full && shard.used_bytes <= shard.budget_bytes) {
@@ -394,7 +560,7 @@ uint64_t Store::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
 ShardCounters Store::SumCounters() {
   ShardCounters sum;
   for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(*this, shard);
     sum.keyspace_hits += shard.counters.keyspace_hits;
     sum.keyspace_misses += shard.counters.keyspace_misses;
     sum.expired_keys += shard.counters.expired_keys;
@@ -405,7 +571,7 @@ ShardCounters Store::SumCounters() {
 
 void Store::ResetCounters() {
   for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(*this, shard);
     shard.counters = ShardCounters{};
   }
 }
@@ -426,7 +592,7 @@ void Store::SetEvictionPolicy(EvictionPolicy policy) {
   // A shard marked full could not evict under the old policy; the new one may. Writes retry,
   // and mark it again if they still cannot make room.
   for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(*this, shard);
     SetFull(shard, false);
   }
 }
@@ -606,6 +772,7 @@ void Store::EvictWithinShard(Shard& shard, const Entry* keep, int64_t now_ms, si
       SetFull(shard, true);
       return;
     }
+    NoteModified(shard, table_index, victim->key());
     shard.tables[table_index].Erase(victim);
     ++shard.counters.evicted_keys;
     ++evicted;
@@ -618,7 +785,7 @@ void Store::EvictWithinShard(Shard& shard, const Entry* keep, int64_t now_ms, si
 int64_t Store::DataBytes() {
   int64_t total = 0;
   for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(*this, shard);
     total += shard.used_bytes;
   }
   return total;
@@ -627,7 +794,7 @@ int64_t Store::DataBytes() {
 int64_t Store::SlackBytes() {
   int64_t total = 0;
   for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(*this, shard);
     for (const Table& table : shard.tables) {
       total += table.slack_bytes();
     }
@@ -646,7 +813,7 @@ void Store::RecomputeBudgets() {
     per_shard = std::max<int64_t>(limit - overhead, 0) / static_cast<int64_t>(shards_.size());
   }
   for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(*this, shard);
     shard.budget_bytes = per_shard;
     if (shard.full && shard.used_bytes <= per_shard) {
       SetFull(shard, false);
@@ -656,7 +823,7 @@ void Store::RecomputeBudgets() {
 
 void Store::SetBudgetPerShard(int64_t bytes) {
   for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(*this, shard);
     shard.budget_bytes = bytes;
     if (shard.full && shard.used_bytes <= bytes) {
       SetFull(shard, false);
@@ -673,7 +840,7 @@ uint64_t Store::EvictOverBudget(int64_t now_ms, int64_t budget_us) {
   while (over && util::MonotonicUs() - start_us <= budget_us) {
     over = false;
     for (Shard& shard : shards_) {
-      std::lock_guard lock(shard.mutex);
+      ShardGuard lock(*this, shard);
       if (shard.used_bytes <= shard.budget_bytes) {
         continue;
       }

@@ -222,7 +222,8 @@ void Table::Clear() {
   AddBytes(-bytes_);
 }
 
-size_t Table::ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets, size_t* with_ttl) {
+size_t Table::ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets, size_t* with_ttl,
+                         void (*on_removed)(void* context, const Entry& entry), void* context) {
   size_t removed = 0;
   for (size_t visited = 0; visited < max_buckets && !buckets_.empty(); ++visited) {
     const uint64_t mask = buckets_.size() - 1;
@@ -236,6 +237,9 @@ size_t Table::ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets, s
       if (e->expire_ms() > now_ms) {
         link = &e->next;
         continue;
+      }
+      if (on_removed != nullptr) {
+        on_removed(context, *e);
       }
       arena_.Free(UnlinkAt(link));
       ++removed;

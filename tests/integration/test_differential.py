@@ -8,6 +8,8 @@ legitimately differ (INFO text, TIME, COMMAND, RANDOMKEY with several keys, curs
 not compared.
 """
 
+import re
+
 import pytest
 
 from resp import RespConnection, encode, parse
@@ -56,9 +58,11 @@ def _encode_array(items):
     return b"".join(out)
 
 
-def run_scenario(port, commands):
+def run_scenario(port, commands, resp3=False):
     replies = []
     with RespConnection(port, timeout=10) as c:
+        if resp3:
+            assert c.call("HELLO", "3").startswith(b"%7\r\n")
         assert c.call("FLUSHALL") == b"+OK\r\n"
         assert c.call("SELECT", "9") == b"+OK\r\n"
         for cmd in commands:
@@ -730,6 +734,88 @@ def test_reply_bytes_match_redis(both, name):
     for cmd, want, got in zip(commands, expected, actual):
         assert got == want, (f"command {cmd!r}\n  redis-server: {want!r}\n"
                              f"  cachette:     {got!r}")
+
+
+# Scenarios whose RESP3 replies are compared too (the rest: CONFIG GET pairs and sorted arrays
+# are re-encoded in RESP2 by run_scenario, so they are compared in RESP2 only).
+RESP3_SCENARIOS = sorted(n for n in SCENARIOS if all(isinstance(c, list) for c in SCENARIOS[n]))
+
+
+@pytest.mark.parametrize("name", RESP3_SCENARIOS)
+def test_resp3_reply_bytes_match_redis(both, name):
+    cachette, redis_srv = both
+    commands = SCENARIOS[name]
+    expected = run_scenario(redis_srv.port, commands, resp3=True)
+    actual = run_scenario(cachette.port, commands, resp3=True)
+    for cmd, want, got in zip(commands, expected, actual):
+        assert got == want, (f"command {cmd!r} (RESP3)\n  redis-server: {want!r}\n"
+                             f"  cachette:     {got!r}")
+
+
+def _mask_hello_id(raw):
+    """HELLO's map holds the connection id, which differs between servers."""
+    return re.sub(rb"\$2\r\nid\r\n:\d+\r\n", b"$2\r\nid\r\n:ID\r\n", raw)
+
+
+HELLO_SEQUENCES = {
+    "no_args": [["HELLO"]],
+    "resp2": [["HELLO", "2"], ["GET", "nope"]],
+    "resp3_then_back": [["HELLO", "3"], ["GET", "nope"], ["MGET", "a", "nope"],
+                        ["CONFIG", "GET", "maxmemory"], ["INCRBYFLOAT", "f", "1.5"],
+                        ["HELLO", "2"], ["GET", "nope"]],
+    "bad_versions": [["HELLO", "1"], ["HELLO", "4"], ["HELLO", "-1"], ["HELLO", "x"],
+                     ["HELLO", "99999999999999999999"]],
+    "bad_options": [["HELLO", "3", "FOO"], ["HELLO", "3", "AUTH", "default"],
+                    ["HELLO", "3", "SETNAME"], ["HELLO", "3", "SETNAME", "a b"],
+                    ["HELLO", "3", "setname", "x\n"]],
+    "auth_without_password_configured": [["HELLO", "3", "AUTH", "default", "anything"],
+                                         ["HELLO", "3", "AUTH", "bob", "pw"], ["AUTH", "x"],
+                                         ["AUTH", "default", "x"], ["AUTH", "a", "b", "c"]],
+    "setname_twice": [["HELLO", "3", "SETNAME", "x", "SETNAME", "y"], ["HELLO", "2"]],
+    "resp3_nulls_and_types": [["HELLO", "3"], ["SET", "k", "v"], ["GETDEL", "nope"],
+                              ["GETEX", "nope"], ["SET", "k", "w", "GET"],
+                              ["SET", "z", "1", "NX", "GET"], ["OBJECT", "ENCODING", "nope"],
+                              ["TTL", "k"], ["EXISTS", "k", "nope"], ["TYPE", "k"]],
+}
+
+
+@pytest.mark.parametrize("name", sorted(HELLO_SEQUENCES))
+def test_hello_matches_redis(both, name):
+    cachette, redis_srv = both
+    commands = HELLO_SEQUENCES[name]
+    expected = run_scenario(redis_srv.port, commands)
+    actual = run_scenario(cachette.port, commands)
+    for cmd, want, got in zip(commands, expected, actual):
+        assert _mask_hello_id(got) == _mask_hello_id(want), (
+            f"command {cmd!r}\n  redis-server: {want!r}\n  cachette:     {got!r}")
+
+
+def test_hello_with_requirepass_matches_redis(start_server, start_redis_server):
+    cachette = start_server(requirepass="s3cret")
+    redis_srv = start_redis_server("--requirepass", "s3cret")
+    steps = [["HELLO"], ["HELLO", "3"], ["PING"], ["HELLO", "3", "AUTH", "default", "wrong"],
+             ["HELLO", "3", "AUTH", "bob", "s3cret"], ["HELLO", "2", "SETNAME", "nm"],
+             ["HELLO", "3", "AUTH", "default", "s3cret", "SETNAME", "named"], ["PING"],
+             ["GET", "nope"], ["HELLO", "2"], ["GET", "nope"]]
+    outputs = []
+    for srv in (cachette, redis_srv):
+        with RespConnection(srv.port) as c:
+            outputs.append([_mask_hello_id(c.call(*cmd)) for cmd in steps])
+    for cmd, got, want in zip(steps, outputs[0], outputs[1]):
+        assert got == want, f"command {cmd!r}\n  redis-server: {want!r}\n  cachette:     {got!r}"
+
+
+def test_failed_auth_attempts_are_counted(start_server):
+    srv = start_server(requirepass="s3cret")
+    with RespConnection(srv.port) as c:
+        assert c.call("AUTH", "wrong").startswith(b"-WRONGPASS")
+        assert c.call("AUTH", "default", "wrong").startswith(b"-WRONGPASS")
+        assert c.call("HELLO", "3", "AUTH", "default", "nope").startswith(b"-WRONGPASS")
+        assert c.call("AUTH", "s3cret") == b"+OK\r\n"
+        info = parse(c.call("INFO", "stats"))
+    text = info.decode() if isinstance(info, bytes) else str(info)
+    assert "acl_access_denied_auth:3\r\n" in text, text
+    assert "s3cret" not in srv.log()
 
 
 def test_quit_replies_ok_then_closes_like_redis(both):

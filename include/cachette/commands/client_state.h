@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "cachette/commands/transaction_state.h"
+
 namespace cachette::stats {
 class ThreadStats;
 }
@@ -29,6 +31,8 @@ struct ClientState {
   int64_t created_at_ms = 0;
   // The last command's name, for CLIENT LIST and INFO.
   std::string_view last_command = "NULL";
+  // MULTI ... EXEC and WATCH.
+  TransactionState tx;
   // The statistics block of the client's I/O thread; set by the dispatcher on first use.
   stats::ThreadStats* stats = nullptr;
 };

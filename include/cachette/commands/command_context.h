@@ -18,6 +18,8 @@ class Store;
 
 namespace cachette::commands {
 
+class Dispatcher;
+
 class CommandContext {
  public:
   CommandContext(ServerContext& server, ClientState& client, protocol::ReplyWriter& reply)
@@ -29,6 +31,7 @@ class CommandContext {
   std::span<const std::string_view> args;  // args[0] is the command name as sent
   const CommandSpec* spec = nullptr;
   int64_t now_ms = 0;
+  Dispatcher* dispatcher = nullptr;  // runs queued commands (EXEC) and scripts' calls
 
   store::Store& store() const { return *server.store; }
   size_t db() const { return client.db; }

@@ -26,6 +26,10 @@ enum CommandFlag : uint32_t {
   kNoAuth = 1u << 8,
   kAllowBusy = 1u << 9,
   kNoMulti = 1u << 10,
+  kSkipSlowlog = 1u << 11,
+  // Ours, not shown by COMMAND: runs at once inside MULTI instead of being queued (EXEC,
+  // DISCARD, MULTI, WATCH, QUIT, RESET, as Redis treats them).
+  kNotQueued = 1u << 16,
 };
 
 struct CommandSpec {

@@ -35,6 +35,15 @@ inline constexpr std::string_view kOutOfMemory =
     "OOM command not allowed when used memory > 'maxmemory'.";
 inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+inline constexpr std::string_view kHelloNoAuth =
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+    "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+    "protocol version at the same time";
+inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
+inline constexpr std::string_view kProtoVersionNotInteger =
+    "ERR Protocol version is not an integer or out of range";
+inline constexpr std::string_view kInvalidClientName =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
 inline constexpr std::string_view kWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
 inline constexpr std::string_view kExpireNxWithOthers =
@@ -54,6 +63,19 @@ inline constexpr std::string_view kLfuNotSelected =
 inline constexpr std::string_view kLfuSelected =
     "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
     "switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+// Transactions.
+inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
+inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";
+inline constexpr std::string_view kNestedMulti = "ERR MULTI calls can not be nested";
+inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not allowed";
+inline constexpr std::string_view kNotAllowedInMulti =
+    "ERR Command not allowed inside a transaction";
+inline constexpr std::string_view kExecAbortPrevious =
+    "EXECABORT Transaction discarded because of previous errors.";
+// "EXECABORT Transaction discarded because of: <error>", the error without a plain "ERR " code
+// (Redis keeps other codes: "... because of: OOM command not allowed ...").
+std::string ExecAbortBecause(std::string_view error);
 
 // Protocol errors (the connection is closed after the reply).
 inline constexpr std::string_view kProtoTooBigInline = "ERR Protocol error: too big inline request";
@@ -77,6 +99,8 @@ inline constexpr std::string_view kProtoQueryBufferLimit =
 // "ERR Protocol error: expected '$', got 'x'"
 std::string ProtoExpectedDollar(char got);
 
+// "ERR Syntax error in HELLO option 'FOO'"
+std::string HelloSyntax(std::string_view option);
 // "ERR wrong number of arguments for 'get' command" (full name: "config|get").
 std::string WrongArity(std::string_view full_name);
 // "ERR unknown command 'foo', with args beginning with: 'a' 'b' " (Redis's 128-byte caps).

@@ -181,7 +181,11 @@ struct Fixed6 {
   X(uint64_t, total_error_replies, 0)            \
   X(uint64_t, dump_payload_sanitizations, 0)     \
   X(uint64_t, io_threaded_reads_processed, 0)    \
-  X(uint64_t, io_threaded_writes_processed, 0)
+  X(uint64_t, io_threaded_writes_processed, 0)   \
+  X(uint64_t, acl_access_denied_auth, 0)         \
+  X(uint64_t, acl_access_denied_cmd, 0)          \
+  X(uint64_t, acl_access_denied_key, 0)          \
+  X(uint64_t, acl_access_denied_channel, 0)
 
 #define CACHETTE_INFO_REPLICATION(X)                                         \
   X(std::string, role, "master")                                             \

@@ -33,7 +33,8 @@ namespace cachette::stats {
 // Counters written once per command by its thread (INFO stats names).
 #define CACHETTE_THREAD_COUNTERS(X) \
   X(total_commands_processed)       \
-  X(total_error_replies)
+  X(total_error_replies)            \
+  X(acl_access_denied_auth)
 
 // Per-command counters (INFO commandstats names).
 #define CACHETTE_COMMAND_COUNTERS(X) \

@@ -81,7 +81,9 @@ class EntryArena {
 
   // Bytes of slab pages not holding live entries.
   int64_t slack_bytes() const { return page_bytes_ - slab_live_bytes_; }
-  size_t page_count() const { return pages_.size() - free_pages_.size() - (pages_.empty() ? 0 : 1); }
+  size_t page_count() const {
+    return pages_.size() - free_pages_.size() - (pages_.empty() ? 0 : 1);
+  }
   size_t separate_count() const { return separate_.size() - free_separate_.size(); }
 
  private:

@@ -21,16 +21,19 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "cachette/store/entry.h"
 #include "cachette/store/table.h"
+#include "cachette/store/watch_token.h"
 #include "cachette/util/hash.h"
 
 namespace cachette::store {
@@ -61,10 +64,21 @@ struct ShardCounters {
   uint64_t evicted_keys = 0;
 };
 
+// A key some client WATCHes: how many clients watch it, and its version, bumped whenever the key
+// is written, deleted, expired or evicted (and by FLUSHDB/FLUSHALL/SWAPDB when it existed).
+struct WatchedKey {
+  uint32_t watchers = 0;
+  uint64_t version = 0;
+};
+
 struct alignas(64) Shard {
   std::mutex mutex;
   // Guarded by mutex:
   std::vector<Table> tables;  // one per database
+  // Watched keys of this shard, by WatchMapKey(db, key); usually empty, which is all a write
+  // checks.
+  std::unordered_map<std::string, WatchedKey> watched;
+  uint64_t watch_clock = 0;
   ShardCounters counters;
   int64_t used_bytes = 0;  // entries and bucket arrays of every table (kept by the tables)
   int64_t budget_bytes = INT64_MAX;
@@ -85,6 +99,7 @@ class KeySlot {
 
   std::string_view key() const { return key_; }
   int64_t now_ms() const { return now_ms_; }
+  size_t db() const;
 
   // The live entry, or nullptr; counts a keyspace hit or miss (reads: GET, EXISTS, TTL ...).
   Entry* Lookup();
@@ -125,6 +140,42 @@ struct KeyRef {
   std::string_view key;
 };
 
+class Store;
+
+// Locks one shard for its lifetime, unless the calling thread holds it already through a
+// ShardHold (then it does nothing).
+class ShardGuard {
+ public:
+  ShardGuard(const Store& store, Shard& shard);
+  ~ShardGuard() {
+    if (mutex_ != nullptr) {
+      mutex_->unlock();
+    }
+  }
+  ShardGuard(const ShardGuard&) = delete;
+  ShardGuard& operator=(const ShardGuard&) = delete;
+
+ private:
+  std::mutex* mutex_ = nullptr;
+};
+
+// Shards locked by one thread for a transaction (EXEC) or a script: see Store::HoldShards.
+class ShardHold {
+ public:
+  ~ShardHold();
+  ShardHold(const ShardHold&) = delete;
+  ShardHold& operator=(const ShardHold&) = delete;
+  bool holds(size_t shard_index) const { return held_[shard_index] != 0; }
+
+ private:
+  friend class Store;
+  ShardHold(Store* store, std::vector<uint32_t> indexes);
+
+  Store* store_;
+  std::vector<uint32_t> indexes_;  // ascending
+  std::vector<uint8_t> held_;      // per shard
+};
+
 class Store {
  public:
   explicit Store(StoreOptions options);
@@ -140,7 +191,7 @@ class Store {
   decltype(auto) WithKey(size_t db, std::string_view key, int64_t now_ms, Fn&& fn) {
     const uint64_t hash = util::HashBytes(key);
     Shard& shard = shards_[ShardIndex(hash)];
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(*this, shard);
     KeySlot slot(this, &shard, &shard.tables[db], key, hash, now_ms);
     return fn(slot);
   }
@@ -168,10 +219,30 @@ class Store {
   template <typename Fn>
   void VisitTables(size_t db, Fn&& fn) {
     for (Shard& shard : shards_) {
-      std::lock_guard lock(shard.mutex);
+      ShardGuard lock(*this, shard);
       fn(static_cast<const Table&>(shard.tables[db]));
     }
   }
+
+  // Locks, for the calling thread, the shards of `keys` (all shards when `all`), in ascending
+  // order, until the returned hold is destroyed. Meanwhile every store call on this thread
+  // uses those locks instead of taking them, so the commands of a transaction or a script run
+  // under one set of locks: atomically, for every other client. Under a hold a thread may
+  // touch only held shards (a command without keys needs `all`). Holds do not nest.
+  [[nodiscard]] std::unique_ptr<ShardHold> HoldShards(std::span<const std::string_view> keys,
+                                                      bool all);
+  // True when the calling thread holds `shard` through a ShardHold of this store.
+  bool HeldByThisThread(const Shard& shard) const;
+
+  // WATCH: registers a watcher of key and returns what EXEC compares.
+  WatchToken Watch(size_t db, std::string_view key, int64_t now_ms);
+  // Forgets one watcher of the token's key.
+  void Unwatch(const WatchToken& token);
+  // EXEC: true when the watched key was written, deleted, expired or evicted since Watch, or
+  // has expired since then without being removed yet.
+  bool WatchBroken(const WatchToken& token, int64_t now_ms);
+  // Keys some client watches (all shards; for tests and INFO).
+  size_t WatchedKeyCount();
 
   // SWAPDB: exchanges two databases' contents, all shards locked (ascending) so no client
   // sees one half swapped.
@@ -255,6 +326,20 @@ class Store {
 
  private:
   friend class KeySlot;
+  friend class ShardGuard;
+  friend class ShardHold;
+
+  // Bumps the version of a watched key after it changed (cheap when the shard has none).
+  static void NoteModified(Shard& shard, size_t db, std::string_view key) {
+    if (!shard.watched.empty()) {
+      NoteModifiedSlow(shard, db, key);
+    }
+  }
+  static void NoteModifiedSlow(Shard& shard, size_t db, std::string_view key);
+  // Bumps every watched key of `db` in this shard that exists in one of `tables`.
+  static void NoteDatabaseReplaced(Shard& shard, size_t db,
+                                   std::initializer_list<const Table*> tables);
+  size_t IndexOf(const Shard& shard) const { return static_cast<size_t>(&shard - shards_.data()); }
 
   // Marks `entry` as used now (recency or frequency, by policy).
   void OnAccess(Table& table, Entry& entry, int64_t now_ms) const;

@@ -107,7 +107,11 @@ class Table {
   // ScanStep), freeing entries expired at `now_ms`; advances `*cursor` (0 when a full pass
   // ended). Adds to `*with_ttl` the entries with an expiry it looked at; returns how many it
   // removed.
-  size_t ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets, size_t* with_ttl);
+  // `on_removed(context, entry)`, when given, is called for each expired entry before it is
+  // freed.
+  size_t ExpireStep(uint64_t* cursor, int64_t now_ms, size_t max_buckets, size_t* with_ttl,
+                    void (*on_removed)(void* context, const Entry& entry) = nullptr,
+                    void* context = nullptr);
 
   // A random entry (the table must not be empty): a random non-empty chain, then a random
   // entry of it.

@@ -8,6 +8,15 @@
 
 namespace cachette::commands::detail {
 
+bool IsValidClientName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
     return false;

@@ -14,7 +14,14 @@
 
 namespace cachette::commands::detail {
 
+// The Redis version we answer to clients that parse it (INFO's redis_version, HELLO's version);
+// ours is cachette_version.
+inline constexpr std::string_view kRedisCompatibleVersion = "7.0.15";
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// Redis's rule for client names (CLIENT SETNAME, HELLO SETNAME): printable ASCII, no spaces.
+bool IsValidClientName(std::string_view name);
 
 // Parses an integer with Redis's rules; on failure replies `error` and returns false.
 bool ParseInt64OrReply(CommandContext& ctx, std::string_view text, int64_t* out,
@@ -63,5 +70,6 @@ std::span<const CommandSpec> ConnectionFamily();
 std::span<const CommandSpec> StringFamily();
 std::span<const CommandSpec> GenericFamily();
 std::span<const CommandSpec> ServerFamily();
+std::span<const CommandSpec> TransactionsFamily();
 
 }  // namespace cachette::commands::detail

@@ -10,13 +10,11 @@
 #include "cachette/store/store.h"
 #include "cachette/store/store_admin.h"
 #include "cachette/util/clock.h"
+#include "handler_support.h"
 
 namespace cachette::commands::detail {
 
 namespace {
-
-// The Redis version we answer to clients that parse redis_version; ours is cachette_version.
-constexpr std::string_view kRedisCompatibleVersion = "7.0.15";
 
 std::string Percent(double part, double whole) {
   return fmt::format("{:.2f}%", whole == 0 ? 0.0 : part * 100 / whole);
@@ -108,6 +106,8 @@ void FillStats(CommandContext& ctx, stats::StatsSection* s, const NetworkStats& 
   s->keyspace_hits = counters.keyspace_hits;
   s->keyspace_misses = counters.keyspace_misses;
   s->total_error_replies = totals.total_error_replies;
+  // Redis 7.2's name for failed AUTH / HELLO AUTH attempts (7.0 has no such field).
+  s->acl_access_denied_auth = totals.acl_access_denied_auth;
 }
 
 }  // namespace

@@ -54,6 +54,24 @@ class CommandHarness {
     return output_;
   }
 
+  // Dispatches one command for another client (WATCH/MULTI tests with two clients).
+  std::string RunAs(ClientState& client, std::vector<std::string> args) {
+    std::vector<std::string_view> views(args.begin(), args.end());
+    std::string output;
+    protocol::ReplyWriter writer(&output, client.resp_version);
+    dispatcher_.Dispatch(client, writer, views);
+    return output;
+  }
+
+  // A second authenticated client.
+  ClientState NewClient() {
+    ClientState client;
+    client.authenticated = true;
+    return client;
+  }
+
+  Dispatcher& dispatcher() { return dispatcher_; }
+
   void Resp3() { client_.resp_version = 3; }
 
   ClientState& client() { return client_; }

@@ -1,0 +1,154 @@
+// Redis's "transactions" command group: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+//
+// MULTI makes the dispatcher queue the client's commands; EXEC runs them under one ShardHold
+// (the shards of every queued key and watched key, or every shard when a queued command has
+// no key positions), so no other client sees a state between two of them. WATCH registers the
+// key with the store, which bumps the key's version on every write, delete, expiry or
+// eviction; EXEC answers a null array when a watched version moved (or a watched key has
+// expired since), and runs nothing.
+
+#include <string>
+#include <vector>
+
+#include "cachette/commands/command_context.h"
+#include "cachette/commands/command_table.h"
+#include "cachette/commands/dispatcher.h"
+#include "cachette/protocol/errors.h"
+#include "cachette/store/store.h"
+#include "detail/handler_support.h"
+#include "detail/transactions.h"
+
+namespace cachette::commands::detail {
+
+namespace errors = protocol::errors;
+
+void DiscardTransaction(ServerContext& /*server*/, ClientState& client) { client.tx.ClearQueue(); }
+
+void UnwatchAll(ServerContext& server, ClientState& client) {
+  for (const store::WatchToken& token : client.tx.watched) {
+    server.store->Unwatch(token);
+  }
+  client.tx.watched.clear();
+}
+
+namespace {
+
+// MULTI: starts queuing the client's commands.
+void CmdMulti(CommandContext& ctx) {
+  if (ctx.client.tx.active) {
+    ctx.reply.Error(errors::kNestedMulti);
+    return;
+  }
+  ctx.client.tx.active = true;
+  ctx.reply.Ok();
+}
+
+// DISCARD: drops the queued commands and unwatches every key.
+void CmdDiscard(CommandContext& ctx) {
+  if (!ctx.client.tx.active) {
+    ctx.reply.Error(errors::kDiscardWithoutMulti);
+    return;
+  }
+  DiscardTransaction(ctx.server, ctx.client);
+  UnwatchAll(ctx.server, ctx.client);
+  ctx.reply.Ok();
+}
+
+// EXEC: runs the queued commands atomically and replies with their replies; a null array
+// when a watched key changed.
+void CmdExec(CommandContext& ctx) {
+  TransactionState& tx = ctx.client.tx;
+  if (!tx.active) {
+    ctx.reply.Error(errors::kExecWithoutMulti);
+    return;
+  }
+  if (tx.failed) {
+    DiscardTransaction(ctx.server, ctx.client);
+    UnwatchAll(ctx.server, ctx.client);
+    ctx.reply.Error(errors::kExecAbortPrevious);
+    return;
+  }
+  // The queue moves out: a queued command must not see (or change) this transaction.
+  std::vector<QueuedCommand> queued = std::move(tx.queued);
+  const bool keyless = tx.keyless;
+  DiscardTransaction(ctx.server, ctx.client);
+
+  std::vector<std::vector<std::string_view>> arguments(queued.size());
+  std::vector<std::string_view> keys;
+  for (size_t i = 0; i < queued.size(); ++i) {
+    arguments[i].assign(queued[i].args.begin(), queued[i].args.end());
+    for (std::string_view key : KeyArguments(*queued[i].spec, arguments[i])) {
+      keys.push_back(key);
+    }
+  }
+  for (const store::WatchToken& token : tx.watched) {
+    keys.push_back(token.key);
+  }
+  {
+    const auto hold = ctx.store().HoldShards(keys, keyless);
+    bool broken = false;
+    for (const store::WatchToken& token : tx.watched) {
+      broken = broken || ctx.store().WatchBroken(token, ctx.now_ms);
+    }
+    if (broken) {
+      ctx.reply.NullArray();
+    } else {
+      ctx.reply.ArrayHeader(queued.size());
+      for (size_t i = 0; i < queued.size(); ++i) {
+        ctx.dispatcher->Execute(ctx.client, ctx.reply, *queued[i].spec, queued[i].stats_index,
+                                arguments[i]);
+      }
+    }
+  }
+  UnwatchAll(ctx.server, ctx.client);
+}
+
+// WATCH key [key ...]: EXEC will run only if none of these keys changes meanwhile.
+void CmdWatch(CommandContext& ctx) {
+  TransactionState& tx = ctx.client.tx;
+  if (tx.active) {
+    ctx.reply.Error(errors::kWatchInMulti);
+    return;
+  }
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    const std::string_view key = ctx.args[i];
+    bool already = false;
+    for (const store::WatchToken& token : tx.watched) {
+      already = already || (token.db == ctx.db() && token.key == key);
+    }
+    if (!already) {
+      tx.watched.push_back(ctx.store().Watch(ctx.db(), key, ctx.now_ms));
+    }
+  }
+  ctx.reply.Ok();
+}
+
+// UNWATCH: forgets every watched key.
+void CmdUnwatch(CommandContext& ctx) {
+  UnwatchAll(ctx.server, ctx.client);
+  ctx.reply.Ok();
+}
+
+constexpr uint32_t kControl = kNoscript | kLoading | kStale | kFast | kAllowBusy | kNotQueued;
+
+constexpr CommandSpec kTransactionsCommands[] = {
+    {"multi", 1, kControl, 0, 0, 0, "@fast @transaction", "transactions", "1.2.0",
+     "Starts a transaction: later commands are queued until EXEC.", CmdMulti},
+    {"exec", 1, kNoscript | kLoading | kStale | kSkipSlowlog | kNotQueued, 0, 0, 0,
+     "@slow @transaction", "transactions", "1.2.0",
+     "Runs the queued commands atomically and returns their replies.", CmdExec},
+    {"discard", 1, kControl, 0, 0, 0, "@fast @transaction", "transactions", "2.0.0",
+     "Drops the queued commands and ends the transaction.", CmdDiscard},
+    {"watch", -2, kControl, 1, -1, 1, "@fast @transaction", "transactions", "2.2.0",
+     "Makes the next EXEC run only if none of the keys changed.", CmdWatch},
+    {"unwatch", 1, kNoscript | kLoading | kStale | kFast | kAllowBusy, 0, 0, 0,
+     "@fast @transaction", "transactions", "2.2.0", "Forgets every watched key.", CmdUnwatch},
+};
+
+}  // namespace
+
+Handler CmdExecHandler() { return CmdExec; }
+
+std::span<const CommandSpec> TransactionsFamily() { return kTransactionsCommands; }
+
+}  // namespace cachette::commands::detail
