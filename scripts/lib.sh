@@ -7,7 +7,7 @@ export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 
 # What building cachette-server needs.
 BUILD_PACKAGES=(cmake make g++ pkg-config ccache libboost-dev libfmt-dev libspdlog-dev
-                nlohmann-json3-dev libjemalloc-dev)
+                nlohmann-json3-dev libjemalloc-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
 # What the test suite and benchmarks need on top: GoogleTest, Google Benchmark, the reference
 # redis-server and its clients, and Debian's Python packages the integration tests use.
 TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev redis-server redis-tools python3

@@ -1,5 +1,6 @@
 #include "cachette/commands/dispatcher.h"
 
+#include "cachette/config/config.h"
 #include "cachette/protocol/errors.h"
 #include "cachette/stats/stats.h"
 #include "cachette/store/store.h"
@@ -96,6 +97,18 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyWriter& reply,
   if (may_grow && server_.store->MemoryFull()) {
     refuse(index, errors::kOutOfMemory);
     return;
+  }
+  // A script runs on another thread: wait for it, or answer BUSY once it has run past
+  // busy-reply-threshold (Redis then serves only the commands flagged allow-busy).
+  if ((spec->flags & kAllowBusy) == 0 && server_.scripting.running() &&
+      !server_.store->HoldsShardsOnThisThread()) {
+    const int64_t threshold = server_.config != nullptr
+                                  ? server_.config->Int(config::Id::kBusyReplyThreshold)
+                                  : int64_t{5000};
+    if (!server_.scripting.WaitWhileRunning(threshold)) {
+      refuse(index, errors::kBusyScript);
+      return;
+    }
   }
   if (queue) {
     QueuedCommand& queued = tx.queued.emplace_back();

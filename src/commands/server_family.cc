@@ -88,6 +88,21 @@ void CmdShutdown(CommandContext& ctx) {
     ctx.reply.Error(errors::kShutdownNotAllowed);
     return;
   }
+  // A script runs on another thread: SHUTDOWN NOSAVE stops it (even after it wrote) and
+  // shuts down; without NOSAVE, Redis answers BUSY once the script has run past the threshold.
+  scripting::Scripting& scripting = ctx.server.scripting;
+  if (scripting.running() && !ctx.store().HoldsShardsOnThisThread()) {
+    bool nosave = false;
+    for (size_t i = 1; i < ctx.args.size(); ++i) {
+      nosave = nosave || EqualsIgnoreCase(ctx.args[i], "NOSAVE");
+    }
+    if (nosave) {
+      scripting.ForceKill();
+    } else if (!scripting.WaitWhileRunning(ctx.server.config->Int(config::Id::kBusyReplyThreshold))) {
+      ctx.reply.Error(errors::kBusyScript);
+      return;
+    }
+  }
   ctx.client.close_after_reply = true;
   ctx.server.control->RequestShutdown();
 }

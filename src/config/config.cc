@@ -398,6 +398,17 @@ Config::~Config() = default;
 std::span<const DirectiveSpec> Config::Directives() { return kSpecs; }
 
 const DirectiveSpec* Config::Find(std::string_view name) {
+  // Redis's old names for directives it renamed.
+  struct Alias {
+    std::string_view alias;
+    std::string_view name;
+  };
+  static constexpr Alias kAliases[] = {{"lua-time-limit", "busy-reply-threshold"}};
+  for (const Alias& alias : kAliases) {
+    if (EqualsIgnoreCase(alias.alias, name)) {
+      name = alias.name;
+    }
+  }
   for (const DirectiveSpec& spec : kSpecs) {
     if (EqualsIgnoreCase(spec.name, name)) {
       return &spec;

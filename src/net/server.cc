@@ -188,6 +188,9 @@ void Server::Impl::RunUntilShutdown() {
   auto guard = asio::make_work_guard(main_context_);
   main_context_.run();
   spdlog::info("User requested shutdown...");
+  // A script that does not end would keep its I/O thread from ever closing: stop it, as
+  // SHUTDOWN NOSAVE does.
+  context_.scripting.ForceKill();
 
   // Stop accepting (on the acceptors' own thread), then let every thread close its clients.
   std::promise<void> acceptors_closed;

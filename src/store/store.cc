@@ -84,6 +84,11 @@ ShardGuard::ShardGuard(const Store& store, Shard& shard) {
 
 ShardHold::ShardHold(Store* store, std::vector<uint32_t> indexes)
     : store_(store), indexes_(std::move(indexes)), held_(store->shards_.size(), 0) {
+  // Announced before locking, so I/O threads' expiry slices stop taking shard locks (they
+  // would wait behind a long script otherwise, and the clients of their thread with them).
+  if (indexes_.size() == store_->shards_.size()) {
+    store_->whole_holds_.fetch_add(1, std::memory_order_acq_rel);
+  }
   for (uint32_t index : indexes_) {
     store_->shards_[index].mutex.lock();
     held_[index] = 1;
@@ -98,7 +103,12 @@ ShardHold::~ShardHold() {
   for (auto it = indexes_.rbegin(); it != indexes_.rend(); ++it) {
     store_->shards_[*it].mutex.unlock();
   }
+  if (indexes_.size() == store_->shards_.size()) {
+    store_->whole_holds_.fetch_sub(1, std::memory_order_acq_rel);
+  }
 }
+
+bool Store::HoldsShardsOnThisThread() const { return t_hold != nullptr && t_hold_store == this; }
 
 bool Store::HeldByThisThread(const Shard& shard) const {
   return t_hold != nullptr && t_hold_store == this && t_hold->holds(IndexOf(shard));
@@ -306,6 +316,9 @@ Store::MultiLock::MultiLock(Store* store, std::vector<uint32_t> shard_indexes)
 Store::MultiLock::~MultiLock() {
   for (auto it = indexes_.rbegin(); it != indexes_.rend(); ++it) {
     store_->shards_[*it].mutex.unlock();
+  }
+  if (indexes_.size() == store_->shards_.size()) {
+    store_->whole_holds_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 
@@ -530,6 +543,9 @@ bool Store::ActiveExpireSlice(int64_t now_ms, int64_t budget_us, unsigned part, 
   }
   const int64_t start_us = util::MonotonicUs();
   for (size_t steps = 1;; ++steps) {
+    if (whole_holds_.load(std::memory_order_acquire) > 0) {
+      return false;  // a transaction or script holds every shard: come back later
+    }
     if (ExpireStepInShard(shards_[progress.next_shard], now_ms, removed)) {
       progress.backlog_in_pass = true;
     }

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "cachette/scripting/scripting.h"
 #include "cachette/stats/memory.h"
 
 namespace cachette::config {
@@ -56,6 +57,8 @@ struct ServerContext {
   // Background work the I/O threads interleave with requests (active expiry): part `part` of
   // `parts`, for about `budget_us`; returns true while a backlog remains.
   std::function<bool(int64_t budget_us, unsigned part, unsigned parts)> background_work;
+  // Lua scripts: the cache shared by every thread and the running script's state (BUSY).
+  scripting::Scripting scripting;
   int64_t start_time_ms = 0;
   std::string executable;
   std::string config_file;

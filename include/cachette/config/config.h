@@ -77,6 +77,8 @@ enum class Type {
     "unlike Redis, so a client that never reads cannot exhaust memory)")                          \
   X(kSave, "save", kString, "", 0, 0, "", true,                                                   \
     "Accepted for compatibility; cachette keeps no snapshots")                                    \
+  X(kBusyReplyThreshold, "busy-reply-threshold", kInt, "5000", 0, INT64_MAX, "", true,             \
+    "Milliseconds a script may run before other clients get -BUSY (alias lua-time-limit)")       \
   X(kAppendonly, "appendonly", kBool, "no", 0, 0, "", true,                                       \
     "Accepted for compatibility; must stay no (no persistence)")
 
@@ -128,7 +130,7 @@ class Config {
   Config& operator=(const Config&) = delete;
 
   static std::span<const DirectiveSpec> Directives();
-  // Case-insensitive; also accepts Redis aliases (e.g. "lua-time-limit" later).
+  // Case-insensitive; also accepts Redis's aliases ("lua-time-limit" for busy-reply-threshold).
   static const DirectiveSpec* Find(std::string_view name);
 
   // Reads "[config-file] [--directive value ...]" (argv without the program name), as

@@ -231,6 +231,9 @@ class Store {
   // touch only held shards (a command without keys needs `all`). Holds do not nest.
   [[nodiscard]] std::unique_ptr<ShardHold> HoldShards(std::span<const std::string_view> keys,
                                                       bool all);
+  // True when the calling thread holds shards of this store through a ShardHold (EXEC, or a
+  // script: EVAL inside EXEC reuses the transaction's hold).
+  bool HoldsShardsOnThisThread() const;
   // True when the calling thread holds `shard` through a ShardHold of this store.
   bool HeldByThisThread(const Shard& shard) const;
 
@@ -367,6 +370,8 @@ class Store {
   std::atomic<int64_t> lfu_decay_minutes_{1};
   std::atomic<int64_t> eviction_samples_{5};
   std::atomic<int64_t> full_shards_{0};
+  // ShardHolds of every shard alive or being taken (EXEC of keyless commands, scripts).
+  std::atomic<int> whole_holds_{0};
 
   std::mutex lazy_free_mutex_;
   std::vector<Table> lazy_free_;  // guarded by lazy_free_mutex_

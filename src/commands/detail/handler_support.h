@@ -71,5 +71,6 @@ std::span<const CommandSpec> StringFamily();
 std::span<const CommandSpec> GenericFamily();
 std::span<const CommandSpec> ServerFamily();
 std::span<const CommandSpec> TransactionsFamily();
+std::span<const CommandSpec> ScriptingFamily();
 
 }  // namespace cachette::commands::detail

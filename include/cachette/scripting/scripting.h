@@ -1,0 +1,102 @@
+#pragma once
+
+// Lua scripting, server-wide: the script cache (SHA1 -> body, shared by every I/O thread), the
+// Lua 5.1 VM of each thread (created on first use, recreated after SCRIPT FLUSH), and the state
+// of the script running now, which other threads read for BUSY and SCRIPT KILL.
+//
+// A script runs on its caller's thread. The commands module holds every shard for the thread
+// around Run (so the script is atomic) and implements ScriptHost for redis.call. Only one
+// script runs at a time (it holds every shard); Run marks it running, so commands of other
+// threads wait for it (WaitWhileRunning) and get -BUSY once it has run past
+// busy-reply-threshold.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "cachette/protocol/reply_writer.h"
+#include "cachette/scripting/script_host.h"
+
+namespace cachette::scripting {
+
+class Scripting {
+ public:
+  Scripting();
+  ~Scripting();
+  Scripting(const Scripting&) = delete;
+  Scripting& operator=(const Scripting&) = delete;
+
+  // --- The script cache ----------------------------------------------------------------
+
+  // EVAL, SCRIPT LOAD: compiles body in this thread's VM and caches it; *sha gets its SHA1.
+  // On a compile error returns Redis's error text ("ERR Error compiling script (new
+  // function): user_script:1: ...") and caches nothing.
+  std::optional<std::string> Load(std::string_view body, std::string* sha);
+  // SCRIPT EXISTS / EVALSHA: whether sha (any case) names a cached script.
+  bool Exists(std::string_view sha) const;
+  // SCRIPT FLUSH: forgets every script; each thread's VM is replaced on its next use.
+  void Flush();
+  size_t size() const;
+
+  // Runs the cached script `sha` (any case) with KEYS and ARGV, writing its reply (or Redis's
+  // error reply) to `reply`. Returns false, writing nothing, when sha is not cached (the
+  // caller answers NOSCRIPT). The caller holds every shard. `read_only`: EVAL_RO/EVALSHA_RO
+  // (the host refuses writes; recorded for SCRIPT KILL's messages).
+  bool Run(std::string_view sha, std::span<const std::string_view> keys,
+           std::span<const std::string_view> args, ScriptHost& host,
+           protocol::ReplyWriter& reply);
+
+  // --- The running script (BUSY, SCRIPT KILL) -------------------------------------------
+
+  // True while a script runs (on any thread).
+  bool running() const { return running_.load(std::memory_order_acquire); }
+  // For a command of another thread while a script may run: waits until no script runs
+  // (true), or until the running one has run for threshold_ms (false: answer BUSY).
+  bool WaitWhileRunning(int64_t threshold_ms);
+  // True when a script runs and has run for at least threshold_ms.
+  bool TimedOut(int64_t threshold_ms) const;
+
+  enum class KillResult { kNotBusy, kUnkillable, kKilled };
+  // SCRIPT KILL: asks the running script to stop at its next hook check.
+  KillResult Kill();
+  // SHUTDOWN NOSAVE: stops the running script even when it has written.
+  void ForceKill();
+  // The running script executed a write command (SCRIPT KILL answers UNKILLABLE).
+  void NoteWrite() { wrote_.store(true, std::memory_order_release); }
+  bool wrote() const { return wrote_.load(std::memory_order_acquire); }
+
+  // For the VM's hook: whether the running script must stop now.
+  bool kill_requested() const { return kill_.load(std::memory_order_acquire); }
+
+  // Identifies this instance (per-thread VMs are tied to one instance).
+  uint64_t id() const { return id_; }
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  // The cached body of sha (lower case), or nullopt.
+  std::optional<std::string> Body(std::string_view sha) const;
+
+ private:
+  void BeginRun();
+  void EndRun();
+
+  const uint64_t id_;
+  std::atomic<uint64_t> generation_{0};
+
+  mutable std::mutex cache_mutex_;
+  std::unordered_map<std::string, std::string> bodies_;  // guarded by cache_mutex_
+
+  std::mutex run_mutex_;  // with run_cv_: waiting for the running script to end
+  std::condition_variable run_cv_;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> kill_{false};
+  std::atomic<bool> wrote_{false};
+  std::atomic<int64_t> started_ns_{0};  // steady clock
+};
+
+}  // namespace cachette::scripting

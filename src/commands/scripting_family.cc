@@ -1,0 +1,233 @@
+// Redis's "scripting" command group: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT.
+//
+// A script runs on its caller's thread while that thread holds every shard
+// (Store::HoldShards, or the hold of the EXEC it runs in), so no other client sees the store
+// between two of its commands. redis.call reaches ScriptCaller below, which applies Redis's
+// checks for commands called from scripts (unknown command, arity, noscript commands, writes
+// from read-only scripts, deny-oom before the first write) and then runs the command through
+// Dispatcher::Execute with a client state of the script's own: the caller's database (SELECT
+// inside a script changes only the script's database, as in Redis 7) and the script's RESP
+// version (redis.setresp). The reply bytes go back to the Lua engine, which converts them.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cachette/commands/command_context.h"
+#include "cachette/commands/command_table.h"
+#include "cachette/commands/dispatcher.h"
+#include "cachette/config/config.h"
+#include "cachette/protocol/errors.h"
+#include "cachette/scripting/scripting.h"
+#include "cachette/store/store.h"
+#include "detail/handler_support.h"
+
+namespace cachette::commands::detail {
+
+namespace errors = protocol::errors;
+
+namespace {
+
+bool ArityMatches(int arity, size_t argc) {
+  return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
+class ScriptCaller final : public scripting::ScriptHost {
+ public:
+  ScriptCaller(CommandContext& ctx, bool read_only) : ctx_(ctx), read_only_(read_only) {
+    client_.id = ctx.client.id;
+    client_.db = ctx.client.db;
+    client_.authenticated = true;
+    client_.stats = ctx.client.stats;
+  }
+
+  void Call(std::span<const std::string_view> args, int resp_version,
+            std::string* reply) override {
+    protocol::ReplyWriter writer(reply, resp_version);
+    client_.resp_version = resp_version;
+    const CommandTable& table = *ctx_.server.commands;
+    size_t index = 0;
+    const CommandSpec* spec = table.Find(args[0], &index);
+    if (spec != nullptr && !spec->subcommands.empty() && args.size() >= 2) {
+      const CommandSpec* sub = CommandTable::FindSubcommand(*spec, args[1]);
+      if (sub != nullptr) {
+        index = CommandTable::SubcommandIndex(*spec, index, sub);
+      }
+      spec = sub;
+    }
+    if (spec == nullptr) {
+      writer.Error(errors::kScriptUnknownCommand);
+      return;
+    }
+    if (!ArityMatches(spec->arity, args.size())) {
+      writer.Error(errors::kScriptWrongArity);
+      return;
+    }
+    if ((spec->flags & kNoscript) != 0 || spec->handler == nullptr) {
+      writer.Error(errors::kScriptNotAllowed);
+      return;
+    }
+    scripting::Scripting& scripting = ctx_.server.scripting;
+    if ((spec->flags & kWrite) != 0 && read_only_) {
+      writer.Error(errors::kScriptWriteInReadOnly);
+      return;
+    }
+    // Redis refuses deny-oom commands while over maxmemory until the script has written
+    // (after a write, refusing would leave the script half done).
+    if ((spec->flags & kDenyOom) != 0 && !scripting.wrote() && ctx_.store().MemoryFull()) {
+      writer.Error(errors::kOutOfMemory);
+      return;
+    }
+    if ((spec->flags & kWrite) != 0) {
+      scripting.NoteWrite();
+    }
+    ctx_.dispatcher->Execute(client_, writer, *spec, index, args);
+  }
+
+ private:
+  CommandContext& ctx_;
+  bool read_only_;
+  ClientState client_;
+};
+
+// EVAL/EVALSHA[_RO] script|sha numkeys [key ...] [arg ...]
+void RunScript(CommandContext& ctx, bool by_sha, bool read_only) {
+  int64_t numkeys = 0;
+  if (!ParseInt64OrReply(ctx, ctx.args[2], &numkeys)) {
+    return;
+  }
+  const auto available = static_cast<int64_t>(ctx.args.size() - 3);
+  if (numkeys > available) {
+    ctx.reply.Error(errors::kNumKeysTooMany);
+    return;
+  }
+  if (numkeys < 0) {
+    ctx.reply.Error(errors::kNumKeysNegative);
+    return;
+  }
+  scripting::Scripting& scripting = ctx.server.scripting;
+  std::string sha;
+  if (by_sha) {
+    sha.assign(ctx.args[1]);
+    if (sha.size() != 40 || !scripting.Exists(sha)) {
+      ctx.reply.Error(errors::kNoScript);
+      return;
+    }
+  } else if (auto error = scripting.Load(ctx.args[1], &sha)) {
+    ctx.reply.Error(*error);
+    return;
+  }
+  const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
+  const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
+  std::unique_ptr<store::ShardHold> hold;
+  if (!ctx.store().HoldsShardsOnThisThread()) {
+    hold = ctx.store().HoldShards({}, /*all=*/true);
+  }
+  ScriptCaller caller(ctx, read_only);
+  if (!scripting.Run(sha, keys, argv, caller, ctx.reply)) {
+    ctx.reply.Error(errors::kNoScript);
+  }
+}
+
+// EVAL script numkeys [key ...] [arg ...]: runs a Lua script (and caches it).
+void CmdEval(CommandContext& ctx) { RunScript(ctx, false, false); }
+// EVALSHA sha1 numkeys [key ...] [arg ...]: runs a cached script.
+void CmdEvalSha(CommandContext& ctx) { RunScript(ctx, true, false); }
+// EVAL_RO: EVAL whose script may not write.
+void CmdEvalRo(CommandContext& ctx) { RunScript(ctx, false, true); }
+// EVALSHA_RO: EVALSHA whose script may not write.
+void CmdEvalShaRo(CommandContext& ctx) { RunScript(ctx, true, true); }
+
+// SCRIPT LOAD script: compiles and caches the script; replies its SHA1.
+void CmdScriptLoad(CommandContext& ctx) {
+  std::string sha;
+  if (auto error = ctx.server.scripting.Load(ctx.args[2], &sha)) {
+    ctx.reply.Error(*error);
+    return;
+  }
+  ctx.reply.Bulk(sha);
+}
+
+// SCRIPT EXISTS sha1 [sha1 ...]: 1 or 0 per SHA1.
+void CmdScriptExists(CommandContext& ctx) {
+  ctx.reply.ArrayHeader(ctx.args.size() - 2);
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    ctx.reply.Integer(ctx.server.scripting.Exists(ctx.args[i]) ? 1 : 0);
+  }
+}
+
+// SCRIPT FLUSH [ASYNC|SYNC]: empties the script cache.
+void CmdScriptFlush(CommandContext& ctx) {
+  if (ctx.args.size() > 3 || (ctx.args.size() == 3 && !EqualsIgnoreCase(ctx.args[2], "SYNC") &&
+                              !EqualsIgnoreCase(ctx.args[2], "ASYNC"))) {
+    ctx.reply.Error(errors::kScriptFlushOption);
+    return;
+  }
+  ctx.server.scripting.Flush();
+  ctx.reply.Ok();
+}
+
+// SCRIPT KILL: stops the running script, unless it has written.
+void CmdScriptKill(CommandContext& ctx) {
+  switch (ctx.server.scripting.Kill()) {
+    case scripting::Scripting::KillResult::kNotBusy:
+      ctx.reply.Error(errors::kNotBusy);
+      return;
+    case scripting::Scripting::KillResult::kUnkillable:
+      ctx.reply.Error(errors::kUnkillable);
+      return;
+    case scripting::Scripting::KillResult::kKilled:
+      ctx.reply.Ok();
+      return;
+  }
+}
+
+// SCRIPT HELP
+void CmdScriptHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "SCRIPT",
+            {"DEBUG (YES|SYNC|NO)", "    Set the debug mode for subsequent scripts executed.",
+             "EXISTS <sha1> [<sha1> ...]",
+             "    Return information about the existence of the scripts in the script cache.",
+             "FLUSH [ASYNC|SYNC]", "    Flush the Lua scripts cache. Very dangerous on replicas.",
+             "    When called without the optional mode argument, the behavior is determined by "
+             "the",
+             "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+             "    * ASYNC: Asynchronously flush the scripts cache.",
+             "    * SYNC: Synchronously flush the scripts cache.", "KILL",
+             "    Kill the currently executing Lua script.", "LOAD <script>",
+             "    Load a script into the scripts cache without executing it."});
+}
+
+constexpr uint32_t kEvalFlags = kNoscript | kStale;
+
+constexpr CommandSpec kScriptSubcommands[] = {
+    {"script|load", 3, kNoscript | kStale, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
+     "Compiles a script and caches it; returns its SHA1.", CmdScriptLoad},
+    {"script|exists", -3, kNoscript | kStale, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
+     "Tells which SHA1s name cached scripts.", CmdScriptExists},
+    {"script|flush", -2, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
+     "Empties the script cache.", CmdScriptFlush},
+    {"script|kill", 2, kNoscript | kAllowBusy, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
+     "Stops the running script if it has not written.", CmdScriptKill},
+    {"script|help", 2, kLoading | kStale, 0, 0, 0, "@slow @scripting", "scripting", "5.0.0",
+     "Shows what SCRIPT's subcommands do.", CmdScriptHelp},
+};
+
+constexpr CommandSpec kScriptingCommands[] = {
+    {"eval", -3, kEvalFlags, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
+     "Runs a Lua script atomically.", CmdEval},
+    {"evalsha", -3, kEvalFlags, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
+     "Runs a cached Lua script by its SHA1.", CmdEvalSha},
+    {"eval_ro", -3, kEvalFlags | kReadonly, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
+     "Runs a Lua script that may not write.", CmdEvalRo},
+    {"evalsha_ro", -3, kEvalFlags | kReadonly, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
+     "Runs a cached Lua script that may not write.", CmdEvalShaRo},
+    {"script", -2, 0, 0, 0, 0, "@slow", "scripting", "2.6.0", "Script cache commands.", nullptr,
+     kScriptSubcommands},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> ScriptingFamily() { return kScriptingCommands; }
+
+}  // namespace cachette::commands::detail

@@ -1,0 +1,840 @@
+// The Lua 5.1 interpreter of one I/O thread: sandbox, redis.* library, conversions.
+//
+// Sandbox. The interpreter opens only the base, table, string and math libraries, plus cjson
+// and bit (Debian's lua-cjson and lua-bitop, as Redis embeds them); never io, os, package or
+// debug (the error handler keeps a private reference to debug.getinfo). loadfile and dofile are
+// removed. The globals scripts see are a proxy of the real globals table: reading a missing
+// name raises "Script attempted to access nonexistent global variable 'x'", any assignment
+// raises "Attempt to modify a readonly table", and the library tables (string, table, math,
+// coroutine, cjson, bit, redis) are read-only proxies too, so no script changes what the next
+// one sees. Redis gets the same effect from read-only tables patched into its own Lua; ours is
+// Debian's stock Lua, so proxies stand in (limit: pairs() over a library table sees nothing,
+// and rawset on the globals proxy is not refused).
+//
+// Errors and longjmp. Lua raises errors with longjmp, which skips C++ destructors. Every C
+// function registered with Lua therefore does its work in a helper that returns before
+// lua_error is called, so no C++ object with a destructor is alive across a raise. The
+// conversions below run outside any raise (they only push, which fails only when Lua runs out
+// of memory).
+//
+// Conversions follow Redis 7.0's script_lua.c: luaReplyToRedisReply (WriteLuaValue) and
+// redisProtocolToLuaType (PushRespValue), RESP2 and RESP3.
+
+#include "detail/lua_vm.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "cachette/scripting/scripting.h"
+#include "cachette/scripting/sha1.h"
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+int luaopen_cjson(lua_State* lua);
+int luaopen_bit(lua_State* lua);
+}
+
+namespace cachette::scripting::detail {
+
+namespace {
+
+// Registry keys (their addresses are unique light userdata).
+char kVmKey;
+char kScriptsKey;
+char kHandlerKey;
+char kGlobalsKey;
+
+// Redis runs a GC step every 50 scripts.
+constexpr int kGcPeriod = 50;
+// The count hook fires every this many VM instructions (as in Redis).
+constexpr int kHookInstructions = 100000;
+
+LuaVm* VmOf(lua_State* lua) {
+  lua_pushlightuserdata(lua, &kVmKey);
+  lua_rawget(lua, LUA_REGISTRYINDEX);
+  auto* vm = static_cast<LuaVm*>(lua_touserdata(lua, -1));
+  lua_pop(lua, 1);
+  return vm;
+}
+
+// Redis's luaPushErrorBuff: "-CODE msg" keeps CODE; a text without '-' gets "ERR"; trailing
+// CR/LF are trimmed. Pushes the table {err = "CODE msg"}.
+void PushError(lua_State* lua, std::string_view text) {
+  std::string code = "ERR";
+  std::string_view msg = text;
+  if (!text.empty() && text[0] == '-') {
+    const size_t space = text.find(' ');
+    if (space == std::string_view::npos) {
+      msg = text.substr(1);
+    } else {
+      code.assign(text.substr(1, space - 1));
+      msg = text.substr(space + 1);
+    }
+  }
+  while (!msg.empty() && (msg.back() == '\r' || msg.back() == '\n')) {
+    msg.remove_suffix(1);
+  }
+  while (!msg.empty() && (msg.front() == '\r' || msg.front() == '\n')) {
+    msg.remove_prefix(1);
+  }
+  code += ' ';
+  code.append(msg);
+  lua_newtable(lua);
+  lua_pushstring(lua, "err");
+  lua_pushlstring(lua, code.data(), code.size());
+  lua_settable(lua, -3);
+}
+
+// --- RESP -> Lua -------------------------------------------------------------------------
+
+// Parses one reply at [p, end) and pushes its value; returns the end of the reply, or nullptr
+// when the bytes are not one whole reply (nothing useful is left pushed then).
+const char* PushReply(lua_State* lua, const char* p, const char* end) {
+  if (p >= end || !lua_checkstack(lua, 5)) {
+    return nullptr;
+  }
+  const char type = *p;
+  const char* eol = static_cast<const char*>(memchr(p, '\r', static_cast<size_t>(end - p)));
+  if (eol == nullptr || eol + 1 >= end) {
+    return nullptr;
+  }
+  const std::string_view line(p + 1, static_cast<size_t>(eol - p - 1));
+  const char* next = eol + 2;
+  auto number = [&]() { return std::strtoll(std::string(line).c_str(), nullptr, 10); };
+  switch (type) {
+    case '+':
+      lua_newtable(lua);
+      lua_pushstring(lua, "ok");
+      lua_pushlstring(lua, line.data(), line.size());
+      lua_settable(lua, -3);
+      return next;
+    case '-': {
+      std::string text = "-";
+      text.append(line);
+      PushError(lua, text);
+      lua_pushstring(lua, "ignore_err_stats_update");
+      lua_pushboolean(lua, 1);
+      lua_settable(lua, -3);
+      return next;
+    }
+    case ':':
+      lua_pushnumber(lua, static_cast<lua_Number>(number()));
+      return next;
+    case '$':
+    case '=': {
+      const long long len = number();
+      if (len < 0) {
+        lua_pushboolean(lua, 0);
+        return next;
+      }
+      if (end - next < len + 2) {
+        return nullptr;
+      }
+      if (type == '$') {
+        lua_pushlstring(lua, next, static_cast<size_t>(len));
+      } else {
+        // {verbatim_string = {format = "txt", string = "..."}}
+        lua_newtable(lua);
+        lua_pushstring(lua, "verbatim_string");
+        lua_newtable(lua);
+        lua_pushstring(lua, "string");
+        lua_pushlstring(lua, next + 4, static_cast<size_t>(len > 4 ? len - 4 : 0));
+        lua_settable(lua, -3);
+        lua_pushstring(lua, "format");
+        lua_pushlstring(lua, next, static_cast<size_t>(len < 3 ? len : 3));
+        lua_settable(lua, -3);
+        lua_settable(lua, -3);
+      }
+      return next + len + 2;
+    }
+    case '*':
+    case '>': {
+      const long long count = number();
+      if (count < 0) {
+        lua_pushboolean(lua, 0);
+        return next;
+      }
+      lua_newtable(lua);
+      for (long long i = 0; i < count; ++i) {
+        lua_pushnumber(lua, static_cast<lua_Number>(i + 1));
+        next = PushReply(lua, next, end);
+        if (next == nullptr) {
+          return nullptr;
+        }
+        lua_settable(lua, -3);
+      }
+      return next;
+    }
+    case '%':
+    case '~':
+    case '|': {
+      const long long count = number();
+      lua_newtable(lua);
+      lua_pushstring(lua, type == '~' ? "set" : "map");
+      lua_newtable(lua);
+      for (long long i = 0; i < count; ++i) {
+        next = PushReply(lua, next, end);
+        if (next == nullptr) {
+          return nullptr;
+        }
+        if (type == '~') {
+          lua_pushboolean(lua, 1);
+        } else {
+          next = PushReply(lua, next, end);
+          if (next == nullptr) {
+            return nullptr;
+          }
+        }
+        lua_settable(lua, -3);
+      }
+      lua_settable(lua, -3);
+      if (type == '|') {
+        // An attribute is dropped; the reply it annotates follows.
+        lua_pop(lua, 1);
+        return PushReply(lua, next, end);
+      }
+      return next;
+    }
+    case '_':
+      lua_pushnil(lua);
+      return next;
+    case '#':
+      lua_pushboolean(lua, line == "t");
+      return next;
+    case ',': {
+      lua_newtable(lua);
+      lua_pushstring(lua, "double");
+      lua_pushnumber(lua, std::strtod(std::string(line).c_str(), nullptr));
+      lua_settable(lua, -3);
+      return next;
+    }
+    case '(':
+      lua_newtable(lua);
+      lua_pushstring(lua, "big_number");
+      lua_pushlstring(lua, line.data(), line.size());
+      lua_settable(lua, -3);
+      return next;
+    default:
+      return nullptr;
+  }
+}
+
+// --- Lua -> RESP -------------------------------------------------------------------------
+
+// (long long)double as x86 computes it: out of range and NaN give INT64_MIN (a plain cast is
+// undefined behaviour there).
+int64_t ToInt64(lua_Number value) {
+  if (std::isnan(value) || value >= 9223372036854775808.0 || value < -9223372036854775808.0) {
+    return INT64_MIN;
+  }
+  return static_cast<int64_t>(value);
+}
+
+std::string MapCrLf(const char* s, size_t len) {
+  std::string out(s, len);
+  for (char& c : out) {
+    if (c == '\r' || c == '\n') {
+      c = ' ';
+    }
+  }
+  return out;
+}
+
+// Pushes t[field] (raw) for the table on top; returns its type.
+int RawField(lua_State* lua, const char* field, int table_index = -1) {
+  lua_pushstring(lua, field);
+  lua_rawget(lua, table_index - 1);
+  return lua_type(lua, -1);
+}
+
+void WriteValue(lua_State* lua, protocol::ReplyWriter& reply, int script_resp);
+
+void WriteTable(lua_State* lua, protocol::ReplyWriter& reply, int script_resp) {
+  // {err = "..."}: an error reply.
+  if (RawField(lua, "err") == LUA_TSTRING) {
+    size_t len;
+    const char* s = lua_tolstring(lua, -1, &len);
+    reply.Error(std::string_view(s, len));
+    lua_pop(lua, 2);
+    return;
+  }
+  lua_pop(lua, 1);
+  if (RawField(lua, "ok") == LUA_TSTRING) {
+    size_t len;
+    const char* s = lua_tolstring(lua, -1, &len);
+    reply.SimpleString(MapCrLf(s, len));
+    lua_pop(lua, 2);
+    return;
+  }
+  lua_pop(lua, 1);
+  if (RawField(lua, "double") == LUA_TNUMBER) {
+    reply.Double(lua_tonumber(lua, -1));
+    lua_pop(lua, 2);
+    return;
+  }
+  lua_pop(lua, 1);
+  if (RawField(lua, "big_number") == LUA_TSTRING) {
+    size_t len;
+    const char* s = lua_tolstring(lua, -1, &len);
+    const std::string digits = MapCrLf(s, len);
+    if (reply.resp_version() >= 3) {
+      reply.Raw("(" + digits + "\r\n");
+    } else {
+      reply.Bulk(digits);
+    }
+    lua_pop(lua, 2);
+    return;
+  }
+  lua_pop(lua, 1);
+  if (RawField(lua, "verbatim_string") == LUA_TTABLE) {
+    if (RawField(lua, "format") == LUA_TSTRING) {
+      if (RawField(lua, "string", -2) == LUA_TSTRING) {
+        size_t len;
+        const char* s = lua_tolstring(lua, -1, &len);
+        size_t format_len;
+        const char* format = lua_tolstring(lua, -2, &format_len);
+        reply.Verbatim(std::string_view(s, len), std::string_view(format, format_len));
+        lua_pop(lua, 4);
+        return;
+      }
+      lua_pop(lua, 1);
+    }
+    lua_pop(lua, 1);
+  }
+  lua_pop(lua, 1);
+  const int map_type = RawField(lua, "map");
+  if (map_type == LUA_TTABLE) {
+    std::string body;
+    protocol::ReplyWriter inner(&body, reply.resp_version());
+    size_t pairs = 0;
+    lua_pushnil(lua);
+    while (lua_next(lua, -2) != 0) {
+      lua_pushvalue(lua, -2);
+      WriteValue(lua, inner, script_resp);  // the key
+      WriteValue(lua, inner, script_resp);  // the value
+      ++pairs;
+    }
+    reply.MapHeader(pairs);
+    reply.Raw(body);
+    lua_pop(lua, 2);
+    return;
+  }
+  lua_pop(lua, 1);
+  if (RawField(lua, "set") == LUA_TTABLE) {
+    std::string body;
+    protocol::ReplyWriter inner(&body, reply.resp_version());
+    size_t count = 0;
+    lua_pushnil(lua);
+    while (lua_next(lua, -2) != 0) {
+      lua_pop(lua, 1);
+      lua_pushvalue(lua, -1);
+      WriteValue(lua, inner, script_resp);
+      ++count;
+    }
+    reply.SetHeader(count);
+    reply.Raw(body);
+    lua_pop(lua, 2);
+    return;
+  }
+  lua_pop(lua, 1);
+  // An array: t[1], t[2], ... up to the first nil.
+  std::string body;
+  protocol::ReplyWriter inner(&body, reply.resp_version());
+  size_t count = 0;
+  for (int j = 1;; ++j) {
+    lua_pushnumber(lua, j);
+    lua_rawget(lua, -2);
+    if (lua_type(lua, -1) == LUA_TNIL) {
+      lua_pop(lua, 1);
+      break;
+    }
+    WriteValue(lua, inner, script_resp);
+    ++count;
+  }
+  reply.ArrayHeader(count);
+  reply.Raw(body);
+  lua_pop(lua, 1);
+}
+
+void WriteValue(lua_State* lua, protocol::ReplyWriter& reply, int script_resp) {
+  if (!lua_checkstack(lua, 4)) {
+    reply.Error("ERR reached lua stack limit");
+    lua_pop(lua, 1);
+    return;
+  }
+  switch (lua_type(lua, -1)) {
+    case LUA_TSTRING: {
+      size_t len;
+      const char* s = lua_tolstring(lua, -1, &len);
+      reply.Bulk(std::string_view(s, len));
+      break;
+    }
+    case LUA_TBOOLEAN:
+      if (script_resp == 2) {
+        if (lua_toboolean(lua, -1)) {
+          reply.Integer(1);
+        } else {
+          reply.NullBulk();
+        }
+      } else {
+        reply.Boolean(lua_toboolean(lua, -1) != 0);
+      }
+      break;
+    case LUA_TNUMBER:
+      reply.Integer(ToInt64(lua_tonumber(lua, -1)));
+      break;
+    case LUA_TTABLE:
+      WriteTable(lua, reply, script_resp);
+      return;
+    default:
+      reply.NullBulk();
+      break;
+  }
+  lua_pop(lua, 1);
+}
+
+// --- The redis.* library -----------------------------------------------------------------
+// Each Lua-facing function is a thin shell: a helper does the C++ work and returns whether
+// the value it pushed is an error to raise; the shell raises after the helper's objects are
+// gone.
+
+bool RedisCallImpl(lua_State* lua) {
+  LuaVm* vm = VmOf(lua);
+  const int argc = lua_gettop(lua);
+  if (argc == 0) {
+    PushError(lua, "Please specify at least one argument for this redis lib call");
+    return true;
+  }
+  std::vector<std::string_view> args;
+  args.reserve(static_cast<size_t>(argc));
+  std::vector<std::string> numbers;
+  numbers.reserve(static_cast<size_t>(argc));
+  for (int j = 1; j <= argc; ++j) {
+    const int type = lua_type(lua, j);
+    if (type == LUA_TNUMBER) {
+      char buf[64];
+      const int n = std::snprintf(buf, sizeof(buf), "%.17g", lua_tonumber(lua, j));
+      numbers.emplace_back(buf, static_cast<size_t>(n));
+      args.emplace_back(numbers.back());
+    } else if (type == LUA_TSTRING) {
+      size_t len;
+      const char* s = lua_tolstring(lua, j, &len);
+      args.emplace_back(s, len);
+    } else {
+      PushError(lua, "Lua redis lib command arguments must be strings or integers");
+      return true;
+    }
+  }
+  if (vm == nullptr || vm->host() == nullptr) {
+    PushError(lua, "redis.call is not available here");
+    return true;
+  }
+  std::string out;
+  vm->host()->Call(args, vm->script_resp(), &out);
+  if (PushRespValue(lua, out) == 0) {
+    PushError(lua, "Unexpected reply from command");
+    return true;
+  }
+  return !out.empty() && out[0] == '-';
+}
+
+int LuaRedisCall(lua_State* lua) {
+  if (RedisCallImpl(lua)) {
+    return lua_error(lua);
+  }
+  return 1;
+}
+
+int LuaRedisPcall(lua_State* lua) {
+  RedisCallImpl(lua);
+  return 1;
+}
+
+bool Sha1HexImpl(lua_State* lua) {
+  if (lua_gettop(lua) != 1) {
+    PushError(lua, "wrong number of arguments");
+    return true;
+  }
+  size_t len = 0;
+  const char* s = lua_tolstring(lua, 1, &len);
+  const std::string hex = Sha1Hex(s == nullptr ? std::string_view() : std::string_view(s, len));
+  lua_pushlstring(lua, hex.data(), hex.size());
+  return false;
+}
+
+int LuaSha1Hex(lua_State* lua) {
+  if (Sha1HexImpl(lua)) {
+    return lua_error(lua);
+  }
+  return 1;
+}
+
+// redis.error_reply(text) / redis.status_reply(text): {err = ...} / {ok = ...}.
+int LuaErrorReply(lua_State* lua) {
+  if (lua_gettop(lua) != 1 || lua_type(lua, -1) != LUA_TSTRING) {
+    PushError(lua, "wrong number or type of arguments");
+    return 1;
+  }
+  size_t len;
+  const char* s = lua_tolstring(lua, 1, &len);
+  if (len > 0 && s[0] == '-') {
+    PushError(lua, std::string_view(s, len));
+  } else {
+    PushError(lua, "-" + std::string(s, len));
+  }
+  return 1;
+}
+
+int LuaStatusReply(lua_State* lua) {
+  if (lua_gettop(lua) != 1 || lua_type(lua, -1) != LUA_TSTRING) {
+    PushError(lua, "wrong number or type of arguments");
+    return 1;
+  }
+  lua_newtable(lua);
+  lua_pushstring(lua, "ok");
+  lua_pushvalue(lua, 1);
+  lua_settable(lua, -3);
+  return 1;
+}
+
+bool LogImpl(lua_State* lua) {
+  const int argc = lua_gettop(lua);
+  if (argc < 2) {
+    PushError(lua, "redis.log() requires two arguments or more.");
+    return true;
+  }
+  if (!lua_isnumber(lua, 1)) {
+    PushError(lua, "First argument must be a number (log level).");
+    return true;
+  }
+  const lua_Number level = lua_tonumber(lua, 1);
+  if (level < 0 || level > 3) {
+    PushError(lua, "Invalid debug level.");
+    return true;
+  }
+  std::string text;
+  for (int j = 2; j <= argc; ++j) {
+    size_t len;
+    const char* s = lua_tolstring(lua, j, &len);
+    if (s != nullptr) {
+      if (j != 2) {
+        text += ' ';
+      }
+      text.append(s, len);
+    }
+  }
+  const auto spd_level = level < 2   ? spdlog::level::debug
+                         : level < 3 ? spdlog::level::info
+                                     : spdlog::level::warn;
+  spdlog::log(spd_level, "{}", text);
+  return false;
+}
+
+int LuaLog(lua_State* lua) {
+  if (LogImpl(lua)) {
+    return lua_error(lua);
+  }
+  return 0;
+}
+
+bool SetRespImpl(lua_State* lua) {
+  const int argc = lua_gettop(lua);
+  if (argc != 1) {
+    PushError(lua, "redis.setresp() requires one argument.");
+    return true;
+  }
+  const int resp = static_cast<int>(lua_tonumber(lua, -argc));
+  if (resp != 2 && resp != 3) {
+    PushError(lua, "RESP version must be 2 or 3.");
+    return true;
+  }
+  VmOf(lua)->set_script_resp(resp);
+  return false;
+}
+
+int LuaSetResp(lua_State* lua) {
+  if (SetRespImpl(lua)) {
+    return lua_error(lua);
+  }
+  return 0;
+}
+
+int LuaReplicateCommands(lua_State* lua) {
+  lua_pushboolean(lua, 1);
+  return 1;
+}
+
+int LuaNoop(lua_State* /*lua*/) { return 0; }
+
+// The count hook: stops a script that SCRIPT KILL (or SHUTDOWN NOSAVE) asked to stop. Once
+// it fired it fires on every line, so a script cannot catch the error with pcall and go on.
+void KillHook(lua_State* lua, lua_Debug* /*ar*/) {
+  LuaVm* vm = VmOf(lua);
+  if (vm != nullptr && vm->owner()->kill_requested()) {
+    lua_sethook(lua, KillHook, LUA_MASKLINE, 0);
+    PushError(lua, "Script killed by user with SCRIPT KILL...");
+    lua_error(lua);
+  }
+}
+
+void OpenLibrary(lua_State* lua, lua_CFunction open, const char* name) {
+  lua_pushcfunction(lua, open);
+  lua_pushstring(lua, name);
+  lua_call(lua, 1, 1);
+  if (*name != '\0' && lua_istable(lua, -1)) {
+    lua_setglobal(lua, name);
+  } else {
+    lua_pop(lua, 1);
+  }
+}
+
+// Runs with the real globals; returns the globals proxy and the error handler (Redis 7.0's
+// __redis__err__handler: adds the source and line of the failing script frame to the error
+// table).
+constexpr char kSandboxSetup[] = R"lua(
+local G = _G
+local dbg_getinfo = debug.getinfo
+local error, tostring, rawget, setmetatable, type = error, tostring, rawget, setmetatable, type
+local handler = function(err)
+  -- The failing frame of the script: past error() or redis.call (C), as Redis does, and
+  -- past the sandbox's own metamethods.
+  local level = 2
+  local i = dbg_getinfo(level, 'nSl')
+  while i and (i.what == 'C' or i.source == '=sandbox') do
+    level = level + 1
+    i = dbg_getinfo(level, 'nSl')
+  end
+  if type(err) ~= 'table' then
+    err = {err = 'ERR ' .. tostring(err)}
+  end
+  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
+  end
+  return err
+end
+local function refuse()
+  error('Attempt to modify a readonly table', 2)
+end
+local function readonly(t)
+  return setmetatable({}, {__index = t, __newindex = refuse, __metatable = false})
+end
+G.loadfile = nil
+G.dofile = nil
+G.debug = nil
+for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'cjson', 'bit', 'redis'}) do
+  G[name] = readonly(G[name])
+end
+local proxy
+proxy = setmetatable({}, {
+  __index = function(_, name)
+    if name == '_G' then
+      return proxy
+    end
+    local value = rawget(G, name)
+    if value == nil then
+      error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+    end
+    return value
+  end,
+  __newindex = refuse,
+  __metatable = false,
+})
+return proxy, handler
+)lua";
+
+}  // namespace
+
+size_t PushRespValue(lua_State* lua, std::string_view resp) {
+  const char* end = PushReply(lua, resp.data(), resp.data() + resp.size());
+  return end == nullptr ? 0 : static_cast<size_t>(end - resp.data());
+}
+
+void WriteLuaValue(lua_State* lua, protocol::ReplyWriter& reply, int script_resp) {
+  WriteValue(lua, reply, script_resp);
+}
+
+LuaVm::LuaVm(Scripting* owner) : owner_(owner) {
+  lua_ = luaL_newstate();
+  lua_State* lua = lua_;
+  lua_pushlightuserdata(lua, &kVmKey);
+  lua_pushlightuserdata(lua, this);
+  lua_rawset(lua, LUA_REGISTRYINDEX);
+
+  OpenLibrary(lua, luaopen_base, "");
+  OpenLibrary(lua, luaopen_table, LUA_TABLIBNAME);
+  OpenLibrary(lua, luaopen_string, LUA_STRLIBNAME);
+  OpenLibrary(lua, luaopen_math, LUA_MATHLIBNAME);
+  OpenLibrary(lua, luaopen_debug, LUA_DBLIBNAME);
+  OpenLibrary(lua, luaopen_cjson, "cjson");
+  OpenLibrary(lua, luaopen_bit, "bit");
+
+  static const luaL_Reg kRedis[] = {
+      {"call", LuaRedisCall},
+      {"pcall", LuaRedisPcall},
+      {"log", LuaLog},
+      {"setresp", LuaSetResp},
+      {"sha1hex", LuaSha1Hex},
+      {"error_reply", LuaErrorReply},
+      {"status_reply", LuaStatusReply},
+      {"replicate_commands", LuaReplicateCommands},
+      {"set_repl", LuaNoop},
+      {"breakpoint", LuaNoop},
+      {"debug", LuaNoop},
+      {nullptr, nullptr},
+  };
+  luaL_register(lua, "redis", kRedis);
+  struct Constant {
+    const char* name;
+    int value;
+  };
+  static const Constant kConstants[] = {
+      {"LOG_DEBUG", 0}, {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2},  {"LOG_WARNING", 3},
+      {"REPL_NONE", 0}, {"REPL_AOF", 1},    {"REPL_SLAVE", 2},  {"REPL_REPLICA", 2},
+      {"REPL_ALL", 3},  {"REDIS_VERSION_NUM", 0x07000f},
+  };
+  for (const Constant& constant : kConstants) {
+    lua_pushstring(lua, constant.name);
+    lua_pushnumber(lua, constant.value);
+    lua_rawset(lua, -3);
+  }
+  lua_pushstring(lua, "REDIS_VERSION");
+  lua_pushstring(lua, "7.0.15");
+  lua_rawset(lua, -3);
+  lua_pop(lua, 1);
+
+  lua_pushlightuserdata(lua, &kScriptsKey);
+  lua_newtable(lua);
+  lua_rawset(lua, LUA_REGISTRYINDEX);
+  lua_pushlightuserdata(lua, &kGlobalsKey);
+  lua_pushvalue(lua, LUA_GLOBALSINDEX);
+  lua_rawset(lua, LUA_REGISTRYINDEX);
+
+  if (luaL_loadbuffer(lua, kSandboxSetup, sizeof(kSandboxSetup) - 1, "=sandbox") != 0 ||
+      lua_pcall(lua, 0, 2, 0) != 0) {
+    spdlog::critical("Lua sandbox setup failed: {}", lua_tostring(lua, -1));
+    std::abort();
+  }
+  // Stack: proxy, handler.
+  lua_pushlightuserdata(lua, &kHandlerKey);
+  lua_pushvalue(lua, -2);
+  lua_rawset(lua, LUA_REGISTRYINDEX);
+  lua_pop(lua, 1);
+  lua_replace(lua, LUA_GLOBALSINDEX);
+  lua_settop(lua, 0);
+}
+
+LuaVm::~LuaVm() { lua_close(lua_); }
+
+bool LuaVm::Compiled(std::string_view sha) {
+  lua_State* lua = lua_;
+  lua_pushlightuserdata(lua, &kScriptsKey);
+  lua_rawget(lua, LUA_REGISTRYINDEX);
+  lua_pushlstring(lua, sha.data(), sha.size());
+  lua_rawget(lua, -2);
+  const bool found = lua_isfunction(lua, -1);
+  lua_pop(lua, 2);
+  return found;
+}
+
+std::optional<std::string> LuaVm::Compile(std::string_view sha, std::string_view body) {
+  if (Compiled(sha)) {
+    return std::nullopt;
+  }
+  lua_State* lua = lua_;
+  if (luaL_loadbuffer(lua, body.data(), body.size(), "@user_script") != 0) {
+    size_t len = 0;
+    const char* message = lua_tolstring(lua, -1, &len);
+    std::string error = "ERR Error compiling script (new function): ";
+    error.append(message == nullptr ? "" : std::string_view(message, len));
+    lua_pop(lua, 1);
+    return error;
+  }
+  lua_pushlightuserdata(lua, &kScriptsKey);
+  lua_rawget(lua, LUA_REGISTRYINDEX);
+  lua_pushlstring(lua, sha.data(), sha.size());
+  lua_pushvalue(lua, -3);
+  lua_rawset(lua, -3);
+  lua_pop(lua, 2);
+  return std::nullopt;
+}
+
+namespace {
+void SetGlobalArray(lua_State* lua, const char* name, std::span<const std::string_view> items) {
+  lua_pushstring(lua, name);
+  lua_createtable(lua, static_cast<int>(items.size()), 0);
+  for (size_t i = 0; i < items.size(); ++i) {
+    lua_pushlstring(lua, items[i].data(), items[i].size());
+    lua_rawseti(lua, -2, static_cast<int>(i + 1));
+  }
+  lua_rawset(lua, -3);
+}
+}  // namespace
+
+void LuaVm::Run(std::string_view sha, std::span<const std::string_view> keys,
+                std::span<const std::string_view> args, ScriptHost& host,
+                protocol::ReplyWriter& reply) {
+  lua_State* lua = lua_;
+  lua_settop(lua, 0);
+  host_ = &host;
+  script_resp_ = 2;
+
+  lua_pushlightuserdata(lua, &kGlobalsKey);
+  lua_rawget(lua, LUA_REGISTRYINDEX);
+  SetGlobalArray(lua, "KEYS", keys);
+  SetGlobalArray(lua, "ARGV", args);
+  lua_pop(lua, 1);
+
+  lua_pushlightuserdata(lua, &kHandlerKey);
+  lua_rawget(lua, LUA_REGISTRYINDEX);  // 1: the error handler
+  lua_pushlightuserdata(lua, &kScriptsKey);
+  lua_rawget(lua, LUA_REGISTRYINDEX);
+  lua_pushlstring(lua, sha.data(), sha.size());
+  lua_rawget(lua, -2);
+  lua_remove(lua, -2);  // 2: the script
+
+  lua_sethook(lua, KillHook, LUA_MASKCOUNT, kHookInstructions);
+  const int status = lua_pcall(lua, 0, 1, 1);
+  lua_sethook(lua, nullptr, 0, 0);
+  host_ = nullptr;
+
+  if (status == 0) {
+    WriteLuaValue(lua, reply, script_resp_);
+  } else if (lua_istable(lua, -1)) {
+    // {err = "CODE msg", source = "@user_script", line = n}
+    std::string message;
+    if (RawField(lua, "err") == LUA_TSTRING) {
+      message = lua_tostring(lua, -1);
+    }
+    lua_pop(lua, 1);
+    const bool has_source = RawField(lua, "source") == LUA_TSTRING;
+    const std::string source = has_source ? lua_tostring(lua, -1) : "";
+    lua_pop(lua, 1);
+    const bool has_line = RawField(lua, "line") == LUA_TNUMBER;
+    const std::string line = has_line ? lua_tostring(lua, -1) : "";
+    lua_pop(lua, 1);
+    if (has_source && has_line) {
+      message += " script: " + std::string(sha) + ", on " + source + ":" + line + ".";
+    }
+    reply.Error(message);
+  } else {
+    const char* text = lua_tostring(lua, -1);
+    std::string message = "ERR Error running script f_" + std::string(sha) + ", ";
+    message.append(text == nullptr ? "execution failure" : std::string(text).substr(0, 100));
+    reply.Error(message);
+  }
+  lua_settop(lua, 0);
+  if (++runs_since_gc_ >= kGcPeriod) {
+    lua_gc(lua, LUA_GCSTEP, kGcPeriod);
+    runs_since_gc_ = 0;
+  }
+}
+
+}  // namespace cachette::scripting::detail

@@ -1,0 +1,272 @@
+// The Lua engine on its own: SHA1, compiling, the Lua <-> RESP conversions (through a fake
+// host that answers redis.call with canned bytes), the sandbox, and SCRIPT KILL's state.
+
+#include "cachette/scripting/scripting.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cachette/scripting/sha1.h"
+
+namespace cachette::scripting {
+namespace {
+
+// Answers every redis.call with `reply`, and records the arguments.
+class FakeHost : public ScriptHost {
+ public:
+  void Call(std::span<const std::string_view> args, int resp_version,
+            std::string* out) override {
+    calls.emplace_back(args.begin(), args.end());
+    last_resp = resp_version;
+    out->append(reply);
+  }
+  std::string reply = "+OK\r\n";
+  std::vector<std::vector<std::string>> calls;
+  int last_resp = 0;
+};
+
+class ScriptingTest : public ::testing::Test {
+ protected:
+  // EVAL body with KEYS/ARGV for a client on `resp`; the reply bytes.
+  std::string Eval(std::string_view body, std::vector<std::string_view> keys = {},
+                   std::vector<std::string_view> args = {}, int resp = 2) {
+    std::string sha;
+    if (auto error = scripting.Load(body, &sha)) {
+      return "compile: " + *error;
+    }
+    std::string out;
+    protocol::ReplyWriter writer(&out, resp);
+    EXPECT_TRUE(scripting.Run(sha, keys, args, host, writer));
+    return out;
+  }
+  // The error a script raises on line 1, as EVAL replies it.
+  std::string Raised(std::string_view body, std::string_view text) {
+    return "-" + std::string(text) + " script: " + Sha1Hex(body) + ", on @user_script:1.\r\n";
+  }
+
+  Scripting scripting;
+  FakeHost host;
+};
+
+TEST(Sha1Test, KnownDigests) {
+  EXPECT_EQ(Sha1Hex(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+  EXPECT_EQ(Sha1Hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  EXPECT_EQ(Sha1Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+  EXPECT_EQ(Sha1Hex(std::string(1000000, 'a')), "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+}
+
+TEST_F(ScriptingTest, CompileErrorIsNotCached) {
+  std::string sha;
+  auto error = scripting.Load("return (", &sha);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(*error,
+            "ERR Error compiling script (new function): user_script:1: unexpected symbol near "
+            "'<eof>'");
+  EXPECT_FALSE(scripting.Exists(sha));
+}
+
+TEST_F(ScriptingTest, UnknownShaIsNotRun) {
+  std::string out;
+  protocol::ReplyWriter writer(&out);
+  EXPECT_FALSE(scripting.Run("ffffffffffffffffffffffffffffffffffffffff", {}, {}, host, writer));
+  EXPECT_EQ(out, "");
+}
+
+TEST_F(ScriptingTest, ShaIsCaseInsensitiveAndFlushForgets) {
+  std::string sha;
+  ASSERT_FALSE(scripting.Load("return 1", &sha).has_value());
+  std::string upper = sha;
+  for (char& c : upper) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  EXPECT_TRUE(scripting.Exists(upper));
+  std::string out;
+  protocol::ReplyWriter writer(&out);
+  EXPECT_TRUE(scripting.Run(upper, {}, {}, host, writer));
+  EXPECT_EQ(out, ":1\r\n");
+  scripting.Flush();
+  EXPECT_FALSE(scripting.Exists(sha));
+  EXPECT_EQ(scripting.size(), 0u);
+}
+
+TEST_F(ScriptingTest, KeysAndArgv) {
+  EXPECT_EQ(Eval("return {KEYS[1], ARGV[1], #KEYS, #ARGV}", {"k"}, {"a", "b"}),
+            "*4\r\n$1\r\nk\r\n$1\r\na\r\n:1\r\n:2\r\n");
+}
+
+TEST_F(ScriptingTest, LuaToResp2) {
+  EXPECT_EQ(Eval("return 'x'"), "$1\r\nx\r\n");
+  EXPECT_EQ(Eval("return 3.99"), ":3\r\n");
+  EXPECT_EQ(Eval("return -3.99"), ":-3\r\n");
+  EXPECT_EQ(Eval("return 1e300"), ":-9223372036854775808\r\n");
+  EXPECT_EQ(Eval("return 0/0"), ":-9223372036854775808\r\n");
+  EXPECT_EQ(Eval("return true"), ":1\r\n");
+  EXPECT_EQ(Eval("return false"), "$-1\r\n");
+  EXPECT_EQ(Eval("return nil"), "$-1\r\n");
+  EXPECT_EQ(Eval("return {1, 'a', {2}, nil, 3}"), "*3\r\n:1\r\n$1\r\na\r\n*1\r\n:2\r\n");
+  EXPECT_EQ(Eval("return {ok = 'a\\r\\nb'}"), "+a  b\r\n");
+  EXPECT_EQ(Eval("return {err = 'CODE x\\ny'}"), "-CODE x y\r\n");
+  EXPECT_EQ(Eval("return {double = 1.5}"), "$3\r\n1.5\r\n");
+  EXPECT_EQ(Eval("return {big_number = '12'}"), "$2\r\n12\r\n");
+  EXPECT_EQ(Eval("return {map = {a = 1}}"), "*2\r\n$1\r\na\r\n:1\r\n");
+  EXPECT_EQ(Eval("return {set = {a = true}}"), "*1\r\n$1\r\na\r\n");
+  EXPECT_EQ(Eval("return {verbatim_string = {format = 'txt', string = 'hi'}}"), "$2\r\nhi\r\n");
+  EXPECT_EQ(Eval("return print"), "$-1\r\n");
+}
+
+TEST_F(ScriptingTest, LuaToResp3) {
+  EXPECT_EQ(Eval("return nil", {}, {}, 3), "_\r\n");
+  EXPECT_EQ(Eval("return false", {}, {}, 3), "_\r\n");
+  EXPECT_EQ(Eval("redis.setresp(3) return false", {}, {}, 3), "#f\r\n");
+  EXPECT_EQ(Eval("redis.setresp(3) return true", {}, {}, 2), ":1\r\n");
+  EXPECT_EQ(Eval("redis.setresp(3) return false", {}, {}, 2), ":0\r\n");
+  EXPECT_EQ(Eval("return {double = 1.5}", {}, {}, 3), ",1.5\r\n");
+  EXPECT_EQ(Eval("return {big_number = '12'}", {}, {}, 3), "(12\r\n");
+  EXPECT_EQ(Eval("return {map = {a = 1}}", {}, {}, 3), "%1\r\n$1\r\na\r\n:1\r\n");
+  EXPECT_EQ(Eval("return {set = {a = true}}", {}, {}, 3), "~1\r\n$1\r\na\r\n");
+  EXPECT_EQ(Eval("return {verbatim_string = {format = 'txt', string = 'hi'}}", {}, {}, 3),
+            "=6\r\ntxt:hi\r\n");
+}
+
+TEST_F(ScriptingTest, DeepNestingIsAnErrorNotACrash) {
+  const std::string out =
+      Eval("local t = {} local c = t for i = 1, 100000 do c[1] = {} c = c[1] end return t");
+  EXPECT_NE(out.find("-ERR reached lua stack limit\r\n"), std::string::npos);
+  EXPECT_NE(Eval("local t = {} t[1] = t return t").find("-ERR reached lua stack limit\r\n"),
+            std::string::npos);
+}
+
+TEST_F(ScriptingTest, RespToLua) {
+  struct Case {
+    std::string reply;
+    std::string script;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"$3\r\nabc\r\n", "return redis.call('x')", "$3\r\nabc\r\n"},
+      {"$-1\r\n", "return redis.call('x') == false", ":1\r\n"},
+      {"*-1\r\n", "return redis.call('x') == false", ":1\r\n"},
+      {":42\r\n", "return redis.call('x') + 1", ":43\r\n"},
+      {"+PONG\r\n", "return redis.call('x').ok", "$4\r\nPONG\r\n"},
+      {"*2\r\n:1\r\n$1\r\na\r\n", "return redis.call('x')", "*2\r\n:1\r\n$1\r\na\r\n"},
+      {"-WRONGTYPE bad\r\n", "return redis.pcall('x').err", "$13\r\nWRONGTYPE bad\r\n"},
+      {"-WRONGTYPE bad\r\n", "return redis.pcall('x')", "-WRONGTYPE bad\r\n"},
+      {"%1\r\n$1\r\nk\r\n:1\r\n", "return redis.call('x').map.k", ":1\r\n"},
+      {"~1\r\n$1\r\nm\r\n", "return redis.call('x').set.m", ":1\r\n"},
+      {"_\r\n", "return redis.call('x') == nil", ":1\r\n"},
+      {"#t\r\n", "return redis.call('x') == true", ":1\r\n"},
+      {",2.5\r\n", "return redis.call('x').double * 2", ":5\r\n"},
+      {"(123\r\n", "return redis.call('x').big_number", "$3\r\n123\r\n"},
+      {"=8\r\ntxt:abcd\r\n", "return redis.call('x').verbatim_string.string", "$4\r\nabcd\r\n"},
+      {"|1\r\n$1\r\na\r\n$1\r\nb\r\n:7\r\n", "return redis.call('x')", ":7\r\n"},
+  };
+  for (const Case& c : cases) {
+    host.reply = c.reply;
+    EXPECT_EQ(Eval(c.script), c.expected) << c.reply;
+  }
+}
+
+TEST_F(ScriptingTest, CallArgumentsAndProtocol) {
+  host.reply = "+OK\r\n";
+  Eval("redis.call('SET', KEYS[1], 3.5, 10)", {"k"});
+  ASSERT_EQ(host.calls.size(), 1u);
+  EXPECT_EQ(host.calls[0], (std::vector<std::string>{"SET", "k", "3.5", "10"}));
+  EXPECT_EQ(host.last_resp, 2);
+  Eval("redis.setresp(3) redis.call('PING')");
+  EXPECT_EQ(host.last_resp, 3);
+}
+
+TEST_F(ScriptingTest, CallErrors) {
+  host.reply = "-ERR boom\r\n";
+  EXPECT_EQ(Eval("return redis.call('x')"), Raised("return redis.call('x')", "ERR boom"));
+  EXPECT_EQ(Eval("return redis.call()"),
+            Raised("return redis.call()",
+                   "ERR Please specify at least one argument for this redis lib call"));
+  EXPECT_EQ(Eval("return redis.call({})"),
+            Raised("return redis.call({})",
+                   "ERR Lua redis lib command arguments must be strings or integers"));
+  EXPECT_EQ(Eval("return redis.pcall({})"),
+            "-ERR Lua redis lib command arguments must be strings or integers\r\n");
+}
+
+TEST_F(ScriptingTest, SandboxRefusesGlobalsAndLibraries) {
+  for (const char* name : {"os", "io", "loadfile", "dofile", "require", "package", "debug"}) {
+    const std::string body = std::string("return ") + name;
+    EXPECT_EQ(Eval(body),
+              Raised(body, std::string("ERR user_script:1: Script attempted to access "
+                                       "nonexistent global variable '") +
+                               name + "'"));
+  }
+  for (const char* body : {"x = 1", "_G.x = 1", "string.upper = nil", "redis.call = nil",
+                           "cjson.encode = nil", "bit.band = nil", "math.pi = 3"}) {
+    EXPECT_EQ(Eval(body), Raised(body, "ERR user_script:1: Attempt to modify a readonly table"))
+        << body;
+  }
+  // A script's locals and tables are its own; the next script starts clean.
+  EXPECT_EQ(Eval("local t = {} t.x = 1 return t.x"), ":1\r\n");
+  EXPECT_EQ(Eval("return string.upper('a')"), "$1\r\nA\r\n");
+}
+
+TEST_F(ScriptingTest, Helpers) {
+  EXPECT_EQ(Eval("return redis.sha1hex('abc')"), "$40\r\na9993e364706816aba3e25717850c26c9cd0d89d\r\n");
+  EXPECT_EQ(Eval("return redis.error_reply('x y')"), "-x y\r\n");
+  EXPECT_EQ(Eval("return redis.error_reply('oops')"), "-ERR oops\r\n");
+  EXPECT_EQ(Eval("return redis.status_reply('fine')"), "+fine\r\n");
+  EXPECT_EQ(Eval("return redis.setresp(4)"),
+            Raised("return redis.setresp(4)", "ERR RESP version must be 2 or 3."));
+  EXPECT_EQ(Eval("return redis.log(9, 'x')"),
+            Raised("return redis.log(9, 'x')", "ERR Invalid debug level."));
+  EXPECT_EQ(Eval("return cjson.encode({1, 2, {a = 1}})"), "$13\r\n[1,2,{\"a\":1}]\r\n");
+  EXPECT_EQ(Eval("return cjson.decode('[1,2]')"), "*2\r\n:1\r\n:2\r\n");
+  EXPECT_EQ(Eval("return bit.bxor(5, 1)"), ":4\r\n");
+}
+
+TEST_F(ScriptingTest, KillStopsALoopingScript) {
+  EXPECT_EQ(scripting.Kill(), Scripting::KillResult::kNotBusy);
+  std::string out;
+  std::thread runner([&] { out = Eval("while true do end"); });
+  while (!scripting.running()) {
+    std::this_thread::yield();
+  }
+  EXPECT_FALSE(scripting.WaitWhileRunning(1));
+  EXPECT_TRUE(scripting.TimedOut(0));
+  EXPECT_EQ(scripting.Kill(), Scripting::KillResult::kKilled);
+  runner.join();
+  EXPECT_EQ(out.substr(0, 48), "-ERR Script killed by user with SCRIPT KILL... s");
+  EXPECT_FALSE(scripting.running());
+  EXPECT_TRUE(scripting.WaitWhileRunning(1));
+}
+
+TEST_F(ScriptingTest, KillCannotBeCaughtByPcall) {
+  std::string out;
+  std::thread runner([&] {
+    out = Eval("while true do pcall(function() while true do end end) end");
+  });
+  while (!scripting.running()) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(scripting.Kill(), Scripting::KillResult::kKilled);
+  runner.join();
+  EXPECT_EQ(out.substr(0, 48), "-ERR Script killed by user with SCRIPT KILL... s");
+}
+
+TEST_F(ScriptingTest, ScriptThatWroteIsUnkillableButForceKillStopsIt) {
+  std::string out;
+  std::thread runner([&] { out = Eval("while true do end"); });
+  while (!scripting.running()) {
+    std::this_thread::yield();
+  }
+  scripting.NoteWrite();
+  EXPECT_EQ(scripting.Kill(), Scripting::KillResult::kUnkillable);
+  scripting.ForceKill();
+  runner.join();
+  EXPECT_EQ(out.substr(0, 5), "-ERR ");
+}
+
+}  // namespace
+}  // namespace cachette::scripting
