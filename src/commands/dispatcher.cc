@@ -106,7 +106,8 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyWriter& reply,
                                   ? server_.config->Int(config::Id::kBusyReplyThreshold)
                                   : int64_t{5000};
     if (!server_.scripting.WaitWhileRunning(threshold)) {
-      refuse(index, errors::kBusyScript);
+      refuse(index, server_.scripting.running_function() ? errors::kBusyFunction
+                                                          : errors::kBusyScript);
       return;
     }
   }

@@ -10,6 +10,7 @@
 // version (redis.setresp). The reply bytes go back to the Lua engine, which converts them.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "cachette/protocol/errors.h"
 #include "cachette/scripting/scripting.h"
 #include "cachette/store/store.h"
+#include "cachette/util/glob.h"
 #include "detail/handler_support.h"
 
 namespace cachette::commands::detail {
@@ -176,6 +178,9 @@ void CmdScriptKill(CommandContext& ctx) {
     case scripting::Scripting::KillResult::kUnkillable:
       ctx.reply.Error(errors::kUnkillable);
       return;
+    case scripting::Scripting::KillResult::kWrongKind:
+      ctx.reply.Error(errors::kBusyFunction);
+      return;
     case scripting::Scripting::KillResult::kKilled:
       ctx.reply.Ok();
       return;
@@ -198,7 +203,290 @@ void CmdScriptHelp(CommandContext& ctx) {
              "    Load a script into the scripts cache without executing it."});
 }
 
+// --- Functions --------------------------------------------------------------------------
+
+// FCALL/FCALL_RO function numkeys [key ...] [arg ...]
+void RunFunction(CommandContext& ctx, bool read_only) {
+  scripting::Scripting& scripting = ctx.server.scripting;
+  const auto function = scripting.FindFunction(ctx.args[1]);
+  if (!function) {
+    ctx.reply.Error(errors::kFunctionNotFound);
+    return;
+  }
+  int64_t numkeys = 0;
+  if (!ParseInt64OrReply(ctx, ctx.args[2], &numkeys, errors::kBadNumberOfKeys)) {
+    return;
+  }
+  const auto available = static_cast<int64_t>(ctx.args.size() - 3);
+  if (numkeys > available) {
+    ctx.reply.Error(errors::kNumKeysTooMany);
+    return;
+  }
+  if (numkeys < 0) {
+    ctx.reply.Error(errors::kNumKeysNegative);
+    return;
+  }
+  if (read_only && !function->no_writes()) {
+    ctx.reply.Error(errors::kWriteFlagInReadOnlyCall);
+    return;
+  }
+  const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
+  const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
+  std::unique_ptr<store::ShardHold> hold;
+  if (!ctx.store().HoldsShardsOnThisThread()) {
+    hold = ctx.store().HoldShards({}, /*all=*/true);
+  }
+  ScriptCaller caller(ctx, read_only || function->no_writes());
+  scripting.RunFunction(ctx.args[1], keys, argv, caller, ctx.reply, ctx.args);
+}
+
+// FCALL function numkeys [key ...] [arg ...]: runs a function of a loaded library.
+void CmdFcall(CommandContext& ctx) { RunFunction(ctx, false); }
+// FCALL_RO: FCALL of a function flagged no-writes.
+void CmdFcallRo(CommandContext& ctx) { RunFunction(ctx, true); }
+
+// FUNCTION LOAD [REPLACE] code: loads a library; replies its name.
+void CmdFunctionLoad(CommandContext& ctx) {
+  bool replace = false;
+  for (size_t i = 2; i + 1 < ctx.args.size(); ++i) {
+    if (EqualsIgnoreCase(ctx.args[i], "REPLACE")) {
+      replace = true;
+      continue;
+    }
+    ctx.reply.Error("ERR Unknown option given: " + std::string(ctx.args[i]));
+    return;
+  }
+  std::string name;
+  if (auto error = ctx.server.scripting.LoadLibrary(ctx.args.back(), replace, &name)) {
+    ctx.reply.Error(*error);
+    return;
+  }
+  ctx.reply.Bulk(name);
+}
+
+// FUNCTION DELETE library
+void CmdFunctionDelete(CommandContext& ctx) {
+  if (!ctx.server.scripting.DeleteLibrary(ctx.args[2])) {
+    ctx.reply.Error(errors::kLibraryNotFound);
+    return;
+  }
+  ctx.reply.Ok();
+}
+
+// FUNCTION FLUSH [ASYNC|SYNC]
+void CmdFunctionFlush(CommandContext& ctx) {
+  if (ctx.args.size() > 3) {
+    ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
+                    std::string(ctx.args[1]) + "'. Try FUNCTION HELP.");
+    return;
+  }
+  if ((ctx.args.size() == 3 && !EqualsIgnoreCase(ctx.args[2], "SYNC") &&
+                              !EqualsIgnoreCase(ctx.args[2], "ASYNC"))) {
+    ctx.reply.Error(errors::kFunctionFlushOption);
+    return;
+  }
+  ctx.server.scripting.FlushFunctions();
+  ctx.reply.Ok();
+}
+
+// FUNCTION LIST [WITHCODE] [LIBRARYNAME pattern]: the libraries and their functions.
+void CmdFunctionList(CommandContext& ctx) {
+  bool with_code = false;
+  std::optional<std::string_view> pattern;
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    if (!with_code && EqualsIgnoreCase(ctx.args[i], "WITHCODE")) {
+      with_code = true;
+      continue;
+    }
+    if (!pattern && EqualsIgnoreCase(ctx.args[i], "LIBRARYNAME")) {
+      if (i + 1 >= ctx.args.size()) {
+        ctx.reply.Error(errors::kLibraryNameMissing);
+        return;
+      }
+      pattern = ctx.args[++i];
+      continue;
+    }
+    ctx.reply.Error("ERR Unknown argument " + std::string(ctx.args[i]));
+    return;
+  }
+  std::vector<scripting::Scripting::LibraryInfo> libraries = ctx.server.scripting.Libraries();
+  std::erase_if(libraries, [&](const auto& library) {
+    return pattern && !util::GlobMatch(*pattern, library.name, /*nocase=*/true);
+  });
+  ctx.reply.ArrayHeader(libraries.size());
+  for (const auto& library : libraries) {
+    ctx.reply.MapHeader(with_code ? 4 : 3);
+    ctx.reply.Bulk("library_name");
+    ctx.reply.Bulk(library.name);
+    ctx.reply.Bulk("engine");
+    ctx.reply.Bulk("LUA");
+    ctx.reply.Bulk("functions");
+    ctx.reply.ArrayHeader(library.functions.size());
+    for (const auto& function : library.functions) {
+      ctx.reply.MapHeader(3);
+      ctx.reply.Bulk("name");
+      ctx.reply.Bulk(function.name);
+      ctx.reply.Bulk("description");
+      if (function.description) {
+        ctx.reply.Bulk(*function.description);
+      } else {
+        ctx.reply.NullBulk();
+      }
+      ctx.reply.Bulk("flags");
+      ctx.reply.SetHeader(function.flags.size());
+      for (const std::string& flag : function.flags) {
+        ctx.reply.SimpleString(flag);
+      }
+    }
+    if (with_code) {
+      ctx.reply.Bulk("library_code");
+      ctx.reply.Bulk(library.code);
+    }
+  }
+}
+
+// FUNCTION STATS: the running function, and how many libraries and functions are loaded.
+void CmdFunctionStats(CommandContext& ctx) {
+  ctx.reply.MapHeader(2);
+  ctx.reply.Bulk("running_script");
+  if (auto running = ctx.server.scripting.CurrentFunction()) {
+    ctx.reply.MapHeader(3);
+    ctx.reply.Bulk("name");
+    ctx.reply.Bulk(running->name);
+    ctx.reply.Bulk("command");
+    ctx.reply.ArrayHeader(running->command.size());
+    for (const std::string& arg : running->command) {
+      ctx.reply.Bulk(arg);
+    }
+    ctx.reply.Bulk("duration_ms");
+    ctx.reply.Integer(running->duration_ms);
+  } else {
+    ctx.reply.NullBulk();
+  }
+  size_t functions = 0;
+  const auto libraries = ctx.server.scripting.Libraries();
+  for (const auto& library : libraries) {
+    functions += library.functions.size();
+  }
+  ctx.reply.Bulk("engines");
+  ctx.reply.MapHeader(1);
+  ctx.reply.Bulk("LUA");
+  ctx.reply.MapHeader(2);
+  ctx.reply.Bulk("libraries_count");
+  ctx.reply.Integer(static_cast<int64_t>(libraries.size()));
+  ctx.reply.Bulk("functions_count");
+  ctx.reply.Integer(static_cast<int64_t>(functions));
+}
+
+// FUNCTION KILL: stops the running function, unless it has written.
+void CmdFunctionKill(CommandContext& ctx) {
+  switch (ctx.server.scripting.Kill(/*function=*/true)) {
+    case scripting::Scripting::KillResult::kNotBusy:
+      ctx.reply.Error(errors::kNotBusy);
+      return;
+    case scripting::Scripting::KillResult::kUnkillable:
+      ctx.reply.Error(errors::kUnkillable);
+      return;
+    case scripting::Scripting::KillResult::kWrongKind:
+      ctx.reply.Error(errors::kBusyScript);
+      return;
+    case scripting::Scripting::KillResult::kKilled:
+      ctx.reply.Ok();
+      return;
+  }
+}
+
+// FUNCTION DUMP: every library in one payload (Cachette's format, not Redis's RDB one).
+void CmdFunctionDump(CommandContext& ctx) { ctx.reply.Bulk(ctx.server.scripting.DumpFunctions()); }
+
+// FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]
+void CmdFunctionRestore(CommandContext& ctx) {
+  auto policy = scripting::Scripting::RestorePolicy::kAppend;
+  if (ctx.args.size() > 4) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  if (ctx.args.size() == 4) {
+    if (EqualsIgnoreCase(ctx.args[3], "FLUSH")) {
+      policy = scripting::Scripting::RestorePolicy::kFlush;
+    } else if (EqualsIgnoreCase(ctx.args[3], "REPLACE")) {
+      policy = scripting::Scripting::RestorePolicy::kReplace;
+    } else if (!EqualsIgnoreCase(ctx.args[3], "APPEND")) {
+      ctx.reply.Error(errors::kWrongRestorePolicy);
+      return;
+    }
+  }
+  if (auto error = ctx.server.scripting.RestoreFunctions(ctx.args[2], policy)) {
+    ctx.reply.Error(*error);
+    return;
+  }
+  ctx.reply.Ok();
+}
+
+// FUNCTION HELP
+void CmdFunctionHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "FUNCTION",
+            {"LOAD [REPLACE] <FUNCTION CODE>",
+             "    Create a new library with the given library name and code.",
+             "DELETE <LIBRARY NAME>", "    Delete the given library.",
+             "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+             "    Return general information on all the libraries:",
+             "    * Library name", "    * The engine used to run the Library",
+             "    * Library description", "    * Functions list",
+             "    * Library code (if WITHCODE is given)",
+             "    It also possible to get only function that matches a pattern using LIBRARYNAME "
+             "argument.",
+             "STATS",
+             "    Return information about the current function running:",
+             "    * Function name", "    * Command used to run the function",
+             "    * Duration in MS that the function is running",
+             "    If no function is running, return nil",
+             "    In addition, returns a list of available engines.", "KILL",
+             "    Kill the current running function.", "FLUSH [ASYNC|SYNC]",
+             "    Delete all the libraries.",
+             "    When called without the optional mode argument, the behavior is determined by "
+             "the",
+             "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+             "    * ASYNC: Asynchronously flush the libraries.",
+             "    * SYNC: Synchronously flush the libraries.", "DUMP",
+             "    Return a serialized payload representing the current libraries, can be "
+             "restored using FUNCTION RESTORE command",
+             "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+             "    Restore the libraries represented by the given payload, it is possible to "
+             "give a restore policy to",
+             "    control how to handle existing libraries (default APPEND):",
+             "    * FLUSH: delete all existing libraries.",
+             "    * APPEND: appends the restored libraries to the existing libraries. On "
+             "collision, abort.",
+             "    * REPLACE: appends the restored libraries to the existing libraries, On "
+             "collision, replace the old",
+             "      libraries with the new libraries (notice that even on this option there is "
+             "a chance of failure",
+             "      in case of functions name collision with another library)."});
+}
+
 constexpr uint32_t kEvalFlags = kNoscript | kStale;
+
+constexpr CommandSpec kFunctionSubcommands[] = {
+    {"function|load", -3, kWrite | kDenyOom | kNoscript, 0, 0, 0, "@write @slow @scripting",
+     "scripting", "7.0.0", "Loads a library of functions.", CmdFunctionLoad},
+    {"function|delete", 3, kWrite | kNoscript, 0, 0, 0, "@write @slow @scripting", "scripting",
+     "7.0.0", "Deletes a library and its functions.", CmdFunctionDelete},
+    {"function|flush", -2, kWrite | kNoscript, 0, 0, 0, "@write @slow @scripting", "scripting",
+     "7.0.0", "Deletes every library.", CmdFunctionFlush},
+    {"function|list", -2, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
+     "Lists the libraries and their functions.", CmdFunctionList},
+    {"function|stats", 2, kNoscript | kAllowBusy, 0, 0, 0, "@slow @scripting", "scripting",
+     "7.0.0", "Shows the running function and how many are loaded.", CmdFunctionStats},
+    {"function|kill", 2, kNoscript | kAllowBusy, 0, 0, 0, "@slow @scripting", "scripting",
+     "7.0.0", "Stops the running function if it has not written.", CmdFunctionKill},
+    {"function|dump", 2, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
+     "Serializes every library.", CmdFunctionDump},
+    {"function|restore", -3, kWrite | kDenyOom | kNoscript, 0, 0, 0, "@write @slow @scripting",
+     "scripting", "7.0.0", "Loads the libraries of a FUNCTION DUMP payload.", CmdFunctionRestore},
+    {"function|help", 2, kLoading | kStale, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
+     "Shows what FUNCTION's subcommands do.", CmdFunctionHelp},
+};
 
 constexpr CommandSpec kScriptSubcommands[] = {
     {"script|load", 3, kNoscript | kStale, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
@@ -224,6 +512,12 @@ constexpr CommandSpec kScriptingCommands[] = {
      "Runs a cached Lua script that may not write.", CmdEvalShaRo},
     {"script", -2, 0, 0, 0, 0, "@slow", "scripting", "2.6.0", "Script cache commands.", nullptr,
      kScriptSubcommands},
+    {"fcall", -3, kEvalFlags, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
+     "Runs a function of a loaded library.", CmdFcall},
+    {"fcall_ro", -3, kEvalFlags | kReadonly, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
+     "Runs a function flagged no-writes.", CmdFcallRo},
+    {"function", -2, 0, 0, 0, 0, "@slow", "scripting", "7.0.0", "Function library commands.",
+     nullptr, kFunctionSubcommands},
 };
 
 }  // namespace

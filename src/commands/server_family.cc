@@ -99,7 +99,7 @@ void CmdShutdown(CommandContext& ctx) {
     if (nosave) {
       scripting.ForceKill();
     } else if (!scripting.WaitWhileRunning(ctx.server.config->Int(config::Id::kBusyReplyThreshold))) {
-      ctx.reply.Error(errors::kBusyScript);
+      ctx.reply.Error(scripting.running_function() ? errors::kBusyFunction : errors::kBusyScript);
       return;
     }
   }

@@ -22,6 +22,8 @@
 
 #include "detail/lua_vm.h"
 
+#include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -50,6 +52,12 @@ char kVmKey;
 char kScriptsKey;
 char kHandlerKey;
 char kGlobalsKey;
+char kFunctionsKey;
+char kLoadingKey;
+char kSetLoadingKey;
+
+// FUNCTION LOAD stops a library whose code runs longer than this (as Redis does).
+constexpr int64_t kLoadTimeoutUs = 500000;
 
 // Redis runs a GC step every 50 scripts.
 constexpr int kGcPeriod = 50;
@@ -573,6 +581,176 @@ int LuaReplicateCommands(lua_State* lua) {
 
 int LuaNoop(lua_State* /*lua*/) { return 0; }
 
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void LoadHook(lua_State* lua, lua_Debug* /*ar*/) {
+  LuaVm* vm = VmOf(lua);
+  if (vm != nullptr && NowUs() - vm->load_started_us > kLoadTimeoutUs) {
+    lua_sethook(lua, LoadHook, LUA_MASKLINE, 0);
+    PushError(lua, "FUNCTION LOAD timeout");
+    lua_error(lua);
+  }
+}
+
+bool ValidName(std::string_view name) {
+  if (name.empty()) {
+    return false;
+  }
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') {
+      return false;
+    }
+  }
+  return true;
+}
+
+constexpr std::string_view kFunctionFlags[] = {"no-writes", "allow-oom", "allow-stale",
+                                               "no-cluster", "allow-cross-slot-keys"};
+
+// redis.register_function(name, callback) or redis.register_function{function_name = ...,
+// callback = ..., flags = {...}, description = ...}: records the function in the loading
+// table as {callback = fn, flags = {...}, description = s}. Pushes an error table and returns
+// true on failure.
+bool RegisterFunctionImpl(lua_State* lua) {
+  const int argc = lua_gettop(lua);
+  lua_pushlightuserdata(lua, &kLoadingKey);
+  lua_rawget(lua, LUA_REGISTRYINDEX);
+  if (!lua_istable(lua, -1)) {
+    lua_pop(lua, 1);
+    PushError(lua, "redis.register_function can only be called on FUNCTION LOAD command");
+    return true;
+  }
+  const int loading = lua_gettop(lua);
+  int name_index = 0;
+  int callback_index = 0;
+  int flags_index = 0;
+  int description_index = 0;
+  if (argc == 1 && lua_istable(lua, 1)) {
+    lua_pushnil(lua);
+    while (lua_next(lua, 1) != 0) {
+      lua_pop(lua, 1);
+      const char* key = lua_type(lua, -1) == LUA_TSTRING ? lua_tostring(lua, -1) : "";
+      const std::string_view field(key);
+      if (field != "function_name" && field != "callback" && field != "flags" &&
+          field != "description") {
+        lua_pop(lua, 1);
+        PushError(lua, "unknown argument given to redis.register_function");
+        return true;
+      }
+    }
+    auto take = [&](const char* field) {
+      lua_getfield(lua, 1, field);
+      if (lua_isnil(lua, -1)) {
+        lua_pop(lua, 1);
+        return 0;
+      }
+      return lua_gettop(lua);
+    };
+    name_index = take("function_name");
+    callback_index = take("callback");
+    flags_index = take("flags");
+    description_index = take("description");
+    if (name_index != 0 && !lua_isstring(lua, name_index)) {
+      PushError(lua, "function_name argument given to redis.register_function must be a string");
+      return true;
+    }
+    if (description_index != 0 && !lua_isstring(lua, description_index)) {
+      PushError(lua, "description argument given to redis.register_function must be a string");
+      return true;
+    }
+    if (callback_index != 0 && !lua_isfunction(lua, callback_index)) {
+      PushError(lua, "callback argument given to redis.register_function must be a function");
+      return true;
+    }
+    if (flags_index != 0 && !lua_istable(lua, flags_index)) {
+      PushError(lua,
+                "flags argument to redis.register_function must be a table representing "
+                "function flags");
+      return true;
+    }
+    if (name_index == 0) {
+      PushError(lua, "redis.register_function must get a function name argument");
+      return true;
+    }
+    if (callback_index == 0) {
+      PushError(lua, "redis.register_function must get a callback argument");
+      return true;
+    }
+  } else if (argc == 2) {
+    if (!lua_isstring(lua, 1)) {
+      PushError(lua, "first argument to redis.register_function must be a string");
+      return true;
+    }
+    if (!lua_isfunction(lua, 2)) {
+      PushError(lua, "second argument to redis.register_function must be a function");
+      return true;
+    }
+    name_index = 1;
+    callback_index = 2;
+  } else {
+    PushError(lua, "wrong number of arguments to redis.register_function");
+    return true;
+  }
+  size_t name_len;
+  const char* name = lua_tolstring(lua, name_index, &name_len);
+  if (!ValidName(std::string_view(name, name_len))) {
+    PushError(lua,
+              "Library names can only contain letters, numbers, or underscores(_) and must be "
+              "at least one character long");
+    return true;
+  }
+  lua_pushlstring(lua, name, name_len);
+  lua_rawget(lua, loading);
+  const bool exists = !lua_isnil(lua, -1);
+  lua_pop(lua, 1);
+  if (exists) {
+    PushError(lua, "Function already exists in the library");
+    return true;
+  }
+  lua_pushlstring(lua, name, name_len);
+  lua_newtable(lua);
+  lua_pushvalue(lua, callback_index);
+  lua_setfield(lua, -2, "callback");
+  if (description_index != 0) {
+    lua_pushvalue(lua, description_index);
+    lua_setfield(lua, -2, "description");
+  }
+  lua_newtable(lua);
+  if (flags_index != 0) {
+    for (int j = 1;; ++j) {
+      lua_rawgeti(lua, flags_index, j);
+      if (lua_isnil(lua, -1)) {
+        lua_pop(lua, 1);
+        break;
+      }
+      const char* flag = lua_type(lua, -1) == LUA_TSTRING ? lua_tostring(lua, -1) : "";
+      bool known = false;
+      for (std::string_view candidate : kFunctionFlags) {
+        known = known || candidate == flag;
+      }
+      if (!known) {
+        PushError(lua, "unknown flag given");
+        return true;
+      }
+      lua_rawseti(lua, -2, j);
+    }
+  }
+  lua_setfield(lua, -2, "flags");
+  lua_rawset(lua, loading);
+  return false;
+}
+
+int LuaRegisterFunction(lua_State* lua) {
+  if (RegisterFunctionImpl(lua)) {
+    return lua_error(lua);
+  }
+  return 0;
+}
+
 // The count hook: stops a script that SCRIPT KILL (or SHUTDOWN NOSAVE) asked to stop. Once
 // it fired it fires on every line, so a script cannot catch the error with pcall and go on.
 void KillHook(lua_State* lua, lua_Debug* /*ar*/) {
@@ -599,7 +777,8 @@ void OpenLibrary(lua_State* lua, lua_CFunction open, const char* name) {
 // __redis__err__handler: adds the source and line of the failing script frame to the error
 // table).
 constexpr char kSandboxSetup[] = R"lua(
-local G = _G
+local G, load_api = _G, ...
+local loading = false
 local dbg_getinfo = debug.getinfo
 local error, tostring, rawget, setmetatable, type = error, tostring, rawget, setmetatable, type
 local handler = function(err)
@@ -632,11 +811,27 @@ G.debug = nil
 for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'cjson', 'bit', 'redis'}) do
   G[name] = readonly(G[name])
 end
+-- While FUNCTION LOAD runs a library's code, 'redis' is the library API (register_function,
+-- log, constants); any other field of it is refused like a missing global, as in Redis.
+local load_redis = setmetatable({}, {
+  __index = function(_, name)
+    local value = rawget(load_api, name)
+    if value == nil then
+      error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+    end
+    return value
+  end,
+  __newindex = refuse,
+  __metatable = false,
+})
 local proxy
 proxy = setmetatable({}, {
   __index = function(_, name)
     if name == '_G' then
       return proxy
+    end
+    if loading and name == 'redis' then
+      return load_redis
     end
     local value = rawget(G, name)
     if value == nil then
@@ -647,7 +842,7 @@ proxy = setmetatable({}, {
   __newindex = refuse,
   __metatable = false,
 })
-return proxy, handler
+return proxy, handler, function(on) loading = on end
 )lua";
 
 }  // namespace
@@ -717,12 +912,37 @@ LuaVm::LuaVm(Scripting* owner) : owner_(owner) {
   lua_pushvalue(lua, LUA_GLOBALSINDEX);
   lua_rawset(lua, LUA_REGISTRYINDEX);
 
-  if (luaL_loadbuffer(lua, kSandboxSetup, sizeof(kSandboxSetup) - 1, "=sandbox") != 0 ||
-      lua_pcall(lua, 0, 2, 0) != 0) {
+  lua_pushlightuserdata(lua, &kFunctionsKey);
+  lua_newtable(lua);
+  lua_rawset(lua, LUA_REGISTRYINDEX);
+
+  if (luaL_loadbuffer(lua, kSandboxSetup, sizeof(kSandboxSetup) - 1, "=sandbox") != 0) {
     spdlog::critical("Lua sandbox setup failed: {}", lua_tostring(lua, -1));
     std::abort();
   }
-  // Stack: proxy, handler.
+  // The library API FUNCTION LOAD's code sees as 'redis'.
+  lua_newtable(lua);
+  lua_pushcfunction(lua, LuaRegisterFunction);
+  lua_setfield(lua, -2, "register_function");
+  lua_pushcfunction(lua, LuaLog);
+  lua_setfield(lua, -2, "log");
+  lua_pushcfunction(lua, LuaSetResp);
+  lua_setfield(lua, -2, "setresp");
+  for (const Constant& constant : kConstants) {
+    lua_pushnumber(lua, constant.value);
+    lua_setfield(lua, -2, constant.name);
+  }
+  lua_pushstring(lua, "7.0.15");
+  lua_setfield(lua, -2, "REDIS_VERSION");
+  if (lua_pcall(lua, 1, 3, 0) != 0) {
+    spdlog::critical("Lua sandbox setup failed: {}", lua_tostring(lua, -1));
+    std::abort();
+  }
+  // Stack: proxy, handler, set_loading.
+  lua_pushlightuserdata(lua, &kSetLoadingKey);
+  lua_pushvalue(lua, -2);
+  lua_rawset(lua, LUA_REGISTRYINDEX);
+  lua_pop(lua, 1);
   lua_pushlightuserdata(lua, &kHandlerKey);
   lua_pushvalue(lua, -2);
   lua_rawset(lua, LUA_REGISTRYINDEX);
@@ -783,9 +1003,6 @@ void LuaVm::Run(std::string_view sha, std::span<const std::string_view> keys,
                 protocol::ReplyWriter& reply) {
   lua_State* lua = lua_;
   lua_settop(lua, 0);
-  host_ = &host;
-  script_resp_ = 2;
-
   lua_pushlightuserdata(lua, &kGlobalsKey);
   lua_rawget(lua, LUA_REGISTRYINDEX);
   SetGlobalArray(lua, "KEYS", keys);
@@ -799,9 +1016,39 @@ void LuaVm::Run(std::string_view sha, std::span<const std::string_view> keys,
   lua_pushlstring(lua, sha.data(), sha.size());
   lua_rawget(lua, -2);
   lua_remove(lua, -2);  // 2: the script
+  Finish(0, sha, host, reply);
+}
 
+void LuaVm::RunFunction(std::string_view name, std::string_view display_name,
+                        std::span<const std::string_view> keys,
+                        std::span<const std::string_view> args, ScriptHost& host,
+                        protocol::ReplyWriter& reply) {
+  lua_State* lua = lua_;
+  lua_settop(lua, 0);
+  lua_pushlightuserdata(lua, &kHandlerKey);
+  lua_rawget(lua, LUA_REGISTRYINDEX);  // 1: the error handler
+  lua_pushlightuserdata(lua, &kFunctionsKey);
+  lua_rawget(lua, LUA_REGISTRYINDEX);
+  lua_pushlstring(lua, name.data(), name.size());
+  lua_rawget(lua, -2);
+  lua_remove(lua, -2);  // 2: the callback
+  for (auto items : {keys, args}) {
+    lua_createtable(lua, static_cast<int>(items.size()), 0);
+    for (size_t i = 0; i < items.size(); ++i) {
+      lua_pushlstring(lua, items[i].data(), items[i].size());
+      lua_rawseti(lua, -2, static_cast<int>(i + 1));
+    }
+  }
+  Finish(2, display_name, host, reply);
+}
+
+void LuaVm::Finish(int nargs, std::string_view name, ScriptHost& host,
+                   protocol::ReplyWriter& reply) {
+  lua_State* lua = lua_;
+  host_ = &host;
+  script_resp_ = 2;
   lua_sethook(lua, KillHook, LUA_MASKCOUNT, kHookInstructions);
-  const int status = lua_pcall(lua, 0, 1, 1);
+  const int status = lua_pcall(lua, nargs, 1, 1);
   lua_sethook(lua, nullptr, 0, 0);
   host_ = nullptr;
 
@@ -821,12 +1068,12 @@ void LuaVm::Run(std::string_view sha, std::span<const std::string_view> keys,
     const std::string line = has_line ? lua_tostring(lua, -1) : "";
     lua_pop(lua, 1);
     if (has_source && has_line) {
-      message += " script: " + std::string(sha) + ", on " + source + ":" + line + ".";
+      message += " script: " + std::string(name) + ", on " + source + ":" + line + ".";
     }
     reply.Error(message);
   } else {
     const char* text = lua_tostring(lua, -1);
-    std::string message = "ERR Error running script f_" + std::string(sha) + ", ";
+    std::string message = "ERR Error running script " + std::string(name) + ", ";
     message.append(text == nullptr ? "execution failure" : std::string(text).substr(0, 100));
     reply.Error(message);
   }
@@ -835,6 +1082,130 @@ void LuaVm::Run(std::string_view sha, std::span<const std::string_view> keys,
     lua_gc(lua, LUA_GCSTEP, kGcPeriod);
     runs_since_gc_ = 0;
   }
+}
+
+bool LuaVm::HasFunction(std::string_view name) {
+  lua_State* lua = lua_;
+  lua_pushlightuserdata(lua, &kFunctionsKey);
+  lua_rawget(lua, LUA_REGISTRYINDEX);
+  lua_pushlstring(lua, name.data(), name.size());
+  lua_rawget(lua, -2);
+  const bool found = lua_isfunction(lua, -1);
+  lua_pop(lua, 2);
+  return found;
+}
+
+void LuaVm::ClearFunctions() {
+  lua_State* lua = lua_;
+  lua_pushlightuserdata(lua, &kFunctionsKey);
+  lua_newtable(lua);
+  lua_rawset(lua, LUA_REGISTRYINDEX);
+}
+
+namespace {
+void SetLoading(lua_State* lua, bool on) {
+  lua_pushlightuserdata(lua, &kSetLoadingKey);
+  lua_rawget(lua, LUA_REGISTRYINDEX);
+  lua_pushboolean(lua, on ? 1 : 0);
+  lua_call(lua, 1, 0);
+  lua_pushlightuserdata(lua, &kLoadingKey);
+  if (on) {
+    lua_newtable(lua);
+  } else {
+    lua_pushnil(lua);
+  }
+  lua_rawset(lua, LUA_REGISTRYINDEX);
+}
+}  // namespace
+
+std::optional<std::string> LuaVm::LoadLibrary(std::string_view code,
+                                              std::vector<RegisteredFunction>* functions,
+                                              bool keep) {
+  lua_State* lua = lua_;
+  lua_settop(lua, 0);
+  // The "#!lua name=..." line becomes a comment, so line numbers stay those of the code.
+  std::string body(code);
+  if (body.starts_with("#!")) {
+    body[0] = '-';
+    body[1] = '-';
+  }
+  if (luaL_loadbuffer(lua, body.data(), body.size(), "@user_function") != 0) {
+    const char* message = lua_tostring(lua, -1);
+    std::string error = "ERR Error compiling function: ";
+    error.append(message == nullptr ? "" : message);
+    lua_settop(lua, 0);
+    return error;
+  }
+  SetLoading(lua, true);
+  load_started_us = NowUs();
+  lua_sethook(lua, LoadHook, LUA_MASKCOUNT, kHookInstructions);
+  const int status = lua_pcall(lua, 0, 0, 0);
+  lua_sethook(lua, nullptr, 0, 0);
+  if (status != 0) {
+    std::string error = "ERR Error registering functions: ";
+    if (lua_istable(lua, -1)) {
+      if (RawField(lua, "err") == LUA_TSTRING) {
+        error += lua_tostring(lua, -1);
+      }
+      lua_pop(lua, 1);
+    } else {
+      const char* message = lua_tostring(lua, -1);
+      error += "ERR ";
+      error += message == nullptr ? "execution failure" : message;
+    }
+    lua_settop(lua, 0);
+    SetLoading(lua, false);
+    return error;
+  }
+  // Collect what the code registered, then leave load mode.
+  lua_pushlightuserdata(lua, &kLoadingKey);
+  lua_rawget(lua, LUA_REGISTRYINDEX);
+  const int loading = lua_gettop(lua);
+  lua_pushlightuserdata(lua, &kFunctionsKey);
+  lua_rawget(lua, LUA_REGISTRYINDEX);
+  const int kept = lua_gettop(lua);
+  size_t count = 0;
+  lua_pushnil(lua);
+  while (lua_next(lua, loading) != 0) {
+    // key: name, value: {callback, flags, description}
+    RegisteredFunction function;
+    function.name = lua_tostring(lua, -2);
+    lua_getfield(lua, -1, "description");
+    if (lua_type(lua, -1) == LUA_TSTRING) {
+      function.description = lua_tostring(lua, -1);
+    }
+    lua_pop(lua, 1);
+    lua_getfield(lua, -1, "flags");
+    for (int j = 1;; ++j) {
+      lua_rawgeti(lua, -1, j);
+      if (lua_isnil(lua, -1)) {
+        lua_pop(lua, 1);
+        break;
+      }
+      function.flags.emplace_back(lua_tostring(lua, -1));
+      lua_pop(lua, 1);
+    }
+    lua_pop(lua, 1);
+    if (keep) {
+      // Function names are case-insensitive (FCALL ECHO runs echo), as in Redis.
+      std::string lower = function.name;
+      for (char& c : lower) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      lua_pushlstring(lua, lower.data(), lower.size());
+      lua_getfield(lua, -2, "callback");
+      lua_rawset(lua, kept);
+    }
+    functions->push_back(std::move(function));
+    ++count;
+    lua_pop(lua, 1);
+  }
+  lua_settop(lua, 0);
+  SetLoading(lua, false);
+  if (count == 0) {
+    return "ERR No functions registered";
+  }
+  return std::nullopt;
 }
 
 }  // namespace cachette::scripting::detail

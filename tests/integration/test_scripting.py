@@ -146,6 +146,85 @@ SCENARIOS = {
                             ["EVAL", "return rawget(_G, 'x')", "0"]],
 }
 
+LIB = "#!lua name=mylib\nredis.register_function('echo', function(keys, args) return args[1] end)"
+LIB_RO = ("#!lua name=rolib\nredis.register_function{function_name='getter', "
+          "callback=function(keys, args) return redis.call('get', keys[1]) end, "
+          "flags={'no-writes'}, description='reads a key'}")
+LIB_WRITER = ("#!lua name=wlib\nredis.register_function('setter', function(keys, args) "
+              "return redis.call('set', keys[1], args[1]) end)")
+
+FUNCTION_SCENARIOS = {
+    "function_load_and_fcall": [["FUNCTION", "LOAD", LIB], ["FCALL", "echo", "0", "hello"],
+                                ["FCALL", "ECHO", "0", "x"], ["FCALL", "nosuch", "0"],
+                                ["FCALL", "echo", "x"], ["FCALL", "nosuch", "x"],
+                                ["FCALL", "echo", "-1"], ["FCALL", "echo", "5"],
+                                ["FCALL_RO", "echo", "0", "x"], ["FCALL"],
+                                ["FUNCTION", "LOAD", LIB], ["FUNCTION", "LIST"],
+                                ["FUNCTION", "LIST", "WITHCODE"],
+                                ["FUNCTION", "LIST", "LIBRARYNAME", "my*"],
+                                ["FUNCTION", "LIST", "LIBRARYNAME", "MY*"],
+                                ["FUNCTION", "LIST", "LIBRARYNAME", "other"],
+                                ["FUNCTION", "LIST", "LIBRARYNAME"],
+                                ["FUNCTION", "LIST", "nope"],
+                                ["FUNCTION", "STATS"],
+                                ["FUNCTION", "LOAD", "REPLACE", LIB.replace("args[1]", "'new'")],
+                                ["FCALL", "echo", "0", "x"],
+                                ["FUNCTION", "DELETE", "mylib"], ["FUNCTION", "DELETE", "mylib"],
+                                ["FCALL", "echo", "0", "x"], ["FUNCTION", "LIST"]],
+    "function_flags": [["FUNCTION", "LOAD", LIB_RO], ["FUNCTION", "LOAD", LIB_WRITER],
+                       ["SET", "k", "v"], ["FCALL_RO", "getter", "1", "k"],
+                       ["FCALL", "getter", "1", "k"], ["FCALL_RO", "setter", "1", "k", "x"],
+                       ["FCALL", "setter", "1", "k", "x"], ["GET", "k"],
+                       ["FUNCTION", "LIST", "LIBRARYNAME", "rolib"]],
+    "function_load_errors": [
+        ["FUNCTION", "LOAD", "no shebang"], ["FUNCTION", "LOAD", "#!lua"],
+        ["FUNCTION", "LOAD", "#!lua name=x foo=bar"], ["FUNCTION", "LOAD", "#!python name=x"],
+        ["FUNCTION", "LOAD", "#!lua name=t-3\nredis.register_function('a', function() end)"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nreturn 1"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nsyntax error"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nredis.call('ping')"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nx = 1"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('f', function() end)\n"
+                             "redis.register_function('f', function() end)"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('', function() end)"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('a', 'notfn')"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function(1, function() end)"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('a')"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function{function_name='a', "
+                             "callback=function() end, foo=1}"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function{callback=function() end}"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function{function_name='a'}"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function{function_name=1, "
+                             "callback=function() end}"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function{function_name='a', "
+                             "callback=1}"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function{function_name='a', "
+                             "callback=function() end, flags='no-writes'}"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function{function_name='a', "
+                             "callback=function() end, flags={'bogus'}}"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function{function_name='a', "
+                             "callback=function() end, description=1}"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nwhile true do end"],
+        ["FUNCTION", "LOAD", LIB], ["FUNCTION", "LOAD",
+                                    LIB.replace("mylib", "other")],
+        ["FUNCTION", "LOAD", "x", "y"], ["FUNCTION", "LOAD", "REPLACE"]],
+    "function_runtime_errors": [
+        ["FUNCTION", "LOAD", "#!lua name=e\nredis.register_function('g2', function() return os end)\n"
+                             "redis.register_function('late', function() "
+                             "redis.register_function('x', function() end) end)\n"
+                             "redis.register_function('boom', function() error('b') end)\n"
+                             "redis.register_function('keys', function(k, a) return {k[1], a[1], #k, #a} end)"],
+        ["FCALL", "g2", "0"], ["FCALL", "late", "0"], ["FCALL", "boom", "0"],
+        ["FCALL", "keys", "1", "k1", "a1"],
+        ["EVAL", "return redis.call('fcall', 'keys', '0')", "0"]],
+    "function_admin_errors": [["FUNCTION", "FLUSH", "x"], ["FUNCTION", "FLUSH", "SYNC"],
+                              ["FUNCTION", "FLUSH", "ASYNC"], ["FUNCTION", "FLUSH", "a", "b"],
+                              ["FUNCTION", "KILL"], ["FUNCTION", "RESTORE", "x"],
+                              ["FUNCTION", "RESTORE", "x", "badpolicy"],
+                              ["FUNCTION", "NOSUCH"], ["FUNCTION"], ["FUNCTION", "HELP"],
+                              ["FUNCTION", "STATS"], ["FUNCTION", "DELETE", "nope"]],
+}
+
 RESP3_SCENARIOS = {
     "resp3_lua_to_resp": [["EVAL", "return true", "0"], ["EVAL", "return false", "0"],
                           ["EVAL", "return nil", "0"], ["EVAL", "return {double=1.5}", "0"],
@@ -195,6 +274,94 @@ def _compare(both, commands, resp3=False):
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_reply_bytes_match_redis(both, name):
     _compare(both, SCENARIOS[name])
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION_SCENARIOS))
+def test_function_reply_bytes_match_redis(both, name):
+    for srv in both:
+        srv.call("FUNCTION", "FLUSH")
+    _compare(both, FUNCTION_SCENARIOS[name])
+    for srv in both:
+        srv.call("FUNCTION", "FLUSH")
+
+
+def test_function_list_resp3_matches_redis(both):
+    commands = [["FUNCTION", "LOAD", LIB_RO], ["FUNCTION", "LIST", "WITHCODE"],
+                ["FUNCTION", "STATS"], ["FCALL_RO", "getter", "1", "nokey"]]
+    for srv in both:
+        srv.call("FUNCTION", "FLUSH")
+    _compare(both, commands, resp3=True)
+    for srv in both:
+        srv.call("FUNCTION", "FLUSH")
+
+
+def test_function_dump_and_restore(server):
+    c = server.client(decode_responses=False)
+    c.function_flush()
+    c.function_load(LIB)
+    c.function_load(LIB_RO)
+    payload = c.function_dump()
+    c.function_flush()
+    assert c.function_list() == []
+    assert c.function_restore(payload) is True
+    assert c.fcall("echo", 0, "back") == b"back"
+    with pytest.raises(redis.exceptions.ResponseError, match="already exists"):
+        c.function_restore(payload)
+    assert c.function_restore(payload, "REPLACE") is True
+    c.function_load(LIB_WRITER)
+    assert c.function_restore(payload, "FLUSH") is True
+    assert sorted(lib[b"library_name"] if isinstance(lib, dict) else lib[1]
+                  for lib in c.function_list()) == [b"mylib", b"rolib"]
+    with pytest.raises(redis.exceptions.ResponseError, match="checksum"):
+        c.function_restore(payload[:-1] + b"x")
+    c.function_flush()
+
+
+def test_functions_work_from_every_thread(server):
+    server.call("FUNCTION", "FLUSH")
+    assert server.call("FUNCTION", "LOAD", LIB) == b"$5\r\nmylib\r\n"
+    for _ in range(4):
+        assert server.call("FCALL", "echo", "0", "hi") == b"$2\r\nhi\r\n"
+    assert server.call("FUNCTION", "LOAD", "REPLACE", LIB.replace("args[1]", "'v2'")) == \
+        b"$5\r\nmylib\r\n"
+    for _ in range(4):
+        assert server.call("FCALL", "echo", "0", "hi") == b"$2\r\nv2\r\n"
+    server.call("FUNCTION", "FLUSH")
+    for _ in range(4):
+        assert server.call("FCALL", "echo", "0", "hi") == b"-ERR Function not found\r\n"
+
+
+def _function_busy_flow(port):
+    """FUNCTION LOAD of a looping function, FCALL of it; another client's PING, SCRIPT KILL
+    and FUNCTION STATS name while busy, then FUNCTION KILL."""
+    with RespConnection(port) as setup:
+        setup.call("FUNCTION", "FLUSH")
+        setup.call("FUNCTION", "LOAD",
+                   "#!lua name=loop\nredis.register_function('spin', function() while true do end end)")
+    # Both connections exist before the function starts: a new connection is accepted by
+    # the first I/O thread, which may be the one running the function.
+    conn = RespConnection(port, timeout=30)
+    other = RespConnection(port, timeout=30)
+    assert conn.call("PING") == other.call("PING") == b"+PONG\r\n"
+    result = []
+    thread = threading.Thread(target=lambda: result.append(conn.call("FCALL", "spin", "0")))
+    thread.start()
+    with other:
+        busy = wait_until(lambda: (lambda r: r if r.startswith(b"-BUSY") else None)(
+            other.call("PING")), message="BUSY")
+        wrong_kill = other.call("SCRIPT", "KILL")
+        killed = other.call("FUNCTION", "KILL")
+        thread.join(10)
+        after = other.call("FUNCTION", "KILL")
+        other.call("FUNCTION", "FLUSH")
+    conn.close()
+    return [busy, wrong_kill, killed, result[0], after]
+
+
+def test_function_busy_and_kill_match_redis(start_server, start_redis_server):
+    ours = start_server(**{"busy-reply-threshold": 100})
+    theirs = start_redis_server("--busy-reply-threshold", "100")
+    assert _function_busy_flow(ours.port) == _function_busy_flow(theirs.port)
 
 
 @pytest.mark.parametrize("name", sorted(RESP2_CONVERSIONS_OF_RESP3))
@@ -301,6 +468,7 @@ def test_django_redis_incr(server):
 def _start_looping_script(port, script, keys=()):
     """Starts `script` on its own connection; returns (thread, result list, connection)."""
     conn = RespConnection(port, timeout=30)
+    conn.call("PING")
     result = []
 
     def run():
@@ -317,8 +485,10 @@ def _start_looping_script(port, script, keys=()):
 def _busy_kill_flow(port):
     """The replies of: a looping script, another client's PING while it runs past the
     threshold, SCRIPT KILL, and a PING after it ended."""
+    other = RespConnection(port, timeout=30)
+    other.call("PING")
     thread, result, conn = _start_looping_script(port, LOOP)
-    with RespConnection(port, timeout=30) as other:
+    with other:
         busy = wait_until(lambda: (lambda r: r if r.startswith(b"-BUSY") else None)(
             other.call("PING")), deadline_s=10, message="BUSY")
         killed = other.call("SCRIPT", "KILL")
@@ -337,8 +507,10 @@ def test_busy_and_script_kill_match_redis(start_server, start_redis_server):
 
 def test_script_kill_of_a_script_that_wrote_is_refused(start_server, start_redis_server):
     def flow(srv):
+        other = RespConnection(srv.port, timeout=30)
+        other.call("PING")
         thread, result, conn = _start_looping_script(srv.port, WRITE_THEN_LOOP, keys=("k",))
-        with RespConnection(srv.port, timeout=30) as other:
+        with other:
             wait_until(lambda: other.call("PING").startswith(b"-BUSY"), message="BUSY")
             unkillable = other.call("SCRIPT", "KILL")
             shutdown_busy = other.call("SHUTDOWN")
@@ -357,11 +529,13 @@ def test_script_kill_of_a_script_that_wrote_is_refused(start_server, start_redis
 
 def test_commands_wait_for_a_short_script(start_server):
     srv = start_server(**{"busy-reply-threshold": 5000})
+    other = RespConnection(srv.port)
+    other.call("PING")
     thread, result, conn = _start_looping_script(
         srv.port, "local t = redis.call('time') local s = t[1] * 1000000 + t[2] "
                   "repeat local n = redis.call('time') until "
                   "(n[1] * 1000000 + n[2]) - s > 300000 return 'done'")
-    with RespConnection(srv.port) as other:
+    with other:
         assert other.call("PING") == b"+PONG\r\n"
     thread.join(10)
     assert result == [b"$4\r\ndone\r\n"]

@@ -93,6 +93,17 @@ inline constexpr std::string_view kUnkillable =
     "NOSAVE command.";
 inline constexpr std::string_view kScriptFlushOption =
     "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
+// Functions.
+inline constexpr std::string_view kFunctionNotFound = "ERR Function not found";
+inline constexpr std::string_view kBadNumberOfKeys = "ERR Bad number of keys provided";
+inline constexpr std::string_view kWriteFlagInReadOnlyCall =
+    "ERR Can not execute a script with write flag using *_ro command.";
+inline constexpr std::string_view kLibraryNotFound = "ERR Library not found";
+inline constexpr std::string_view kFunctionFlushOption =
+    "ERR FUNCTION FLUSH only supports SYNC|ASYNC option";
+inline constexpr std::string_view kLibraryNameMissing = "ERR library name argument was not given";
+inline constexpr std::string_view kWrongRestorePolicy =
+    "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.";
 // redis.call refusals (the script's error carries them).
 inline constexpr std::string_view kScriptUnknownCommand =
     "ERR Unknown Redis command called from script";

@@ -14,12 +14,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "cachette/protocol/reply_writer.h"
 #include "cachette/scripting/script_host.h"
@@ -53,6 +55,40 @@ class Scripting {
            std::span<const std::string_view> args, ScriptHost& host,
            protocol::ReplyWriter& reply);
 
+  // --- Functions (Redis 7 libraries) -----------------------------------------------------
+
+  struct FunctionInfo {
+    std::string name;
+    std::optional<std::string> description;
+    std::vector<std::string> flags;  // "no-writes", "allow-oom", ...
+    bool no_writes() const;
+  };
+  struct LibraryInfo {
+    std::string name;
+    std::string code;
+    std::vector<FunctionInfo> functions;  // sorted by name
+  };
+
+  // FUNCTION LOAD [REPLACE]: runs the library's code in this thread's VM (registering its
+  // functions), then adds it. Returns Redis's error text, or sets *name.
+  std::optional<std::string> LoadLibrary(std::string_view code, bool replace, std::string* name);
+  bool DeleteLibrary(std::string_view name);
+  void FlushFunctions();
+  std::vector<LibraryInfo> Libraries() const;  // sorted by name
+  std::optional<FunctionInfo> FindFunction(std::string_view name) const;
+  // FUNCTION DUMP / RESTORE: Cachette's own payload (not Redis's RDB encoding).
+  std::string DumpFunctions() const;
+  enum class RestorePolicy { kAppend, kReplace, kFlush };
+  std::optional<std::string> RestoreFunctions(std::string_view payload, RestorePolicy policy);
+  // FCALL: runs function `name` (which FindFunction found) with keys and args. The caller
+  // holds every shard. `command` is the FCALL as sent (FUNCTION STATS shows it).
+  void RunFunction(std::string_view name, std::span<const std::string_view> keys,
+                   std::span<const std::string_view> args, ScriptHost& host,
+                   protocol::ReplyWriter& reply, std::span<const std::string_view> command);
+  uint64_t functions_generation() const {
+    return functions_generation_.load(std::memory_order_acquire);
+  }
+
   // --- The running script (BUSY, SCRIPT KILL) -------------------------------------------
 
   // True while a script runs (on any thread).
@@ -63,9 +99,19 @@ class Scripting {
   // True when a script runs and has run for at least threshold_ms.
   bool TimedOut(int64_t threshold_ms) const;
 
-  enum class KillResult { kNotBusy, kUnkillable, kKilled };
-  // SCRIPT KILL: asks the running script to stop at its next hook check.
-  KillResult Kill();
+  enum class KillResult { kNotBusy, kUnkillable, kKilled, kWrongKind };
+  // SCRIPT KILL (function false) / FUNCTION KILL (function true): asks the running script to
+  // stop at its next hook check. kWrongKind: SCRIPT KILL of a function or the reverse.
+  KillResult Kill(bool function = false);
+  // Whether the running script is a function (FCALL): BUSY names FUNCTION KILL then.
+  bool running_function() const { return running_function_.load(std::memory_order_acquire); }
+  // FUNCTION STATS' running_script: the function's name, its FCALL and its run time so far.
+  struct RunningFunction {
+    std::string name;
+    std::vector<std::string> command;
+    int64_t duration_ms = 0;
+  };
+  std::optional<RunningFunction> CurrentFunction();
   // SHUTDOWN NOSAVE: stops the running script even when it has written.
   void ForceKill();
   // The running script executed a write command (SCRIPT KILL answers UNKILLABLE).
@@ -82,8 +128,15 @@ class Scripting {
   std::optional<std::string> Body(std::string_view sha) const;
 
  private:
-  void BeginRun();
+  void BeginRun(std::string_view function_name = {},
+                std::span<const std::string_view> command = {});
   void EndRun();
+
+  std::atomic<uint64_t> functions_generation_{0};
+  std::map<std::string, LibraryInfo, std::less<>> libraries_;  // guarded by cache_mutex_
+  std::atomic<bool> running_function_{false};
+  std::string running_name_;                  // guarded by run_mutex_
+  std::vector<std::string> running_command_;  // guarded by run_mutex_
 
   const uint64_t id_;
   std::atomic<uint64_t> generation_{0};

@@ -8,6 +8,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+#include <cstdint>
 
 #include "cachette/protocol/reply_writer.h"
 #include "cachette/scripting/script_host.h"
@@ -35,6 +37,26 @@ class LuaVm {
            std::span<const std::string_view> args, ScriptHost& host,
            protocol::ReplyWriter& reply);
 
+  // FUNCTION LOAD: runs a library's code (its "#!lua name=..." line made a comment) in the
+  // load environment, appending the functions it registers to *functions. With `keep`, their
+  // callbacks become callable by RunFunction. Redis's error text on failure.
+  struct RegisteredFunction {
+    std::string name;
+    std::optional<std::string> description;
+    std::vector<std::string> flags;
+  };
+  std::optional<std::string> LoadLibrary(std::string_view code,
+                                         std::vector<RegisteredFunction>* functions, bool keep);
+  // Forgets every kept function callback.
+  void ClearFunctions();
+  uint64_t functions_generation = UINT64_MAX;  // the library set the kept callbacks match
+  // Runs kept function `name` with KEYS and ARGV tables as its arguments; writes its reply.
+  void RunFunction(std::string_view name, std::string_view display_name,
+                   std::span<const std::string_view> keys,
+                   std::span<const std::string_view> args, ScriptHost& host,
+                   protocol::ReplyWriter& reply);
+  bool HasFunction(std::string_view name);
+
   // For redis.* functions (C callbacks find their VM through the registry).
   Scripting* owner() const { return owner_; }
   ScriptHost* host() const { return host_; }
@@ -49,6 +71,14 @@ class LuaVm {
   int script_resp_ = 2;         // redis.setresp
   std::string call_buffer_;     // a redis.call reply, reused
   int runs_since_gc_ = 0;
+
+ public:
+  int64_t load_started_us = 0;  // FUNCTION LOAD's time limit
+
+ private:
+  // Calls the function on top of the stack (below it: the error handler at index 1, and
+  // `nargs` arguments above it) and writes its reply or Redis's error reply naming `name`.
+  void Finish(int nargs, std::string_view name, ScriptHost& host, protocol::ReplyWriter& reply);
 };
 
 // Writes the Lua value on top of the stack as a reply (Redis's Lua-to-RESP rules) and pops it.

@@ -270,3 +270,109 @@ TEST_F(ScriptingTest, ScriptThatWroteIsUnkillableButForceKillStopsIt) {
 
 }  // namespace
 }  // namespace cachette::scripting
+
+namespace cachette::scripting {
+namespace {
+
+class FunctionsTest : public ::testing::Test {
+ protected:
+  std::string Fcall(std::string_view name, std::vector<std::string_view> keys = {},
+                    std::vector<std::string_view> args = {}) {
+    std::string out;
+    protocol::ReplyWriter writer(&out);
+    std::vector<std::string_view> command = {"FCALL", name};
+    scripting.RunFunction(name, keys, args, host, writer, command);
+    return out;
+  }
+
+  Scripting scripting;
+  FakeHost host;
+};
+
+TEST_F(FunctionsTest, LoadCallListDelete) {
+  std::string name;
+  ASSERT_FALSE(scripting
+                   .LoadLibrary("#!lua name=lib\nredis.register_function{function_name='Echo', "
+                                "callback=function(keys, args) return {keys[1], args[1]} end, "
+                                "flags={'no-writes'}, description='d'}",
+                                false, &name)
+                   .has_value());
+  EXPECT_EQ(name, "lib");
+  EXPECT_EQ(Fcall("echo", {"k"}, {"a"}), "*2\r\n$1\r\nk\r\n$1\r\na\r\n");
+  auto function = scripting.FindFunction("ECHO");
+  ASSERT_TRUE(function.has_value());
+  EXPECT_EQ(function->name, "Echo");
+  EXPECT_TRUE(function->no_writes());
+  EXPECT_EQ(function->description, "d");
+  ASSERT_EQ(scripting.Libraries().size(), 1u);
+  EXPECT_EQ(*scripting.LoadLibrary("#!lua name=lib\nredis.register_function('x', function() end)",
+                                   false, &name),
+            "ERR Library 'lib' already exists");
+  EXPECT_EQ(*scripting.LoadLibrary("#!lua name=other\nredis.register_function('echo', "
+                                   "function() end)",
+                                   false, &name),
+            "ERR Function echo already exists");
+  EXPECT_TRUE(scripting.DeleteLibrary("lib"));
+  EXPECT_FALSE(scripting.DeleteLibrary("lib"));
+  EXPECT_EQ(Fcall("echo"), "-ERR Function not found\r\n");
+}
+
+TEST_F(FunctionsTest, LoadErrors) {
+  std::string name;
+  EXPECT_EQ(*scripting.LoadLibrary("return 1", false, &name), "ERR Missing library metadata");
+  EXPECT_EQ(*scripting.LoadLibrary("#!lua name=x\nreturn 1", false, &name),
+            "ERR No functions registered");
+  EXPECT_EQ(*scripting.LoadLibrary("#!lua name=x\nwhile true do end", false, &name),
+            "ERR Error registering functions: ERR FUNCTION LOAD timeout");
+  EXPECT_EQ(*scripting.LoadLibrary("#!lua name=x\nredis.call('ping')", false, &name),
+            "ERR Error registering functions: ERR user_function:2: Script attempted to access "
+            "nonexistent global variable 'call'");
+  EXPECT_EQ(*scripting.LoadLibrary("#!lua name=x\n(", false, &name),
+            "ERR Error compiling function: user_function:2: unexpected symbol near '<eof>'");
+  EXPECT_TRUE(scripting.Libraries().empty());
+}
+
+TEST_F(FunctionsTest, DumpAndRestore) {
+  std::string name;
+  ASSERT_FALSE(scripting
+                   .LoadLibrary("#!lua name=a\nredis.register_function('fa', function() "
+                                "return 1 end)",
+                                false, &name)
+                   .has_value());
+  const std::string payload = scripting.DumpFunctions();
+  scripting.FlushFunctions();
+  EXPECT_EQ(Fcall("fa"), "-ERR Function not found\r\n");
+  EXPECT_FALSE(scripting.RestoreFunctions(payload, Scripting::RestorePolicy::kAppend));
+  EXPECT_EQ(Fcall("fa"), ":1\r\n");
+  EXPECT_EQ(*scripting.RestoreFunctions(payload, Scripting::RestorePolicy::kAppend),
+            "ERR Library a already exists");
+  EXPECT_FALSE(scripting.RestoreFunctions(payload, Scripting::RestorePolicy::kReplace));
+  EXPECT_EQ(*scripting.RestoreFunctions(payload.substr(1), Scripting::RestorePolicy::kFlush),
+            "ERR DUMP payload version or checksum are wrong");
+}
+
+TEST_F(FunctionsTest, FunctionKillAndWrongKind) {
+  std::string name;
+  ASSERT_FALSE(scripting
+                   .LoadLibrary("#!lua name=l\nredis.register_function('spin', function() "
+                                "while true do end end)",
+                                false, &name)
+                   .has_value());
+  std::string out;
+  std::thread runner([&] { out = Fcall("spin"); });
+  while (!scripting.running()) {
+    std::this_thread::yield();
+  }
+  EXPECT_TRUE(scripting.running_function());
+  auto current = scripting.CurrentFunction();
+  ASSERT_TRUE(current.has_value());
+  EXPECT_EQ(current->name, "spin");
+  EXPECT_EQ(scripting.Kill(/*function=*/false), Scripting::KillResult::kWrongKind);
+  EXPECT_EQ(scripting.Kill(/*function=*/true), Scripting::KillResult::kKilled);
+  runner.join();
+  EXPECT_EQ(out, "-ERR Script killed by user with SCRIPT KILL... script: spin, on "
+                 "@user_function:2.\r\n");
+}
+
+}  // namespace
+}  // namespace cachette::scripting
