@@ -12,6 +12,7 @@ void RegisterAllFamilies(CommandTable& table) {
   table.Register(detail::GenericFamily());
   table.Register(detail::ServerFamily());
   table.Register(detail::TransactionsFamily());
+  table.Register(detail::AdminFamily());
 }
 
 }  // namespace cachette::commands

@@ -88,6 +88,7 @@ void Connection::Start() {
 void Connection::ReadMore() {
   const size_t needed = parser_.BytesStillNeeded();
   auto tail = input_.Tail(std::max(kReadChunk, std::min<size_t>(needed, 64 * 1024 * 1024)));
+  reading_ = true;
   socket_.async_read_some(
       tail, [self = shared_from_this()](const boost::system::error_code& error, size_t bytes) {
         self->OnRead(error, bytes);
@@ -95,6 +96,7 @@ void Connection::ReadMore() {
 }
 
 void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
+  reading_ = false;
   if (error || closing_) {
     Close();
     return;
@@ -197,8 +199,44 @@ void Connection::AfterWrite() {
     Close();
     return;
   }
+  if (!pushed_.empty()) {
+    output_.swap(pushed_);
+    Flush();
+    return;
+  }
   input_.ShrinkIfIdle();
-  ReadMore();
+  if (!reading_) {
+    ReadMore();
+  }
+}
+
+void Connection::Push(std::string_view bytes) {
+  if (closed_ || closing_) {
+    return;
+  }
+  if (writing_) {
+    pushed_.append(bytes);
+    return;
+  }
+  output_.append(bytes);
+  Flush();
+}
+
+void Connection::Kill() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
+}
+
+commands::ConnectionFigures Connection::Figures() {
+  commands::ConnectionFigures figures;
+  figures.fd = closed_ ? -1 : static_cast<int>(socket_.native_handle());
+  figures.idle_s = (util::MonotonicUs() - last_activity_us_) / 1000000;
+  figures.query_buffer = input_.size();
+  figures.query_buffer_free = input_.capacity() - input_.size();
+  figures.output_buffer = output_.size() + pushed_.size();
+  figures.total_memory = input_.capacity() + output_.capacity() + pushed_.capacity() +
+                         sizeof(Connection);
+  figures.writing = writing_;
+  return figures;
 }
 
 void Connection::CloseWhenFlushed() {
@@ -213,6 +251,16 @@ void Connection::Close() {
     return;
   }
   closed_ = true;
+  if (client_.monitor) {
+    std::lock_guard lock(shared_.monitors_mutex);
+    std::erase_if(shared_.monitors, [this](const auto& monitor) {
+      auto connection = monitor.second.lock();
+      return connection == nullptr || connection.get() == this;
+    });
+    shared_.monitor_count->store(static_cast<uint32_t>(shared_.monitors.size()),
+                                 std::memory_order_relaxed);
+    client_.monitor = false;
+  }
   shared_.dispatcher->OnClientClosed(client_);
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

@@ -109,4 +109,27 @@ std::string ConfigSetFailed(std::string_view name, std::string_view reason) {
   return out;
 }
 
+std::string SubcommandSyntax(std::string_view container, std::string_view subcommand) {
+  return "ERR unknown subcommand or wrong number of arguments for '" +
+         std::string(Capped(subcommand, kNameCap)) + "'. Try " + std::string(container) +
+         " HELP.";
+}
+
+std::string UnknownClientType(std::string_view type) {
+  return "ERR Unknown client type '" + std::string(AsCString(type)) + "'";
+}
+
+std::string NoSuchUser(std::string_view user) {
+  return "ERR No such user '" + std::string(AsCString(user)) + "'";
+}
+
+std::string UnrecognizedOption(std::string_view option) {
+  return "ERR Unrecognized option '" + std::string(AsCString(option)) + "'";
+}
+
+std::string InvalidClientAttribute(std::string_view attribute) {
+  return "ERR " + std::string(AsCString(attribute)) +
+         " cannot contain spaces, newlines or special characters.";
+}
+
 }  // namespace cachette::protocol::errors
