@@ -643,7 +643,7 @@ constexpr CommandSpec kCommandSubcommands[] = {
      "Returns documentation about commands.", CmdCommandDocs},
     {"command|list", -2, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "7.0.0",
      "Returns the names of all commands.", CmdCommandList},
-    {"command|getkeys", -3, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "2.8.13",
+    {"command|getkeys", -4, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "2.8.13",
      "Returns the key arguments of a command line.", CmdCommandGetkeys},
     {"command|help", 2, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "5.0.0",
      "Shows what COMMAND's subcommands do.", CmdCommandHelp},

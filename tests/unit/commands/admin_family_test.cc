@@ -159,13 +159,16 @@ TEST_F(AdminFamilyTest, CommandGetkeys) {
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "SET", "k", "v"}), BulkArray({"k"}));
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "mset", "a", "1", "b", "2"}), BulkArray({"a", "b"}));
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "MEMORY", "USAGE", "k"}), BulkArray({"k"}));
-  EXPECT_EQ(Run({"COMMAND", "GETKEYS", "GET"}),
+  EXPECT_EQ(Run({"COMMAND", "GETKEYS", "GET", "a", "b"}),
             Err("ERR Invalid number of arguments specified for command"));
-  EXPECT_EQ(Run({"COMMAND", "GETKEYS", "PING"}), Err("ERR The command has no key arguments"));
+  EXPECT_EQ(Run({"COMMAND", "GETKEYS", "MEMORY", "USAGE"}),
+            Err("ERR Invalid number of arguments specified for command"));
+  EXPECT_EQ(Run({"COMMAND", "GETKEYS", "PING", "x"}), Err("ERR The command has no key arguments"));
+  EXPECT_EQ(Run({"COMMAND", "GETKEYS", "GET"}),
+            Err("ERR wrong number of arguments for 'command|getkeys' command"));
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "NOPE", "x"}), Err("ERR Invalid command specified"));
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "MEMORY", "NOPE"}), Err("ERR Invalid command specified"));
-  EXPECT_EQ(Run({"COMMAND", "GETKEYS"}),
-            Err("ERR wrong number of arguments for 'command|getkeys' command"));
+
 }
 
 TEST_F(AdminFamilyTest, CommandListFilters) {
