@@ -161,12 +161,26 @@ void CmdConfigResetstat(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// CONFIG REWRITE: writes the running configuration back to the file the server started with.
+void CmdConfigRewrite(CommandContext& ctx) {
+  if (ctx.server.config->config_file().empty()) {
+    ctx.reply.Error(errors::kNoConfigFile);
+    return;
+  }
+  if (auto error = ctx.server.config->Rewrite()) {
+    ctx.reply.Error(std::string(errors::kRewriteFailed) + *error);
+    return;
+  }
+  ctx.reply.Ok();
+}
+
 void CmdConfigHelp(CommandContext& ctx) {
   ReplyHelp(
       ctx, "CONFIG",
       {"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
        "SET <directive> <value>", "    Set the configuration <directive> to <value>.", "RESETSTAT",
-       "    Reset statistics reported by the INFO command."});
+       "    Reset statistics reported by the INFO command.", "REWRITE",
+       "    Rewrite the configuration file."});
 }
 
 // INFO [section ...]: Redis's text report, one "# Section" after another.
@@ -630,6 +644,9 @@ constexpr CommandSpec kConfigSubcommands[] = {
     {"config|resetstat", 2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0,
      "@admin @slow @dangerous", "server", "2.0.0", "Resets the statistics INFO reports.",
      CmdConfigResetstat},
+    {"config|rewrite", 2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0,
+     "@admin @slow @dangerous", "server", "2.8.0",
+     "Writes the running configuration back to its file.", CmdConfigRewrite},
     {"config|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "server", "5.0.0",
      "Shows what CONFIG's subcommands do.", CmdConfigHelp},
 };

@@ -89,7 +89,8 @@ inline constexpr std::string_view kInvalidCommandSpecified = "ERR Invalid comman
 inline constexpr std::string_view kInvalidArgumentCount =
     "ERR Invalid number of arguments specified for command";
 inline constexpr std::string_view kNoKeyArguments = "ERR The command has no key arguments";
-inline constexpr std::string_view kNoConfigFile = "ERR The server is running without a config file";
+inline constexpr std::string_view kNoConfigFile =
+    "ERR The server is running without a config file";
 inline constexpr std::string_view kRewriteFailed =
     "ERR Rewriting config file: ";  // followed by strerror text
 inline constexpr std::string_view kSlowlogCount =

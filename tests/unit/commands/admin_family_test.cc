@@ -155,6 +155,12 @@ TEST_F(AdminFamilyTest, LastsaveIsTheStartTimeAndRoleIsMaster) {
   EXPECT_EQ(Run({"ROLE", "x"}), Err("ERR wrong number of arguments for 'role' command"));
 }
 
+TEST_F(AdminFamilyTest, ConfigRewriteNeedsAConfigFile) {
+  EXPECT_EQ(Run({"CONFIG", "REWRITE"}), Err("ERR The server is running without a config file"));
+  EXPECT_EQ(Run({"CONFIG", "REWRITE", "x"}),
+            Err("ERR wrong number of arguments for 'config|rewrite' command"));
+}
+
 TEST_F(AdminFamilyTest, CommandGetkeys) {
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "SET", "k", "v"}), BulkArray({"k"}));
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "mset", "a", "1", "b", "2"}), BulkArray({"a", "b"}));

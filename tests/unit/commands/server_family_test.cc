@@ -213,9 +213,9 @@ TEST_F(ServerFamilyTest, ConfigResetstatZeroesKeyspaceCounters) {
 }
 
 TEST_F(ServerFamilyTest, ConfigHelpListsTheSubcommands) {
-  // Redis 7.0's text, without the REWRITE pair (cachette has no CONFIG REWRITE).
+  // Redis 7.0's text.
   EXPECT_EQ(Run({"CONFIG", "HELP"}),
-            "*9\r\n"
+            "*11\r\n"
             "+CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"
             "+GET <pattern>\r\n"
             "+    Return parameters matching the glob-like <pattern> and their values.\r\n"
@@ -223,6 +223,8 @@ TEST_F(ServerFamilyTest, ConfigHelpListsTheSubcommands) {
             "+    Set the configuration <directive> to <value>.\r\n"
             "+RESETSTAT\r\n"
             "+    Reset statistics reported by the INFO command.\r\n"
+            "+REWRITE\r\n"
+            "+    Rewrite the configuration file.\r\n"
             "+HELP\r\n"
             "+    Prints this help.\r\n");
 }
@@ -448,7 +450,7 @@ TEST_F(ServerFamilyTest, CommandInfoOfAnUnknownCommandInResp3IsNull) {
 TEST_F(ServerFamilyTest, CommandInfoShowsSubcommands) {
   const std::string reply = Run({"COMMAND", "INFO", "config"});
   EXPECT_EQ(reply.rfind("*1\r\n*10\r\n$6\r\nconfig\r\n:-2\r\n*0\r\n:0\r\n:0\r\n:0\r\n"
-                        "*1\r\n+@slow\r\n*0\r\n*0\r\n*4\r\n",
+                        "*1\r\n+@slow\r\n*0\r\n*0\r\n*5\r\n",
                         0),
             0u)
       << reply;
