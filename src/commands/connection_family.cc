@@ -463,6 +463,51 @@ void CmdClientReply(CommandContext& ctx) {
   }
 }
 
+// CLIENT PAUSE timeout [WRITE|ALL]: holds back every command (ALL, the default) or those that
+// may write (WRITE) of every client for `timeout` milliseconds; active expiry stops meanwhile.
+// A second pause only lengthens the pause and only widens its mode, as Redis does.
+void CmdClientPause(CommandContext& ctx) {
+  if (ctx.args.size() > 4) {
+    ctx.reply.Error(errors::SubcommandSyntax("CLIENT", ctx.args[1]));
+    return;
+  }
+  int64_t timeout = 0;
+  if (!util::ParseInt64(ctx.args[2], &timeout)) {
+    ctx.reply.Error(errors::kTimeoutNotInteger);
+    return;
+  }
+  if (timeout < 0) {
+    ctx.reply.Error(errors::kTimeoutNegative);
+    return;
+  }
+  int mode = ServerContext::kPauseAll;
+  if (ctx.args.size() == 4) {
+    if (EqualsIgnoreCase(ctx.args[3], "write")) {
+      mode = ServerContext::kPauseWrite;
+    } else if (!EqualsIgnoreCase(ctx.args[3], "all")) {
+      ctx.reply.Error(errors::kPauseMode);
+      return;
+    }
+  }
+  ServerContext& server = ctx.server;
+  const int64_t end = timeout > INT64_MAX - ctx.now_ms ? INT64_MAX : ctx.now_ms + timeout;
+  const bool active = server.Paused(ctx.now_ms);
+  if (!active || mode > server.pause_mode.load()) {
+    server.pause_mode.store(mode);
+  }
+  int64_t current = server.pause_end_ms.load();
+  while ((!active || end > current) && !server.pause_end_ms.compare_exchange_weak(current, end)) {
+  }
+  ctx.reply.Ok();
+}
+
+// CLIENT UNPAUSE: ends a pause at once.
+void CmdClientUnpause(CommandContext& ctx) {
+  ctx.server.pause_end_ms.store(0);
+  ctx.server.pause_mode.store(ServerContext::kPauseNone);
+  ctx.reply.Ok();
+}
+
 // CLIENT GETREDIR: -1 (no client tracking).
 void CmdClientGetredir(CommandContext& ctx) { ctx.reply.Integer(-1); }
 
@@ -537,6 +582,10 @@ constexpr CommandSpec kClientSubcommands[] = {
      "2.4.0", "Describes every connection.", CmdClientList},
     {"client|kill", -3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
      "2.4.0", "Closes connections by id, address, type or user.", CmdClientKill},
+    {"client|pause", -3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
+     "3.0.0", "Holds back clients' commands (all, or writes) for a while.", CmdClientPause},
+    {"client|unpause", 2, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
+     "6.2.0", "Ends a CLIENT PAUSE.", CmdClientUnpause},
     {"client|no-evict", 3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
      "7.0.0", "Sets the connection's client-eviction exemption.", CmdClientNoEvict},
     {"client|no-touch", 3, kClientFlags, 0, 0, 0, kClientCategories, "connection", "7.2.0",

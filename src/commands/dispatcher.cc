@@ -1,5 +1,7 @@
 #include "cachette/commands/dispatcher.h"
 
+#include <optional>
+
 #include "cachette/config/config.h"
 #include "cachette/protocol/errors.h"
 #include "cachette/stats/stats.h"
@@ -124,6 +126,11 @@ void Dispatcher::Execute(ClientState& client, protocol::ReplyWriter& reply, cons
   // also times commands with the wall clock (ustime), clamping a backwards step to zero.
   const int64_t start_us = util::UnixTimeUs();
   ctx.now_ms = start_us / 1000;
+  // CLIENT NO-TOUCH: the client's lookups leave recency alone, except TOUCH's (as Redis).
+  std::optional<store::NoTouchScope> no_touch;
+  if (client.no_touch && spec.name != "touch") [[unlikely]] {
+    no_touch.emplace();
+  }
   if (stats == nullptr) {
     spec.handler(ctx);
     if (server_.monitors.load(std::memory_order_relaxed) != 0 && (spec.flags & kAdmin) == 0) {
@@ -153,6 +160,39 @@ void Dispatcher::Execute(ClientState& client, protocol::ReplyWriter& reply, cons
     stats->CountError(std::string_view(out).substr(
         reply_start + 1, (end == std::string::npos ? out.size() : end) - reply_start - 1));
   }
+}
+
+bool Dispatcher::PausedFor(const ClientState& client, std::span<const std::string_view> args) {
+  const int64_t end = server_.pause_end_ms.load(std::memory_order_relaxed);
+  if (util::UnixTimeMs() >= end) {
+    // Over: the first to see it clears it (a newer pause would have a later end).
+    int64_t expected = end;
+    if (server_.pause_end_ms.compare_exchange_strong(expected, 0)) {
+      server_.pause_mode.store(ServerContext::kPauseNone, std::memory_order_relaxed);
+    }
+    return false;
+  }
+  if (server_.pause_mode.load(std::memory_order_relaxed) == ServerContext::kPauseAll) {
+    return true;
+  }
+  // WRITE: commands that may change data, and EXEC of a transaction that holds one.
+  const CommandSpec* spec = table_.Find(args[0]);
+  if (spec != nullptr && !spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = CommandTable::FindSubcommand(*spec, args[1]);
+    spec = sub != nullptr ? sub : spec;
+  }
+  if (spec == nullptr) {
+    return false;
+  }
+  if (spec->handler == CmdExecHandler()) {
+    for (const QueuedCommand& queued : client.tx.queued) {
+      if ((queued.spec->flags & kWrite) != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+  return (spec->flags & kWrite) != 0;
 }
 
 void Dispatcher::RecordSlow(ClientState& client, const CommandSpec& spec,

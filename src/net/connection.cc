@@ -104,6 +104,10 @@ void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
   input_.Commit(bytes);
   thread_.net_input_bytes.Add(bytes);
   last_activity_us_ = util::MonotonicUs();
+  ProcessInput();
+}
+
+void Connection::ProcessInput() {
   if (!ExecuteInput()) {
     return;
   }
@@ -111,7 +115,7 @@ void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
     Flush();
   } else if (client_.close_after_reply) {
     Close();
-  } else {
+  } else if (!postponed_) {
     input_.ShrinkIfIdle();
     ReadMore();
   }
@@ -122,36 +126,70 @@ bool Connection::ExecuteInput() {
   parser_.set_max_bulk_len(static_cast<size_t>(config.Int(config::Id::kProtoMaxBulkLen)));
   parser_.set_unauthenticated(!client_.authenticated);
   const int64_t hard_limit = config.NormalOutputLimit().hard_bytes;
-  while (input_.size() != 0 && !client_.close_after_reply) {
-    const auto result = parser_.Parse(input_.view());
-    if (result == protocol::RespParser::Result::kCommand) {
-      writer_.set_resp_version(client_.resp_version);
-      shared_.dispatcher->Dispatch(client_, writer_, parser_.args());
-      input_.Consume(parser_.consumed());
-      parser_.set_unauthenticated(!client_.authenticated);
-      if (hard_limit > 0 && static_cast<int64_t>(output_.size()) > hard_limit) {
-        spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.",
-                     client_.id, client_.peer_address);
-        Close();
-        return false;
+  while (!client_.close_after_reply) {
+    // A command postponed by CLIENT PAUSE stays parsed (its views into the input are kept:
+    // nothing is read meanwhile) until the pause lets it run.
+    if (!parsed_) {
+      if (input_.size() == 0) {
+        break;
       }
-    } else if (result == protocol::RespParser::Result::kNeedMore) {
-      if (static_cast<int64_t>(input_.size()) > config.Int(config::Id::kClientQueryBufferLimit)) {
-        spdlog::warn("Closing client that reached max query buffer length: id={} addr={}",
-                     client_.id, client_.peer_address);
-        writer_.Error(errors::kProtoQueryBufferLimit);
+      const auto result = parser_.Parse(input_.view());
+      if (result == protocol::RespParser::Result::kNeedMore) {
+        if (static_cast<int64_t>(input_.size()) >
+            config.Int(config::Id::kClientQueryBufferLimit)) {
+          spdlog::warn("Closing client that reached max query buffer length: id={} addr={}",
+                       client_.id, client_.peer_address);
+          writer_.Error(errors::kProtoQueryBufferLimit);
+          client_.close_after_reply = true;
+        }
+        break;
+      }
+      if (result != protocol::RespParser::Result::kCommand) {
+        spdlog::debug("Protocol error from client id={} addr={}: {}", client_.id,
+                      client_.peer_address, parser_.error());
+        writer_.Error(parser_.error());
         client_.close_after_reply = true;
+        break;
       }
+      parsed_ = true;
+    }
+    if (shared_.dispatcher->MustPostpone(client_, parser_.args())) [[unlikely]] {
+      Postpone();
       break;
-    } else {
-      spdlog::debug("Protocol error from client id={} addr={}: {}", client_.id,
-                    client_.peer_address, parser_.error());
-      writer_.Error(parser_.error());
-      client_.close_after_reply = true;
-      break;
+    }
+    parsed_ = false;
+    writer_.set_resp_version(client_.resp_version);
+    shared_.dispatcher->Dispatch(client_, writer_, parser_.args());
+    input_.Consume(parser_.consumed());
+    parser_.set_unauthenticated(!client_.authenticated);
+    if (hard_limit > 0 && static_cast<int64_t>(output_.size()) > hard_limit) {
+      spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.",
+                   client_.id, client_.peer_address);
+      Close();
+      return false;
     }
   }
   return !closed_;
+}
+
+void Connection::Postpone() {
+  postponed_ = true;
+  if (pause_timer_ == nullptr) {
+    pause_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  }
+  // CLIENT UNPAUSE ends a pause early: look again every few milliseconds.
+  pause_timer_->expires_after(std::chrono::milliseconds(5));
+  pause_timer_->async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+    if (error || self->closed_) {
+      return;
+    }
+    self->postponed_ = false;
+    if (self->writing_) {
+      self->resume_after_write_ = true;  // AfterWrite goes on with the input
+      return;
+    }
+    self->ProcessInput();
+  });
 }
 
 void Connection::Flush() {
@@ -204,6 +242,14 @@ void Connection::AfterWrite() {
     Flush();
     return;
   }
+  if (resume_after_write_) {
+    resume_after_write_ = false;
+    ProcessInput();
+    return;
+  }
+  if (postponed_) {
+    return;  // the pause timer goes on with the input
+  }
   input_.ShrinkIfIdle();
   if (!reading_) {
     ReadMore();
@@ -251,6 +297,9 @@ void Connection::Close() {
     return;
   }
   closed_ = true;
+  if (pause_timer_ != nullptr) {
+    pause_timer_->cancel();
+  }
   if (client_.monitor) {
     std::lock_guard lock(shared_.monitors_mutex);
     std::erase_if(shared_.monitors, [this](const auto& monitor) {

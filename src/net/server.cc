@@ -14,6 +14,7 @@
 #include "cachette/commands/server_context.h"
 #include "cachette/config/config.h"
 #include "cachette/protocol/errors.h"
+#include "cachette/util/clock.h"
 #include "detail/asio.h"
 #include "detail/connection.h"
 #include "detail/io_thread.h"
@@ -169,6 +170,7 @@ std::optional<std::string> Server::Impl::Start() {
         [this, part = static_cast<unsigned>(i),
          parts = static_cast<unsigned>(threads_.size())](int64_t budget_us) {
           return context_.background_work && context_.active_expire.load(std::memory_order_relaxed) &&
+                 !context_.Paused(util::UnixTimeMs()) &&
                  context_.background_work(budget_us, part, parts);
         });
   }

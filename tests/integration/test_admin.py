@@ -69,6 +69,11 @@ DIFFERENTIAL = {
                            ["CLIENT", "LIST", "TYPE", "normal", "x"],
                            ["CLIENT", "LIST", "TYPE", "pubsub"], ["CLIENT", "LIST", "ID", "0"],
                            ["CLIENT", "LIST", "TYPE", "replica"]],
+    "client_pause_errors": [["CLIENT", "PAUSE"], ["CLIENT", "PAUSE", "-1"],
+                            ["CLIENT", "PAUSE", "x"], ["CLIENT", "PAUSE", "1.5"],
+                            ["CLIENT", "PAUSE", "10", "foo"],
+                            ["CLIENT", "PAUSE", "10", "write", "x"],
+                            ["CLIENT", "UNPAUSE", "x"], ["CLIENT", "UNPAUSE"]],
     "client_reply_errors": [["CLIENT", "REPLY", "maybe"], ["CLIENT", "NO-EVICT", "maybe"],
                             ["CLIENT", "NO-EVICT", "on"], ["CLIENT", "NO-EVICT", "OFF"],
                             ["CLIENT", "GETREDIR"]],
@@ -309,6 +314,63 @@ def test_client_list_inside_exec_sees_the_callers_thread(start_server):
         assert c.call("INCR", "n") == b"+QUEUED\r\n"
         reply = parse(c.call("EXEC"))
         assert b"name=tx " in reply[0]
+
+
+# ---- CLIENT PAUSE ------------------------------------------------------------------------------
+
+def _timed_call(conn, *args):
+    start = time.monotonic()
+    reply = conn.call(*args)
+    return reply, time.monotonic() - start
+
+
+@pytest.mark.parametrize("target", ["cachette", "redis"])
+def test_client_pause_write_holds_writes_not_reads(both, target):
+    srv = both[0] if target == "cachette" else both[1]
+    with srv.conn() as admin, srv.conn() as c:
+        c.call("SET", "pk", "1")
+        assert admin.call("CLIENT", "PAUSE", "300", "WRITE") == b"+OK\r\n"
+        reply, took = _timed_call(c, "GET", "pk")
+        assert reply == b"$1\r\n1\r\n" and took < 0.2
+        reply, took = _timed_call(c, "SET", "pk", "2")
+        assert reply == b"+OK\r\n" and took >= 0.2
+        assert c.call("GET", "pk") == b"$1\r\n2\r\n"
+        c.call("DEL", "pk")
+
+
+@pytest.mark.parametrize("target", ["cachette", "redis"])
+def test_client_pause_all_holds_every_command_until_unpause(both, target):
+    srv = both[0] if target == "cachette" else both[1]
+    with srv.conn() as admin, srv.conn() as c, srv.conn() as other:
+        assert admin.call("CLIENT", "PAUSE", "10000", "WRITE") == b"+OK\r\n"
+        # A pipelined batch: the read runs, the write waits, and so does what follows it.
+        c.send(encode("GET", "x") + encode("SET", "x", "1") + encode("GET", "x"))
+        assert c.read_reply() == b"$-1\r\n"
+        time.sleep(0.1)
+        assert c.buf == b""
+        assert other.call("CLIENT", "UNPAUSE") == b"+OK\r\n"
+        assert c.read_reply() == b"+OK\r\n"
+        assert c.read_reply() == b"$1\r\n1\r\n"
+        c.call("DEL", "x")
+        assert admin.call("CLIENT", "PAUSE", "300") == b"+OK\r\n"
+        reply, took = _timed_call(c, "PING")
+        assert reply == b"+PONG\r\n" and took >= 0.2
+
+
+def test_client_pause_holds_clients_of_every_thread(start_server):
+    srv = start_server(threads=4)
+    conns = [srv.conn() for _ in range(6)]
+    try:
+        assert conns[0].call("CLIENT", "PAUSE", "400", "WRITE") == b"+OK\r\n"
+        start = time.monotonic()
+        for i, c in enumerate(conns[1:]):
+            c.send(encode("INCR", "n"))
+        replies_ = sorted(c.read_reply() for c in conns[1:])
+        assert time.monotonic() - start >= 0.3
+        assert replies_ == [b":%d\r\n" % i for i in range(1, 6)]
+    finally:
+        for c in conns:
+            c.close()
 
 
 # ---- redis-py ----------------------------------------------------------------------------------

@@ -31,6 +31,15 @@ class Dispatcher {
     }
   }
 
+  // CLIENT PAUSE: whether the connection must hold this command back for now (one relaxed
+  // load while no pause is set).
+  bool MustPostpone(const ClientState& client, std::span<const std::string_view> args) {
+    if (server_.pause_end_ms.load(std::memory_order_relaxed) == 0) [[likely]] {
+      return false;
+    }
+    return PausedFor(client, args);
+  }
+
   // Runs an already resolved and checked command (a queued one, at EXEC), counting it in the
   // statistics like any other.
   void Execute(ClientState& client, protocol::ReplyWriter& reply, const CommandSpec& spec,
@@ -42,6 +51,7 @@ class Dispatcher {
   ServerContext& server() { return server_; }
 
  private:
+  bool PausedFor(const ClientState& client, std::span<const std::string_view> args);
   void Route(ClientState& client, protocol::ReplyWriter& reply,
              std::span<const std::string_view> args);
   // CLIENT REPLY OFF/SKIP: drops the reply written since `mark`, then moves SKIP along as

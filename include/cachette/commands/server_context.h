@@ -101,6 +101,15 @@ struct ServerContext {
   std::function<bool(int64_t budget_us, unsigned part, unsigned parts)> background_work;
   // DEBUG SET-ACTIVE-EXPIRE 0 turns background_work off (expired keys then go only when read).
   std::atomic<bool> active_expire{true};
+  // CLIENT PAUSE: until pause_end_ms (Unix ms; 0: no pause) commands of kind pause_mode are
+  // held back by the connections (Dispatcher::MustPostpone), and active expiry stops.
+  enum PauseMode : int { kPauseNone = 0, kPauseWrite = 1, kPauseAll = 2 };
+  std::atomic<int64_t> pause_end_ms{0};
+  std::atomic<int> pause_mode{kPauseNone};
+  bool Paused(int64_t now_ms) const {
+    const int64_t end = pause_end_ms.load(std::memory_order_relaxed);
+    return end != 0 && now_ms < end;
+  }
   // How many clients are in MONITOR mode (kept by the net layer): the dispatcher formats a
   // monitor line only when this is not zero (one relaxed load per command).
   std::atomic<uint32_t> monitors{0};

@@ -71,140 +71,150 @@ constexpr ArgumentSpec kClientNoEvict11[] = {
     {"enabled", "oneof", -1, "", "", "", "", 0, kClientNoEvict10},
 };
 
-constexpr ArgumentSpec kClientReply12[] = {
+constexpr ArgumentSpec kClientPause12[] = {
+    {"write", "pure-token", -1, "WRITE", "", "", "", 0, {}},
+    {"all", "pure-token", -1, "ALL", "", "", "", 0, {}},
+};
+
+constexpr ArgumentSpec kClientPause13[] = {
+    {"timeout", "integer", -1, "", "", "", "", 0, {}},
+    {"mode", "oneof", -1, "", "", "6.2.0", "", kArgOptional, kClientPause12},
+};
+
+constexpr ArgumentSpec kClientReply14[] = {
     {"on", "pure-token", -1, "ON", "", "", "", 0, {}},
     {"off", "pure-token", -1, "OFF", "", "", "", 0, {}},
     {"skip", "pure-token", -1, "SKIP", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kClientReply13[] = {
-    {"on_off_skip", "oneof", -1, "", "", "", "", 0, kClientReply12},
+constexpr ArgumentSpec kClientReply15[] = {
+    {"on_off_skip", "oneof", -1, "", "", "", "", 0, kClientReply14},
 };
 
-constexpr ArgumentSpec kClientSetname14[] = {
+constexpr ArgumentSpec kClientSetname16[] = {
     {"connection-name", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kCommandDocs15[] = {
+constexpr ArgumentSpec kCommandDocs17[] = {
     {"command-name", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kCommandInfo16[] = {
+constexpr ArgumentSpec kCommandInfo18[] = {
     {"command-name", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kCommandList17[] = {
+constexpr ArgumentSpec kCommandList19[] = {
     {"module-name", "string", -1, "MODULE", "", "", "", 0, {}},
     {"category", "string", -1, "ACLCAT", "", "", "", 0, {}},
     {"pattern", "pattern", -1, "PATTERN", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kCommandList18[] = {
-    {"filterby", "oneof", -1, "FILTERBY", "", "", "", kArgOptional, kCommandList17},
+constexpr ArgumentSpec kCommandList20[] = {
+    {"filterby", "oneof", -1, "FILTERBY", "", "", "", kArgOptional, kCommandList19},
 };
 
-constexpr ArgumentSpec kConfigGet19[] = {
+constexpr ArgumentSpec kConfigGet21[] = {
     {"parameter", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kConfigGet20[] = {
-    {"parameter", "block", -1, "", "", "", "", kArgMultiple, kConfigGet19},
+constexpr ArgumentSpec kConfigGet22[] = {
+    {"parameter", "block", -1, "", "", "", "", kArgMultiple, kConfigGet21},
 };
 
-constexpr ArgumentSpec kConfigSet21[] = {
+constexpr ArgumentSpec kConfigSet23[] = {
     {"parameter", "string", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kConfigSet22[] = {
-    {"parameter_value", "block", -1, "", "", "", "", kArgMultiple, kConfigSet21},
+constexpr ArgumentSpec kConfigSet24[] = {
+    {"parameter_value", "block", -1, "", "", "", "", kArgMultiple, kConfigSet23},
 };
 
-constexpr ArgumentSpec kCopy23[] = {
+constexpr ArgumentSpec kCopy25[] = {
     {"source", "key", 0, "", "", "", "", 0, {}},
     {"destination", "key", 1, "", "", "", "", 0, {}},
     {"destination-db", "integer", -1, "DB", "", "", "", kArgOptional, {}},
     {"replace", "pure-token", -1, "REPLACE", "", "", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kDecr24[] = {
+constexpr ArgumentSpec kDecr26[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kDecrby25[] = {
+constexpr ArgumentSpec kDecrby27[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"decrement", "integer", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kDel26[] = {
+constexpr ArgumentSpec kDel28[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kEcho27[] = {
+constexpr ArgumentSpec kEcho29[] = {
     {"message", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kExists28[] = {
+constexpr ArgumentSpec kExists30[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kExpire29[] = {
+constexpr ArgumentSpec kExpire31[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
     {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
     {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kExpire30[] = {
+constexpr ArgumentSpec kExpire32[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"seconds", "integer", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kExpire29},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kExpire31},
 };
 
-constexpr ArgumentSpec kExpireat31[] = {
+constexpr ArgumentSpec kExpireat33[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
     {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
     {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kExpireat32[] = {
+constexpr ArgumentSpec kExpireat34[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"unix-time-seconds", "unix-time", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kExpireat31},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kExpireat33},
 };
 
-constexpr ArgumentSpec kExpiretime33[] = {
+constexpr ArgumentSpec kExpiretime35[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kFlushall34[] = {
+constexpr ArgumentSpec kFlushall36[] = {
     {"async", "pure-token", -1, "ASYNC", "", "4.0.0", "", 0, {}},
     {"sync", "pure-token", -1, "SYNC", "", "6.2.0", "", 0, {}},
 };
 
-constexpr ArgumentSpec kFlushall35[] = {
-    {"async", "oneof", -1, "", "", "", "", kArgOptional, kFlushall34},
+constexpr ArgumentSpec kFlushall37[] = {
+    {"async", "oneof", -1, "", "", "", "", kArgOptional, kFlushall36},
 };
 
-constexpr ArgumentSpec kFlushdb36[] = {
+constexpr ArgumentSpec kFlushdb38[] = {
     {"async", "pure-token", -1, "ASYNC", "", "4.0.0", "", 0, {}},
     {"sync", "pure-token", -1, "SYNC", "", "6.2.0", "", 0, {}},
 };
 
-constexpr ArgumentSpec kFlushdb37[] = {
-    {"async", "oneof", -1, "", "", "", "", kArgOptional, kFlushdb36},
+constexpr ArgumentSpec kFlushdb39[] = {
+    {"async", "oneof", -1, "", "", "", "", kArgOptional, kFlushdb38},
 };
 
-constexpr ArgumentSpec kGet38[] = {
+constexpr ArgumentSpec kGet40[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kGetdel39[] = {
+constexpr ArgumentSpec kGetdel41[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kGetex40[] = {
+constexpr ArgumentSpec kGetex42[] = {
     {"seconds", "integer", -1, "EX", "", "", "", 0, {}},
     {"milliseconds", "integer", -1, "PX", "", "", "", 0, {}},
     {"unix-time-seconds", "unix-time", -1, "EXAT", "", "", "", 0, {}},
@@ -212,190 +222,190 @@ constexpr ArgumentSpec kGetex40[] = {
     {"persist", "pure-token", -1, "PERSIST", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kGetex41[] = {
+constexpr ArgumentSpec kGetex43[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, kGetex40},
+    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, kGetex42},
 };
 
-constexpr ArgumentSpec kGetrange42[] = {
+constexpr ArgumentSpec kGetrange44[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"start", "integer", -1, "", "", "", "", 0, {}},
     {"end", "integer", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kGetset43[] = {
+constexpr ArgumentSpec kGetset45[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kHello44[] = {
+constexpr ArgumentSpec kHello46[] = {
     {"username", "string", -1, "", "", "", "", 0, {}},
     {"password", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kHello45[] = {
+constexpr ArgumentSpec kHello47[] = {
     {"protover", "integer", -1, "", "", "", "", 0, {}},
-    {"username_password", "block", -1, "AUTH", "", "", "", kArgOptional, kHello44},
+    {"username_password", "block", -1, "AUTH", "", "", "", kArgOptional, kHello46},
     {"clientname", "string", -1, "SETNAME", "", "", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kHello46[] = {
-    {"arguments", "block", -1, "", "", "", "", kArgOptional, kHello45},
+constexpr ArgumentSpec kHello48[] = {
+    {"arguments", "block", -1, "", "", "", "", kArgOptional, kHello47},
 };
 
-constexpr ArgumentSpec kIncr47[] = {
+constexpr ArgumentSpec kIncr49[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kIncrby48[] = {
+constexpr ArgumentSpec kIncrby50[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"increment", "integer", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kIncrbyfloat49[] = {
+constexpr ArgumentSpec kIncrbyfloat51[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"increment", "double", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kInfo50[] = {
+constexpr ArgumentSpec kInfo52[] = {
     {"section", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kKeys51[] = {
+constexpr ArgumentSpec kKeys53[] = {
     {"pattern", "pattern", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kLatencyHistory52[] = {
+constexpr ArgumentSpec kLatencyHistory54[] = {
     {"event", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kLatencyReset53[] = {
+constexpr ArgumentSpec kLatencyReset55[] = {
     {"event", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kMemoryUsage54[] = {
+constexpr ArgumentSpec kMemoryUsage56[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"count", "integer", -1, "SAMPLES", "", "", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kMget55[] = {
+constexpr ArgumentSpec kMget57[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kMove56[] = {
+constexpr ArgumentSpec kMove58[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"db", "integer", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kMset57[] = {
+constexpr ArgumentSpec kMset59[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kMset58[] = {
-    {"key_value", "block", -1, "", "", "", "", kArgMultiple, kMset57},
+constexpr ArgumentSpec kMset60[] = {
+    {"key_value", "block", -1, "", "", "", "", kArgMultiple, kMset59},
 };
 
-constexpr ArgumentSpec kMsetnx59[] = {
+constexpr ArgumentSpec kMsetnx61[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kMsetnx60[] = {
-    {"key_value", "block", -1, "", "", "", "", kArgMultiple, kMsetnx59},
+constexpr ArgumentSpec kMsetnx62[] = {
+    {"key_value", "block", -1, "", "", "", "", kArgMultiple, kMsetnx61},
 };
 
-constexpr ArgumentSpec kObjectEncoding61[] = {
+constexpr ArgumentSpec kObjectEncoding63[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kObjectFreq62[] = {
+constexpr ArgumentSpec kObjectFreq64[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kObjectIdletime63[] = {
+constexpr ArgumentSpec kObjectIdletime65[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kObjectRefcount64[] = {
+constexpr ArgumentSpec kObjectRefcount66[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kPersist65[] = {
+constexpr ArgumentSpec kPersist67[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kPexpire66[] = {
+constexpr ArgumentSpec kPexpire68[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
     {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
     {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kPexpire67[] = {
+constexpr ArgumentSpec kPexpire69[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kPexpire66},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kPexpire68},
 };
 
-constexpr ArgumentSpec kPexpireat68[] = {
+constexpr ArgumentSpec kPexpireat70[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
     {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
     {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kPexpireat69[] = {
+constexpr ArgumentSpec kPexpireat71[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"unix-time-milliseconds", "unix-time", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kPexpireat68},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kPexpireat70},
 };
 
-constexpr ArgumentSpec kPexpiretime70[] = {
+constexpr ArgumentSpec kPexpiretime72[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kPing71[] = {
+constexpr ArgumentSpec kPing73[] = {
     {"message", "string", -1, "", "", "", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kPsetex72[] = {
+constexpr ArgumentSpec kPsetex74[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kPttl73[] = {
+constexpr ArgumentSpec kPttl75[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kRename74[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"newkey", "key", 1, "", "", "", "", 0, {}},
-};
-
-constexpr ArgumentSpec kRenamenx75[] = {
+constexpr ArgumentSpec kRename76[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"newkey", "key", 1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kScan76[] = {
+constexpr ArgumentSpec kRenamenx77[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"newkey", "key", 1, "", "", "", "", 0, {}},
+};
+
+constexpr ArgumentSpec kScan78[] = {
     {"cursor", "integer", -1, "", "", "", "", 0, {}},
     {"pattern", "pattern", -1, "MATCH", "", "", "", kArgOptional, {}},
     {"count", "integer", -1, "COUNT", "", "", "", kArgOptional, {}},
     {"type", "string", -1, "TYPE", "", "6.0.0", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kSelect77[] = {
+constexpr ArgumentSpec kSelect79[] = {
     {"index", "integer", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSet78[] = {
+constexpr ArgumentSpec kSet80[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSet79[] = {
+constexpr ArgumentSpec kSet81[] = {
     {"seconds", "integer", -1, "EX", "", "2.6.12", "", 0, {}},
     {"milliseconds", "integer", -1, "PX", "", "2.6.12", "", 0, {}},
     {"unix-time-seconds", "unix-time", -1, "EXAT", "", "6.2.0", "", 0, {}},
@@ -403,73 +413,73 @@ constexpr ArgumentSpec kSet79[] = {
     {"keepttl", "pure-token", -1, "KEEPTTL", "", "6.0.0", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSet80[] = {
+constexpr ArgumentSpec kSet82[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "2.6.12", "", kArgOptional, kSet78},
+    {"condition", "oneof", -1, "", "", "2.6.12", "", kArgOptional, kSet80},
     {"get", "pure-token", -1, "GET", "", "6.2.0", "", kArgOptional, {}},
-    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, kSet79},
+    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, kSet81},
 };
 
-constexpr ArgumentSpec kSetex81[] = {
+constexpr ArgumentSpec kSetex83[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"seconds", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSetnx82[] = {
+constexpr ArgumentSpec kSetnx84[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSetrange83[] = {
+constexpr ArgumentSpec kSetrange85[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"offset", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kShutdown84[] = {
+constexpr ArgumentSpec kShutdown86[] = {
     {"nosave", "pure-token", -1, "NOSAVE", "", "", "", 0, {}},
     {"save", "pure-token", -1, "SAVE", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kShutdown85[] = {
-    {"nosave_save", "oneof", -1, "", "", "", "", kArgOptional, kShutdown84},
+constexpr ArgumentSpec kShutdown87[] = {
+    {"nosave_save", "oneof", -1, "", "", "", "", kArgOptional, kShutdown86},
     {"now", "pure-token", -1, "NOW", "", "7.0.0", "", kArgOptional, {}},
     {"force", "pure-token", -1, "FORCE", "", "7.0.0", "", kArgOptional, {}},
     {"abort", "pure-token", -1, "ABORT", "", "7.0.0", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kSlowlogGet86[] = {
+constexpr ArgumentSpec kSlowlogGet88[] = {
     {"count", "integer", -1, "", "", "", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kStrlen87[] = {
+constexpr ArgumentSpec kStrlen89[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSwapdb88[] = {
+constexpr ArgumentSpec kSwapdb90[] = {
     {"index1", "integer", -1, "", "", "", "", 0, {}},
     {"index2", "integer", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kTouch89[] = {
+constexpr ArgumentSpec kTouch91[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kTtl90[] = {
+constexpr ArgumentSpec kTtl92[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kType91[] = {
+constexpr ArgumentSpec kType93[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kUnlink92[] = {
+constexpr ArgumentSpec kUnlink94[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kWatch93[] = {
+constexpr ArgumentSpec kWatch95[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
@@ -485,70 +495,71 @@ constexpr Row kRows[] = {
     {"client|kill", kClientKill6},
     {"client|list", kClientList9},
     {"client|no-evict", kClientNoEvict11},
-    {"client|reply", kClientReply13},
-    {"client|setname", kClientSetname14},
-    {"command|docs", kCommandDocs15},
-    {"command|info", kCommandInfo16},
-    {"command|list", kCommandList18},
-    {"config|get", kConfigGet20},
-    {"config|set", kConfigSet22},
-    {"copy", kCopy23},
-    {"decr", kDecr24},
-    {"decrby", kDecrby25},
-    {"del", kDel26},
-    {"echo", kEcho27},
-    {"exists", kExists28},
-    {"expire", kExpire30},
-    {"expireat", kExpireat32},
-    {"expiretime", kExpiretime33},
-    {"flushall", kFlushall35},
-    {"flushdb", kFlushdb37},
-    {"get", kGet38},
-    {"getdel", kGetdel39},
-    {"getex", kGetex41},
-    {"getrange", kGetrange42},
-    {"getset", kGetset43},
-    {"hello", kHello46},
-    {"incr", kIncr47},
-    {"incrby", kIncrby48},
-    {"incrbyfloat", kIncrbyfloat49},
-    {"info", kInfo50},
-    {"keys", kKeys51},
-    {"latency|history", kLatencyHistory52},
-    {"latency|reset", kLatencyReset53},
-    {"memory|usage", kMemoryUsage54},
-    {"mget", kMget55},
-    {"move", kMove56},
-    {"mset", kMset58},
-    {"msetnx", kMsetnx60},
-    {"object|encoding", kObjectEncoding61},
-    {"object|freq", kObjectFreq62},
-    {"object|idletime", kObjectIdletime63},
-    {"object|refcount", kObjectRefcount64},
-    {"persist", kPersist65},
-    {"pexpire", kPexpire67},
-    {"pexpireat", kPexpireat69},
-    {"pexpiretime", kPexpiretime70},
-    {"ping", kPing71},
-    {"psetex", kPsetex72},
-    {"pttl", kPttl73},
-    {"rename", kRename74},
-    {"renamenx", kRenamenx75},
-    {"scan", kScan76},
-    {"select", kSelect77},
-    {"set", kSet80},
-    {"setex", kSetex81},
-    {"setnx", kSetnx82},
-    {"setrange", kSetrange83},
-    {"shutdown", kShutdown85},
-    {"slowlog|get", kSlowlogGet86},
-    {"strlen", kStrlen87},
-    {"swapdb", kSwapdb88},
-    {"touch", kTouch89},
-    {"ttl", kTtl90},
-    {"type", kType91},
-    {"unlink", kUnlink92},
-    {"watch", kWatch93},
+    {"client|pause", kClientPause13},
+    {"client|reply", kClientReply15},
+    {"client|setname", kClientSetname16},
+    {"command|docs", kCommandDocs17},
+    {"command|info", kCommandInfo18},
+    {"command|list", kCommandList20},
+    {"config|get", kConfigGet22},
+    {"config|set", kConfigSet24},
+    {"copy", kCopy25},
+    {"decr", kDecr26},
+    {"decrby", kDecrby27},
+    {"del", kDel28},
+    {"echo", kEcho29},
+    {"exists", kExists30},
+    {"expire", kExpire32},
+    {"expireat", kExpireat34},
+    {"expiretime", kExpiretime35},
+    {"flushall", kFlushall37},
+    {"flushdb", kFlushdb39},
+    {"get", kGet40},
+    {"getdel", kGetdel41},
+    {"getex", kGetex43},
+    {"getrange", kGetrange44},
+    {"getset", kGetset45},
+    {"hello", kHello48},
+    {"incr", kIncr49},
+    {"incrby", kIncrby50},
+    {"incrbyfloat", kIncrbyfloat51},
+    {"info", kInfo52},
+    {"keys", kKeys53},
+    {"latency|history", kLatencyHistory54},
+    {"latency|reset", kLatencyReset55},
+    {"memory|usage", kMemoryUsage56},
+    {"mget", kMget57},
+    {"move", kMove58},
+    {"mset", kMset60},
+    {"msetnx", kMsetnx62},
+    {"object|encoding", kObjectEncoding63},
+    {"object|freq", kObjectFreq64},
+    {"object|idletime", kObjectIdletime65},
+    {"object|refcount", kObjectRefcount66},
+    {"persist", kPersist67},
+    {"pexpire", kPexpire69},
+    {"pexpireat", kPexpireat71},
+    {"pexpiretime", kPexpiretime72},
+    {"ping", kPing73},
+    {"psetex", kPsetex74},
+    {"pttl", kPttl75},
+    {"rename", kRename76},
+    {"renamenx", kRenamenx77},
+    {"scan", kScan78},
+    {"select", kSelect79},
+    {"set", kSet82},
+    {"setex", kSetex83},
+    {"setnx", kSetnx84},
+    {"setrange", kSetrange85},
+    {"shutdown", kShutdown87},
+    {"slowlog|get", kSlowlogGet88},
+    {"strlen", kStrlen89},
+    {"swapdb", kSwapdb90},
+    {"touch", kTouch91},
+    {"ttl", kTtl92},
+    {"type", kType93},
+    {"unlink", kUnlink94},
+    {"watch", kWatch95},
 };
 
 }  // namespace

@@ -74,6 +74,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void ReadMore();
   void OnRead(const boost::system::error_code& error, size_t bytes);
+  // Runs the input's commands, then writes the replies, or reads more.
+  void ProcessInput();
+  // CLIENT PAUSE holds the parsed command back: a timer looks again shortly.
+  void Postpone();
   // Runs every complete command in the input; false when the connection was closed.
   bool ExecuteInput();
   void Flush();
@@ -93,6 +97,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int64_t over_soft_limit_since_us_ = 0;
   bool writing_ = false;
   bool reading_ = false;
+  bool parsed_ = false;     // parser_.args() holds a command not run yet (postponed)
+  bool postponed_ = false;  // waiting for a CLIENT PAUSE to end
+  bool resume_after_write_ = false;
+  std::unique_ptr<boost::asio::steady_timer> pause_timer_;
   bool closing_ = false;
   bool closed_ = false;
 };

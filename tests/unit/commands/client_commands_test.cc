@@ -142,6 +142,29 @@ TEST_F(ClientCommandsTest, NoEvictAndNoTouchTakeOnOrOff) {
   EXPECT_EQ(Run({"CLIENT", "NO-TOUCH", "x"}), Err("ERR syntax error"));
 }
 
+TEST_F(ClientCommandsTest, NoTouchReadsLeaveTheLfuCounterAloneButTouchCounts) {
+  ASSERT_EQ(Run({"CONFIG", "SET", "maxmemory-policy", "allkeys-lfu", "lfu-log-factor", "0"}), kOk);
+  Run({"SET", "k", "v"});
+  const std::string start = Run({"OBJECT", "FREQ", "k"});
+  Run({"GET", "k"});
+  const std::string after_get = Run({"OBJECT", "FREQ", "k"});
+  EXPECT_NE(after_get, start);  // with lfu-log-factor 0 every access counts
+  Run({"CLIENT", "NO-TOUCH", "ON"});
+  Run({"GET", "k"});
+  Run({"EXISTS", "k"});
+  Run({"MULTI"});
+  Run({"GET", "k"});
+  Run({"GET", "k"});
+  Run({"EXEC"});
+  EXPECT_EQ(Run({"OBJECT", "FREQ", "k"}), after_get);
+  Run({"TOUCH", "k"});
+  const std::string after_touch = Run({"OBJECT", "FREQ", "k"});
+  EXPECT_NE(after_touch, after_get);
+  Run({"CLIENT", "NO-TOUCH", "OFF"});
+  Run({"GET", "k"});
+  EXPECT_NE(Run({"OBJECT", "FREQ", "k"}), after_touch);
+}
+
 TEST_F(ClientCommandsTest, ReplyOffDropsRepliesUntilOn) {
   EXPECT_EQ(Run({"CLIENT", "REPLY", "OFF"}), "");
   EXPECT_EQ(Run({"SET", "k", "v"}), "");
@@ -156,6 +179,70 @@ TEST_F(ClientCommandsTest, ReplySkipDropsOnlyTheNextReply) {
   EXPECT_EQ(Run({"SET", "k", "v"}), "");
   EXPECT_EQ(Run({"GET", "k"}), Bulk("v"));
   EXPECT_EQ(Run({"CLIENT", "REPLY", "maybe"}), Err("ERR syntax error"));
+}
+
+TEST_F(ClientCommandsTest, PauseSetsTheModeAndEndAndOnlyWidensOrLengthens) {
+  const int64_t now = util::UnixTimeMs();
+  EXPECT_EQ(Run({"CLIENT", "PAUSE", "100000", "WRITE"}), kOk);
+  EXPECT_EQ(h_.server().pause_mode.load(), ServerContext::kPauseWrite);
+  const int64_t end = h_.server().pause_end_ms.load();
+  EXPECT_GE(end, now + 100000);
+  EXPECT_EQ(Run({"CLIENT", "PAUSE", "10"}), kOk);  // ALL widens; the end stays
+  EXPECT_EQ(h_.server().pause_mode.load(), ServerContext::kPauseAll);
+  EXPECT_EQ(h_.server().pause_end_ms.load(), end);
+  EXPECT_EQ(Run({"CLIENT", "PAUSE", "200000", "write"}), kOk);  // lengthens; ALL stays
+  EXPECT_EQ(h_.server().pause_mode.load(), ServerContext::kPauseAll);
+  EXPECT_GT(h_.server().pause_end_ms.load(), end);
+  const std::vector<std::string_view> get = {"GET", "k"};
+  EXPECT_TRUE(h_.dispatcher().MustPostpone(h_.client(), get));
+  EXPECT_EQ(Run({"CLIENT", "UNPAUSE"}), kOk);
+  EXPECT_EQ(h_.server().pause_end_ms.load(), 0);
+  EXPECT_FALSE(h_.dispatcher().MustPostpone(h_.client(), get));
+}
+
+TEST_F(ClientCommandsTest, WritePauseHoldsBackWritesAndExecOfWrites) {
+  EXPECT_EQ(Run({"CLIENT", "PAUSE", "100000", "WRITE"}), kOk);
+  auto postponed = [&](std::vector<std::string_view> args) {
+    return h_.dispatcher().MustPostpone(h_.client(), args);
+  };
+  EXPECT_TRUE(postponed({"SET", "k", "v"}));
+  EXPECT_TRUE(postponed({"flushall"}));
+  EXPECT_FALSE(postponed({"GET", "k"}));
+  EXPECT_FALSE(postponed({"CONFIG", "GET", "x"}));
+  EXPECT_FALSE(postponed({"NOSUCH"}));
+  EXPECT_FALSE(postponed({"EXEC"}));
+  Run({"MULTI"});
+  Run({"GET", "k"});
+  EXPECT_FALSE(postponed({"EXEC"}));
+  h_.client().tx.queued.push_back({h_.table().Find("set"), 0, {"SET", "k", "v"}});
+  EXPECT_TRUE(postponed({"EXEC"}));
+  Run({"DISCARD"});
+  Run({"CLIENT", "UNPAUSE"});
+}
+
+TEST_F(ClientCommandsTest, AnEndedPauseClearsItself) {
+  EXPECT_EQ(Run({"CLIENT", "PAUSE", "0"}), kOk);
+  const std::vector<std::string_view> get = {"GET", "k"};
+  EXPECT_FALSE(h_.dispatcher().MustPostpone(h_.client(), get));
+  EXPECT_EQ(h_.server().pause_end_ms.load(), 0);
+  EXPECT_EQ(h_.server().pause_mode.load(), ServerContext::kPauseNone);
+}
+
+TEST_F(ClientCommandsTest, PauseErrors) {
+  EXPECT_EQ(Run({"CLIENT", "PAUSE"}),
+            Err("ERR wrong number of arguments for 'client|pause' command"));
+  EXPECT_EQ(Run({"CLIENT", "PAUSE", "-1"}), Err("ERR timeout is negative"));
+  EXPECT_EQ(Run({"CLIENT", "PAUSE", "x"}), Err("ERR timeout is not an integer or out of range"));
+  EXPECT_EQ(Run({"CLIENT", "PAUSE", "1.5"}),
+            Err("ERR timeout is not an integer or out of range"));
+  EXPECT_EQ(Run({"CLIENT", "PAUSE", "10", "foo"}),
+            Err("ERR CLIENT PAUSE mode must be WRITE or ALL"));
+  EXPECT_EQ(Run({"CLIENT", "PAUSE", "10", "write", "x"}),
+            Err("ERR unknown subcommand or wrong number of arguments for 'PAUSE'. Try CLIENT "
+                "HELP."));
+  EXPECT_EQ(Run({"CLIENT", "UNPAUSE", "x"}),
+            Err("ERR wrong number of arguments for 'client|unpause' command"));
+  EXPECT_EQ(h_.server().pause_end_ms.load(), 0);
 }
 
 TEST_F(ClientCommandsTest, GetredirAndHelpAndUnknownSubcommand) {
