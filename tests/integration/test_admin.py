@@ -16,11 +16,7 @@ import pytest
 
 from conftest import REDIS_SERVER, _launch, wait_until
 from resp import ConnectionClosed, RespConnection, encode, parse
-
-
-@pytest.fixture(scope="module")
-def both(server, redis_server):
-    return server, redis_server
+from test_differential import assert_scenario_matches
 
 
 def replies(port, commands, resp3=False):
@@ -34,11 +30,8 @@ def replies(port, commands, resp3=False):
 
 
 def assert_same(both, *commands, resp3=False):
-    cachette, redis_srv = both
-    want = replies(redis_srv.port, commands, resp3)
-    got = replies(cachette.port, commands, resp3)
-    for cmd, w, g in zip(commands, want, got):
-        assert g == w, f"{cmd!r}\n  redis-server: {w!r}\n  cachette:     {g!r}"
+    """The shared differential comparison (fresh connection, FLUSHALL, SELECT 9)."""
+    assert_scenario_matches(both, list(commands), resp3=resp3)
 
 
 # ---- byte comparisons with redis-server -------------------------------------------------------
