@@ -218,11 +218,11 @@ constexpr uint32_t kAdminFlags = kAdmin | kNoscript | kLoading | kStale;
 constexpr std::string_view kAdminCategories = "@admin @slow @dangerous";
 
 constexpr CommandSpec kSlowlogSubcommands[] = {
-    {"slowlog|get", -2, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "2.2.12",
+    {"slowlog|get", -2, kAdmin | kLoading | kStale, 0, 0, 0, kAdminCategories, "server", "2.2.12",
      "Returns the slow log's newest entries.", CmdSlowlogGet},
-    {"slowlog|len", 2, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "2.2.12",
+    {"slowlog|len", 2, kAdmin | kLoading | kStale, 0, 0, 0, kAdminCategories, "server", "2.2.12",
      "Returns how many entries the slow log holds.", CmdSlowlogLen},
-    {"slowlog|reset", 2, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "2.2.12",
+    {"slowlog|reset", 2, kAdmin | kLoading | kStale, 0, 0, 0, kAdminCategories, "server", "2.2.12",
      "Empties the slow log.", CmdSlowlogReset},
     {"slowlog|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "server", "6.2.0",
      "Shows what SLOWLOG's subcommands do.", CmdSlowlogHelp},

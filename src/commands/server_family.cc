@@ -403,6 +403,17 @@ std::vector<std::string_view> Words(std::string_view text) {
   return words;
 }
 
+// A command by name, or a subcommand by its full name ("config|get"), as COMMAND INFO/DOCS
+// accept them; nullptr when there is none.
+const CommandSpec* FindByFullName(CommandContext& ctx, std::string_view name) {
+  const size_t bar = name.find('|');
+  const CommandSpec* spec = ctx.server.commands->Find(name.substr(0, bar));
+  if (spec == nullptr || bar == std::string_view::npos) {
+    return spec;
+  }
+  return CommandTable::FindSubcommand(*spec, name.substr(bar + 1));
+}
+
 // One command's COMMAND INFO entry, in Redis 7's ten-field layout.
 void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
   ctx.reply.ArrayHeader(10);
@@ -455,7 +466,7 @@ void CmdCommandInfo(CommandContext& ctx) {
   }
   ctx.reply.ArrayHeader(ctx.args.size() - 2);
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    const CommandSpec* spec = ctx.server.commands->Find(ctx.args[i]);
+    const CommandSpec* spec = FindByFullName(ctx, ctx.args[i]);
     spec ? ReplyCommandInfo(ctx, *spec) : ctx.reply.NullBulk();
   }
 }
@@ -534,7 +545,7 @@ void CmdCommandDocs(CommandContext& ctx) {
     specs = ctx.server.commands->all();
   } else {
     for (size_t i = 2; i < ctx.args.size(); ++i) {
-      if (const CommandSpec* spec = ctx.server.commands->Find(ctx.args[i])) {
+      if (const CommandSpec* spec = FindByFullName(ctx, ctx.args[i])) {
         specs.push_back(spec);
       }
     }

@@ -204,6 +204,25 @@ def test_command_docs_argument_trees_match_redis_for_every_command(both):
     assert compared >= 60
 
 
+def test_command_info_matches_redis_for_every_command(both):
+    # Arity, flags, key positions and ACL categories of every command and subcommand (tips
+    # and key specifications are not ours to give).
+    cachette, redis_srv = both
+    with RespConnection(cachette.port) as ours, RespConnection(redis_srv.port) as theirs:
+        names = parse(ours.call("COMMAND", "LIST"))
+        compared = 0
+        for name in names:
+            if name in REDIS_72_ONLY:
+                continue
+            a = parse(ours.call("COMMAND", "INFO", name))[0]
+            b = parse(theirs.call("COMMAND", "INFO", name))[0]
+            fields = lambda info: (info[0], info[1], sorted(info[2]), info[3], info[4], info[5],
+                                   sorted(info[6]))  # noqa: E731
+            assert fields(a) == fields(b), name
+            compared += 1
+    assert compared > 100
+
+
 def test_command_docs_arguments_bytes_match_redis(both):
     # The whole "arguments" value of SET, byte for byte, in both protocols.
     for resp3 in (False, True):

@@ -177,6 +177,17 @@ TEST_F(AdminFamilyTest, CommandGetkeys) {
 
 }
 
+TEST_F(AdminFamilyTest, CommandInfoAndDocsTakeFullSubcommandNames) {
+  EXPECT_EQ(Run({"COMMAND", "INFO", "config|get"}).rfind("*1\r\n*10\r\n$10\r\nconfig|get\r\n:-3\r\n",
+                                                          0),
+            0u);
+  EXPECT_EQ(Run({"COMMAND", "INFO", "config|nope", "config|", "|get", "config|get|x"}),
+            "*4\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n");
+  EXPECT_EQ(Run({"COMMAND", "DOCS", "client|kill"}).rfind("*2\r\n$11\r\nclient|kill\r\n", 0),
+            0u);
+  EXPECT_EQ(Run({"COMMAND", "DOCS", "client|nope"}), "*0\r\n");
+}
+
 TEST_F(AdminFamilyTest, CommandListFilters) {
   const auto all = ParseBulkArray(Run({"COMMAND", "LIST"}));
   ASSERT_TRUE(all);
