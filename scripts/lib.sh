@@ -11,7 +11,7 @@ BUILD_PACKAGES=(cmake make g++ pkg-config ccache libboost-dev libfmt-dev libspdl
 # What the test suite and benchmarks need on top: GoogleTest, Google Benchmark, the reference
 # redis-server and its clients, and Debian's Python packages the integration tests use.
 TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev redis-server redis-tools python3
-               python3-pytest python3-redis python3-django python3-django-redis)
+               python3-pytest python3-redis python3-django python3-django-redis tmux)
 
 # Installs the missing packages with apt-get when root; otherwise prints the exact command.
 ensure_packages() {

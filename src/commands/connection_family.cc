@@ -1,16 +1,24 @@
 // Redis's "connection" command group: commands about the client's own connection.
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "cachette/commands/command_context.h"
 #include "cachette/config/config.h"
 #include "cachette/protocol/errors.h"
 #include "cachette/stats/stats.h"
 #include "cachette/store/store.h"
+#include "cachette/util/clock.h"
+#include "cachette/util/numbers.h"
 #include "detail/handler_support.h"
+#include "detail/transactions.h"
 
 namespace cachette::commands::detail {
 
@@ -154,6 +162,442 @@ void CmdHello(CommandContext& ctx) {
   ctx.reply.EmptyArray();
 }
 
+// ---- CLIENT ----------------------------------------------------------------------------------
+
+// One CLIENT LIST line (no newline): Redis 7.0's fields, then 7.2's lib-name and lib-ver.
+std::string ClientLine(const ClientState& client, const ConnectionFigures& figures,
+                       int64_t now_ms) {
+  std::string flags;
+  if (client.monitor) {
+    flags += 'O';
+  }
+  if (client.tx.active) {
+    flags += 'x';
+  }
+  if (client.close_after_reply) {
+    flags += 'c';
+  }
+  if (client.no_evict) {
+    flags += 'e';
+  }
+  if (client.no_touch) {
+    flags += 'T';
+  }
+  if (flags.empty()) {
+    flags = "N";
+  }
+  const int64_t multi = client.tx.active ? static_cast<int64_t>(client.tx.queued.size()) : -1;
+  return fmt::format(
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
+      "multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 oll=0 omem={} "
+      "tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+      client.id, client.peer_address, client.local_address, figures.fd, client.name,
+      std::max<int64_t>(0, (now_ms - client.created_at_ms) / 1000), figures.idle_s, flags,
+      client.db, multi, figures.query_buffer, figures.query_buffer_free, figures.output_buffer,
+      figures.output_buffer, figures.total_memory, figures.writing ? "rw" : "r",
+      client.last_command, client.resp_version, client.lib_name, client.lib_version);
+}
+
+// CLIENT ID: the connection's id.
+void CmdClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.client.id)); }
+
+// CLIENT SETNAME name: names the connection ("" removes the name).
+void CmdClientSetname(CommandContext& ctx) {
+  if (!IsValidClientName(ctx.args[2])) {
+    ctx.reply.Error(errors::kInvalidClientName);
+    return;
+  }
+  ctx.client.name = std::string(ctx.args[2]);
+  ctx.reply.Ok();
+}
+
+// CLIENT GETNAME: the connection's name, or null.
+void CmdClientGetname(CommandContext& ctx) {
+  ctx.client.name.empty() ? ctx.reply.NullBulk() : ctx.reply.Bulk(ctx.client.name);
+}
+
+// CLIENT SETINFO LIB-NAME|LIB-VER value: what the client library says it is (Redis 7.2).
+void CmdClientSetinfo(CommandContext& ctx) {
+  const std::string_view attribute = ctx.args[2];
+  std::string* target = nullptr;
+  if (EqualsIgnoreCase(attribute, "lib-name")) {
+    target = &ctx.client.lib_name;
+  } else if (EqualsIgnoreCase(attribute, "lib-ver")) {
+    target = &ctx.client.lib_version;
+  } else {
+    ctx.reply.Error(errors::UnrecognizedOption(attribute));
+    return;
+  }
+  if (!IsValidClientName(ctx.args[3])) {
+    ctx.reply.Error(errors::InvalidClientAttribute(attribute));
+    return;
+  }
+  *target = std::string(ctx.args[3]);
+  ctx.reply.Ok();
+}
+
+// CLIENT INFO: the CLIENT LIST line of this connection.
+void CmdClientInfo(CommandContext& ctx) {
+  const ConnectionFigures figures =
+      ctx.server.control != nullptr ? ctx.server.control->FiguresOf(ctx.client)
+                                    : ConnectionFigures{};
+  ctx.reply.Verbatim(ClientLine(ctx.client, figures, ctx.now_ms) + "\n");
+}
+
+// Client types as CLIENT LIST/KILL TYPE name them; every client of ours is "normal".
+enum class ClientType { kNormal, kOther, kUnknown };
+ClientType ParseClientType(std::string_view name) {
+  if (EqualsIgnoreCase(name, "normal")) {
+    return ClientType::kNormal;
+  }
+  if (EqualsIgnoreCase(name, "master") || EqualsIgnoreCase(name, "replica") ||
+      EqualsIgnoreCase(name, "slave") || EqualsIgnoreCase(name, "pubsub")) {
+    return ClientType::kOther;
+  }
+  return ClientType::kUnknown;
+}
+
+// Visits every client (only this thread's inside EXEC: other threads may be waiting for the
+// shard locks the transaction holds). Without a ServerControl (unit tests), just the caller.
+void ForEachClient(CommandContext& ctx, const std::function<void(ClientHandle&)>& visit) {
+  if (ctx.server.control == nullptr) {
+    class Self final : public ClientHandle {
+     public:
+      explicit Self(const ClientState& state) : state_(state) {}
+      const ClientState& state() const override { return state_; }
+      ConnectionFigures figures() const override { return {}; }
+      void Kill() override {}
+
+     private:
+      const ClientState& state_;
+    } self(ctx.client);
+    visit(self);
+    return;
+  }
+  ctx.server.control->ForEachClient(visit, /*local_only=*/ctx.client.tx.executing);
+}
+
+// CLIENT LIST [TYPE type | ID id [id ...]]: one line per client, by id.
+void CmdClientList(CommandContext& ctx) {
+  bool none = false;
+  std::vector<int64_t> ids;
+  if (ctx.args.size() == 4 && EqualsIgnoreCase(ctx.args[2], "type")) {
+    const ClientType type = ParseClientType(ctx.args[3]);
+    if (type == ClientType::kUnknown) {
+      ctx.reply.Error(errors::UnknownClientType(ctx.args[3]));
+      return;
+    }
+    none = type != ClientType::kNormal;
+  } else if (ctx.args.size() > 3 && EqualsIgnoreCase(ctx.args[2], "id")) {
+    for (size_t i = 3; i < ctx.args.size(); ++i) {
+      int64_t id = 0;
+      if (!util::ParseInt64(ctx.args[i], &id)) {
+        ctx.reply.Error(errors::kInvalidClientId);
+        return;
+      }
+      ids.push_back(id);
+    }
+  } else if (ctx.args.size() != 2) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  std::mutex mutex;
+  std::vector<std::pair<uint64_t, std::string>> lines;
+  if (!none) {
+    ForEachClient(ctx, [&](ClientHandle& handle) {
+      const ClientState& client = handle.state();
+      if (!ids.empty() && std::find(ids.begin(), ids.end(), static_cast<int64_t>(client.id)) ==
+                              ids.end()) {
+        return;
+      }
+      std::string line = ClientLine(client, handle.figures(), ctx.now_ms);
+      std::lock_guard lock(mutex);
+      lines.emplace_back(client.id, std::move(line));
+    });
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string text;
+  for (const auto& [id, line] : lines) {
+    text += line;
+    text += '\n';
+  }
+  ctx.reply.Verbatim(text);
+}
+
+// CLIENT KILL addr | CLIENT KILL [ID id] [TYPE type] [ADDR addr] [LADDR addr] [USER user]
+// [SKIPME yes|no] ...: closes the matching clients. The old form replies OK (or "No such
+// client"), the new one the number killed. A client that kills itself gets its reply first.
+void CmdClientKill(CommandContext& ctx) {
+  struct Filter {
+    std::optional<uint64_t> id;
+    std::optional<std::string_view> addr, laddr;
+    bool other_type = false;
+    bool skip_me = true;
+  } filter;
+  const bool old_form = ctx.args.size() == 3;
+  if (old_form) {
+    filter.addr = ctx.args[2];
+    filter.skip_me = false;
+  } else {
+    for (size_t i = 2; i < ctx.args.size(); i += 2) {
+      const std::string_view option = ctx.args[i];
+      if (i + 1 >= ctx.args.size()) {
+        ctx.reply.Error(errors::kSyntax);
+        return;
+      }
+      const std::string_view value = ctx.args[i + 1];
+      if (EqualsIgnoreCase(option, "id")) {
+        int64_t id = 0;
+        if (!util::ParseInt64(value, &id) || id < 1) {
+          ctx.reply.Error(errors::kClientIdNotPositive);
+          return;
+        }
+        filter.id = static_cast<uint64_t>(id);
+      } else if (EqualsIgnoreCase(option, "type")) {
+        const ClientType type = ParseClientType(value);
+        if (type == ClientType::kUnknown) {
+          ctx.reply.Error(errors::UnknownClientType(value));
+          return;
+        }
+        filter.other_type = type != ClientType::kNormal;
+      } else if (EqualsIgnoreCase(option, "addr")) {
+        filter.addr = value;
+      } else if (EqualsIgnoreCase(option, "laddr")) {
+        filter.laddr = value;
+      } else if (EqualsIgnoreCase(option, "user")) {
+        if (value != "default") {
+          ctx.reply.Error(errors::NoSuchUser(value));
+          return;
+        }
+      } else if (EqualsIgnoreCase(option, "skipme")) {
+        if (EqualsIgnoreCase(value, "yes")) {
+          filter.skip_me = true;
+        } else if (EqualsIgnoreCase(value, "no")) {
+          filter.skip_me = false;
+        } else {
+          ctx.reply.Error(errors::kSyntax);
+          return;
+        }
+      } else {
+        ctx.reply.Error(errors::kSyntax);
+        return;
+      }
+    }
+  }
+  std::mutex mutex;
+  int64_t killed = 0;
+  bool killed_self = false;
+  if (!filter.other_type) {
+    const uint64_t self_id = ctx.client.id;
+    ForEachClient(ctx, [&](ClientHandle& handle) {
+      const ClientState& client = handle.state();
+      if ((filter.id && client.id != *filter.id) ||
+          (filter.addr && client.peer_address != *filter.addr) ||
+          (filter.laddr && client.local_address != *filter.laddr) ||
+          (filter.skip_me && client.id == self_id)) {
+        return;
+      }
+      if (client.id == self_id) {
+        killed_self = true;  // on this thread: closed after the reply
+      } else {
+        handle.Kill();
+      }
+      std::lock_guard lock(mutex);
+      ++killed;
+    });
+  }
+  if (killed_self) {
+    ctx.client.close_after_reply = true;
+  }
+  if (!old_form) {
+    ctx.reply.Integer(killed);
+  } else if (killed == 0) {
+    ctx.reply.Error(errors::kNoSuchClient);
+  } else {
+    ctx.reply.Ok();
+  }
+}
+
+// Reads ON|OFF for CLIENT NO-EVICT / NO-TOUCH; a syntax error reply otherwise.
+bool ParseOnOff(CommandContext& ctx, std::string_view text, bool* on) {
+  if (EqualsIgnoreCase(text, "on")) {
+    *on = true;
+  } else if (EqualsIgnoreCase(text, "off")) {
+    *on = false;
+  } else {
+    ctx.reply.Error(errors::kSyntax);
+    return false;
+  }
+  return true;
+}
+
+// CLIENT NO-EVICT ON|OFF: exempts the client from client eviction (which Cachette never does).
+void CmdClientNoEvict(CommandContext& ctx) {
+  if (ParseOnOff(ctx, ctx.args[2], &ctx.client.no_evict)) {
+    ctx.reply.Ok();
+  }
+}
+
+// CLIENT NO-TOUCH ON|OFF: the client's reads stop updating keys' LRU/LFU data (Redis 7.2).
+void CmdClientNoTouch(CommandContext& ctx) {
+  if (ParseOnOff(ctx, ctx.args[2], &ctx.client.no_touch)) {
+    ctx.reply.Ok();
+  }
+}
+
+// CLIENT REPLY ON|OFF|SKIP: ON replies OK; OFF and SKIP reply nothing (the dispatcher drops
+// the replies while they are in force).
+void CmdClientReply(CommandContext& ctx) {
+  const std::string_view mode = ctx.args[2];
+  if (EqualsIgnoreCase(mode, "on")) {
+    ctx.client.reply_off = ctx.client.reply_skip = false;
+    ctx.reply.Ok();
+  } else if (EqualsIgnoreCase(mode, "off")) {
+    ctx.client.reply_off = true;
+  } else if (EqualsIgnoreCase(mode, "skip")) {
+    if (!ctx.client.reply_off) {
+      ctx.client.reply_skip_next = true;
+    }
+  } else {
+    ctx.reply.Error(errors::kSyntax);
+  }
+}
+
+// CLIENT PAUSE timeout [WRITE|ALL]: holds back every command (ALL, the default) or those that
+// may write (WRITE) of every client for `timeout` milliseconds; active expiry stops meanwhile.
+// A second pause only lengthens the pause and only widens its mode, as Redis does.
+void CmdClientPause(CommandContext& ctx) {
+  if (ctx.args.size() > 4) {
+    ctx.reply.Error(errors::SubcommandSyntax("CLIENT", ctx.args[1]));
+    return;
+  }
+  int64_t timeout = 0;
+  if (!util::ParseInt64(ctx.args[2], &timeout)) {
+    ctx.reply.Error(errors::kTimeoutNotInteger);
+    return;
+  }
+  if (timeout < 0) {
+    ctx.reply.Error(errors::kTimeoutNegative);
+    return;
+  }
+  int mode = ServerContext::kPauseAll;
+  if (ctx.args.size() == 4) {
+    if (EqualsIgnoreCase(ctx.args[3], "write")) {
+      mode = ServerContext::kPauseWrite;
+    } else if (!EqualsIgnoreCase(ctx.args[3], "all")) {
+      ctx.reply.Error(errors::kPauseMode);
+      return;
+    }
+  }
+  ServerContext& server = ctx.server;
+  const int64_t end = timeout > INT64_MAX - ctx.now_ms ? INT64_MAX : ctx.now_ms + timeout;
+  const bool active = server.Paused(ctx.now_ms);
+  if (!active || mode > server.pause_mode.load()) {
+    server.pause_mode.store(mode);
+  }
+  int64_t current = server.pause_end_ms.load();
+  while ((!active || end > current) && !server.pause_end_ms.compare_exchange_weak(current, end)) {
+  }
+  ctx.reply.Ok();
+}
+
+// CLIENT UNPAUSE: ends a pause at once.
+void CmdClientUnpause(CommandContext& ctx) {
+  ctx.server.pause_end_ms.store(0);
+  ctx.server.pause_mode.store(ServerContext::kPauseNone);
+  ctx.reply.Ok();
+}
+
+// CLIENT GETREDIR: -1 (no client tracking).
+void CmdClientGetredir(CommandContext& ctx) { ctx.reply.Integer(-1); }
+
+void CmdClientHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "CLIENT",
+            {"GETREDIR", "    Return -1 (client tracking is not supported).", "GETNAME",
+             "    Return the name of the current connection.", "ID",
+             "    Return the ID of the current connection.", "INFO",
+             "    Return information about the current client connection.", "KILL <ip:port>",
+             "    Kill connection made from <ip:port>.",
+             "KILL <option> <value> [<option> <value> [...]]",
+             "    Kill connections. Options are:", "    * ADDR (<ip:port>|<unixsocket>:0)",
+             "      Kill connections made from the specified address",
+             "    * LADDR (<ip:port>|<unixsocket>:0)",
+             "      Kill connections made to specified local address",
+             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Kill connections by type.",
+             "    * USER <username>", "      Kill connections authenticated by <username>.",
+             "    * SKIPME (YES|NO)", "      Skip killing current connection (default: yes).",
+             "LIST [options ...]", "    Return information about client connections. Options:",
+             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
+             "UNPAUSE", "    Stop the current client pause, resuming traffic.",
+             "PAUSE <timeout> [WRITE|ALL]",
+             "    Suspend all, or just write, clients for <timeout> milliseconds.",
+             "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
+             "SETNAME <name>", "    Assign the name <name> to the current connection.",
+             "SETINFO <option> <value>",
+             "    Set client meta attr. Options are: LIB-NAME, LIB-VER.", "NO-EVICT (ON|OFF)",
+             "    Protect current client connection from eviction.", "NO-TOUCH (ON|OFF)",
+             "    Will not touch LRU/LFU stats when this mode is on."});
+}
+
+// RESET: back to a fresh connection's state (Redis 7's clearClientConnectionState): MULTI
+// discarded, keys unwatched, database 0, RESP2, CLIENT REPLY ON, no name, out of MONITOR,
+// authenticated only when no password is required. Replies +RESET.
+void CmdReset(CommandContext& ctx) {
+  ClientState& client = ctx.client;
+  DiscardTransaction(ctx.server, client);
+  UnwatchAll(ctx.server, client);
+  client.db = 0;
+  client.resp_version = 2;
+  ctx.reply.set_resp_version(2);
+  client.authenticated = ctx.server.config->String(config::Id::kRequirepass).empty();
+  client.name.clear();
+  client.reply_off = client.reply_skip = client.reply_skip_next = false;
+  client.no_evict = client.no_touch = false;
+  if (client.monitor) {
+    client.monitor = false;
+    if (ctx.server.control != nullptr) {
+      ctx.server.control->StopMonitor(client);
+    }
+  }
+  ctx.reply.SimpleString("RESET");
+}
+
+constexpr uint32_t kClientFlags = kNoscript | kLoading | kStale;
+constexpr uint32_t kClientAdminFlags = kAdmin | kNoscript | kLoading | kStale;
+constexpr std::string_view kClientCategories = "@slow @connection";
+constexpr std::string_view kClientAdminCategories = "@admin @slow @dangerous @connection";
+
+constexpr CommandSpec kClientSubcommands[] = {
+    {"client|id", 2, kClientFlags, 0, 0, 0, kClientCategories, "connection", "5.0.0",
+     "Returns the connection's id.", CmdClientId},
+    {"client|setname", 3, kClientFlags, 0, 0, 0, kClientCategories, "connection", "2.6.9",
+     "Names the connection.", CmdClientSetname},
+    {"client|getname", 2, kClientFlags, 0, 0, 0, kClientCategories, "connection", "2.6.9",
+     "Returns the connection's name.", CmdClientGetname},
+    {"client|setinfo", 4, kClientFlags, 0, 0, 0, kClientCategories, "connection", "7.2.0",
+     "Records the client library's name or version.", CmdClientSetinfo},
+    {"client|info", 2, kClientFlags, 0, 0, 0, kClientCategories, "connection", "6.2.0",
+     "Describes the connection.", CmdClientInfo},
+    {"client|list", -2, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
+     "2.4.0", "Describes every connection.", CmdClientList},
+    {"client|kill", -3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
+     "2.4.0", "Closes connections by id, address, type or user.", CmdClientKill},
+    {"client|pause", -3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
+     "3.0.0", "Holds back clients' commands (all, or writes) for a while.", CmdClientPause},
+    {"client|unpause", 2, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
+     "6.2.0", "Ends a CLIENT PAUSE.", CmdClientUnpause},
+    {"client|no-evict", 3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
+     "7.0.0", "Sets the connection's client-eviction exemption.", CmdClientNoEvict},
+    {"client|no-touch", 3, kClientFlags, 0, 0, 0, kClientCategories, "connection", "7.2.0",
+     "Stops or resumes the connection's reads touching keys' LRU/LFU data.", CmdClientNoTouch},
+    {"client|reply", 3, kClientFlags, 0, 0, 0, kClientCategories, "connection", "3.2.0",
+     "Turns the connection's replies on, off, or off for the next command.", CmdClientReply},
+    {"client|getredir", 2, kClientFlags, 0, 0, 0, kClientCategories, "connection", "6.0.0",
+     "Returns the tracking redirection id (always -1).", CmdClientGetredir},
+    {"client|help", 2, kLoading | kStale, 0, 0, 0, kClientCategories, "connection", "5.0.0",
+     "Shows what CLIENT's subcommands do.", CmdClientHelp},
+};
+
 constexpr CommandSpec kConnectionCommands[] = {
     {"ping", -1, kFast, 0, 0, 0, "@fast @connection", "connection", "1.0.0",
      "Checks that the server answers.", CmdPing},
@@ -169,6 +613,11 @@ constexpr CommandSpec kConnectionCommands[] = {
      "@fast @connection", "connection", "6.0.0",
      "Switches the protocol version (2 or 3), optionally authenticating and naming the client.",
      CmdHello},
+    {"client", -2, 0, 0, 0, 0, "@slow", "connection", "2.4.0", "Client connection commands.",
+     nullptr, kClientSubcommands},
+    {"reset", 1,
+     kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued, 0, 0, 0,
+     "@fast @connection", "connection", "6.2.0", "Resets the connection's state.", CmdReset},
 };
 
 }  // namespace

@@ -1,10 +1,13 @@
 #include "cachette/commands/dispatcher.h"
 
+#include <optional>
+
 #include "cachette/config/config.h"
 #include "cachette/protocol/errors.h"
 #include "cachette/stats/stats.h"
 #include "cachette/store/store.h"
 #include "cachette/util/clock.h"
+#include "detail/handler_support.h"
 #include "detail/transactions.h"
 
 namespace cachette::commands {
@@ -36,8 +39,8 @@ void Reject(stats::ThreadStats* stats, size_t index, protocol::ReplyWriter& repl
 }
 }  // namespace
 
-void Dispatcher::Dispatch(ClientState& client, protocol::ReplyWriter& reply,
-                          std::span<const std::string_view> args) {
+void Dispatcher::Route(ClientState& client, protocol::ReplyWriter& reply,
+                       std::span<const std::string_view> args) {
   stats::ThreadStats* stats = client.stats;
   if (stats == nullptr && server_.stats != nullptr) {
     stats = client.stats = &server_.stats->ThreadBlock();
@@ -136,8 +139,16 @@ void Dispatcher::Execute(ClientState& client, protocol::ReplyWriter& reply, cons
   // also times commands with the wall clock (ustime), clamping a backwards step to zero.
   const int64_t start_us = util::UnixTimeUs();
   ctx.now_ms = start_us / 1000;
+  // CLIENT NO-TOUCH: the client's lookups leave recency alone, except TOUCH's (as Redis).
+  std::optional<store::NoTouchScope> no_touch;
+  if (client.no_touch && spec.name != "touch") [[unlikely]] {
+    no_touch.emplace();
+  }
   if (stats == nullptr) {
     spec.handler(ctx);
+    if (server_.monitors.load(std::memory_order_relaxed) != 0 && (spec.flags & kAdmin) == 0) {
+      server_.control->FeedMonitors(MonitorLine(client, spec, args, start_us));
+    }
     return;
   }
   const std::string& out = *reply.buffer();
@@ -148,6 +159,12 @@ void Dispatcher::Execute(ClientState& client, protocol::ReplyWriter& reply, cons
   counters.calls.Add(1);
   counters.usec.Add(elapsed_us > 0 ? static_cast<uint64_t>(elapsed_us) : 0);
   stats->total_commands_processed.Add(1);
+  // MONITOR sees what ran, after it ran, without admin commands (as Redis 7).
+  if (server_.monitors.load(std::memory_order_relaxed) != 0 && (spec.flags & kAdmin) == 0)
+      [[unlikely]] {
+    server_.control->FeedMonitors(MonitorLine(client, spec, args, start_us));
+  }
+  RecordSlow(client, spec, args, start_us, elapsed_us);
   // The handler failed when its reply is an error (Redis's failed_calls). EXEC's own reply is
   // an array (its commands counted theirs).
   if (out.size() > reply_start && out[reply_start] == '-') {
@@ -155,6 +172,70 @@ void Dispatcher::Execute(ClientState& client, protocol::ReplyWriter& reply, cons
     const size_t end = out.find('\r', reply_start);
     stats->CountError(std::string_view(out).substr(
         reply_start + 1, (end == std::string::npos ? out.size() : end) - reply_start - 1));
+  }
+}
+
+bool Dispatcher::PausedFor(const ClientState& client, std::span<const std::string_view> args) {
+  const int64_t end = server_.pause_end_ms.load(std::memory_order_relaxed);
+  if (util::UnixTimeMs() >= end) {
+    // Over: the first to see it clears it (a newer pause would have a later end).
+    int64_t expected = end;
+    if (server_.pause_end_ms.compare_exchange_strong(expected, 0)) {
+      server_.pause_mode.store(ServerContext::kPauseNone, std::memory_order_relaxed);
+    }
+    return false;
+  }
+  if (server_.pause_mode.load(std::memory_order_relaxed) == ServerContext::kPauseAll) {
+    return true;
+  }
+  // WRITE: commands that may change data, and EXEC of a transaction that holds one.
+  const CommandSpec* spec = table_.Find(args[0]);
+  if (spec != nullptr && !spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = CommandTable::FindSubcommand(*spec, args[1]);
+    spec = sub != nullptr ? sub : spec;
+  }
+  if (spec == nullptr) {
+    return false;
+  }
+  if (spec->handler == CmdExecHandler()) {
+    for (const QueuedCommand& queued : client.tx.queued) {
+      if ((queued.spec->flags & kWrite) != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+  return (spec->flags & kWrite) != 0;
+}
+
+void Dispatcher::RecordSlow(ClientState& client, const CommandSpec& spec,
+                            std::span<const std::string_view> args, int64_t start_us,
+                            int64_t elapsed_us) {
+  const config::Config& config = *server_.config;
+  const int64_t slower_than = config.Int(config::Id::kSlowlogLogSlowerThan);
+  if (slower_than >= 0 && elapsed_us >= slower_than && (spec.flags & kSkipSlowlog) == 0)
+      [[unlikely]] {
+    server_.slowlog.Record(client, spec, args, start_us, elapsed_us,
+                           static_cast<size_t>(config.Int(config::Id::kSlowlogMaxLen)));
+  }
+  const int64_t threshold_ms = config.Int(config::Id::kLatencyMonitorThreshold);
+  if (threshold_ms > 0 && elapsed_us / 1000 >= threshold_ms) [[unlikely]] {
+    server_.latency.Record((spec.flags & kFast) != 0 ? "fast-command" : "command",
+                           start_us / 1000000, elapsed_us / 1000);
+  }
+}
+
+void Dispatcher::AfterQuietCommand(ClientState& client, protocol::ReplyWriter& reply,
+                                   size_t mark, std::span<const std::string_view> args) {
+  if (client.reply_off || client.reply_skip) {
+    reply.buffer()->resize(mark);
+  }
+  if (!client.tx.active && !detail::EqualsIgnoreCase(args[0], "client")) {
+    client.reply_skip = false;
+  }
+  if (client.reply_skip_next) {
+    client.reply_skip = true;
+    client.reply_skip_next = false;
   }
 }
 

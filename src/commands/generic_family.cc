@@ -502,3 +502,13 @@ constexpr CommandSpec kGenericCommands[] = {
 std::span<const CommandSpec> GenericFamily() { return kGenericCommands; }
 
 }  // namespace cachette::commands::detail
+
+namespace cachette::commands::detail {
+
+std::string_view ValueEncoding(std::string_view value, int64_t* integer) {
+  return StringEncoding(value, integer);
+}
+
+bool SharesSmallIntegers(const CommandContext& ctx) { return SharesIntegers(ctx); }
+
+}  // namespace cachette::commands::detail

@@ -276,8 +276,7 @@ void CmdFunctionDelete(CommandContext& ctx) {
 // FUNCTION FLUSH [ASYNC|SYNC]
 void CmdFunctionFlush(CommandContext& ctx) {
   if (ctx.args.size() > 3) {
-    ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
-                    std::string(ctx.args[1]) + "'. Try FUNCTION HELP.");
+    ctx.reply.Error(errors::SubcommandSyntax("FUNCTION", ctx.args[1]));
     return;
   }
   if ((ctx.args.size() == 3 && !EqualsIgnoreCase(ctx.args[2], "SYNC") &&
@@ -465,7 +464,7 @@ void CmdFunctionHelp(CommandContext& ctx) {
              "      in case of functions name collision with another library)."});
 }
 
-constexpr uint32_t kEvalFlags = kNoscript | kStale;
+constexpr uint32_t kEvalFlags = kNoscript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys;
 
 constexpr CommandSpec kFunctionSubcommands[] = {
     {"function|load", -3, kWrite | kDenyOom | kNoscript, 0, 0, 0, "@write @slow @scripting",
@@ -491,7 +490,7 @@ constexpr CommandSpec kFunctionSubcommands[] = {
 constexpr CommandSpec kScriptSubcommands[] = {
     {"script|load", 3, kNoscript | kStale, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
      "Compiles a script and caches it; returns its SHA1.", CmdScriptLoad},
-    {"script|exists", -3, kNoscript | kStale, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
+    {"script|exists", -3, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
      "Tells which SHA1s name cached scripts.", CmdScriptExists},
     {"script|flush", -2, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
      "Empties the script cache.", CmdScriptFlush},

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "cachette/store/store_admin.h"
 #include "cachette/util/clock.h"
 #include "cachette/util/glob.h"
+#include "detail/command_arguments.h"
 #include "detail/handler_support.h"
 #include "detail/info_report.h"
 
@@ -173,12 +176,26 @@ void CmdConfigResetstat(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// CONFIG REWRITE: writes the running configuration back to the file the server started with.
+void CmdConfigRewrite(CommandContext& ctx) {
+  if (ctx.server.config->config_file().empty()) {
+    ctx.reply.Error(errors::kNoConfigFile);
+    return;
+  }
+  if (auto error = ctx.server.config->Rewrite()) {
+    ctx.reply.Error(std::string(errors::kRewriteFailed) + *error);
+    return;
+  }
+  ctx.reply.Ok();
+}
+
 void CmdConfigHelp(CommandContext& ctx) {
   ReplyHelp(
       ctx, "CONFIG",
       {"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
        "SET <directive> <value>", "    Set the configuration <directive> to <value>.", "RESETSTAT",
-       "    Reset statistics reported by the INFO command."});
+       "    Reset statistics reported by the INFO command.", "REWRITE",
+       "    Rewrite the configuration file."});
 }
 
 // INFO [section ...]: Redis's text report, one "# Section" after another.
@@ -376,7 +393,8 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
       {kAdmin, "admin"},      {kNoscript, "noscript"},   {kLoading, "loading"},
       {kStale, "stale"},      {kSkipSlowlog, "skip_slowlog"},
       {kFast, "fast"},        {kNoAuth, "no_auth"},
-      {kNoMulti, "no_multi"}, {kAllowBusy, "allow_busy"}};
+      {kNoMulti, "no_multi"}, {kAllowBusy, "allow_busy"}, {kSkipMonitor, "skip_monitor"},
+      {kNoMandatoryKeys, "no_mandatory_keys"}, {kMovableKeys, "movablekeys"}};
   std::vector<std::string_view> names;
   for (const auto& [flag, name] : kNames) {
     if (flags & flag) {
@@ -399,6 +417,17 @@ std::vector<std::string_view> Words(std::string_view text) {
     text.remove_prefix(space + 1);
   }
   return words;
+}
+
+// A command by name, or a subcommand by its full name ("config|get"), as COMMAND INFO/DOCS
+// accept them; nullptr when there is none.
+const CommandSpec* FindByFullName(CommandContext& ctx, std::string_view name) {
+  const size_t bar = name.find('|');
+  const CommandSpec* spec = ctx.server.commands->Find(name.substr(0, bar));
+  if (spec == nullptr || bar == std::string_view::npos) {
+    return spec;
+  }
+  return CommandTable::FindSubcommand(*spec, name.substr(bar + 1));
 }
 
 // One command's COMMAND INFO entry, in Redis 7's ten-field layout.
@@ -453,20 +482,69 @@ void CmdCommandInfo(CommandContext& ctx) {
   }
   ctx.reply.ArrayHeader(ctx.args.size() - 2);
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    const CommandSpec* spec = ctx.server.commands->Find(ctx.args[i]);
+    const CommandSpec* spec = FindByFullName(ctx, ctx.args[i]);
     spec ? ReplyCommandInfo(ctx, *spec) : ctx.reply.NullBulk();
   }
 }
 
+void ReplyArguments(CommandContext& ctx, std::span<const ArgumentSpec> arguments) {
+  ctx.reply.ArrayHeader(arguments.size());
+  for (const ArgumentSpec& arg : arguments) {
+    const bool key = arg.key_spec_index >= 0;
+    const size_t fields = 2 + (key ? 1 : 0) + !arg.token.empty() + !arg.summary.empty() +
+                          !arg.since.empty() + !arg.deprecated_since.empty() +
+                          (arg.flags != 0 ? 1 : 0) + !arg.arguments.empty();
+    ctx.reply.MapHeader(fields);
+    ctx.reply.Bulk("name");
+    ctx.reply.Bulk(arg.name);
+    ctx.reply.Bulk("type");
+    ctx.reply.Bulk(arg.type);
+    if (key) {
+      ctx.reply.Bulk("key_spec_index");
+      ctx.reply.Integer(arg.key_spec_index);
+    }
+    auto optional_field = [&](std::string_view name, std::string_view value) {
+      if (!value.empty()) {
+        ctx.reply.Bulk(name);
+        ctx.reply.Bulk(value);
+      }
+    };
+    optional_field("token", arg.token);
+    optional_field("summary", arg.summary);
+    optional_field("since", arg.since);
+    optional_field("deprecated_since", arg.deprecated_since);
+    if (arg.flags != 0) {
+      ctx.reply.Bulk("flags");
+      ctx.reply.SetHeader(std::popcount(arg.flags));
+      for (auto [flag, name] : {std::pair{kArgOptional, "optional"},
+                                std::pair{kArgMultiple, "multiple"},
+                                std::pair{kArgMultipleToken, "multiple_token"}}) {
+        if ((arg.flags & flag) != 0) {
+          ctx.reply.SimpleString(name);
+        }
+      }
+    }
+    if (!arg.arguments.empty()) {
+      ctx.reply.Bulk("arguments");
+      ReplyArguments(ctx, arg.arguments);
+    }
+  }
+}
+
 void ReplyCommandDocs(CommandContext& ctx, const CommandSpec& spec) {
+  const std::span<const ArgumentSpec> arguments = CommandArguments(spec.name);
   ctx.reply.Bulk(spec.name);
-  ctx.reply.MapHeader(spec.subcommands.empty() ? 3 : 4);
+  ctx.reply.MapHeader(3 + !arguments.empty() + !spec.subcommands.empty());
   ctx.reply.Bulk("summary");
   ctx.reply.Bulk(spec.summary);
   ctx.reply.Bulk("since");
   ctx.reply.Bulk(spec.since);
   ctx.reply.Bulk("group");
   ctx.reply.Bulk(spec.group);
+  if (!arguments.empty()) {
+    ctx.reply.Bulk("arguments");
+    ReplyArguments(ctx, arguments);
+  }
   if (!spec.subcommands.empty()) {
     ctx.reply.Bulk("subcommands");
     ctx.reply.MapHeader(spec.subcommands.size());
@@ -483,7 +561,7 @@ void CmdCommandDocs(CommandContext& ctx) {
     specs = ctx.server.commands->all();
   } else {
     for (size_t i = 2; i < ctx.args.size(); ++i) {
-      if (const CommandSpec* spec = ctx.server.commands->Find(ctx.args[i])) {
+      if (const CommandSpec* spec = FindByFullName(ctx, ctx.args[i])) {
         specs.push_back(spec);
       }
     }
@@ -494,16 +572,82 @@ void CmdCommandDocs(CommandContext& ctx) {
   }
 }
 
-// COMMAND LIST: every command name.
+// Whether a command passes COMMAND LIST's FILTERBY (kind: "module", "aclcat", "pattern").
+bool PassesFilter(const CommandSpec& spec, std::string_view kind, std::string_view value) {
+  if (kind.empty()) {
+    return true;
+  }
+  if (EqualsIgnoreCase(kind, "aclcat")) {
+    for (std::string_view category : Words(spec.acl_categories)) {
+      if (EqualsIgnoreCase(category.substr(1), value)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  if (EqualsIgnoreCase(kind, "pattern")) {
+    return util::GlobMatch(value, spec.name, /*nocase=*/true);
+  }
+  return false;  // module: there are none
+}
+
+// COMMAND LIST [FILTERBY MODULE name|ACLCAT category|PATTERN pattern]: every command name,
+// subcommands included ("config|get"), as Redis lists them.
 void CmdCommandList(CommandContext& ctx) {
-  if (ctx.args.size() > 2) {
-    ctx.reply.Error(errors::kSyntax);  // FILTERBY is not implemented yet
+  std::string_view kind, value;
+  for (size_t i = 2; i < ctx.args.size(); i += 3) {
+    if (!EqualsIgnoreCase(ctx.args[i], "filterby") || ctx.args.size() - 1 - i != 2 ||
+        !(EqualsIgnoreCase(ctx.args[i + 1], "module") ||
+          EqualsIgnoreCase(ctx.args[i + 1], "aclcat") ||
+          EqualsIgnoreCase(ctx.args[i + 1], "pattern"))) {
+      ctx.reply.Error(errors::kSyntax);
+      return;
+    }
+    kind = ctx.args[i + 1];
+    value = ctx.args[i + 2];
+  }
+  std::vector<std::string_view> names;
+  for (const CommandSpec* spec : ctx.server.commands->all()) {
+    if (PassesFilter(*spec, kind, value)) {
+      names.push_back(spec->name);
+    }
+    for (const CommandSpec& sub : spec->subcommands) {
+      if (PassesFilter(sub, kind, value)) {
+        names.push_back(sub.name);
+      }
+    }
+  }
+  ctx.reply.ArrayHeader(names.size());
+  for (std::string_view name : names) {
+    ctx.reply.Bulk(name);
+  }
+}
+
+// COMMAND GETKEYS command [arg ...]: the key arguments of a full command line.
+void CmdCommandGetkeys(CommandContext& ctx) {
+  const std::span<const std::string_view> line = ctx.args.subspan(2);
+  const CommandSpec* spec = ctx.server.commands->Find(line[0]);
+  if (spec != nullptr && !spec->subcommands.empty() && line.size() >= 2) {
+    spec = CommandTable::FindSubcommand(*spec, line[1]);
+  }
+  if (spec == nullptr) {
+    ctx.reply.Error(errors::kInvalidCommandSpecified);
     return;
   }
-  const auto& all = ctx.server.commands->all();
-  ctx.reply.ArrayHeader(all.size());
-  for (const CommandSpec* spec : all) {
-    ctx.reply.Bulk(spec->name);
+  if (spec->first_key <= 0) {
+    ctx.reply.Error(errors::kNoKeyArguments);
+    return;
+  }
+  const size_t argc = line.size();
+  if ((spec->arity > 0 && static_cast<size_t>(spec->arity) != argc) ||
+      argc < static_cast<size_t>(std::abs(spec->arity))) {
+    ctx.reply.Error(errors::kInvalidArgumentCount);
+    return;
+  }
+  const std::vector<std::string_view> keys = KeyArguments(*spec, line);
+  ctx.reply.ArrayHeader(keys.size());
+  for (std::string_view key : keys) {
+    ctx.reply.Bulk(key);
   }
 }
 
@@ -513,7 +657,10 @@ void CmdCommandHelp(CommandContext& ctx) {
              "    Return the total number of commands in this server.", "LIST",
              "    Return a list of all commands in this server.", "INFO [<command-name> ...]",
              "    Return details about multiple commands.", "DOCS [<command-name> ...]",
-             "    Return documentation details about multiple commands."});
+             "    Return documentation details about multiple commands.",
+             "GETKEYS <full-command>", "    Return the keys from a full command.",
+             "LIST FILTERBY (MODULE <name>|ACLCAT <category>|PATTERN <pattern>)",
+             "    Return the names of the commands that pass the filter."});
 }
 
 constexpr CommandSpec kConfigSubcommands[] = {
@@ -524,6 +671,9 @@ constexpr CommandSpec kConfigSubcommands[] = {
     {"config|resetstat", 2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0,
      "@admin @slow @dangerous", "server", "2.0.0", "Resets the statistics INFO reports.",
      CmdConfigResetstat},
+    {"config|rewrite", 2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0,
+     "@admin @slow @dangerous", "server", "2.8.0",
+     "Writes the running configuration back to its file.", CmdConfigRewrite},
     {"config|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "server", "5.0.0",
      "Shows what CONFIG's subcommands do.", CmdConfigHelp},
 };
@@ -537,6 +687,8 @@ constexpr CommandSpec kCommandSubcommands[] = {
      "Returns documentation about commands.", CmdCommandDocs},
     {"command|list", -2, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "7.0.0",
      "Returns the names of all commands.", CmdCommandList},
+    {"command|getkeys", -4, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "2.8.13",
+     "Returns the key arguments of a command line.", CmdCommandGetkeys},
     {"command|help", 2, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "5.0.0",
      "Shows what COMMAND's subcommands do.", CmdCommandHelp},
 };

@@ -94,10 +94,12 @@ void CmdExec(CommandContext& ctx) {
       ctx.reply.NullArray();
     } else {
       ctx.reply.ArrayHeader(queued.size());
+      tx.executing = true;
       for (size_t i = 0; i < queued.size(); ++i) {
         ctx.dispatcher->Execute(ctx.client, ctx.reply, *queued[i].spec, queued[i].stats_index,
                                 arguments[i]);
       }
+      tx.executing = false;
     }
   }
   UnwatchAll(ctx.server, ctx.client);

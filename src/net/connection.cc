@@ -88,6 +88,7 @@ void Connection::Start() {
 void Connection::ReadMore() {
   const size_t needed = parser_.BytesStillNeeded();
   auto tail = input_.Tail(std::max(kReadChunk, std::min<size_t>(needed, 64 * 1024 * 1024)));
+  reading_ = true;
   socket_.async_read_some(
       tail, [self = shared_from_this()](const boost::system::error_code& error, size_t bytes) {
         self->OnRead(error, bytes);
@@ -95,6 +96,7 @@ void Connection::ReadMore() {
 }
 
 void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
+  reading_ = false;
   if (error || closing_) {
     Close();
     return;
@@ -102,6 +104,10 @@ void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
   input_.Commit(bytes);
   thread_.net_input_bytes.Add(bytes);
   last_activity_us_ = util::MonotonicUs();
+  ProcessInput();
+}
+
+void Connection::ProcessInput() {
   if (!ExecuteInput()) {
     return;
   }
@@ -109,7 +115,7 @@ void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
     Flush();
   } else if (client_.close_after_reply) {
     Close();
-  } else {
+  } else if (!postponed_) {
     input_.ShrinkIfIdle();
     ReadMore();
   }
@@ -120,36 +126,70 @@ bool Connection::ExecuteInput() {
   parser_.set_max_bulk_len(static_cast<size_t>(config.Int(config::Id::kProtoMaxBulkLen)));
   parser_.set_unauthenticated(!client_.authenticated);
   const int64_t hard_limit = config.NormalOutputLimit().hard_bytes;
-  while (input_.size() != 0 && !client_.close_after_reply) {
-    const auto result = parser_.Parse(input_.view());
-    if (result == protocol::RespParser::Result::kCommand) {
-      writer_.set_resp_version(client_.resp_version);
-      shared_.dispatcher->Dispatch(client_, writer_, parser_.args());
-      input_.Consume(parser_.consumed());
-      parser_.set_unauthenticated(!client_.authenticated);
-      if (hard_limit > 0 && static_cast<int64_t>(output_.size()) > hard_limit) {
-        spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.",
-                     client_.id, client_.peer_address);
-        Close();
-        return false;
+  while (!client_.close_after_reply) {
+    // A command postponed by CLIENT PAUSE stays parsed (its views into the input are kept:
+    // nothing is read meanwhile) until the pause lets it run.
+    if (!parsed_) {
+      if (input_.size() == 0) {
+        break;
       }
-    } else if (result == protocol::RespParser::Result::kNeedMore) {
-      if (static_cast<int64_t>(input_.size()) > config.Int(config::Id::kClientQueryBufferLimit)) {
-        spdlog::warn("Closing client that reached max query buffer length: id={} addr={}",
-                     client_.id, client_.peer_address);
-        writer_.Error(errors::kProtoQueryBufferLimit);
+      const auto result = parser_.Parse(input_.view());
+      if (result == protocol::RespParser::Result::kNeedMore) {
+        if (static_cast<int64_t>(input_.size()) >
+            config.Int(config::Id::kClientQueryBufferLimit)) {
+          spdlog::warn("Closing client that reached max query buffer length: id={} addr={}",
+                       client_.id, client_.peer_address);
+          writer_.Error(errors::kProtoQueryBufferLimit);
+          client_.close_after_reply = true;
+        }
+        break;
+      }
+      if (result != protocol::RespParser::Result::kCommand) {
+        spdlog::debug("Protocol error from client id={} addr={}: {}", client_.id,
+                      client_.peer_address, parser_.error());
+        writer_.Error(parser_.error());
         client_.close_after_reply = true;
+        break;
       }
+      parsed_ = true;
+    }
+    if (shared_.dispatcher->MustPostpone(client_, parser_.args())) [[unlikely]] {
+      Postpone();
       break;
-    } else {
-      spdlog::debug("Protocol error from client id={} addr={}: {}", client_.id,
-                    client_.peer_address, parser_.error());
-      writer_.Error(parser_.error());
-      client_.close_after_reply = true;
-      break;
+    }
+    parsed_ = false;
+    writer_.set_resp_version(client_.resp_version);
+    shared_.dispatcher->Dispatch(client_, writer_, parser_.args());
+    input_.Consume(parser_.consumed());
+    parser_.set_unauthenticated(!client_.authenticated);
+    if (hard_limit > 0 && static_cast<int64_t>(output_.size()) > hard_limit) {
+      spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.",
+                   client_.id, client_.peer_address);
+      Close();
+      return false;
     }
   }
   return !closed_;
+}
+
+void Connection::Postpone() {
+  postponed_ = true;
+  if (pause_timer_ == nullptr) {
+    pause_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  }
+  // CLIENT UNPAUSE ends a pause early: look again every few milliseconds.
+  pause_timer_->expires_after(std::chrono::milliseconds(5));
+  pause_timer_->async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+    if (error || self->closed_) {
+      return;
+    }
+    self->postponed_ = false;
+    if (self->writing_) {
+      self->resume_after_write_ = true;  // AfterWrite goes on with the input
+      return;
+    }
+    self->ProcessInput();
+  });
 }
 
 void Connection::Flush() {
@@ -197,8 +237,52 @@ void Connection::AfterWrite() {
     Close();
     return;
   }
+  if (!pushed_.empty()) {
+    output_.swap(pushed_);
+    Flush();
+    return;
+  }
+  if (resume_after_write_) {
+    resume_after_write_ = false;
+    ProcessInput();
+    return;
+  }
+  if (postponed_) {
+    return;  // the pause timer goes on with the input
+  }
   input_.ShrinkIfIdle();
-  ReadMore();
+  if (!reading_) {
+    ReadMore();
+  }
+}
+
+void Connection::Push(std::string_view bytes) {
+  if (closed_ || closing_) {
+    return;
+  }
+  if (writing_) {
+    pushed_.append(bytes);
+    return;
+  }
+  output_.append(bytes);
+  Flush();
+}
+
+void Connection::Kill() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
+}
+
+commands::ConnectionFigures Connection::Figures() {
+  commands::ConnectionFigures figures;
+  figures.fd = closed_ ? -1 : static_cast<int>(socket_.native_handle());
+  figures.idle_s = (util::MonotonicUs() - last_activity_us_) / 1000000;
+  figures.query_buffer = input_.size();
+  figures.query_buffer_free = input_.capacity() - input_.size();
+  figures.output_buffer = output_.size() + pushed_.size();
+  figures.total_memory = input_.capacity() + output_.capacity() + pushed_.capacity() +
+                         sizeof(Connection);
+  figures.writing = writing_;
+  return figures;
 }
 
 void Connection::CloseWhenFlushed() {
@@ -213,6 +297,19 @@ void Connection::Close() {
     return;
   }
   closed_ = true;
+  if (pause_timer_ != nullptr) {
+    pause_timer_->cancel();
+  }
+  if (client_.monitor) {
+    std::lock_guard lock(shared_.monitors_mutex);
+    std::erase_if(shared_.monitors, [this](const auto& monitor) {
+      auto connection = monitor.second.lock();
+      return connection == nullptr || connection.get() == this;
+    });
+    shared_.monitor_count->store(static_cast<uint32_t>(shared_.monitors.size()),
+                                 std::memory_order_relaxed);
+    client_.monitor = false;
+  }
   shared_.dispatcher->OnClientClosed(client_);
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

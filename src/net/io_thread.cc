@@ -23,9 +23,49 @@ constexpr int64_t kPassPeriodUs = 100'000;
 constexpr int64_t kBusySliceUs = 250;
 constexpr int64_t kSlicePeriodUs = 1'000;
 constexpr int64_t kIdleSliceUs = 250;
+thread_local IoThread* current_thread = nullptr;
 }  // namespace
 
 IoThread::IoThread(Shared& shared) : shared_(shared) {}
+
+IoThread* IoThread::Current() { return current_thread; }
+
+std::vector<std::shared_ptr<Connection>> IoThread::Connections() const {
+  std::vector<std::shared_ptr<Connection>> all;
+  all.reserve(connections_.size());
+  for (const auto& [key, connection] : connections_) {
+    all.push_back(connection);
+  }
+  return all;
+}
+
+std::shared_ptr<Connection> IoThread::FindClient(uint64_t client_id) const {
+  for (const auto& [key, connection] : connections_) {
+    if (connection->client().id == client_id) {
+      return connection;
+    }
+  }
+  return nullptr;
+}
+
+void IoThread::Submit(std::function<void()> task) {
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    mailbox_.push_back(std::move(task));
+  }
+  boost::asio::post(context_, [this] { DrainMailbox(); });
+}
+
+void IoThread::DrainMailbox() {
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    tasks.swap(mailbox_);
+  }
+  for (auto& task : tasks) {
+    task();
+  }
+}
 
 void IoThread::Add(std::shared_ptr<Connection> connection) {
   Connection* key = connection.get();
@@ -35,6 +75,7 @@ void IoThread::Add(std::shared_ptr<Connection> connection) {
 void IoThread::Remove(Connection* connection) { connections_.erase(connection); }
 
 void IoThread::Run() {
+  current_thread = this;
   // Before sleeping in epoll_wait, an idle thread polls for busy-poll-us microseconds. A
   // request that arrives meanwhile is served without a sleep and a wake-up: cheaper for the
   // sender (on loopback its kernel time pays for waking us), and faster for everyone. At

@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "cachette/commands/server_context.h"
 #include "cachette/config/config.h"
 #include "cachette/protocol/errors.h"
+#include "cachette/util/clock.h"
 #include "detail/asio.h"
 #include "detail/connection.h"
 #include "detail/io_thread.h"
@@ -24,6 +27,36 @@ using asio::ip::tcp;
 namespace {
 // How long shutdown waits for pending replies to reach slow clients before closing anyway.
 constexpr auto kShutdownFlushDeadline = std::chrono::seconds(2);
+
+// A connection as ForEachClient's visitor sees it, on the connection's own thread.
+class VisitedClient final : public commands::ClientHandle {
+ public:
+  explicit VisitedClient(detail::Connection& connection) : connection_(connection) {}
+  const commands::ClientState& state() const override { return connection_.client(); }
+  commands::ConnectionFigures figures() const override { return connection_.Figures(); }
+  void Kill() override { connection_.Kill(); }
+
+ private:
+  detail::Connection& connection_;
+};
+
+void VisitThread(detail::IoThread& thread,
+                 const std::function<void(commands::ClientHandle&)>& visit) {
+  for (const auto& connection : thread.Connections()) {
+    VisitedClient client(*connection);
+    visit(client);
+  }
+}
+
+// ForEachClient's rendezvous: the visits still to run on other threads. When the caller stops
+// waiting (shutdown), visits not yet started are cancelled, as `visit` is about to go away.
+struct VisitState {
+  std::mutex mutex;
+  std::condition_variable done;
+  size_t pending = 0;
+  size_t running = 0;
+  bool cancelled = false;
+};
 }  // namespace
 
 class Server::Impl : public commands::ServerControl {
@@ -33,6 +66,7 @@ class Server::Impl : public commands::ServerControl {
       : config_(config), context_(context), dispatcher_(context, table) {
     shared_.config = &config;
     shared_.dispatcher = &dispatcher_;
+    shared_.monitor_count = &context_.monitors;
     context_.control = this;
   }
 
@@ -47,6 +81,12 @@ class Server::Impl : public commands::ServerControl {
   commands::NetworkStats GetNetworkStats() const override;
   void ResetNetworkStats() override;
   int tcp_port() const override { return port_; }
+  void ForEachClient(const std::function<void(commands::ClientHandle&)>& visit,
+                     bool local_only) override;
+  commands::ConnectionFigures FiguresOf(const commands::ClientState& client) override;
+  void StartMonitor(const commands::ClientState& client) override;
+  void StopMonitor(const commands::ClientState& client) override;
+  void FeedMonitors(std::string line) override;
 
  private:
   void Accept(tcp::acceptor& acceptor);
@@ -129,7 +169,9 @@ std::optional<std::string> Server::Impl::Start() {
     threads_[i]->SetBackgroundWork(
         [this, part = static_cast<unsigned>(i),
          parts = static_cast<unsigned>(threads_.size())](int64_t budget_us) {
-          return context_.background_work && context_.background_work(budget_us, part, parts);
+          return context_.background_work && context_.active_expire.load(std::memory_order_relaxed) &&
+                 !context_.Paused(util::UnixTimeMs()) &&
+                 context_.background_work(budget_us, part, parts);
         });
   }
   for (auto& thread : threads_) {
@@ -188,6 +230,7 @@ void Server::Impl::RunUntilShutdown() {
   auto guard = asio::make_work_guard(main_context_);
   main_context_.run();
   spdlog::info("User requested shutdown...");
+  shared_.stopping.store(true);
   // A script that does not end would keep its I/O thread from ever closing: stop it, as
   // SHUTDOWN NOSAVE does.
   context_.scripting.ForceKill();
@@ -242,6 +285,92 @@ void Server::Impl::ResetNetworkStats() {
     asio::post(thread->context(), [io = thread.get()] {
       io->net_input_bytes.Reset();
       io->net_output_bytes.Reset();
+    });
+  }
+}
+
+void Server::Impl::ForEachClient(const std::function<void(commands::ClientHandle&)>& visit,
+                                 bool local_only) {
+  detail::IoThread* current = detail::IoThread::Current();
+  if (current != nullptr) {
+    VisitThread(*current, visit);
+    if (local_only) {
+      return;
+    }
+  }
+  auto state = std::make_shared<VisitState>();
+  for (auto& thread : threads_) {
+    if (thread.get() == current) {
+      continue;
+    }
+    ++state->pending;
+    thread->Submit([state, &visit, io = thread.get()] {
+      {
+        std::lock_guard lock(state->mutex);
+        if (state->cancelled) {
+          return;
+        }
+        ++state->running;
+      }
+      VisitThread(*io, visit);
+      std::lock_guard lock(state->mutex);
+      --state->running;
+      --state->pending;
+      state->done.notify_all();
+    });
+  }
+  std::unique_lock lock(state->mutex);
+  while (state->pending != 0) {
+    if (shared_.stopping.load()) {
+      state->cancelled = true;
+      state->done.wait(lock, [&] { return state->running == 0; });
+      return;
+    }
+    if (current != nullptr) {
+      lock.unlock();
+      current->DrainMailbox();
+      lock.lock();
+    }
+    state->done.wait_for(lock, std::chrono::microseconds(200));
+  }
+}
+
+commands::ConnectionFigures Server::Impl::FiguresOf(const commands::ClientState& client) {
+  detail::IoThread* current = detail::IoThread::Current();
+  auto connection = current != nullptr ? current->FindClient(client.id) : nullptr;
+  return connection != nullptr ? connection->Figures() : commands::ConnectionFigures{};
+}
+
+void Server::Impl::StartMonitor(const commands::ClientState& client) {
+  detail::IoThread* current = detail::IoThread::Current();
+  auto connection = current != nullptr ? current->FindClient(client.id) : nullptr;
+  if (connection == nullptr) {
+    return;
+  }
+  std::lock_guard lock(shared_.monitors_mutex);
+  shared_.monitors.emplace_back(current, connection);
+  context_.monitors.store(static_cast<uint32_t>(shared_.monitors.size()),
+                          std::memory_order_relaxed);
+}
+
+void Server::Impl::StopMonitor(const commands::ClientState& client) {
+  std::lock_guard lock(shared_.monitors_mutex);
+  std::erase_if(shared_.monitors, [&](const auto& monitor) {
+    auto connection = monitor.second.lock();
+    return connection == nullptr || connection->client().id == client.id;
+  });
+  context_.monitors.store(static_cast<uint32_t>(shared_.monitors.size()),
+                          std::memory_order_relaxed);
+}
+
+void Server::Impl::FeedMonitors(std::string line) {
+  auto shared_line = std::make_shared<const std::string>(std::move(line));
+  std::lock_guard lock(shared_.monitors_mutex);
+  for (const auto& [thread, weak] : shared_.monitors) {
+    asio::post(thread->context(), [weak, shared_line] {
+      if (auto connection = weak.lock()) {
+        connection->Push(*shared_line);
+      }
     });
   }
 }

@@ -18,6 +18,14 @@ std::string_view Capped(std::string_view text, size_t precision) {
 
 constexpr size_t kNameCap = 128;  // Redis's %.128s for user-supplied names
 
+// before + text (cut at its first NUL, as %s does) + after.
+std::string Framed(std::string_view before, std::string_view text, std::string_view after) {
+  std::string out(before);
+  out.append(AsCString(text));
+  out.append(after);
+  return out;
+}
+
 }  // namespace
 
 std::string ProtoExpectedDollar(char got) {
@@ -37,17 +45,11 @@ std::string ExecAbortBecause(std::string_view error) {
 }
 
 std::string HelloSyntax(std::string_view option) {
-  std::string out = "ERR Syntax error in HELLO option '";
-  out.append(AsCString(option));
-  out.push_back('\'');
-  return out;
+  return Framed("ERR Syntax error in HELLO option '", option, "'");
 }
 
 std::string WrongArity(std::string_view full_name) {
-  std::string out = "ERR wrong number of arguments for '";
-  out.append(AsCString(full_name));
-  out.append("' command");
-  return out;
+  return Framed("ERR wrong number of arguments for '", full_name, "' command");
 }
 
 std::string UnknownCommand(std::string_view name, std::span<const std::string_view> args) {
@@ -82,23 +84,15 @@ std::string UnknownSubcommand(std::string_view container, std::string_view subco
 }
 
 std::string UnsupportedOption(std::string_view option) {
-  std::string out = "ERR Unsupported option ";
-  out.append(AsCString(option));
-  return out;
+  return Framed("ERR Unsupported option ", option, "");
 }
 
 std::string InvalidExpireTime(std::string_view command) {
-  std::string out = "ERR invalid expire time in '";
-  out.append(AsCString(command));
-  out.append("' command");
-  return out;
+  return Framed("ERR invalid expire time in '", command, "' command");
 }
 
 std::string ConfigSetUnknown(std::string_view name) {
-  std::string out = "ERR Unknown option or number of arguments for CONFIG SET - '";
-  out.append(AsCString(name));
-  out.push_back('\'');
-  return out;
+  return Framed("ERR Unknown option or number of arguments for CONFIG SET - '", name, "'");
 }
 
 std::string ConfigSetFailed(std::string_view name, std::string_view reason) {
@@ -107,6 +101,26 @@ std::string ConfigSetFailed(std::string_view name, std::string_view reason) {
   out.append("') - ");
   out.append(AsCString(reason));
   return out;
+}
+
+std::string SubcommandSyntax(std::string_view container, std::string_view subcommand) {
+  return "ERR unknown subcommand or wrong number of arguments for '" +
+         std::string(Capped(subcommand, kNameCap)) + "'. Try " + std::string(container) +
+         " HELP.";
+}
+
+std::string UnknownClientType(std::string_view type) {
+  return Framed("ERR Unknown client type '", type, "'");
+}
+
+std::string NoSuchUser(std::string_view user) { return Framed("ERR No such user '", user, "'"); }
+
+std::string UnrecognizedOption(std::string_view option) {
+  return Framed("ERR Unrecognized option '", option, "'");
+}
+
+std::string InvalidClientAttribute(std::string_view attribute) {
+  return Framed("ERR ", attribute, " cannot contain spaces, newlines or special characters.");
 }
 
 }  // namespace cachette::protocol::errors

@@ -212,11 +212,21 @@ Entry* KeySlot::FindLive() {
   return entry;
 }
 
+namespace {
+thread_local bool no_touch = false;
+}  // namespace
+
+NoTouchScope::NoTouchScope() : previous_(no_touch) { no_touch = true; }
+NoTouchScope::~NoTouchScope() { no_touch = previous_; }
+bool NoTouchScope::active() { return no_touch; }
+
 Entry* KeySlot::Lookup() {
   Entry* entry = FindLive();
   if (entry != nullptr) {
     ++shard_->counters.keyspace_hits;
-    store_->OnAccess(*table_, *entry, now_ms_);
+    if (!no_touch) {
+      store_->OnAccess(*table_, *entry, now_ms_);
+    }
   } else {
     ++shard_->counters.keyspace_misses;
   }
@@ -225,7 +235,7 @@ Entry* KeySlot::Lookup() {
 
 Entry* KeySlot::LookupForWrite() {
   Entry* entry = FindLive();
-  if (entry != nullptr) {
+  if (entry != nullptr && !no_touch) {
     store_->OnAccess(*table_, *entry, now_ms_);
   }
   return entry;

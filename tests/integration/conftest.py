@@ -329,3 +329,9 @@ def start_redis_server(log_dir):
     for handle in started:
         if not handle._log.closed:
             handle.stop()
+
+
+@pytest.fixture(scope="module")
+def both(server, redis_server):
+    """Cachette and redis-server, for differential tests."""
+    return server, redis_server

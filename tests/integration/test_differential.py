@@ -720,20 +720,25 @@ scenario("mixed_session",
          ["MGET", "counter", "s", "t", "u"], ["DEL", "counter", "u"], ["DBSIZE"])
 
 
-@pytest.fixture(scope="module")
-def both(server, redis_server):
-    return server, redis_server
+def assert_replies_match(steps, expected, actual, mask=lambda raw: raw):
+    """Compares the replies of redis-server (expected) and cachette (actual), step by step."""
+    assert len(expected) == len(actual)
+    for step, want, got in zip(steps, expected, actual):
+        assert mask(got) == mask(want), (f"step {step!r}\n  redis-server: {want!r}\n"
+                                         f"  cachette:     {got!r}")
+
+
+def assert_scenario_matches(both, commands, resp3=False, mask=lambda raw: raw):
+    """Runs a scenario on both servers (fresh connection, FLUSHALL, SELECT 9) and compares."""
+    cachette, redis_srv = both
+    expected = run_scenario(redis_srv.port, commands, resp3=resp3)
+    actual = run_scenario(cachette.port, commands, resp3=resp3)
+    assert_replies_match(commands, expected, actual, mask)
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_reply_bytes_match_redis(both, name):
-    cachette, redis_srv = both
-    commands = SCENARIOS[name]
-    expected = run_scenario(redis_srv.port, commands)
-    actual = run_scenario(cachette.port, commands)
-    for cmd, want, got in zip(commands, expected, actual):
-        assert got == want, (f"command {cmd!r}\n  redis-server: {want!r}\n"
-                             f"  cachette:     {got!r}")
+    assert_scenario_matches(both, SCENARIOS[name])
 
 
 # Scenarios whose RESP3 replies are compared too (the rest: CONFIG GET pairs and sorted arrays
@@ -743,13 +748,7 @@ RESP3_SCENARIOS = sorted(n for n in SCENARIOS if all(isinstance(c, list) for c i
 
 @pytest.mark.parametrize("name", RESP3_SCENARIOS)
 def test_resp3_reply_bytes_match_redis(both, name):
-    cachette, redis_srv = both
-    commands = SCENARIOS[name]
-    expected = run_scenario(redis_srv.port, commands, resp3=True)
-    actual = run_scenario(cachette.port, commands, resp3=True)
-    for cmd, want, got in zip(commands, expected, actual):
-        assert got == want, (f"command {cmd!r} (RESP3)\n  redis-server: {want!r}\n"
-                             f"  cachette:     {got!r}")
+    assert_scenario_matches(both, SCENARIOS[name], resp3=True)
 
 
 def _mask_hello_id(raw):
@@ -781,13 +780,7 @@ HELLO_SEQUENCES = {
 
 @pytest.mark.parametrize("name", sorted(HELLO_SEQUENCES))
 def test_hello_matches_redis(both, name):
-    cachette, redis_srv = both
-    commands = HELLO_SEQUENCES[name]
-    expected = run_scenario(redis_srv.port, commands)
-    actual = run_scenario(cachette.port, commands)
-    for cmd, want, got in zip(commands, expected, actual):
-        assert _mask_hello_id(got) == _mask_hello_id(want), (
-            f"command {cmd!r}\n  redis-server: {want!r}\n  cachette:     {got!r}")
+    assert_scenario_matches(both, HELLO_SEQUENCES[name], mask=_mask_hello_id)
 
 
 def test_hello_with_requirepass_matches_redis(start_server, start_redis_server):
@@ -798,11 +791,10 @@ def test_hello_with_requirepass_matches_redis(start_server, start_redis_server):
              ["HELLO", "3", "AUTH", "default", "s3cret", "SETNAME", "named"], ["PING"],
              ["GET", "nope"], ["HELLO", "2"], ["GET", "nope"]]
     outputs = []
-    for srv in (cachette, redis_srv):
+    for srv in (redis_srv, cachette):
         with RespConnection(srv.port) as c:
-            outputs.append([_mask_hello_id(c.call(*cmd)) for cmd in steps])
-    for cmd, got, want in zip(steps, outputs[0], outputs[1]):
-        assert got == want, f"command {cmd!r}\n  redis-server: {want!r}\n  cachette:     {got!r}"
+            outputs.append([c.call(*cmd) for cmd in steps])
+    assert_replies_match(steps, outputs[0], outputs[1], mask=_mask_hello_id)
 
 
 def test_failed_auth_attempts_are_counted(start_server):

@@ -1,5 +1,6 @@
 """redis-cli, the operator's tool, against the real server."""
 
+import re
 import shutil
 import subprocess
 
@@ -79,3 +80,19 @@ def test_select_database_with_n_flag(server, r):
 def test_commands_from_stdin_are_run_in_order(server, r):
     out = cli(server, stdin="SET a 1\nINCR a\nGET a\n")
     assert out.splitlines() == ["OK", "(integer) 2", '"2"']
+
+
+def test_resp3_mode_prints_the_same_as_against_redis(server, redis_server, r):
+    """redis-cli -3 (HELLO 3 first): every reply type prints as it does against Redis."""
+    script = ("SET k v\nGET k\nGET missing\nMGET k missing\nCONFIG GET maxmemory\n"
+              "INCRBYFLOAT f 1.5\nEXISTS k missing\nMULTI\nINCR n\nINCR n\nEXEC\nDEL k\n"
+              "OBJECT ENCODING missing\nHELLO 3\n")
+    outputs = []
+    for srv in (server, redis_server):
+        subprocess.run([REDIS_CLI, "-p", str(srv.port), "FLUSHALL"], capture_output=True,
+                       timeout=20)
+        outputs.append(cli(srv, "-3", stdin=script))
+    # HELLO's map holds the connection id, which differs.
+    ours, theirs = (re.sub(r'"id" => \(integer\) \d+', '"id" => ID', out) for out in outputs)
+    assert ours == theirs
+    assert '"proto" => (integer) 3' in ours

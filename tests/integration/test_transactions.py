@@ -10,7 +10,7 @@ import redis
 from conftest import wait_until
 from resp import RespConnection, encode, parse
 from test_concurrency import run_threads
-from test_differential import run_scenario
+from test_differential import assert_replies_match, assert_scenario_matches
 
 SCENARIOS = {
     "exec_runs_queue": [["MULTI"], ["SET", "a", "1"], ["INCR", "a"], ["GET", "a"], ["EXEC"],
@@ -53,20 +53,9 @@ SCENARIOS = {
 }
 
 
-@pytest.fixture(scope="module")
-def both(server, redis_server):
-    return server, redis_server
-
-
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_reply_bytes_match_redis(both, name):
-    cachette, redis_srv = both
-    commands = SCENARIOS[name]
-    expected = run_scenario(redis_srv.port, commands)
-    actual = run_scenario(cachette.port, commands)
-    for cmd, want, got in zip(commands, expected, actual):
-        assert got == want, (f"command {cmd!r}\n  redis-server: {want!r}\n"
-                             f"  cachette:     {got!r}")
+    assert_scenario_matches(both, SCENARIOS[name])
 
 
 def _two_clients(port, steps):
@@ -104,11 +93,8 @@ TWO_CLIENT_SCENARIOS = {
 def test_two_client_watch_matches_redis(both, name):
     cachette, redis_srv = both
     steps = TWO_CLIENT_SCENARIOS[name]
-    expected = _two_clients(redis_srv.port, steps)
-    actual = _two_clients(cachette.port, steps)
-    for step, want, got in zip(steps, expected, actual):
-        assert got == want, (f"step {step!r}\n  redis-server: {want!r}\n"
-                             f"  cachette:     {got!r}")
+    assert_replies_match(steps, _two_clients(redis_srv.port, steps),
+                         _two_clients(cachette.port, steps))
 
 
 def test_watched_key_expiring_before_exec_aborts(server):

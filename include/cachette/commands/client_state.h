@@ -31,6 +31,14 @@ struct ClientState {
   int64_t created_at_ms = 0;
   // The last command's name, for CLIENT LIST and INFO.
   std::string_view last_command = "NULL";
+  // CLIENT REPLY: OFF drops every reply; SKIP drops the next command's reply (skip_next is
+  // set by CLIENT REPLY SKIP, and becomes skip for the command after it), as Redis does.
+  bool reply_off = false;
+  bool reply_skip = false;
+  bool reply_skip_next = false;
+  bool no_evict = false;  // CLIENT NO-EVICT (no client eviction exists: shown in CLIENT LIST)
+  bool no_touch = false;  // CLIENT NO-TOUCH: this client's reads leave keys' LRU/LFU alone
+  bool monitor = false;   // in MONITOR mode
   // MULTI ... EXEC and WATCH.
   TransactionState tx;
   // The statistics block of the client's I/O thread; set by the dispatcher on first use.

@@ -27,6 +27,11 @@ enum CommandFlag : uint32_t {
   kAllowBusy = 1u << 9,
   kNoMulti = 1u << 10,
   kSkipSlowlog = 1u << 11,
+  kSkipMonitor = 1u << 12,
+  kNoMandatoryKeys = 1u << 13,
+  // COMMAND INFO's "movablekeys": the keys are found by the command's own rule (EVAL's
+  // numkeys), not by first/last/step.
+  kMovableKeys = 1u << 14,
   // Ours, not shown by COMMAND: runs at once inside MULTI instead of being queued (EXEC,
   // DISCARD, MULTI, WATCH, QUIT, RESET, as Redis treats them).
   kNotQueued = 1u << 16,

@@ -20,9 +20,25 @@ class Dispatcher {
  public:
   Dispatcher(ServerContext& server, const CommandTable& table) : server_(server), table_(table) {}
 
-  // Executes args (args[0] is the command name) for the client, appending the reply.
+  // Executes args (args[0] is the command name) for the client, appending the reply (or
+  // dropping it under CLIENT REPLY OFF/SKIP).
   void Dispatch(ClientState& client, protocol::ReplyWriter& reply,
-                std::span<const std::string_view> args);
+                std::span<const std::string_view> args) {
+    const size_t mark = reply.buffer()->size();
+    Route(client, reply, args);
+    if (client.reply_off || client.reply_skip || client.reply_skip_next) [[unlikely]] {
+      AfterQuietCommand(client, reply, mark, args);
+    }
+  }
+
+  // CLIENT PAUSE: whether the connection must hold this command back for now (one relaxed
+  // load while no pause is set).
+  bool MustPostpone(const ClientState& client, std::span<const std::string_view> args) {
+    if (server_.pause_end_ms.load(std::memory_order_relaxed) == 0) [[likely]] {
+      return false;
+    }
+    return PausedFor(client, args);
+  }
 
   // Runs an already resolved and checked command (a queued one, at EXEC), counting it in the
   // statistics like any other.
@@ -35,6 +51,17 @@ class Dispatcher {
   ServerContext& server() { return server_; }
 
  private:
+  bool PausedFor(const ClientState& client, std::span<const std::string_view> args);
+  void Route(ClientState& client, protocol::ReplyWriter& reply,
+             std::span<const std::string_view> args);
+  // CLIENT REPLY OFF/SKIP: drops the reply written since `mark`, then moves SKIP along as
+  // Redis's resetClient does.
+  void AfterQuietCommand(ClientState& client, protocol::ReplyWriter& reply, size_t mark,
+                         std::span<const std::string_view> args);
+  // After a command ran: the slow log and latency samples, when it was slow enough.
+  void RecordSlow(ClientState& client, const CommandSpec& spec,
+                  std::span<const std::string_view> args, int64_t start_us, int64_t elapsed_us);
+
   ServerContext& server_;
   const CommandTable& table_;
 };

@@ -4,10 +4,12 @@
 // (it owns connections and event loops); commands see only this interface, so they never
 // include networking code.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
 
+#include "cachette/commands/diagnostics.h"
 #include "cachette/scripting/scripting.h"
 #include "cachette/stats/memory.h"
 
@@ -24,6 +26,7 @@ class Stats;
 namespace cachette::commands {
 
 class CommandTable;
+struct ClientState;
 
 // Figures the networking layer keeps, summed over I/O threads on request.
 struct NetworkStats {
@@ -35,6 +38,29 @@ struct NetworkStats {
   uint64_t io_threads = 0;
 };
 
+// What the networking layer knows of one connection (CLIENT LIST's buffer and socket fields).
+struct ConnectionFigures {
+  int fd = -1;
+  int64_t idle_s = 0;
+  uint64_t query_buffer = 0;       // qbuf: unparsed input
+  uint64_t query_buffer_free = 0;  // qbuf-free
+  uint64_t output_buffer = 0;      // omem: pending output
+  uint64_t total_memory = 0;       // tot-mem
+  bool writing = false;            // events: "rw" while a write waits for the socket
+};
+
+// One connection, seen from its own I/O thread while ServerControl::ForEachClient visits it.
+class ClientHandle {
+ public:
+  virtual const ClientState& state() const = 0;
+  virtual ConnectionFigures figures() const = 0;
+  // Closes the connection once the visit and the command being run on its thread are over.
+  virtual void Kill() = 0;
+
+ protected:
+  ~ClientHandle() = default;
+};
+
 class ServerControl {
  public:
   virtual ~ServerControl() = default;
@@ -43,6 +69,23 @@ class ServerControl {
   virtual NetworkStats GetNetworkStats() const = 0;
   virtual void ResetNetworkStats() = 0;
   virtual int tcp_port() const = 0;
+
+  // Runs `visit` for every connected client on the client's own I/O thread (the calling
+  // thread's clients inline), and returns when every visit has run. Visits on different
+  // threads run concurrently: `visit` must synchronize what it collects. While it waits, the
+  // calling thread keeps serving other threads' visits, so two callers never deadlock. With
+  // `local_only`, only the calling thread's clients are visited (inside EXEC, where other
+  // threads may be waiting for the shard locks this thread holds).
+  virtual void ForEachClient(const std::function<void(ClientHandle&)>& visit,
+                             bool local_only) = 0;
+  // The calling client's own connection figures (CLIENT INFO); call on its I/O thread.
+  virtual ConnectionFigures FiguresOf(const ClientState& client) = 0;
+  // MONITOR: from now on the client receives `FeedMonitors` lines; StopMonitor ends that
+  // (RESET). Both on the client's I/O thread; ServerContext::monitors counts monitors.
+  virtual void StartMonitor(const ClientState& client) = 0;
+  virtual void StopMonitor(const ClientState& client) = 0;
+  // Sends `line` (a complete RESP reply) to every monitor, each on its own I/O thread.
+  virtual void FeedMonitors(std::string line) = 0;
 };
 
 struct ServerContext {
@@ -59,6 +102,22 @@ struct ServerContext {
   std::function<bool(int64_t budget_us, unsigned part, unsigned parts)> background_work;
   // Lua scripts: the cache shared by every thread and the running script's state (BUSY).
   scripting::Scripting scripting;
+  // DEBUG SET-ACTIVE-EXPIRE 0 turns background_work off (expired keys then go only when read).
+  std::atomic<bool> active_expire{true};
+  // CLIENT PAUSE: until pause_end_ms (Unix ms; 0: no pause) commands of kind pause_mode are
+  // held back by the connections (Dispatcher::MustPostpone), and active expiry stops.
+  enum PauseMode : int { kPauseNone = 0, kPauseWrite = 1, kPauseAll = 2 };
+  std::atomic<int64_t> pause_end_ms{0};
+  std::atomic<int> pause_mode{kPauseNone};
+  bool Paused(int64_t now_ms) const {
+    const int64_t end = pause_end_ms.load(std::memory_order_relaxed);
+    return end != 0 && now_ms < end;
+  }
+  // How many clients are in MONITOR mode (kept by the net layer): the dispatcher formats a
+  // monitor line only when this is not zero (one relaxed load per command).
+  std::atomic<uint32_t> monitors{0};
+  SlowLog slowlog;
+  LatencyMonitor latency;
   int64_t start_time_ms = 0;
   std::string executable;
   std::string config_file;

@@ -25,6 +25,9 @@ struct TransactionState {
   bool failed = false;    // a command was rejected while queuing: EXEC aborts
   bool keyless = false;   // a queued command has no key positions: EXEC locks every shard
   bool deny_oom = false;  // a queued command may grow memory
+  // EXEC is running the queue under its shard hold: a queued command must not wait for other
+  // I/O threads (they may be waiting for those locks).
+  bool executing = false;
   std::vector<QueuedCommand> queued;
   std::vector<store::WatchToken> watched;
 

@@ -113,6 +113,37 @@ inline constexpr std::string_view kScriptNotAllowed =
     "ERR This Redis command is not allowed from script";
 inline constexpr std::string_view kScriptWriteInReadOnly =
     "ERR Write commands are not allowed from read-only scripts.";
+// Client and admin commands.
+inline constexpr std::string_view kNoSuchClient = "ERR No such client";
+inline constexpr std::string_view kClientIdNotPositive = "ERR client-id should be greater than 0";
+inline constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
+inline constexpr std::string_view kResetNotNormal = "ERR can only reset normal client connections";
+inline constexpr std::string_view kMonitorDenyBlocking =
+    "ERR MONITOR isn't allowed for DENY BLOCKING client";
+inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
+inline constexpr std::string_view kPauseMode = "ERR CLIENT PAUSE mode must be WRITE or ALL";
+inline constexpr std::string_view kInvalidCommandSpecified = "ERR Invalid command specified";
+inline constexpr std::string_view kInvalidArgumentCount =
+    "ERR Invalid number of arguments specified for command";
+inline constexpr std::string_view kNoKeyArguments = "ERR The command has no key arguments";
+inline constexpr std::string_view kNoConfigFile =
+    "ERR The server is running without a config file";
+inline constexpr std::string_view kRewriteFailed =
+    "ERR Rewriting config file: ";  // followed by strerror text
+inline constexpr std::string_view kSlowlogCount =
+    "ERR count should be greater than or equal to -1";
+// "ERR unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP." (Redis's
+// addReplySubcommandSyntaxError; `container` upper-case)
+std::string SubcommandSyntax(std::string_view container, std::string_view subcommand);
+// "ERR Unknown client type 'foo'"
+std::string UnknownClientType(std::string_view type);
+// "ERR No such user 'foo'"
+std::string NoSuchUser(std::string_view user);
+// "ERR Unrecognized option 'foo'" (CLIENT SETINFO)
+std::string UnrecognizedOption(std::string_view option);
+// "ERR lib-name cannot contain spaces, newlines or special characters." (as the client spelled
+// the attribute)
+std::string InvalidClientAttribute(std::string_view attribute);
 
 // Protocol errors (the connection is closed after the reply).
 inline constexpr std::string_view kProtoTooBigInline = "ERR Protocol error: too big inline request";

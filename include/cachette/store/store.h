@@ -89,6 +89,21 @@ struct alignas(64) Shard {
 
 class Store;
 
+// CLIENT NO-TOUCH: while a NoTouchScope lives on a thread, lookups through KeySlot on that
+// thread leave keys' recency (LRU clock, LFU counter) alone, as Redis's lookupKey checks its
+// current client. Scopes nest (EXEC's queued commands run inside EXEC's).
+class NoTouchScope {
+ public:
+  NoTouchScope();
+  ~NoTouchScope();
+  NoTouchScope(const NoTouchScope&) = delete;
+  NoTouchScope& operator=(const NoTouchScope&) = delete;
+  static bool active();
+
+ private:
+  bool previous_;
+};
+
 // One key of one database, inside a shard whose lock the caller holds. Cheap to copy; valid
 // only inside the WithKey/WithKeys callback that produced it.
 class KeySlot {

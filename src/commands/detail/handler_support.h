@@ -65,6 +65,12 @@ class OptionReader {
   std::string_view error_;
 };
 
+// A string value's encoding as Redis names it ("int", "embstr", "raw"); *integer is set for
+// "int" (generic_family.cc, shared with DEBUG OBJECT).
+std::string_view ValueEncoding(std::string_view value, int64_t* integer);
+// Whether Redis would share small integers (refcount INT_MAX) under the current policy.
+bool SharesSmallIntegers(const CommandContext& ctx);
+
 // One family's rows, defined in its <group>_family.cc.
 std::span<const CommandSpec> ConnectionFamily();
 std::span<const CommandSpec> StringFamily();
@@ -72,5 +78,6 @@ std::span<const CommandSpec> GenericFamily();
 std::span<const CommandSpec> ServerFamily();
 std::span<const CommandSpec> TransactionsFamily();
 std::span<const CommandSpec> ScriptingFamily();
+std::span<const CommandSpec> AdminFamily();
 
 }  // namespace cachette::commands::detail

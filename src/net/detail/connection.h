@@ -17,6 +17,7 @@
 
 #include "asio.h"
 #include "cachette/commands/client_state.h"
+#include "cachette/commands/server_context.h"
 #include "cachette/protocol/reply_writer.h"
 #include "cachette/protocol/resp_parser.h"
 
@@ -30,6 +31,7 @@ class InputBuffer {
  public:
   std::string_view view() const { return {data_.get() + begin_, end_ - begin_}; }
   size_t size() const { return end_ - begin_; }
+  size_t capacity() const { return capacity_; }
   void Consume(size_t bytes);
   // Makes room for at least `wanted` bytes at the tail (moving the unparsed bytes to the front
   // or growing); returns the writable tail.
@@ -59,10 +61,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Since when the pending output has been over the soft limit (0: it is not).
   int64_t over_soft_limit_since_us() const { return over_soft_limit_since_us_; }
   const commands::ClientState& client() const { return client_; }
+  IoThread& thread() { return thread_; }
+  // CLIENT LIST's figures for this connection.
+  commands::ConnectionFigures Figures();
+  // Appends a reply that no command asked for (a MONITOR line) and sends it; on this thread,
+  // between handlers.
+  void Push(std::string_view bytes);
+  // Closes the connection from a handler posted to its thread (CLIENT KILL), so the command
+  // being run when the kill is decided finishes first.
+  void Kill();
 
  private:
   void ReadMore();
   void OnRead(const boost::system::error_code& error, size_t bytes);
+  // Runs the input's commands, then writes the replies, or reads more.
+  void ProcessInput();
+  // CLIENT PAUSE holds the parsed command back: a timer looks again shortly.
+  void Postpone();
   // Runs every complete command in the input; false when the connection was closed.
   bool ExecuteInput();
   void Flush();
@@ -74,12 +89,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::ip::tcp::socket socket_;
   InputBuffer input_;
   std::string output_;
+  std::string pushed_;  // Push()ed while a write was in flight: sent after it
   protocol::RespParser parser_;
   protocol::ReplyWriter writer_;
   commands::ClientState client_;
   int64_t last_activity_us_ = 0;
   int64_t over_soft_limit_since_us_ = 0;
   bool writing_ = false;
+  bool reading_ = false;
+  bool parsed_ = false;     // parser_.args() holds a command not run yet (postponed)
+  bool postponed_ = false;  // waiting for a CLIENT PAUSE to end
+  bool resume_after_write_ = false;
+  std::unique_ptr<boost::asio::steady_timer> pause_timer_;
   bool closing_ = false;
   bool closed_ = false;
 };

@@ -9,9 +9,11 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "asio.h"
 #include "cachette/commands/dispatcher.h"
@@ -23,6 +25,7 @@ class Config;
 namespace cachette::net::detail {
 
 class Connection;
+class IoThread;
 
 // Written by one thread, read by INFO from any thread: a relaxed load/store pair, no lock
 // prefix on the hot path.
@@ -46,6 +49,12 @@ struct Shared {
   std::atomic<int64_t> connected{0};
   std::atomic<uint64_t> connections_received{0};
   std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<bool> stopping{false};
+  // The counter commands read (ServerContext::monitors); guarded by monitors_mutex with the
+  // list of monitoring connections.
+  std::atomic<uint32_t>* monitor_count = nullptr;
+  std::mutex monitors_mutex;
+  std::vector<std::pair<IoThread*, std::weak_ptr<Connection>>> monitors;
 };
 
 class IoThread {
@@ -57,6 +66,18 @@ class IoThread {
 
   void Add(std::shared_ptr<Connection> connection);
   void Remove(Connection* connection);
+  // Every connection of this thread; call on this thread.
+  std::vector<std::shared_ptr<Connection>> Connections() const;
+  // The connection of a client of this thread, or null; call on this thread.
+  std::shared_ptr<Connection> FindClient(uint64_t client_id) const;
+  // The I/O thread running the caller, or null on any other thread.
+  static IoThread* Current();
+
+  // Cross-thread requests (CLIENT LIST/KILL): any thread submits; this thread runs them from a
+  // posted handler, or earlier from DrainMailbox while it waits for other threads' answers
+  // itself (so two threads waiting for each other still make progress). Each runs once.
+  void Submit(std::function<void()> task);
+  void DrainMailbox();
   // Posted to this thread at shutdown: closes every connection once its write is done.
   void BeginShutdown();
   void StartHousekeeping();
@@ -84,6 +105,8 @@ class IoThread {
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
       context_.get_executor()};
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
+  std::mutex mailbox_mutex_;
+  std::vector<std::function<void()>> mailbox_;  // guarded by mailbox_mutex_
   std::promise<void> finished_;
   bool shutting_down_ = false;
   BackgroundWork background_;

@@ -7,6 +7,13 @@ namespace {
 
 constexpr const char* kQueued = "+QUEUED\r\n";
 
+// MULTI, PING, EXEC: EXEC's reply (a null array when a watched key changed).
+std::string ExecOfPing(CommandHarness& h) {
+  h.Run({"MULTI"});
+  h.Run({"PING"});
+  return h.Run({"EXEC"});
+}
+
 TEST(TransactionsTest, ExecRunsTheQueuedCommandsInOrder) {
   CommandHarness h;
   EXPECT_EQ(h.Run({"MULTI"}), "+OK\r\n");
@@ -176,9 +183,7 @@ TEST(WatchTest, AKeyCreatedDeletedOrGivenATtlCounts) {
     h.Run({"PEXPIRE", "w", "100000"});
     h.Run({"WATCH", "w"});
     h.RunAs(other, change);
-    h.Run({"MULTI"});
-    h.Run({"PING"});
-    EXPECT_EQ(h.Run({"EXEC"}), "*-1\r\n") << change[0];
+    EXPECT_EQ(ExecOfPing(h), "*-1\r\n") << change[0];
   }
 }
 
@@ -189,9 +194,7 @@ TEST(WatchTest, ExpiryAndEvictionOfAWatchedKeyCount) {
     h.Run({"WATCH", "w"});
     // Active expiry at a later instant removes the key.
     h.store().ActiveExpireCycle(util::UnixTimeMs() + 60'000, 1'000'000);
-    h.Run({"MULTI"});
-    h.Run({"PING"});
-    EXPECT_EQ(h.Run({"EXEC"}), "*-1\r\n");
+    EXPECT_EQ(ExecOfPing(h), "*-1\r\n");
   }
   {
     CommandHarness h;
@@ -202,9 +205,7 @@ TEST(WatchTest, ExpiryAndEvictionOfAWatchedKeyCount) {
     h.store().EvictOverBudget(util::UnixTimeMs(), 1'000'000);
     h.store().SetBudgetPerShard(INT64_MAX);
     EXPECT_EQ(h.Run({"EXISTS", "w"}), Int(0));
-    h.Run({"MULTI"});
-    h.Run({"PING"});
-    EXPECT_EQ(h.Run({"EXEC"}), "*-1\r\n");
+    EXPECT_EQ(ExecOfPing(h), "*-1\r\n");
   }
 }
 
@@ -213,24 +214,18 @@ TEST(WatchTest, FlushCountsOnlyForKeysThatExisted) {
   ClientState other = h.NewClient();
   h.Run({"WATCH", "missing"});
   h.RunAs(other, {"FLUSHALL"});
-  h.Run({"MULTI"});
-  h.Run({"PING"});
-  EXPECT_EQ(h.Run({"EXEC"}), "*1\r\n+PONG\r\n");
+  EXPECT_EQ(ExecOfPing(h), "*1\r\n+PONG\r\n");
 
   h.Run({"SET", "present", "1"});
   h.Run({"WATCH", "present"});
   h.RunAs(other, {"FLUSHDB"});
-  h.Run({"MULTI"});
-  h.Run({"PING"});
-  EXPECT_EQ(h.Run({"EXEC"}), "*-1\r\n");
+  EXPECT_EQ(ExecOfPing(h), "*-1\r\n");
 
   h.RunAs(other, {"SELECT", "1"});
   h.RunAs(other, {"SET", "present", "1"});
   h.Run({"WATCH", "present"});
   h.RunAs(other, {"SWAPDB", "0", "1"});
-  h.Run({"MULTI"});
-  h.Run({"PING"});
-  EXPECT_EQ(h.Run({"EXEC"}), "*-1\r\n");
+  EXPECT_EQ(ExecOfPing(h), "*-1\r\n");
 }
 
 TEST(WatchTest, WatchIsPerDatabase) {
@@ -239,9 +234,7 @@ TEST(WatchTest, WatchIsPerDatabase) {
   h.Run({"WATCH", "w"});
   h.RunAs(other, {"SELECT", "3"});
   h.RunAs(other, {"SET", "w", "1"});
-  h.Run({"MULTI"});
-  h.Run({"PING"});
-  EXPECT_EQ(h.Run({"EXEC"}), "*1\r\n+PONG\r\n");
+  EXPECT_EQ(ExecOfPing(h), "*1\r\n+PONG\r\n");
 }
 
 TEST(WatchTest, UnwatchAndDiscardForgetTheKeys) {
@@ -252,9 +245,7 @@ TEST(WatchTest, UnwatchAndDiscardForgetTheKeys) {
   EXPECT_EQ(h.Run({"UNWATCH"}), "+OK\r\n");
   EXPECT_EQ(h.store().WatchedKeyCount(), 0u);
   h.RunAs(other, {"SET", "w", "2"});
-  h.Run({"MULTI"});
-  h.Run({"PING"});
-  EXPECT_EQ(h.Run({"EXEC"}), "*1\r\n+PONG\r\n");
+  EXPECT_EQ(ExecOfPing(h), "*1\r\n+PONG\r\n");
 
   h.Run({"WATCH", "w"});
   h.Run({"MULTI"});

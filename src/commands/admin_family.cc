@@ -1,0 +1,261 @@
+// Redis's "server" command group, the operator's side: MONITOR, SLOWLOG, LATENCY, DEBUG,
+// LASTSAVE and ROLE. (Database-wide commands, CONFIG, COMMAND, INFO and MEMORY are in
+// server_family.cc.)
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <limits>
+#include <thread>
+#include <vector>
+
+#include "cachette/commands/command_context.h"
+#include "cachette/commands/diagnostics.h"
+#include "cachette/protocol/errors.h"
+#include "cachette/store/store.h"
+#include "cachette/util/numbers.h"
+#include "detail/handler_support.h"
+
+namespace cachette::commands::detail {
+
+namespace errors = protocol::errors;
+
+namespace {
+
+// MONITOR: from now on the connection receives every command the server runs (admin commands
+// excepted), one line each.
+void CmdMonitor(CommandContext& ctx) {
+  if (ctx.client.tx.executing) {
+    ctx.reply.Error(errors::kMonitorDenyBlocking);
+    return;
+  }
+  if (ctx.client.monitor) {
+    return;  // already monitoring: Redis ignores it, with no reply
+  }
+  ctx.client.monitor = true;
+  if (ctx.server.control != nullptr) {
+    ctx.server.control->StartMonitor(ctx.client);
+  }
+  ctx.reply.Ok();
+}
+
+// SLOWLOG GET [count]: the newest entries (10 by default, -1 for all), newest first.
+void CmdSlowlogGet(CommandContext& ctx) {
+  int64_t count = 10;
+  if (ctx.args.size() > 3) {
+    ctx.reply.Error(errors::SubcommandSyntax("SLOWLOG", ctx.args[1]));
+    return;
+  }
+  if (ctx.args.size() == 3 &&
+      (!util::ParseInt64(ctx.args[2], &count) || count < -1)) {
+    ctx.reply.Error(errors::kSlowlogCount);
+    return;
+  }
+  const std::vector<SlowLogEntry> entries = ctx.server.slowlog.Newest(count);
+  ctx.reply.ArrayHeader(entries.size());
+  for (const SlowLogEntry& entry : entries) {
+    ctx.reply.ArrayHeader(6);
+    ctx.reply.Integer(entry.id);
+    ctx.reply.Integer(entry.time_s);
+    ctx.reply.Integer(entry.duration_us);
+    ctx.reply.ArrayHeader(entry.args.size());
+    for (const std::string& arg : entry.args) {
+      ctx.reply.Bulk(arg);
+    }
+    ctx.reply.Bulk(entry.peer_address);
+    ctx.reply.Bulk(entry.client_name);
+  }
+}
+
+// SLOWLOG LEN: how many entries the slow log holds.
+void CmdSlowlogLen(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.server.slowlog.size()));
+}
+
+// SLOWLOG RESET: empties the slow log.
+void CmdSlowlogReset(CommandContext& ctx) {
+  ctx.server.slowlog.Reset();
+  ctx.reply.Ok();
+}
+
+void CmdSlowlogHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "SLOWLOG",
+            {"GET [<count>]",
+             "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+             "    Entries are made of:",
+             "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+             "    client name", "LEN", "    Return the length of the slowlog.", "RESET",
+             "    Reset the slowlog."});
+}
+
+// LATENCY LATEST: per event, [name, time of the latest sample, its latency, the maximum].
+void CmdLatencyLatest(CommandContext& ctx) {
+  const auto events = ctx.server.latency.Events();
+  ctx.reply.ArrayHeader(events.size());
+  for (const auto& event : events) {
+    ctx.reply.ArrayHeader(4);
+    ctx.reply.Bulk(event.name);
+    ctx.reply.Integer(event.samples.back().time_s);
+    ctx.reply.Integer(event.samples.back().latency_ms);
+    ctx.reply.Integer(event.max_ms);
+  }
+}
+
+// LATENCY HISTORY event: the event's samples, oldest first, as [time, latency].
+void CmdLatencyHistory(CommandContext& ctx) {
+  for (const auto& event : ctx.server.latency.Events()) {
+    if (event.name == ctx.args[2]) {
+      ctx.reply.ArrayHeader(event.samples.size());
+      for (const auto& sample : event.samples) {
+        ctx.reply.ArrayHeader(2);
+        ctx.reply.Integer(sample.time_s);
+        ctx.reply.Integer(sample.latency_ms);
+      }
+      return;
+    }
+  }
+  ctx.reply.EmptyArray();
+}
+
+// LATENCY RESET [event ...]: forgets the named events (all by default); how many there were.
+void CmdLatencyReset(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.server.latency.Reset(ctx.args.subspan(2))));
+}
+
+void CmdLatencyHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "LATENCY",
+            {"HISTORY <event>",
+             "    Return time-latency samples for the <event> class.", "LATEST",
+             "    Return the latest latency samples for all events.", "RESET [<event> ...]",
+             "    Reset latency data of one or more <event> classes.",
+             "    (default: reset all data for all event classes)"});
+}
+
+// The length Redis's RDB format would give a string value (uncompressed): a small integer in
+// 1, 2 or 4 bytes after a type byte, else a length prefix and the bytes.
+size_t SerializedLength(std::string_view value) {
+  int64_t integer = 0;
+  if (ValueEncoding(value, &integer) == "int") {
+    if (integer >= -(1 << 7) && integer < (1 << 7)) {
+      return 2;
+    }
+    if (integer >= -(1 << 15) && integer < (1 << 15)) {
+      return 3;
+    }
+    if (integer >= std::numeric_limits<int32_t>::min() &&
+        integer <= std::numeric_limits<int32_t>::max()) {
+      return 5;
+    }
+  }
+  const size_t length = value.size();
+  const size_t prefix = length < (1 << 6) ? 1 : length < (1 << 14) ? 2 : length <= UINT32_MAX ? 5 : 9;
+  return prefix + length;
+}
+
+// DEBUG subcommand ...: the subcommands test suites use (Redis parses DEBUG's own subcommands,
+// so DEBUG is one command, as there).
+void CmdDebug(CommandContext& ctx) {
+  const std::string_view sub = ctx.args[1];
+  const size_t argc = ctx.args.size();
+  if (EqualsIgnoreCase(sub, "help")) {
+    ReplyHelp(ctx, "DEBUG",
+              {"JMAP", "    Does nothing (accepted for compatibility).", "OBJECT <key>",
+               "    Show low level info about the <key> and associated value.",
+               "SET-ACTIVE-EXPIRE <0|1>",
+               "    Setting it to 0 disables expiring keys in background when they are not",
+               "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+               "    default.",
+               "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."});
+  } else if (EqualsIgnoreCase(sub, "sleep") && argc == 3) {
+    // As Redis: strtod, no validation; the I/O thread stops as Redis's only thread does.
+    const double seconds = std::strtod(std::string(ctx.args[2]).c_str(), nullptr);
+    const auto micros = static_cast<int64_t>(seconds * 1000000);
+    if (micros > 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(micros));
+    }
+    ctx.reply.Ok();
+  } else if (EqualsIgnoreCase(sub, "jmap") && argc == 2) {
+    ctx.reply.Ok();
+  } else if (EqualsIgnoreCase(sub, "set-active-expire") && argc == 3) {
+    ctx.server.active_expire.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
+                                   std::memory_order_relaxed);
+    ctx.reply.Ok();
+  } else if (EqualsIgnoreCase(sub, "object") && argc == 3) {
+    const bool shared_integers = SharesSmallIntegers(ctx);
+    ctx.store().WithKey(ctx.db(), ctx.args[2], ctx.now_ms, [&](store::KeySlot& slot) {
+      const store::Entry* entry = slot.LookupNoTouch();
+      if (entry == nullptr) {
+        ctx.reply.Error(errors::kNoSuchKey);
+        return;
+      }
+      int64_t integer = -1;
+      const std::string_view encoding = ValueEncoding(entry->value(), &integer);
+      const bool shared =
+          encoding == "int" && integer >= 0 && integer < 10000 && shared_integers;
+      ctx.reply.SimpleString(fmt::format(
+          "Value at:{} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:0",
+          static_cast<const void*>(entry), shared ? std::numeric_limits<int32_t>::max() : 1,
+          encoding, SerializedLength(entry->value()), (ctx.now_ms / 1000) & ((1 << 24) - 1)));
+    });
+  } else {
+    ctx.reply.Error(errors::SubcommandSyntax("DEBUG", sub));
+  }
+}
+
+// LASTSAVE: the Unix time of the last save; nothing is ever saved, so the server's start.
+void CmdLastsave(CommandContext& ctx) { ctx.reply.Integer(ctx.server.start_time_ms / 1000); }
+
+// ROLE: a master with no replicas at offset 0.
+void CmdRole(CommandContext& ctx) {
+  ctx.reply.ArrayHeader(3);
+  ctx.reply.Bulk("master");
+  ctx.reply.Integer(0);
+  ctx.reply.EmptyArray();
+}
+
+constexpr uint32_t kAdminFlags = kAdmin | kNoscript | kLoading | kStale;
+constexpr std::string_view kAdminCategories = "@admin @slow @dangerous";
+
+constexpr CommandSpec kSlowlogSubcommands[] = {
+    {"slowlog|get", -2, kAdmin | kLoading | kStale, 0, 0, 0, kAdminCategories, "server", "2.2.12",
+     "Returns the slow log's newest entries.", CmdSlowlogGet},
+    {"slowlog|len", 2, kAdmin | kLoading | kStale, 0, 0, 0, kAdminCategories, "server", "2.2.12",
+     "Returns how many entries the slow log holds.", CmdSlowlogLen},
+    {"slowlog|reset", 2, kAdmin | kLoading | kStale, 0, 0, 0, kAdminCategories, "server", "2.2.12",
+     "Empties the slow log.", CmdSlowlogReset},
+    {"slowlog|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "server", "6.2.0",
+     "Shows what SLOWLOG's subcommands do.", CmdSlowlogHelp},
+};
+
+constexpr CommandSpec kLatencySubcommands[] = {
+    {"latency|latest", 2, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "2.8.13",
+     "Returns the latest sample of every latency event.", CmdLatencyLatest},
+    {"latency|history", 3, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "2.8.13",
+     "Returns a latency event's samples.", CmdLatencyHistory},
+    {"latency|reset", -2, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "2.8.13",
+     "Forgets latency events' samples.", CmdLatencyReset},
+    {"latency|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "server", "2.8.13",
+     "Shows what LATENCY's subcommands do.", CmdLatencyHelp},
+};
+
+constexpr CommandSpec kAdminCommands[] = {
+    {"monitor", 1, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "1.0.0",
+     "Streams every command the server runs.", CmdMonitor},
+    {"slowlog", -2, 0, 0, 0, 0, "@slow", "server", "2.2.12", "Slow log commands.", nullptr,
+     kSlowlogSubcommands},
+    {"latency", -2, 0, 0, 0, 0, "@slow", "server", "2.8.13", "Latency monitor commands.",
+     nullptr, kLatencySubcommands},
+    {"debug", -2, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "1.0.0",
+     "Debugging commands test suites use.", CmdDebug},
+    {"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, "@admin @fast @dangerous", "server",
+     "1.0.0", "Returns when the data was last saved (the server's start).", CmdLastsave},
+    {"role", 1, kNoscript | kLoading | kStale | kFast, 0, 0, 0, "@admin @fast @dangerous",
+     "server", "2.8.12", "Returns the replication role (always master).", CmdRole},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> AdminFamily() { return kAdminCommands; }
+
+}  // namespace cachette::commands::detail
