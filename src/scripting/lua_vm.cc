@@ -1056,7 +1056,8 @@ void LuaVm::Finish(int nargs, std::string_view name, ScriptHost& host,
     WriteLuaValue(lua, reply, script_resp_);
   } else if (lua_istable(lua, -1)) {
     // {err = "CODE msg", source = "@user_script", line = n}
-    std::string message;
+    // error({}) carries no message: Redis 7.0.15 crashes on it; we answer a generic error.
+    std::string message = "ERR unknown error";
     if (RawField(lua, "err") == LUA_TSTRING) {
       message = lua_tostring(lua, -1);
     }

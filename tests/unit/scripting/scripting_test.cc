@@ -194,6 +194,13 @@ TEST_F(ScriptingTest, CallErrors) {
             "-ERR Lua redis lib command arguments must be strings or integers\r\n");
 }
 
+TEST_F(ScriptingTest, ErrorWithoutAMessageIsAnErrorNotACrash) {
+  // redis-server 7.0.15 crashes on these.
+  EXPECT_EQ(Eval("error({})"), Raised("error({})", "ERR unknown error"));
+  EXPECT_EQ(Eval("error({err = 1})"), Raised("error({err = 1})", "ERR unknown error"));
+  EXPECT_EQ(Eval("error(nil)"), Raised("error(nil)", "ERR nil"));
+}
+
 TEST_F(ScriptingTest, SandboxRefusesGlobalsAndLibraries) {
   for (const char* name : {"os", "io", "loadfile", "dofile", "require", "package", "debug"}) {
     const std::string body = std::string("return ") + name;
