@@ -119,13 +119,27 @@ void RunScript(CommandContext& ctx, bool by_sha, bool read_only) {
     ctx.reply.Error(*error);
     return;
   }
+  // A script with a "#!lua" line declares whether it writes (Redis 7); one without it runs
+  // in compatibility mode, where only EVAL_RO's own refusal of writes applies.
+  scripting::Scripting::ScriptFlags flags;
+  if (by_sha) {
+    if (auto body = scripting.Body(sha)) {
+      scripting::Scripting::ParseShebang(*body, &flags);
+    }
+  } else {
+    scripting::Scripting::ParseShebang(ctx.args[1], &flags);
+  }
+  if (read_only && flags.shebang && !flags.no_writes) {
+    ctx.reply.Error(errors::kWriteFlagInReadOnlyCall);
+    return;
+  }
   const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
   const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
   std::unique_ptr<store::ShardHold> hold;
   if (!ctx.store().HoldsShardsOnThisThread()) {
     hold = ctx.store().HoldShards({}, /*all=*/true);
   }
-  ScriptCaller caller(ctx, read_only);
+  ScriptCaller caller(ctx, read_only || flags.no_writes);
   if (!scripting.Run(sha, keys, argv, caller, ctx.reply)) {
     ctx.reply.Error(errors::kNoScript);
   }

@@ -969,7 +969,13 @@ std::optional<std::string> LuaVm::Compile(std::string_view sha, std::string_view
     return std::nullopt;
   }
   lua_State* lua = lua_;
-  if (luaL_loadbuffer(lua, body.data(), body.size(), "@user_script") != 0) {
+  // A "#!lua flags=..." line becomes a comment, so line numbers stay those of the script.
+  std::string code(body);
+  if (code.starts_with("#!")) {
+    code[0] = '-';
+    code[1] = '-';
+  }
+  if (luaL_loadbuffer(lua, code.data(), code.size(), "@user_script") != 0) {
     size_t len = 0;
     const char* message = lua_tolstring(lua, -1, &len);
     std::string error = "ERR Error compiling script (new function): ";

@@ -63,7 +63,54 @@ Scripting::~Scripting() {
   }
 }
 
+std::optional<std::string> Scripting::ParseShebang(std::string_view body, ScriptFlags* flags) {
+  *flags = ScriptFlags();
+  if (!body.starts_with("#!")) {
+    return std::nullopt;
+  }
+  flags->shebang = true;
+  const std::string_view line = body.substr(0, body.find('\n'));
+  std::vector<std::string_view> parts;
+  size_t pos = 0;
+  while (pos < line.size()) {
+    const size_t end = std::min(line.find(' ', pos), line.size());
+    if (end > pos) {
+      parts.push_back(line.substr(pos, end - pos));
+    }
+    pos = end + 1;
+  }
+  if (parts.empty() || parts[0] != "#!lua") {
+    return "ERR Unexpected engine in script shebang: " +
+           std::string(parts.empty() ? line : parts[0]);
+  }
+  static constexpr std::string_view kFlags[] = {"no-writes", "allow-oom", "allow-stale",
+                                                "no-cluster", "allow-cross-slot-keys"};
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (!parts[i].starts_with("flags=")) {
+      return "ERR Unknown lua shebang option: " + std::string(parts[i]);
+    }
+    std::string_view list = parts[i].substr(6);
+    while (!list.empty()) {
+      const size_t comma = std::min(list.find(','), list.size());
+      const std::string_view flag = list.substr(0, comma);
+      list.remove_prefix(std::min(comma + 1, list.size()));
+      if (flag.empty()) {
+        continue;
+      }
+      if (std::find(std::begin(kFlags), std::end(kFlags), flag) == std::end(kFlags)) {
+        return "ERR Unexpected flag in script shebang: " + std::string(flag);
+      }
+      flags->no_writes = flags->no_writes || flag == "no-writes";
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> Scripting::Load(std::string_view body, std::string* sha) {
+  ScriptFlags flags;
+  if (auto error = ParseShebang(body, &flags)) {
+    return error;
+  }
   *sha = Sha1Hex(body);
   if (auto error = VmFor(this).Compile(*sha, body)) {
     return error;
@@ -80,8 +127,9 @@ bool Scripting::Exists(std::string_view sha) const {
 }
 
 std::optional<std::string> Scripting::Body(std::string_view sha) const {
+  const std::string name = Lower(sha);
   std::lock_guard lock(cache_mutex_);
-  auto it = bodies_.find(std::string(sha));
+  auto it = bodies_.find(name);
   if (it == bodies_.end()) {
     return std::nullopt;
   }

@@ -41,6 +41,13 @@ class Scripting {
   // On a compile error returns Redis's error text ("ERR Error compiling script (new
   // function): user_script:1: ...") and caches nothing.
   std::optional<std::string> Load(std::string_view body, std::string* sha);
+  // The "#!lua flags=..." first line of an EVAL script (Redis 7): whether there is one, and
+  // whether it declares no-writes. Redis's error text for a bad line.
+  struct ScriptFlags {
+    bool shebang = false;
+    bool no_writes = false;
+  };
+  static std::optional<std::string> ParseShebang(std::string_view body, ScriptFlags* flags);
   // SCRIPT EXISTS / EVALSHA: whether sha (any case) names a cached script.
   bool Exists(std::string_view sha) const;
   // SCRIPT FLUSH: forgets every script; each thread's VM is replaced on its next use.
