@@ -500,9 +500,9 @@ void ReplyArguments(CommandContext& ctx, std::span<const ArgumentSpec> arguments
     if (arg.flags != 0) {
       ctx.reply.Bulk("flags");
       ctx.reply.SetHeader(std::popcount(arg.flags));
-      for (auto [flag, name] : {std::pair{kArgOptional, "optional"},
-                                std::pair{kArgMultiple, "multiple"},
-                                std::pair{kArgMultipleToken, "multiple_token"}}) {
+      for (auto [flag, name] :
+           {std::pair{kArgOptional, "optional"}, std::pair{kArgMultiple, "multiple"},
+            std::pair{kArgMultipleToken, "multiple_token"}}) {
         if ((arg.flags & flag) != 0) {
           ctx.reply.SimpleString(name);
         }
@@ -641,8 +641,8 @@ void CmdCommandHelp(CommandContext& ctx) {
              "    Return the total number of commands in this server.", "LIST",
              "    Return a list of all commands in this server.", "INFO [<command-name> ...]",
              "    Return details about multiple commands.", "DOCS [<command-name> ...]",
-             "    Return documentation details about multiple commands.",
-             "GETKEYS <full-command>", "    Return the keys from a full command.",
+             "    Return documentation details about multiple commands.", "GETKEYS <full-command>",
+             "    Return the keys from a full command.",
              "LIST FILTERBY (MODULE <name>|ACLCAT <category>|PATTERN <pattern>)",
              "    Return the names of the commands that pass the filter."});
 }

@@ -30,7 +30,8 @@ constexpr ArgumentSpec kClientKill3[] = {
 
 constexpr ArgumentSpec kClientKill4[] = {
     {"client-id", "integer", -1, "ID", "", "2.8.12", "", kArgOptional, {}},
-    {"normal_master_slave_pubsub", "oneof", -1, "TYPE", "", "2.8.12", "", kArgOptional, kClientKill3},
+    {"normal_master_slave_pubsub", "oneof", -1, "TYPE", "", "2.8.12", "", kArgOptional,
+     kClientKill3},
     {"username", "string", -1, "USER", "", "", "", kArgOptional, {}},
     {"ip:port", "string", -1, "ADDR", "", "", "", kArgOptional, {}},
     {"ip:port", "string", -1, "LADDR", "", "6.2.0", "", kArgOptional, {}},
@@ -58,7 +59,8 @@ constexpr ArgumentSpec kClientList8[] = {
 };
 
 constexpr ArgumentSpec kClientList9[] = {
-    {"normal_master_replica_pubsub", "oneof", -1, "TYPE", "", "5.0.0", "", kArgOptional, kClientList7},
+    {"normal_master_replica_pubsub", "oneof", -1, "TYPE", "", "5.0.0", "", kArgOptional,
+     kClientList7},
     {"id", "block", -1, "ID", "", "6.2.0", "", kArgOptional, kClientList8},
 };
 
@@ -565,9 +567,9 @@ constexpr Row kRows[] = {
 }  // namespace
 
 std::span<const ArgumentSpec> CommandArguments(std::string_view full_name) {
-  const auto* row = std::lower_bound(
-      std::begin(kRows), std::end(kRows), full_name,
-      [](const Row& row, std::string_view name) { return row.name < name; });
+  const auto* row =
+      std::lower_bound(std::begin(kRows), std::end(kRows), full_name,
+                       [](const Row& row, std::string_view name) { return row.name < name; });
   return row != std::end(kRows) && row->name == full_name ? row->arguments
                                                           : std::span<const ArgumentSpec>();
 }

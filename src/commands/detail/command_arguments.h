@@ -24,7 +24,7 @@ struct ArgumentSpec {
   std::string_view summary;
   std::string_view since;
   std::string_view deprecated_since;
-  uint8_t flags;  // ArgumentFlag bits
+  uint8_t flags;                            // ArgumentFlag bits
   std::span<const ArgumentSpec> arguments;  // for "oneof" and "block"
 };
 

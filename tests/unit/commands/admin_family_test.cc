@@ -137,8 +137,9 @@ TEST_F(AdminFamilyTest, DebugSubcommands) {
   EXPECT_EQ(s.rfind("+Value at:0x", 0), 0u) << s;
   EXPECT_NE(s.find(" refcount:1 encoding:embstr serializedlength:6 lru:"), std::string::npos);
   EXPECT_NE(s.find(" lru_seconds_idle:0\r\n"), std::string::npos);
-  EXPECT_NE(Run({"DEBUG", "OBJECT", "n"}).find(" refcount:2147483647 encoding:int "
-                                                "serializedlength:2 "),
+  EXPECT_NE(Run({"DEBUG", "OBJECT", "n"})
+                .find(" refcount:2147483647 encoding:int "
+                      "serializedlength:2 "),
             std::string::npos);
   EXPECT_EQ(Run({"DEBUG", "OBJECT"}),
             Err("ERR unknown subcommand or wrong number of arguments for 'OBJECT'. Try DEBUG "
@@ -174,17 +175,15 @@ TEST_F(AdminFamilyTest, CommandGetkeys) {
             Err("ERR wrong number of arguments for 'command|getkeys' command"));
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "NOPE", "x"}), Err("ERR Invalid command specified"));
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "MEMORY", "NOPE"}), Err("ERR Invalid command specified"));
-
 }
 
 TEST_F(AdminFamilyTest, CommandInfoAndDocsTakeFullSubcommandNames) {
-  EXPECT_EQ(Run({"COMMAND", "INFO", "config|get"}).rfind("*1\r\n*10\r\n$10\r\nconfig|get\r\n:-3\r\n",
-                                                          0),
-            0u);
+  EXPECT_EQ(
+      Run({"COMMAND", "INFO", "config|get"}).rfind("*1\r\n*10\r\n$10\r\nconfig|get\r\n:-3\r\n", 0),
+      0u);
   EXPECT_EQ(Run({"COMMAND", "INFO", "config|nope", "config|", "|get", "config|get|x"}),
             "*4\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n");
-  EXPECT_EQ(Run({"COMMAND", "DOCS", "client|kill"}).rfind("*2\r\n$11\r\nclient|kill\r\n", 0),
-            0u);
+  EXPECT_EQ(Run({"COMMAND", "DOCS", "client|kill"}).rfind("*2\r\n$11\r\nclient|kill\r\n", 0), 0u);
   EXPECT_EQ(Run({"COMMAND", "DOCS", "client|nope"}), "*0\r\n");
 }
 
