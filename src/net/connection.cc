@@ -268,6 +268,10 @@ void Connection::Push(std::string_view bytes) {
 }
 
 void Connection::Kill() {
+  if (killed_) {
+    return;
+  }
+  killed_ = true;
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
 }
 

@@ -43,6 +43,9 @@ class VisitedClient final : public commands::ClientHandle {
 void VisitThread(detail::IoThread& thread,
                  const std::function<void(commands::ClientHandle&)>& visit) {
   for (const auto& connection : thread.Connections()) {
+    if (connection->gone()) {
+      continue;
+    }
     VisitedClient client(*connection);
     visit(client);
   }

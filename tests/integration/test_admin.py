@@ -282,6 +282,9 @@ def test_client_kill_closes_a_client_on_another_thread(start_server):
         with pytest.raises((ConnectionClosed, OSError)):
             victims[2].call("PING")
         assert victims[0].call("PING") == b"+PONG\r\n"
+        # A client killed a moment ago is not killed (or listed) again.
+        assert killer.call("CLIENT", "KILL", "ID", ids[1]) == b":0\r\n"
+        assert b"id=%d " % ids[1] not in parse(killer.call("CLIENT", "LIST"))
         # LADDR matches everyone but the caller (SKIPME yes).
         assert killer.call("CLIENT", "KILL", "LADDR", f"127.0.0.1:{srv.port}") == b":2\r\n"
         assert killer.call("PING") == b"+PONG\r\n"
