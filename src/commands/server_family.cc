@@ -414,6 +414,35 @@ const CommandSpec* FindByFullName(CommandContext& ctx, std::string_view name) {
   return CommandTable::FindSubcommand(*spec, name.substr(bar + 1));
 }
 
+// Generic reply elements (COMMAND INFO's tips and key specifications).
+void ReplyNodes(CommandContext& ctx, std::span<const ReplyNode> nodes) {
+  for (const ReplyNode& node : nodes) {
+    switch (node.kind) {
+      case ReplyNode::kBulk:
+        ctx.reply.Bulk(node.text);
+        break;
+      case ReplyNode::kSimple:
+        ctx.reply.SimpleString(node.text);
+        break;
+      case ReplyNode::kInt:
+        ctx.reply.Integer(node.number);
+        break;
+      case ReplyNode::kArray:
+        ctx.reply.ArrayHeader(node.count);
+        ReplyNodes(ctx, node.children);
+        break;
+      case ReplyNode::kSet:
+        ctx.reply.SetHeader(node.count);
+        ReplyNodes(ctx, node.children);
+        break;
+      case ReplyNode::kMap:
+        ctx.reply.MapHeader(node.count);
+        ReplyNodes(ctx, node.children);
+        break;
+    }
+  }
+}
+
 // One command's COMMAND INFO entry, in Redis 7's ten-field layout.
 void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
   ctx.reply.ArrayHeader(10);
@@ -432,8 +461,11 @@ void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
   for (std::string_view category : categories) {
     ctx.reply.SimpleString(category);
   }
-  ctx.reply.SetHeader(0);  // tips
-  ctx.reply.SetHeader(0);  // key specifications
+  const CommandInfoExtras extras = CommandInfoFor(spec.name);
+  ctx.reply.SetHeader(extras.tips.size());
+  ReplyNodes(ctx, extras.tips);
+  ctx.reply.SetHeader(extras.key_specs.size());
+  ReplyNodes(ctx, extras.key_specs);
   if (spec.subcommands.empty()) {
     ctx.reply.SetHeader(0);  // Redis sends an empty set here, a non-empty array below
     return;

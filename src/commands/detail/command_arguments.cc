@@ -485,6 +485,2091 @@ constexpr ArgumentSpec kWatch95[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
+constexpr ReplyNode kInfoAppend1[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "insert", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoAppend2[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoAppend3[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoAppend2},
+};
+
+constexpr ReplyNode kInfoAppend4[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoAppend5[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoAppend4},
+};
+
+constexpr ReplyNode kInfoAppend6[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoAppend1},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoAppend3},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoAppend5},
+};
+
+constexpr ReplyNode kInfoAppend7[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoAppend6},
+};
+
+constexpr ReplyNode kInfoClientInfo8[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoClientList9[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCommand10[] = {
+    {ReplyNode::kBulk, "nondeterministic_output_order", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCommandDocs11[] = {
+    {ReplyNode::kBulk, "nondeterministic_output_order", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCommandInfo12[] = {
+    {ReplyNode::kBulk, "nondeterministic_output_order", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCommandList13[] = {
+    {ReplyNode::kBulk, "nondeterministic_output_order", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoConfigSet14[] = {
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCopy15[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCopy16[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoCopy17[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoCopy16},
+};
+
+constexpr ReplyNode kInfoCopy18[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCopy19[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoCopy18},
+};
+
+constexpr ReplyNode kInfoCopy20[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoCopy15},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoCopy17},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoCopy19},
+};
+
+constexpr ReplyNode kInfoCopy21[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCopy22[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoCopy23[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoCopy22},
+};
+
+constexpr ReplyNode kInfoCopy24[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCopy25[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoCopy24},
+};
+
+constexpr ReplyNode kInfoCopy26[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoCopy21},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoCopy23},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoCopy25},
+};
+
+constexpr ReplyNode kInfoCopy27[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoCopy20},
+    {ReplyNode::kMap, "", 0, 3, kInfoCopy26},
+};
+
+constexpr ReplyNode kInfoDbsize28[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_sum", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDecr29[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDecr30[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoDecr31[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoDecr30},
+};
+
+constexpr ReplyNode kInfoDecr32[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDecr33[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoDecr32},
+};
+
+constexpr ReplyNode kInfoDecr34[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoDecr29},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoDecr31},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoDecr33},
+};
+
+constexpr ReplyNode kInfoDecr35[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoDecr34},
+};
+
+constexpr ReplyNode kInfoDecrby36[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDecrby37[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoDecrby38[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoDecrby37},
+};
+
+constexpr ReplyNode kInfoDecrby39[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDecrby40[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoDecrby39},
+};
+
+constexpr ReplyNode kInfoDecrby41[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoDecrby36},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoDecrby38},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoDecrby40},
+};
+
+constexpr ReplyNode kInfoDecrby42[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoDecrby41},
+};
+
+constexpr ReplyNode kInfoDel43[] = {
+    {ReplyNode::kBulk, "request_policy:multi_shard", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_sum", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDel44[] = {
+    {ReplyNode::kSimple, "RM", 0, 0, {}},
+    {ReplyNode::kSimple, "delete", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDel45[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoDel46[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoDel45},
+};
+
+constexpr ReplyNode kInfoDel47[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDel48[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoDel47},
+};
+
+constexpr ReplyNode kInfoDel49[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoDel44},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoDel46},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoDel48},
+};
+
+constexpr ReplyNode kInfoDel50[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoDel49},
+};
+
+constexpr ReplyNode kInfoExists51[] = {
+    {ReplyNode::kBulk, "request_policy:multi_shard", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_sum", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExists52[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExists53[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoExists54[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoExists53},
+};
+
+constexpr ReplyNode kInfoExists55[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExists56[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoExists55},
+};
+
+constexpr ReplyNode kInfoExists57[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 1, kInfoExists52},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoExists54},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoExists56},
+};
+
+constexpr ReplyNode kInfoExists58[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoExists57},
+};
+
+constexpr ReplyNode kInfoExpire59[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpire60[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpire61[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoExpire60},
+};
+
+constexpr ReplyNode kInfoExpire62[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpire63[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoExpire62},
+};
+
+constexpr ReplyNode kInfoExpire64[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoExpire59},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoExpire61},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoExpire63},
+};
+
+constexpr ReplyNode kInfoExpire65[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoExpire64},
+};
+
+constexpr ReplyNode kInfoExpireat66[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpireat67[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpireat68[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoExpireat67},
+};
+
+constexpr ReplyNode kInfoExpireat69[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpireat70[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoExpireat69},
+};
+
+constexpr ReplyNode kInfoExpireat71[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoExpireat66},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoExpireat68},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoExpireat70},
+};
+
+constexpr ReplyNode kInfoExpireat72[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoExpireat71},
+};
+
+constexpr ReplyNode kInfoExpiretime73[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpiretime74[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpiretime75[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoExpiretime74},
+};
+
+constexpr ReplyNode kInfoExpiretime76[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpiretime77[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoExpiretime76},
+};
+
+constexpr ReplyNode kInfoExpiretime78[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoExpiretime73},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoExpiretime75},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoExpiretime77},
+};
+
+constexpr ReplyNode kInfoExpiretime79[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoExpiretime78},
+};
+
+constexpr ReplyNode kInfoFlushall80[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoFlushdb81[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGet82[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGet83[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoGet84[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoGet83},
+};
+
+constexpr ReplyNode kInfoGet85[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGet86[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoGet85},
+};
+
+constexpr ReplyNode kInfoGet87[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoGet82},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoGet84},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoGet86},
+};
+
+constexpr ReplyNode kInfoGet88[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoGet87},
+};
+
+constexpr ReplyNode kInfoGetdel89[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "delete", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetdel90[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetdel91[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoGetdel90},
+};
+
+constexpr ReplyNode kInfoGetdel92[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetdel93[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoGetdel92},
+};
+
+constexpr ReplyNode kInfoGetdel94[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoGetdel89},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoGetdel91},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoGetdel93},
+};
+
+constexpr ReplyNode kInfoGetdel95[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoGetdel94},
+};
+
+constexpr ReplyNode kInfoGetex96[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetex97[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetex98[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoGetex97},
+};
+
+constexpr ReplyNode kInfoGetex99[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetex100[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoGetex99},
+};
+
+constexpr ReplyNode kInfoGetex101[] = {
+    {ReplyNode::kBulk, "notes", 0, 0, {}},
+    {ReplyNode::kBulk, "RW and UPDATE because it changes the TTL", 0, 0, {}},
+    {ReplyNode::kBulk, "flags", 0, 0, {}},
+    {ReplyNode::kSet, "", 0, 3, kInfoGetex96},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoGetex98},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoGetex100},
+};
+
+constexpr ReplyNode kInfoGetex102[] = {
+    {ReplyNode::kMap, "", 0, 4, kInfoGetex101},
+};
+
+constexpr ReplyNode kInfoGetrange103[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetrange104[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetrange105[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoGetrange104},
+};
+
+constexpr ReplyNode kInfoGetrange106[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetrange107[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoGetrange106},
+};
+
+constexpr ReplyNode kInfoGetrange108[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoGetrange103},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoGetrange105},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoGetrange107},
+};
+
+constexpr ReplyNode kInfoGetrange109[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoGetrange108},
+};
+
+constexpr ReplyNode kInfoGetset110[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetset111[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetset112[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoGetset111},
+};
+
+constexpr ReplyNode kInfoGetset113[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetset114[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoGetset113},
+};
+
+constexpr ReplyNode kInfoGetset115[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoGetset110},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoGetset112},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoGetset114},
+};
+
+constexpr ReplyNode kInfoGetset116[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoGetset115},
+};
+
+constexpr ReplyNode kInfoIncr117[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncr118[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncr119[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoIncr118},
+};
+
+constexpr ReplyNode kInfoIncr120[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncr121[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoIncr120},
+};
+
+constexpr ReplyNode kInfoIncr122[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoIncr117},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoIncr119},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoIncr121},
+};
+
+constexpr ReplyNode kInfoIncr123[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoIncr122},
+};
+
+constexpr ReplyNode kInfoIncrby124[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncrby125[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncrby126[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoIncrby125},
+};
+
+constexpr ReplyNode kInfoIncrby127[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncrby128[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoIncrby127},
+};
+
+constexpr ReplyNode kInfoIncrby129[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoIncrby124},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoIncrby126},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoIncrby128},
+};
+
+constexpr ReplyNode kInfoIncrby130[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoIncrby129},
+};
+
+constexpr ReplyNode kInfoIncrbyfloat131[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncrbyfloat132[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncrbyfloat133[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoIncrbyfloat132},
+};
+
+constexpr ReplyNode kInfoIncrbyfloat134[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncrbyfloat135[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoIncrbyfloat134},
+};
+
+constexpr ReplyNode kInfoIncrbyfloat136[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoIncrbyfloat131},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoIncrbyfloat133},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoIncrbyfloat135},
+};
+
+constexpr ReplyNode kInfoIncrbyfloat137[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoIncrbyfloat136},
+};
+
+constexpr ReplyNode kInfoInfo138[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoKeys139[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "nondeterministic_output_order", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoLastsave140[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoLatencyHistory141[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoLatencyLatest142[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoLatencyReset143[] = {
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryDoctor144[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryMallocStats145[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryPurge146[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryStats147[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryUsage148[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryUsage149[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryUsage150[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoMemoryUsage149},
+};
+
+constexpr ReplyNode kInfoMemoryUsage151[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryUsage152[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoMemoryUsage151},
+};
+
+constexpr ReplyNode kInfoMemoryUsage153[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 1, kInfoMemoryUsage148},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoMemoryUsage150},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoMemoryUsage152},
+};
+
+constexpr ReplyNode kInfoMemoryUsage154[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoMemoryUsage153},
+};
+
+constexpr ReplyNode kInfoMget155[] = {
+    {ReplyNode::kBulk, "request_policy:multi_shard", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMget156[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMget157[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoMget158[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoMget157},
+};
+
+constexpr ReplyNode kInfoMget159[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMget160[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoMget159},
+};
+
+constexpr ReplyNode kInfoMget161[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoMget156},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoMget158},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoMget160},
+};
+
+constexpr ReplyNode kInfoMget162[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoMget161},
+};
+
+constexpr ReplyNode kInfoMove163[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMove164[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoMove165[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoMove164},
+};
+
+constexpr ReplyNode kInfoMove166[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMove167[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoMove166},
+};
+
+constexpr ReplyNode kInfoMove168[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoMove163},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoMove165},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoMove167},
+};
+
+constexpr ReplyNode kInfoMove169[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoMove168},
+};
+
+constexpr ReplyNode kInfoMset170[] = {
+    {ReplyNode::kBulk, "request_policy:multi_shard", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMset171[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMset172[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoMset173[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoMset172},
+};
+
+constexpr ReplyNode kInfoMset174[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 2, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMset175[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoMset174},
+};
+
+constexpr ReplyNode kInfoMset176[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoMset171},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoMset173},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoMset175},
+};
+
+constexpr ReplyNode kInfoMset177[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoMset176},
+};
+
+constexpr ReplyNode kInfoMsetnx178[] = {
+    {ReplyNode::kBulk, "request_policy:multi_shard", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_min", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMsetnx179[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "insert", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMsetnx180[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoMsetnx181[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoMsetnx180},
+};
+
+constexpr ReplyNode kInfoMsetnx182[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 2, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMsetnx183[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoMsetnx182},
+};
+
+constexpr ReplyNode kInfoMsetnx184[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoMsetnx179},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoMsetnx181},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoMsetnx183},
+};
+
+constexpr ReplyNode kInfoMsetnx185[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoMsetnx184},
+};
+
+constexpr ReplyNode kInfoObjectEncoding186[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectEncoding187[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectEncoding188[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectEncoding189[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoObjectEncoding188},
+};
+
+constexpr ReplyNode kInfoObjectEncoding190[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectEncoding191[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectEncoding190},
+};
+
+constexpr ReplyNode kInfoObjectEncoding192[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},
+    {ReplyNode::kSet, "", 0, 1, kInfoObjectEncoding187},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoObjectEncoding189},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoObjectEncoding191},
+};
+
+constexpr ReplyNode kInfoObjectEncoding193[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectEncoding192},
+};
+
+constexpr ReplyNode kInfoObjectFreq194[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectFreq195[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectFreq196[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectFreq197[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoObjectFreq196},
+};
+
+constexpr ReplyNode kInfoObjectFreq198[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectFreq199[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectFreq198},
+};
+
+constexpr ReplyNode kInfoObjectFreq200[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 1, kInfoObjectFreq195},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoObjectFreq197},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoObjectFreq199},
+};
+
+constexpr ReplyNode kInfoObjectFreq201[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectFreq200},
+};
+
+constexpr ReplyNode kInfoObjectIdletime202[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectIdletime203[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectIdletime204[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectIdletime205[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoObjectIdletime204},
+};
+
+constexpr ReplyNode kInfoObjectIdletime206[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectIdletime207[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectIdletime206},
+};
+
+constexpr ReplyNode kInfoObjectIdletime208[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},
+    {ReplyNode::kSet, "", 0, 1, kInfoObjectIdletime203},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoObjectIdletime205},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoObjectIdletime207},
+};
+
+constexpr ReplyNode kInfoObjectIdletime209[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectIdletime208},
+};
+
+constexpr ReplyNode kInfoObjectRefcount210[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectRefcount211[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectRefcount212[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectRefcount213[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoObjectRefcount212},
+};
+
+constexpr ReplyNode kInfoObjectRefcount214[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectRefcount215[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectRefcount214},
+};
+
+constexpr ReplyNode kInfoObjectRefcount216[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},
+    {ReplyNode::kSet, "", 0, 1, kInfoObjectRefcount211},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoObjectRefcount213},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoObjectRefcount215},
+};
+
+constexpr ReplyNode kInfoObjectRefcount217[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectRefcount216},
+};
+
+constexpr ReplyNode kInfoPersist218[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPersist219[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoPersist220[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoPersist219},
+};
+
+constexpr ReplyNode kInfoPersist221[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPersist222[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoPersist221},
+};
+
+constexpr ReplyNode kInfoPersist223[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoPersist218},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoPersist220},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoPersist222},
+};
+
+constexpr ReplyNode kInfoPersist224[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoPersist223},
+};
+
+constexpr ReplyNode kInfoPexpire225[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpire226[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpire227[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoPexpire226},
+};
+
+constexpr ReplyNode kInfoPexpire228[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpire229[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoPexpire228},
+};
+
+constexpr ReplyNode kInfoPexpire230[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoPexpire225},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoPexpire227},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoPexpire229},
+};
+
+constexpr ReplyNode kInfoPexpire231[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoPexpire230},
+};
+
+constexpr ReplyNode kInfoPexpireat232[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpireat233[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpireat234[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoPexpireat233},
+};
+
+constexpr ReplyNode kInfoPexpireat235[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpireat236[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoPexpireat235},
+};
+
+constexpr ReplyNode kInfoPexpireat237[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoPexpireat232},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoPexpireat234},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoPexpireat236},
+};
+
+constexpr ReplyNode kInfoPexpireat238[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoPexpireat237},
+};
+
+constexpr ReplyNode kInfoPexpiretime239[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpiretime240[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpiretime241[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoPexpiretime240},
+};
+
+constexpr ReplyNode kInfoPexpiretime242[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpiretime243[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoPexpiretime242},
+};
+
+constexpr ReplyNode kInfoPexpiretime244[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoPexpiretime239},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoPexpiretime241},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoPexpiretime243},
+};
+
+constexpr ReplyNode kInfoPexpiretime245[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoPexpiretime244},
+};
+
+constexpr ReplyNode kInfoPing246[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPsetex247[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPsetex248[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoPsetex249[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoPsetex248},
+};
+
+constexpr ReplyNode kInfoPsetex250[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPsetex251[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoPsetex250},
+};
+
+constexpr ReplyNode kInfoPsetex252[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoPsetex247},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoPsetex249},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoPsetex251},
+};
+
+constexpr ReplyNode kInfoPsetex253[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoPsetex252},
+};
+
+constexpr ReplyNode kInfoPttl254[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPttl255[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPttl256[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoPttl257[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoPttl256},
+};
+
+constexpr ReplyNode kInfoPttl258[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPttl259[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoPttl258},
+};
+
+constexpr ReplyNode kInfoPttl260[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoPttl255},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoPttl257},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoPttl259},
+};
+
+constexpr ReplyNode kInfoPttl261[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoPttl260},
+};
+
+constexpr ReplyNode kInfoRandomkey262[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRename263[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "delete", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRename264[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoRename265[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoRename264},
+};
+
+constexpr ReplyNode kInfoRename266[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRename267[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoRename266},
+};
+
+constexpr ReplyNode kInfoRename268[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoRename263},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoRename265},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoRename267},
+};
+
+constexpr ReplyNode kInfoRename269[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRename270[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoRename271[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoRename270},
+};
+
+constexpr ReplyNode kInfoRename272[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRename273[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoRename272},
+};
+
+constexpr ReplyNode kInfoRename274[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoRename269},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoRename271},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoRename273},
+};
+
+constexpr ReplyNode kInfoRename275[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoRename268},
+    {ReplyNode::kMap, "", 0, 3, kInfoRename274},
+};
+
+constexpr ReplyNode kInfoRenamenx276[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "delete", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRenamenx277[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoRenamenx278[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoRenamenx277},
+};
+
+constexpr ReplyNode kInfoRenamenx279[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRenamenx280[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoRenamenx279},
+};
+
+constexpr ReplyNode kInfoRenamenx281[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoRenamenx276},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoRenamenx278},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoRenamenx280},
+};
+
+constexpr ReplyNode kInfoRenamenx282[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "insert", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRenamenx283[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoRenamenx284[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoRenamenx283},
+};
+
+constexpr ReplyNode kInfoRenamenx285[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRenamenx286[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoRenamenx285},
+};
+
+constexpr ReplyNode kInfoRenamenx287[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoRenamenx282},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoRenamenx284},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoRenamenx286},
+};
+
+constexpr ReplyNode kInfoRenamenx288[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoRenamenx281},
+    {ReplyNode::kMap, "", 0, 3, kInfoRenamenx287},
+};
+
+constexpr ReplyNode kInfoScan289[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSet290[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+    {ReplyNode::kSimple, "variable_flags", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSet291[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoSet292[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoSet291},
+};
+
+constexpr ReplyNode kInfoSet293[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSet294[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoSet293},
+};
+
+constexpr ReplyNode kInfoSet295[] = {
+    {ReplyNode::kBulk, "notes", 0, 0, {}},
+    {ReplyNode::kBulk, "RW and ACCESS due to the optional `GET` argument", 0, 0, {}},
+    {ReplyNode::kBulk, "flags", 0, 0, {}},
+    {ReplyNode::kSet, "", 0, 4, kInfoSet290},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoSet292},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoSet294},
+};
+
+constexpr ReplyNode kInfoSet296[] = {
+    {ReplyNode::kMap, "", 0, 4, kInfoSet295},
+};
+
+constexpr ReplyNode kInfoSetex297[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetex298[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetex299[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoSetex298},
+};
+
+constexpr ReplyNode kInfoSetex300[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetex301[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoSetex300},
+};
+
+constexpr ReplyNode kInfoSetex302[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoSetex297},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoSetex299},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoSetex301},
+};
+
+constexpr ReplyNode kInfoSetex303[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoSetex302},
+};
+
+constexpr ReplyNode kInfoSetnx304[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "insert", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetnx305[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetnx306[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoSetnx305},
+};
+
+constexpr ReplyNode kInfoSetnx307[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetnx308[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoSetnx307},
+};
+
+constexpr ReplyNode kInfoSetnx309[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoSetnx304},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoSetnx306},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoSetnx308},
+};
+
+constexpr ReplyNode kInfoSetnx310[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoSetnx309},
+};
+
+constexpr ReplyNode kInfoSetrange311[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetrange312[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetrange313[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoSetrange312},
+};
+
+constexpr ReplyNode kInfoSetrange314[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetrange315[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoSetrange314},
+};
+
+constexpr ReplyNode kInfoSetrange316[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoSetrange311},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoSetrange313},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoSetrange315},
+};
+
+constexpr ReplyNode kInfoSetrange317[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoSetrange316},
+};
+
+constexpr ReplyNode kInfoSlowlogGet318[] = {
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSlowlogLen319[] = {
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_sum", 0, 0, {}},
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSlowlogReset320[] = {
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoStrlen321[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoStrlen322[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoStrlen323[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoStrlen322},
+};
+
+constexpr ReplyNode kInfoStrlen324[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoStrlen325[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoStrlen324},
+};
+
+constexpr ReplyNode kInfoStrlen326[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 1, kInfoStrlen321},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoStrlen323},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoStrlen325},
+};
+
+constexpr ReplyNode kInfoStrlen327[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoStrlen326},
+};
+
+constexpr ReplyNode kInfoTime328[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoTouch329[] = {
+    {ReplyNode::kBulk, "request_policy:multi_shard", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_sum", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoTouch330[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoTouch331[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoTouch332[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoTouch331},
+};
+
+constexpr ReplyNode kInfoTouch333[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoTouch334[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoTouch333},
+};
+
+constexpr ReplyNode kInfoTouch335[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 1, kInfoTouch330},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoTouch332},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoTouch334},
+};
+
+constexpr ReplyNode kInfoTouch336[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoTouch335},
+};
+
+constexpr ReplyNode kInfoTtl337[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoTtl338[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoTtl339[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoTtl340[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoTtl339},
+};
+
+constexpr ReplyNode kInfoTtl341[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoTtl342[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoTtl341},
+};
+
+constexpr ReplyNode kInfoTtl343[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoTtl338},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoTtl340},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoTtl342},
+};
+
+constexpr ReplyNode kInfoTtl344[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoTtl343},
+};
+
+constexpr ReplyNode kInfoType345[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoType346[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoType347[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoType346},
+};
+
+constexpr ReplyNode kInfoType348[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoType349[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoType348},
+};
+
+constexpr ReplyNode kInfoType350[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 1, kInfoType345},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoType347},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoType349},
+};
+
+constexpr ReplyNode kInfoType351[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoType350},
+};
+
+constexpr ReplyNode kInfoUnlink352[] = {
+    {ReplyNode::kBulk, "request_policy:multi_shard", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_sum", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoUnlink353[] = {
+    {ReplyNode::kSimple, "RM", 0, 0, {}},
+    {ReplyNode::kSimple, "delete", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoUnlink354[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoUnlink355[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoUnlink354},
+};
+
+constexpr ReplyNode kInfoUnlink356[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoUnlink357[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoUnlink356},
+};
+
+constexpr ReplyNode kInfoUnlink358[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoUnlink353},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoUnlink355},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoUnlink357},
+};
+
+constexpr ReplyNode kInfoUnlink359[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoUnlink358},
+};
+
+constexpr ReplyNode kInfoWatch360[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoWatch361[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoWatch362[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoWatch361},
+};
+
+constexpr ReplyNode kInfoWatch363[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoWatch364[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoWatch363},
+};
+
+constexpr ReplyNode kInfoWatch365[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 1, kInfoWatch360},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoWatch362},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoWatch364},
+};
+
+constexpr ReplyNode kInfoWatch366[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoWatch365},
+};
+
 struct Row {
   std::string_view name;
   std::span<const ArgumentSpec> arguments;
@@ -564,6 +2649,87 @@ constexpr Row kRows[] = {
     {"watch", kWatch95},
 };
 
+struct InfoRow {
+  std::string_view name;
+  std::span<const ReplyNode> tips;
+  std::span<const ReplyNode> key_specs;
+};
+
+// Sorted by name.
+constexpr InfoRow kInfoRows[] = {
+    {"append", {}, kInfoAppend7},
+    {"client|info", kInfoClientInfo8, {}},
+    {"client|list", kInfoClientList9, {}},
+    {"command", kInfoCommand10, {}},
+    {"command|docs", kInfoCommandDocs11, {}},
+    {"command|info", kInfoCommandInfo12, {}},
+    {"command|list", kInfoCommandList13, {}},
+    {"config|set", kInfoConfigSet14, {}},
+    {"copy", {}, kInfoCopy27},
+    {"dbsize", kInfoDbsize28, {}},
+    {"decr", {}, kInfoDecr35},
+    {"decrby", {}, kInfoDecrby42},
+    {"del", kInfoDel43, kInfoDel50},
+    {"exists", kInfoExists51, kInfoExists58},
+    {"expire", {}, kInfoExpire65},
+    {"expireat", {}, kInfoExpireat72},
+    {"expiretime", {}, kInfoExpiretime79},
+    {"flushall", kInfoFlushall80, {}},
+    {"flushdb", kInfoFlushdb81, {}},
+    {"get", {}, kInfoGet88},
+    {"getdel", {}, kInfoGetdel95},
+    {"getex", {}, kInfoGetex102},
+    {"getrange", {}, kInfoGetrange109},
+    {"getset", {}, kInfoGetset116},
+    {"incr", {}, kInfoIncr123},
+    {"incrby", {}, kInfoIncrby130},
+    {"incrbyfloat", {}, kInfoIncrbyfloat137},
+    {"info", kInfoInfo138, {}},
+    {"keys", kInfoKeys139, {}},
+    {"lastsave", kInfoLastsave140, {}},
+    {"latency|history", kInfoLatencyHistory141, {}},
+    {"latency|latest", kInfoLatencyLatest142, {}},
+    {"latency|reset", kInfoLatencyReset143, {}},
+    {"memory|doctor", kInfoMemoryDoctor144, {}},
+    {"memory|malloc-stats", kInfoMemoryMallocStats145, {}},
+    {"memory|purge", kInfoMemoryPurge146, {}},
+    {"memory|stats", kInfoMemoryStats147, {}},
+    {"memory|usage", {}, kInfoMemoryUsage154},
+    {"mget", kInfoMget155, kInfoMget162},
+    {"move", {}, kInfoMove169},
+    {"mset", kInfoMset170, kInfoMset177},
+    {"msetnx", kInfoMsetnx178, kInfoMsetnx185},
+    {"object|encoding", kInfoObjectEncoding186, kInfoObjectEncoding193},
+    {"object|freq", kInfoObjectFreq194, kInfoObjectFreq201},
+    {"object|idletime", kInfoObjectIdletime202, kInfoObjectIdletime209},
+    {"object|refcount", kInfoObjectRefcount210, kInfoObjectRefcount217},
+    {"persist", {}, kInfoPersist224},
+    {"pexpire", {}, kInfoPexpire231},
+    {"pexpireat", {}, kInfoPexpireat238},
+    {"pexpiretime", {}, kInfoPexpiretime245},
+    {"ping", kInfoPing246, {}},
+    {"psetex", {}, kInfoPsetex253},
+    {"pttl", kInfoPttl254, kInfoPttl261},
+    {"randomkey", kInfoRandomkey262, {}},
+    {"rename", {}, kInfoRename275},
+    {"renamenx", {}, kInfoRenamenx288},
+    {"scan", kInfoScan289, {}},
+    {"set", {}, kInfoSet296},
+    {"setex", {}, kInfoSetex303},
+    {"setnx", {}, kInfoSetnx310},
+    {"setrange", {}, kInfoSetrange317},
+    {"slowlog|get", kInfoSlowlogGet318, {}},
+    {"slowlog|len", kInfoSlowlogLen319, {}},
+    {"slowlog|reset", kInfoSlowlogReset320, {}},
+    {"strlen", {}, kInfoStrlen327},
+    {"time", kInfoTime328, {}},
+    {"touch", kInfoTouch329, kInfoTouch336},
+    {"ttl", kInfoTtl337, kInfoTtl344},
+    {"type", {}, kInfoType351},
+    {"unlink", kInfoUnlink352, kInfoUnlink359},
+    {"watch", {}, kInfoWatch366},
+};
+
 }  // namespace
 
 std::span<const ArgumentSpec> CommandArguments(std::string_view full_name) {
@@ -572,6 +2738,16 @@ std::span<const ArgumentSpec> CommandArguments(std::string_view full_name) {
                        [](const Row& row, std::string_view name) { return row.name < name; });
   return row != std::end(kRows) && row->name == full_name ? row->arguments
                                                           : std::span<const ArgumentSpec>();
+}
+
+CommandInfoExtras CommandInfoFor(std::string_view full_name) {
+  const auto* row =
+      std::lower_bound(std::begin(kInfoRows), std::end(kInfoRows), full_name,
+                       [](const InfoRow& row, std::string_view name) { return row.name < name; });
+  if (row == std::end(kInfoRows) || row->name != full_name) {
+    return {};
+  }
+  return {row->tips, row->key_specs};
 }
 
 }  // namespace cachette::commands::detail

@@ -187,6 +187,19 @@ TEST_F(AdminFamilyTest, CommandInfoAndDocsTakeFullSubcommandNames) {
   EXPECT_EQ(Run({"COMMAND", "DOCS", "client|nope"}), "*0\r\n");
 }
 
+TEST_F(AdminFamilyTest, CommandInfoCarriesRedisTipsAndKeySpecs) {
+  // Redis 7.0's reply for GET, byte for byte.
+  EXPECT_EQ(Run({"COMMAND", "INFO", "get"}),
+            "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n"
+            "*3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+            "+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+            "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n"
+            "$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+            ":0\r\n*0\r\n");
+  const std::string keys = Run({"COMMAND", "INFO", "keys"});
+  EXPECT_NE(keys.find("$29\r\nnondeterministic_output_order\r\n"), std::string::npos) << keys;
+}
+
 TEST_F(AdminFamilyTest, CommandListFilters) {
   const auto all = ParseBulkArray(Run({"COMMAND", "LIST"}));
   ASSERT_TRUE(all);
