@@ -214,6 +214,21 @@ void CmdRole(CommandContext& ctx) {
   ctx.reply.EmptyArray();
 }
 
+// LOLWUT [VERSION version]: Redis 7.0 without a version 5 or 6 art piece answers its version
+// line; so do we, for every version (the art of versions 5 and 6 is not drawn).
+void CmdLolwut(CommandContext& ctx) {
+  for (size_t i = 1; i + 1 < ctx.args.size(); ++i) {
+    if (EqualsIgnoreCase(ctx.args[i], "version")) {
+      int64_t version = 0;
+      if (!ParseInt64OrReply(ctx, ctx.args[i + 1], &version)) {
+        return;
+      }
+      ++i;
+    }
+  }
+  ctx.reply.Verbatim(fmt::format("Redis ver. {}\n", kRedisCompatibleVersion));
+}
+
 constexpr uint32_t kAdminFlags = kAdmin | kNoscript | kLoading | kStale;
 constexpr std::string_view kAdminCategories = "@admin @slow @dangerous";
 
@@ -250,6 +265,8 @@ constexpr CommandSpec kAdminCommands[] = {
      "Debugging commands test suites use.", CmdDebug},
     {"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, "@admin @fast @dangerous", "server",
      "1.0.0", "Returns when the data was last saved (the server's start).", CmdLastsave},
+    {"lolwut", -1, kReadonly | kFast, 0, 0, 0, "@read @fast", "server", "5.0.0",
+     "Shows the Redis version it speaks (no art).", CmdLolwut},
     {"role", 1, kNoscript | kLoading | kStale | kFast, 0, 0, 0, "@admin @fast @dangerous", "server",
      "2.8.12", "Returns the replication role (always master).", CmdRole},
 };

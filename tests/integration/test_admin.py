@@ -84,6 +84,8 @@ DIFFERENTIAL = {
                                ["CONFIG", "GET", "protected-mode"]],
     "role_lastsave_arity": [["ROLE"], ["ROLE", "x"], ["LASTSAVE", "x"]],
     "monitor_arity": [["MONITOR", "x"]],
+    "lolwut": [["LOLWUT"], ["LOLWUT", "VERSION", "x"], ["LOLWUT", "VERSION", "7"],
+               ["LOLWUT", "foo"], ["LOLWUT", "VERSION", "7", "foo"], ["LOLWUT", "VERSION"]],
     "slowlog": [["SLOWLOG", "RESET"], ["SLOWLOG", "GET", "-2"], ["SLOWLOG", "GET", "x"],
                 ["SLOWLOG", "GET", "1", "2"], ["SLOWLOG", "NOPE"], ["SLOWLOG"],
                 ["SLOWLOG", "LEN", "x"], ["SLOWLOG", "RESET", "x"], ["SLOWLOG", "HELP", "x"]],

@@ -285,129 +285,133 @@ constexpr ArgumentSpec kLatencyReset55[] = {
     {"event", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kMemoryUsage56[] = {
+constexpr ArgumentSpec kLolwut56[] = {
+    {"version", "integer", -1, "VERSION", "", "", "", kArgOptional, {}},
+};
+
+constexpr ArgumentSpec kMemoryUsage57[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"count", "integer", -1, "SAMPLES", "", "", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kMget57[] = {
+constexpr ArgumentSpec kMget58[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kMove58[] = {
+constexpr ArgumentSpec kMove59[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"db", "integer", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kMset59[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"value", "string", -1, "", "", "", "", 0, {}},
-};
-
 constexpr ArgumentSpec kMset60[] = {
-    {"key_value", "block", -1, "", "", "", "", kArgMultiple, kMset59},
-};
-
-constexpr ArgumentSpec kMsetnx61[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
+};
+
+constexpr ArgumentSpec kMset61[] = {
+    {"key_value", "block", -1, "", "", "", "", kArgMultiple, kMset60},
 };
 
 constexpr ArgumentSpec kMsetnx62[] = {
-    {"key_value", "block", -1, "", "", "", "", kArgMultiple, kMsetnx61},
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kObjectEncoding63[] = {
+constexpr ArgumentSpec kMsetnx63[] = {
+    {"key_value", "block", -1, "", "", "", "", kArgMultiple, kMsetnx62},
+};
+
+constexpr ArgumentSpec kObjectEncoding64[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kObjectFreq64[] = {
+constexpr ArgumentSpec kObjectFreq65[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kObjectIdletime65[] = {
+constexpr ArgumentSpec kObjectIdletime66[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kObjectRefcount66[] = {
+constexpr ArgumentSpec kObjectRefcount67[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kPersist67[] = {
+constexpr ArgumentSpec kPersist68[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-};
-
-constexpr ArgumentSpec kPexpire68[] = {
-    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
-    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
-    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
-    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
 
 constexpr ArgumentSpec kPexpire69[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kPexpire68},
-};
-
-constexpr ArgumentSpec kPexpireat70[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
     {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
     {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
 
+constexpr ArgumentSpec kPexpire70[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kPexpire69},
+};
+
 constexpr ArgumentSpec kPexpireat71[] = {
+    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
+    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
+    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
+    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
+};
+
+constexpr ArgumentSpec kPexpireat72[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"unix-time-milliseconds", "unix-time", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kPexpireat70},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kPexpireat71},
 };
 
-constexpr ArgumentSpec kPexpiretime72[] = {
+constexpr ArgumentSpec kPexpiretime73[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kPing73[] = {
+constexpr ArgumentSpec kPing74[] = {
     {"message", "string", -1, "", "", "", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kPsetex74[] = {
+constexpr ArgumentSpec kPsetex75[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kPttl75[] = {
+constexpr ArgumentSpec kPttl76[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kRename76[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"newkey", "key", 1, "", "", "", "", 0, {}},
-};
-
-constexpr ArgumentSpec kRenamenx77[] = {
+constexpr ArgumentSpec kRename77[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"newkey", "key", 1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kScan78[] = {
+constexpr ArgumentSpec kRenamenx78[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"newkey", "key", 1, "", "", "", "", 0, {}},
+};
+
+constexpr ArgumentSpec kScan79[] = {
     {"cursor", "integer", -1, "", "", "", "", 0, {}},
     {"pattern", "pattern", -1, "MATCH", "", "", "", kArgOptional, {}},
     {"count", "integer", -1, "COUNT", "", "", "", kArgOptional, {}},
     {"type", "string", -1, "TYPE", "", "6.0.0", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kSelect79[] = {
+constexpr ArgumentSpec kSelect80[] = {
     {"index", "integer", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSet80[] = {
+constexpr ArgumentSpec kSet81[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSet81[] = {
+constexpr ArgumentSpec kSet82[] = {
     {"seconds", "integer", -1, "EX", "", "2.6.12", "", 0, {}},
     {"milliseconds", "integer", -1, "PX", "", "2.6.12", "", 0, {}},
     {"unix-time-seconds", "unix-time", -1, "EXAT", "", "6.2.0", "", 0, {}},
@@ -415,73 +419,73 @@ constexpr ArgumentSpec kSet81[] = {
     {"keepttl", "pure-token", -1, "KEEPTTL", "", "6.0.0", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSet82[] = {
+constexpr ArgumentSpec kSet83[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "2.6.12", "", kArgOptional, kSet80},
+    {"condition", "oneof", -1, "", "", "2.6.12", "", kArgOptional, kSet81},
     {"get", "pure-token", -1, "GET", "", "6.2.0", "", kArgOptional, {}},
-    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, kSet81},
+    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, kSet82},
 };
 
-constexpr ArgumentSpec kSetex83[] = {
+constexpr ArgumentSpec kSetex84[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"seconds", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSetnx84[] = {
+constexpr ArgumentSpec kSetnx85[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSetrange85[] = {
+constexpr ArgumentSpec kSetrange86[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"offset", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kShutdown86[] = {
+constexpr ArgumentSpec kShutdown87[] = {
     {"nosave", "pure-token", -1, "NOSAVE", "", "", "", 0, {}},
     {"save", "pure-token", -1, "SAVE", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kShutdown87[] = {
-    {"nosave_save", "oneof", -1, "", "", "", "", kArgOptional, kShutdown86},
+constexpr ArgumentSpec kShutdown88[] = {
+    {"nosave_save", "oneof", -1, "", "", "", "", kArgOptional, kShutdown87},
     {"now", "pure-token", -1, "NOW", "", "7.0.0", "", kArgOptional, {}},
     {"force", "pure-token", -1, "FORCE", "", "7.0.0", "", kArgOptional, {}},
     {"abort", "pure-token", -1, "ABORT", "", "7.0.0", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kSlowlogGet88[] = {
+constexpr ArgumentSpec kSlowlogGet89[] = {
     {"count", "integer", -1, "", "", "", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kStrlen89[] = {
+constexpr ArgumentSpec kStrlen90[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSwapdb90[] = {
+constexpr ArgumentSpec kSwapdb91[] = {
     {"index1", "integer", -1, "", "", "", "", 0, {}},
     {"index2", "integer", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kTouch91[] = {
+constexpr ArgumentSpec kTouch92[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kTtl92[] = {
+constexpr ArgumentSpec kTtl93[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kType93[] = {
+constexpr ArgumentSpec kType94[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kUnlink94[] = {
+constexpr ArgumentSpec kUnlink95[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kWatch95[] = {
+constexpr ArgumentSpec kWatch96[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
@@ -2614,39 +2618,40 @@ constexpr Row kRows[] = {
     {"keys", kKeys53},
     {"latency|history", kLatencyHistory54},
     {"latency|reset", kLatencyReset55},
-    {"memory|usage", kMemoryUsage56},
-    {"mget", kMget57},
-    {"move", kMove58},
-    {"mset", kMset60},
-    {"msetnx", kMsetnx62},
-    {"object|encoding", kObjectEncoding63},
-    {"object|freq", kObjectFreq64},
-    {"object|idletime", kObjectIdletime65},
-    {"object|refcount", kObjectRefcount66},
-    {"persist", kPersist67},
-    {"pexpire", kPexpire69},
-    {"pexpireat", kPexpireat71},
-    {"pexpiretime", kPexpiretime72},
-    {"ping", kPing73},
-    {"psetex", kPsetex74},
-    {"pttl", kPttl75},
-    {"rename", kRename76},
-    {"renamenx", kRenamenx77},
-    {"scan", kScan78},
-    {"select", kSelect79},
-    {"set", kSet82},
-    {"setex", kSetex83},
-    {"setnx", kSetnx84},
-    {"setrange", kSetrange85},
-    {"shutdown", kShutdown87},
-    {"slowlog|get", kSlowlogGet88},
-    {"strlen", kStrlen89},
-    {"swapdb", kSwapdb90},
-    {"touch", kTouch91},
-    {"ttl", kTtl92},
-    {"type", kType93},
-    {"unlink", kUnlink94},
-    {"watch", kWatch95},
+    {"lolwut", kLolwut56},
+    {"memory|usage", kMemoryUsage57},
+    {"mget", kMget58},
+    {"move", kMove59},
+    {"mset", kMset61},
+    {"msetnx", kMsetnx63},
+    {"object|encoding", kObjectEncoding64},
+    {"object|freq", kObjectFreq65},
+    {"object|idletime", kObjectIdletime66},
+    {"object|refcount", kObjectRefcount67},
+    {"persist", kPersist68},
+    {"pexpire", kPexpire70},
+    {"pexpireat", kPexpireat72},
+    {"pexpiretime", kPexpiretime73},
+    {"ping", kPing74},
+    {"psetex", kPsetex75},
+    {"pttl", kPttl76},
+    {"rename", kRename77},
+    {"renamenx", kRenamenx78},
+    {"scan", kScan79},
+    {"select", kSelect80},
+    {"set", kSet83},
+    {"setex", kSetex84},
+    {"setnx", kSetnx85},
+    {"setrange", kSetrange86},
+    {"shutdown", kShutdown88},
+    {"slowlog|get", kSlowlogGet89},
+    {"strlen", kStrlen90},
+    {"swapdb", kSwapdb91},
+    {"touch", kTouch92},
+    {"ttl", kTtl93},
+    {"type", kType94},
+    {"unlink", kUnlink95},
+    {"watch", kWatch96},
 };
 
 struct InfoRow {

@@ -156,6 +156,12 @@ TEST_F(AdminFamilyTest, LastsaveIsTheStartTimeAndRoleIsMaster) {
   EXPECT_EQ(Run({"ROLE", "x"}), Err("ERR wrong number of arguments for 'role' command"));
 }
 
+TEST_F(AdminFamilyTest, LolwutAnswersTheVersionLine) {
+  EXPECT_EQ(Run({"LOLWUT"}), Bulk("Redis ver. 7.0.15\n"));
+  EXPECT_EQ(Run({"LOLWUT", "VERSION", "6", "x"}), Bulk("Redis ver. 7.0.15\n"));
+  EXPECT_EQ(Run({"LOLWUT", "VERSION", "x"}), Err("ERR value is not an integer or out of range"));
+}
+
 TEST_F(AdminFamilyTest, ConfigRewriteNeedsAConfigFile) {
   EXPECT_EQ(Run({"CONFIG", "REWRITE"}), Err("ERR The server is running without a config file"));
   EXPECT_EQ(Run({"CONFIG", "REWRITE", "x"}),
