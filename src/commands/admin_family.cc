@@ -47,8 +47,7 @@ void CmdSlowlogGet(CommandContext& ctx) {
     ctx.reply.Error(errors::SubcommandSyntax("SLOWLOG", ctx.args[1]));
     return;
   }
-  if (ctx.args.size() == 3 &&
-      (!util::ParseInt64(ctx.args[2], &count) || count < -1)) {
+  if (ctx.args.size() == 3 && (!util::ParseInt64(ctx.args[2], &count) || count < -1)) {
     ctx.reply.Error(errors::kSlowlogCount);
     return;
   }
@@ -125,8 +124,7 @@ void CmdLatencyReset(CommandContext& ctx) {
 
 void CmdLatencyHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "LATENCY",
-            {"HISTORY <event>",
-             "    Return time-latency samples for the <event> class.", "LATEST",
+            {"HISTORY <event>", "    Return time-latency samples for the <event> class.", "LATEST",
              "    Return the latest latency samples for all events.", "RESET [<event> ...]",
              "    Reset latency data of one or more <event> classes.",
              "    (default: reset all data for all event classes)"});
@@ -149,7 +147,10 @@ size_t SerializedLength(std::string_view value) {
     }
   }
   const size_t length = value.size();
-  const size_t prefix = length < (1 << 6) ? 1 : length < (1 << 14) ? 2 : length <= UINT32_MAX ? 5 : 9;
+  const size_t prefix = length < (1 << 6)      ? 1
+                        : length < (1 << 14)   ? 2
+                        : length <= UINT32_MAX ? 5
+                                               : 9;
   return prefix + length;
 }
 
@@ -159,14 +160,14 @@ void CmdDebug(CommandContext& ctx) {
   const std::string_view sub = ctx.args[1];
   const size_t argc = ctx.args.size();
   if (EqualsIgnoreCase(sub, "help")) {
-    ReplyHelp(ctx, "DEBUG",
-              {"JMAP", "    Does nothing (accepted for compatibility).", "OBJECT <key>",
-               "    Show low level info about the <key> and associated value.",
-               "SET-ACTIVE-EXPIRE <0|1>",
-               "    Setting it to 0 disables expiring keys in background when they are not",
-               "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
-               "    default.",
-               "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."});
+    ReplyHelp(
+        ctx, "DEBUG",
+        {"JMAP", "    Does nothing (accepted for compatibility).", "OBJECT <key>",
+         "    Show low level info about the <key> and associated value.", "SET-ACTIVE-EXPIRE <0|1>",
+         "    Setting it to 0 disables expiring keys in background when they are not",
+         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+         "    default.", "SLEEP <seconds>",
+         "    Stop the server for <seconds>. Decimals allowed."});
   } else if (EqualsIgnoreCase(sub, "sleep") && argc == 3) {
     // As Redis: strtod, no validation; the I/O thread stops as Redis's only thread does.
     const double seconds = std::strtod(std::string(ctx.args[2]).c_str(), nullptr);
@@ -191,8 +192,7 @@ void CmdDebug(CommandContext& ctx) {
       }
       int64_t integer = -1;
       const std::string_view encoding = ValueEncoding(entry->value(), &integer);
-      const bool shared =
-          encoding == "int" && integer >= 0 && integer < 10000 && shared_integers;
+      const bool shared = encoding == "int" && integer >= 0 && integer < 10000 && shared_integers;
       ctx.reply.SimpleString(fmt::format(
           "Value at:{} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:0",
           static_cast<const void*>(entry), shared ? std::numeric_limits<int32_t>::max() : 1,
@@ -212,6 +212,21 @@ void CmdRole(CommandContext& ctx) {
   ctx.reply.Bulk("master");
   ctx.reply.Integer(0);
   ctx.reply.EmptyArray();
+}
+
+// LOLWUT [VERSION version]: Redis 7.0 without a version 5 or 6 art piece answers its version
+// line; so do we, for every version (the art of versions 5 and 6 is not drawn).
+void CmdLolwut(CommandContext& ctx) {
+  for (size_t i = 1; i + 1 < ctx.args.size(); ++i) {
+    if (EqualsIgnoreCase(ctx.args[i], "version")) {
+      int64_t version = 0;
+      if (!ParseInt64OrReply(ctx, ctx.args[i + 1], &version)) {
+        return;
+      }
+      ++i;
+    }
+  }
+  ctx.reply.Verbatim(fmt::format("Redis ver. {}\n", kRedisCompatibleVersion));
 }
 
 constexpr uint32_t kAdminFlags = kAdmin | kNoscript | kLoading | kStale;
@@ -244,14 +259,16 @@ constexpr CommandSpec kAdminCommands[] = {
      "Streams every command the server runs.", CmdMonitor},
     {"slowlog", -2, 0, 0, 0, 0, "@slow", "server", "2.2.12", "Slow log commands.", nullptr,
      kSlowlogSubcommands},
-    {"latency", -2, 0, 0, 0, 0, "@slow", "server", "2.8.13", "Latency monitor commands.",
-     nullptr, kLatencySubcommands},
+    {"latency", -2, 0, 0, 0, 0, "@slow", "server", "2.8.13", "Latency monitor commands.", nullptr,
+     kLatencySubcommands},
     {"debug", -2, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "1.0.0",
      "Debugging commands test suites use.", CmdDebug},
     {"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, "@admin @fast @dangerous", "server",
      "1.0.0", "Returns when the data was last saved (the server's start).", CmdLastsave},
-    {"role", 1, kNoscript | kLoading | kStale | kFast, 0, 0, 0, "@admin @fast @dangerous",
-     "server", "2.8.12", "Returns the replication role (always master).", CmdRole},
+    {"lolwut", -1, kReadonly | kFast, 0, 0, 0, "@read @fast", "server", "5.0.0",
+     "Shows the Redis version it speaks (no art).", CmdLolwut},
+    {"role", 1, kNoscript | kLoading | kStale | kFast, 0, 0, 0, "@admin @fast @dangerous", "server",
+     "2.8.12", "Returns the replication role (always master).", CmdRole},
 };
 
 }  // namespace

@@ -238,9 +238,9 @@ void CmdClientSetinfo(CommandContext& ctx) {
 
 // CLIENT INFO: the CLIENT LIST line of this connection.
 void CmdClientInfo(CommandContext& ctx) {
-  const ConnectionFigures figures =
-      ctx.server.control != nullptr ? ctx.server.control->FiguresOf(ctx.client)
-                                    : ConnectionFigures{};
+  const ConnectionFigures figures = ctx.server.control != nullptr
+                                        ? ctx.server.control->FiguresOf(ctx.client)
+                                        : ConnectionFigures{};
   ctx.reply.Verbatim(ClientLine(ctx.client, figures, ctx.now_ms) + "\n");
 }
 
@@ -306,8 +306,8 @@ void CmdClientList(CommandContext& ctx) {
   if (!none) {
     ForEachClient(ctx, [&](ClientHandle& handle) {
       const ClientState& client = handle.state();
-      if (!ids.empty() && std::find(ids.begin(), ids.end(), static_cast<int64_t>(client.id)) ==
-                              ids.end()) {
+      if (!ids.empty() &&
+          std::find(ids.begin(), ids.end(), static_cast<int64_t>(client.id)) == ids.end()) {
         return;
       }
       std::string line = ClientLine(client, handle.figures(), ctx.now_ms);
@@ -513,29 +513,45 @@ void CmdClientGetredir(CommandContext& ctx) { ctx.reply.Integer(-1); }
 
 void CmdClientHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "CLIENT",
-            {"GETREDIR", "    Return -1 (client tracking is not supported).", "GETNAME",
-             "    Return the name of the current connection.", "ID",
-             "    Return the ID of the current connection.", "INFO",
-             "    Return information about the current client connection.", "KILL <ip:port>",
+            {"GETREDIR",
+             "    Return -1 (client tracking is not supported).",
+             "GETNAME",
+             "    Return the name of the current connection.",
+             "ID",
+             "    Return the ID of the current connection.",
+             "INFO",
+             "    Return information about the current client connection.",
+             "KILL <ip:port>",
              "    Kill connection made from <ip:port>.",
              "KILL <option> <value> [<option> <value> [...]]",
-             "    Kill connections. Options are:", "    * ADDR (<ip:port>|<unixsocket>:0)",
+             "    Kill connections. Options are:",
+             "    * ADDR (<ip:port>|<unixsocket>:0)",
              "      Kill connections made from the specified address",
              "    * LADDR (<ip:port>|<unixsocket>:0)",
              "      Kill connections made to specified local address",
-             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Kill connections by type.",
-             "    * USER <username>", "      Kill connections authenticated by <username>.",
-             "    * SKIPME (YES|NO)", "      Skip killing current connection (default: yes).",
-             "LIST [options ...]", "    Return information about client connections. Options:",
-             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
-             "UNPAUSE", "    Stop the current client pause, resuming traffic.",
+             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+             "      Kill connections by type.",
+             "    * USER <username>",
+             "      Kill connections authenticated by <username>.",
+             "    * SKIPME (YES|NO)",
+             "      Skip killing current connection (default: yes).",
+             "LIST [options ...]",
+             "    Return information about client connections. Options:",
+             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+             "      Return clients of specified type.",
+             "UNPAUSE",
+             "    Stop the current client pause, resuming traffic.",
              "PAUSE <timeout> [WRITE|ALL]",
              "    Suspend all, or just write, clients for <timeout> milliseconds.",
-             "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
-             "SETNAME <name>", "    Assign the name <name> to the current connection.",
+             "REPLY (ON|OFF|SKIP)",
+             "    Control the replies sent to the current connection.",
+             "SETNAME <name>",
+             "    Assign the name <name> to the current connection.",
              "SETINFO <option> <value>",
-             "    Set client meta attr. Options are: LIB-NAME, LIB-VER.", "NO-EVICT (ON|OFF)",
-             "    Protect current client connection from eviction.", "NO-TOUCH (ON|OFF)",
+             "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+             "NO-EVICT (ON|OFF)",
+             "    Protect current client connection from eviction.",
+             "NO-TOUCH (ON|OFF)",
              "    Will not touch LRU/LFU stats when this mode is on."});
 }
 
@@ -578,14 +594,14 @@ constexpr CommandSpec kClientSubcommands[] = {
      "Records the client library's name or version.", CmdClientSetinfo},
     {"client|info", 2, kClientFlags, 0, 0, 0, kClientCategories, "connection", "6.2.0",
      "Describes the connection.", CmdClientInfo},
-    {"client|list", -2, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
-     "2.4.0", "Describes every connection.", CmdClientList},
-    {"client|kill", -3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
-     "2.4.0", "Closes connections by id, address, type or user.", CmdClientKill},
-    {"client|pause", -3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
-     "3.0.0", "Holds back clients' commands (all, or writes) for a while.", CmdClientPause},
-    {"client|unpause", 2, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
-     "6.2.0", "Ends a CLIENT PAUSE.", CmdClientUnpause},
+    {"client|list", -2, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection", "2.4.0",
+     "Describes every connection.", CmdClientList},
+    {"client|kill", -3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection", "2.4.0",
+     "Closes connections by id, address, type or user.", CmdClientKill},
+    {"client|pause", -3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection", "3.0.0",
+     "Holds back clients' commands (all, or writes) for a while.", CmdClientPause},
+    {"client|unpause", 2, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection", "6.2.0",
+     "Ends a CLIENT PAUSE.", CmdClientUnpause},
     {"client|no-evict", 3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
      "7.0.0", "Sets the connection's client-eviction exemption.", CmdClientNoEvict},
     {"client|no-touch", 3, kClientFlags, 0, 0, 0, kClientCategories, "connection", "7.2.0",
@@ -615,8 +631,7 @@ constexpr CommandSpec kConnectionCommands[] = {
      CmdHello},
     {"client", -2, 0, 0, 0, 0, "@slow", "connection", "2.4.0", "Client connection commands.",
      nullptr, kClientSubcommands},
-    {"reset", 1,
-     kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued, 0, 0, 0,
+    {"reset", 1, kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued, 0, 0, 0,
      "@fast @connection", "connection", "6.2.0", "Resets the connection's state.", CmdReset},
 };
 

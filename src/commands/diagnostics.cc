@@ -86,8 +86,8 @@ std::string MonitorLine(const ClientState& client, const CommandSpec& spec,
 }
 
 void SlowLog::Record(const ClientState& client, const CommandSpec& spec,
-                     std::span<const std::string_view> args, int64_t start_us,
-                     int64_t duration_us, size_t max_len) {
+                     std::span<const std::string_view> args, int64_t start_us, int64_t duration_us,
+                     size_t max_len) {
   SlowLogEntry entry;
   entry.time_s = start_us / 1000000;
   entry.duration_us = duration_us;
@@ -117,8 +117,8 @@ void SlowLog::Record(const ClientState& client, const CommandSpec& spec,
 
 std::vector<SlowLogEntry> SlowLog::Newest(int64_t count) const {
   std::lock_guard lock(mutex_);
-  const size_t n = count < 0 ? entries_.size()
-                             : std::min(entries_.size(), static_cast<size_t>(count));
+  const size_t n =
+      count < 0 ? entries_.size() : std::min(entries_.size(), static_cast<size_t>(count));
   return {entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(n)};
 }
 

@@ -225,8 +225,8 @@ void Dispatcher::RecordSlow(ClientState& client, const CommandSpec& spec,
   }
 }
 
-void Dispatcher::AfterQuietCommand(ClientState& client, protocol::ReplyWriter& reply,
-                                   size_t mark, std::span<const std::string_view> args) {
+void Dispatcher::AfterQuietCommand(ClientState& client, protocol::ReplyWriter& reply, size_t mark,
+                                   std::span<const std::string_view> args) {
   if (client.reply_off || client.reply_skip) {
     reply.buffer()->resize(mark);
   }

@@ -430,6 +430,35 @@ const CommandSpec* FindByFullName(CommandContext& ctx, std::string_view name) {
   return CommandTable::FindSubcommand(*spec, name.substr(bar + 1));
 }
 
+// Generic reply elements (COMMAND INFO's tips and key specifications).
+void ReplyNodes(CommandContext& ctx, std::span<const ReplyNode> nodes) {
+  for (const ReplyNode& node : nodes) {
+    switch (node.kind) {
+      case ReplyNode::kBulk:
+        ctx.reply.Bulk(node.text);
+        break;
+      case ReplyNode::kSimple:
+        ctx.reply.SimpleString(node.text);
+        break;
+      case ReplyNode::kInt:
+        ctx.reply.Integer(node.number);
+        break;
+      case ReplyNode::kArray:
+        ctx.reply.ArrayHeader(node.count);
+        ReplyNodes(ctx, node.children);
+        break;
+      case ReplyNode::kSet:
+        ctx.reply.SetHeader(node.count);
+        ReplyNodes(ctx, node.children);
+        break;
+      case ReplyNode::kMap:
+        ctx.reply.MapHeader(node.count);
+        ReplyNodes(ctx, node.children);
+        break;
+    }
+  }
+}
+
 // One command's COMMAND INFO entry, in Redis 7's ten-field layout.
 void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
   ctx.reply.ArrayHeader(10);
@@ -448,8 +477,11 @@ void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
   for (std::string_view category : categories) {
     ctx.reply.SimpleString(category);
   }
-  ctx.reply.SetHeader(0);  // tips
-  ctx.reply.SetHeader(0);  // key specifications
+  const CommandInfoExtras extras = CommandInfoFor(spec.name);
+  ctx.reply.SetHeader(extras.tips.size());
+  ReplyNodes(ctx, extras.tips);
+  ctx.reply.SetHeader(extras.key_specs.size());
+  ReplyNodes(ctx, extras.key_specs);
   if (spec.subcommands.empty()) {
     ctx.reply.SetHeader(0);  // Redis sends an empty set here, a non-empty array below
     return;
@@ -516,9 +548,9 @@ void ReplyArguments(CommandContext& ctx, std::span<const ArgumentSpec> arguments
     if (arg.flags != 0) {
       ctx.reply.Bulk("flags");
       ctx.reply.SetHeader(std::popcount(arg.flags));
-      for (auto [flag, name] : {std::pair{kArgOptional, "optional"},
-                                std::pair{kArgMultiple, "multiple"},
-                                std::pair{kArgMultipleToken, "multiple_token"}}) {
+      for (auto [flag, name] :
+           {std::pair{kArgOptional, "optional"}, std::pair{kArgMultiple, "multiple"},
+            std::pair{kArgMultipleToken, "multiple_token"}}) {
         if ((arg.flags & flag) != 0) {
           ctx.reply.SimpleString(name);
         }
@@ -657,8 +689,8 @@ void CmdCommandHelp(CommandContext& ctx) {
              "    Return the total number of commands in this server.", "LIST",
              "    Return a list of all commands in this server.", "INFO [<command-name> ...]",
              "    Return details about multiple commands.", "DOCS [<command-name> ...]",
-             "    Return documentation details about multiple commands.",
-             "GETKEYS <full-command>", "    Return the keys from a full command.",
+             "    Return documentation details about multiple commands.", "GETKEYS <full-command>",
+             "    Return the keys from a full command.",
              "LIST FILTERBY (MODULE <name>|ACLCAT <category>|PATTERN <pattern>)",
              "    Return the names of the commands that pass the filter."});
 }

@@ -135,8 +135,7 @@ bool Connection::ExecuteInput() {
       }
       const auto result = parser_.Parse(input_.view());
       if (result == protocol::RespParser::Result::kNeedMore) {
-        if (static_cast<int64_t>(input_.size()) >
-            config.Int(config::Id::kClientQueryBufferLimit)) {
+        if (static_cast<int64_t>(input_.size()) > config.Int(config::Id::kClientQueryBufferLimit)) {
           spdlog::warn("Closing client that reached max query buffer length: id={} addr={}",
                        client_.id, client_.peer_address);
           writer_.Error(errors::kProtoQueryBufferLimit);
@@ -269,6 +268,10 @@ void Connection::Push(std::string_view bytes) {
 }
 
 void Connection::Kill() {
+  if (killed_) {
+    return;
+  }
+  killed_ = true;
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
 }
 
@@ -279,8 +282,8 @@ commands::ConnectionFigures Connection::Figures() {
   figures.query_buffer = input_.size();
   figures.query_buffer_free = input_.capacity() - input_.size();
   figures.output_buffer = output_.size() + pushed_.size();
-  figures.total_memory = input_.capacity() + output_.capacity() + pushed_.capacity() +
-                         sizeof(Connection);
+  figures.total_memory =
+      input_.capacity() + output_.capacity() + pushed_.capacity() + sizeof(Connection);
   figures.writing = writing_;
   return figures;
 }

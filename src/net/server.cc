@@ -43,6 +43,9 @@ class VisitedClient final : public commands::ClientHandle {
 void VisitThread(detail::IoThread& thread,
                  const std::function<void(commands::ClientHandle&)>& visit) {
   for (const auto& connection : thread.Connections()) {
+    if (connection->gone()) {
+      continue;
+    }
     VisitedClient client(*connection);
     visit(client);
   }
@@ -166,13 +169,13 @@ std::optional<std::string> Server::Impl::Start() {
   }
   for (size_t i = 0; i < threads_.size(); ++i) {
     // Each thread expires the keys of its own share of the shards.
-    threads_[i]->SetBackgroundWork(
-        [this, part = static_cast<unsigned>(i),
-         parts = static_cast<unsigned>(threads_.size())](int64_t budget_us) {
-          return context_.background_work && context_.active_expire.load(std::memory_order_relaxed) &&
-                 !context_.Paused(util::UnixTimeMs()) &&
-                 context_.background_work(budget_us, part, parts);
-        });
+    threads_[i]->SetBackgroundWork([this, part = static_cast<unsigned>(i),
+                                    parts =
+                                        static_cast<unsigned>(threads_.size())](int64_t budget_us) {
+      return context_.background_work && context_.active_expire.load(std::memory_order_relaxed) &&
+             !context_.Paused(util::UnixTimeMs()) &&
+             context_.background_work(budget_us, part, parts);
+    });
   }
   for (auto& thread : threads_) {
     thread->StartHousekeeping();

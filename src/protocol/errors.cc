@@ -105,8 +105,7 @@ std::string ConfigSetFailed(std::string_view name, std::string_view reason) {
 
 std::string SubcommandSyntax(std::string_view container, std::string_view subcommand) {
   return "ERR unknown subcommand or wrong number of arguments for '" +
-         std::string(Capped(subcommand, kNameCap)) + "'. Try " + std::string(container) +
-         " HELP.";
+         std::string(Capped(subcommand, kNameCap)) + "'. Try " + std::string(container) + " HELP.";
 }
 
 std::string UnknownClientType(std::string_view type) {

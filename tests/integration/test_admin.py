@@ -84,6 +84,8 @@ DIFFERENTIAL = {
                                ["CONFIG", "GET", "protected-mode"]],
     "role_lastsave_arity": [["ROLE"], ["ROLE", "x"], ["LASTSAVE", "x"]],
     "monitor_arity": [["MONITOR", "x"]],
+    "lolwut": [["LOLWUT"], ["LOLWUT", "VERSION", "x"], ["LOLWUT", "VERSION", "7"],
+               ["LOLWUT", "foo"], ["LOLWUT", "VERSION", "7", "foo"], ["LOLWUT", "VERSION"]],
     "slowlog": [["SLOWLOG", "RESET"], ["SLOWLOG", "GET", "-2"], ["SLOWLOG", "GET", "x"],
                 ["SLOWLOG", "GET", "1", "2"], ["SLOWLOG", "NOPE"], ["SLOWLOG"],
                 ["SLOWLOG", "LEN", "x"], ["SLOWLOG", "RESET", "x"], ["SLOWLOG", "HELP", "x"]],
@@ -205,8 +207,9 @@ def test_command_docs_argument_trees_match_redis_for_every_command(both):
 
 
 def test_command_info_matches_redis_for_every_command(both):
-    # Arity, flags, key positions and ACL categories of every command and subcommand (tips
-    # and key specifications are not ours to give).
+    # Arity, flags, key positions and ACL categories of every command and subcommand; and for
+    # a command without subcommands (whose order differs), the whole reply, tips and key
+    # specifications included, byte for byte.
     cachette, redis_srv = both
     with RespConnection(cachette.port) as ours, RespConnection(redis_srv.port) as theirs:
         names = parse(ours.call("COMMAND", "LIST"))
@@ -214,13 +217,18 @@ def test_command_info_matches_redis_for_every_command(both):
         for name in names:
             if name in REDIS_72_ONLY:
                 continue
-            a = parse(ours.call("COMMAND", "INFO", name))[0]
-            b = parse(theirs.call("COMMAND", "INFO", name))[0]
+            raw_a = ours.call("COMMAND", "INFO", name)
+            raw_b = theirs.call("COMMAND", "INFO", name)
+            a, b = parse(raw_a)[0], parse(raw_b)[0]
             fields = lambda info: (info[0], info[1], sorted(info[2]), info[3], info[4], info[5],
                                    sorted(info[6]))  # noqa: E731
             assert fields(a) == fields(b), name
+            if not a[9]:
+                assert raw_a == raw_b, name
             compared += 1
     assert compared > 100
+    for name in ("set", "mset", "keys", "object|freq", "memory|doctor"):
+        assert_same(both, ["COMMAND", "INFO", name], resp3=True)
 
 
 def test_command_docs_arguments_bytes_match_redis(both):
@@ -282,6 +290,9 @@ def test_client_kill_closes_a_client_on_another_thread(start_server):
         with pytest.raises((ConnectionClosed, OSError)):
             victims[2].call("PING")
         assert victims[0].call("PING") == b"+PONG\r\n"
+        # A client killed a moment ago is not killed (or listed) again.
+        assert killer.call("CLIENT", "KILL", "ID", ids[1]) == b":0\r\n"
+        assert b"id=%d " % ids[1] not in parse(killer.call("CLIENT", "LIST"))
         # LADDR matches everyone but the caller (SKIPME yes).
         assert killer.call("CLIENT", "KILL", "LADDR", f"127.0.0.1:{srv.port}") == b":2\r\n"
         assert killer.call("PING") == b"+PONG\r\n"

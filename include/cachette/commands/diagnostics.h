@@ -23,8 +23,8 @@ struct CommandSpec;
 
 struct SlowLogEntry {
   int64_t id = 0;
-  int64_t time_s = 0;       // Unix time the command started
-  int64_t duration_us = 0;  // how long it ran
+  int64_t time_s = 0;             // Unix time the command started
+  int64_t duration_us = 0;        // how long it ran
   std::vector<std::string> args;  // Redis's caps: 32 arguments, 128 bytes each
   std::string peer_address;
   std::string client_name;

@@ -76,8 +76,7 @@ class ServerControl {
   // calling thread keeps serving other threads' visits, so two callers never deadlock. With
   // `local_only`, only the calling thread's clients are visited (inside EXEC, where other
   // threads may be waiting for the shard locks this thread holds).
-  virtual void ForEachClient(const std::function<void(ClientHandle&)>& visit,
-                             bool local_only) = 0;
+  virtual void ForEachClient(const std::function<void(ClientHandle&)>& visit, bool local_only) = 0;
   // The calling client's own connection figures (CLIENT INFO); call on its I/O thread.
   virtual ConnectionFigures FiguresOf(const ClientState& client) = 0;
   // MONITOR: from now on the client receives `FeedMonitors` lines; StopMonitor ends that

@@ -49,12 +49,12 @@ enum class Type {
     "Microseconds an idle I/O thread keeps polling before it sleeps; 0 sleeps at once")           \
   X(kTcpKeepalive, "tcp-keepalive", kInt, "300", 0, 2147483647, "", true,                         \
     "Seconds between TCP keepalive probes to clients; 0 off")                                     \
-  X(kSlowlogLogSlowerThan, "slowlog-log-slower-than", kInt, "10000", -1, INT64_MAX, "", true,   \
-    "Commands running at least this many microseconds go to the slow log; -1 none, 0 all")       \
+  X(kSlowlogLogSlowerThan, "slowlog-log-slower-than", kInt, "10000", -1, INT64_MAX, "", true,     \
+    "Commands running at least this many microseconds go to the slow log; -1 none, 0 all")        \
   X(kSlowlogMaxLen, "slowlog-max-len", kInt, "128", 0, INT64_MAX, "", true,                       \
     "Entries the slow log keeps (the oldest go first)")                                           \
   X(kLatencyMonitorThreshold, "latency-monitor-threshold", kInt, "0", 0, INT64_MAX, "", true,     \
-    "Commands running at least this many milliseconds are LATENCY samples; 0 records none")      \
+    "Commands running at least this many milliseconds are LATENCY samples; 0 records none")       \
   X(kProtectedMode, "protected-mode", kBool, "yes", 0, 0, "", true,                               \
     "Accepted for compatibility; no effect (cachette listens where bind says)")                   \
   X(kDir, "dir", kString, "./", 0, 0, "", true,                                                   \

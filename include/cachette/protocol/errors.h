@@ -126,12 +126,10 @@ inline constexpr std::string_view kInvalidCommandSpecified = "ERR Invalid comman
 inline constexpr std::string_view kInvalidArgumentCount =
     "ERR Invalid number of arguments specified for command";
 inline constexpr std::string_view kNoKeyArguments = "ERR The command has no key arguments";
-inline constexpr std::string_view kNoConfigFile =
-    "ERR The server is running without a config file";
+inline constexpr std::string_view kNoConfigFile = "ERR The server is running without a config file";
 inline constexpr std::string_view kRewriteFailed =
     "ERR Rewriting config file: ";  // followed by strerror text
-inline constexpr std::string_view kSlowlogCount =
-    "ERR count should be greater than or equal to -1";
+inline constexpr std::string_view kSlowlogCount = "ERR count should be greater than or equal to -1";
 // "ERR unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP." (Redis's
 // addReplySubcommandSyntaxError; `container` upper-case)
 std::string SubcommandSyntax(std::string_view container, std::string_view subcommand);

@@ -30,7 +30,8 @@ constexpr ArgumentSpec kClientKill3[] = {
 
 constexpr ArgumentSpec kClientKill4[] = {
     {"client-id", "integer", -1, "ID", "", "2.8.12", "", kArgOptional, {}},
-    {"normal_master_slave_pubsub", "oneof", -1, "TYPE", "", "2.8.12", "", kArgOptional, kClientKill3},
+    {"normal_master_slave_pubsub", "oneof", -1, "TYPE", "", "2.8.12", "", kArgOptional,
+     kClientKill3},
     {"username", "string", -1, "USER", "", "", "", kArgOptional, {}},
     {"ip:port", "string", -1, "ADDR", "", "", "", kArgOptional, {}},
     {"ip:port", "string", -1, "LADDR", "", "6.2.0", "", kArgOptional, {}},
@@ -58,7 +59,8 @@ constexpr ArgumentSpec kClientList8[] = {
 };
 
 constexpr ArgumentSpec kClientList9[] = {
-    {"normal_master_replica_pubsub", "oneof", -1, "TYPE", "", "5.0.0", "", kArgOptional, kClientList7},
+    {"normal_master_replica_pubsub", "oneof", -1, "TYPE", "", "5.0.0", "", kArgOptional,
+     kClientList7},
     {"id", "block", -1, "ID", "", "6.2.0", "", kArgOptional, kClientList8},
 };
 
@@ -359,146 +361,150 @@ constexpr ArgumentSpec kLatencyReset68[] = {
     {"event", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kMemoryUsage69[] = {
+constexpr ArgumentSpec kLolwut69[] = {
+    {"version", "integer", -1, "VERSION", "", "", "", kArgOptional, {}},
+};
+
+constexpr ArgumentSpec kMemoryUsage70[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"count", "integer", -1, "SAMPLES", "", "", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kMget70[] = {
+constexpr ArgumentSpec kMget71[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kMove71[] = {
+constexpr ArgumentSpec kMove72[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"db", "integer", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kMset72[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"value", "string", -1, "", "", "", "", 0, {}},
-};
-
 constexpr ArgumentSpec kMset73[] = {
-    {"key_value", "block", -1, "", "", "", "", kArgMultiple, kMset72},
-};
-
-constexpr ArgumentSpec kMsetnx74[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
+};
+
+constexpr ArgumentSpec kMset74[] = {
+    {"key_value", "block", -1, "", "", "", "", kArgMultiple, kMset73},
 };
 
 constexpr ArgumentSpec kMsetnx75[] = {
-    {"key_value", "block", -1, "", "", "", "", kArgMultiple, kMsetnx74},
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kObjectEncoding76[] = {
+constexpr ArgumentSpec kMsetnx76[] = {
+    {"key_value", "block", -1, "", "", "", "", kArgMultiple, kMsetnx75},
+};
+
+constexpr ArgumentSpec kObjectEncoding77[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kObjectFreq77[] = {
+constexpr ArgumentSpec kObjectFreq78[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kObjectIdletime78[] = {
+constexpr ArgumentSpec kObjectIdletime79[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kObjectRefcount79[] = {
+constexpr ArgumentSpec kObjectRefcount80[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kPersist80[] = {
+constexpr ArgumentSpec kPersist81[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-};
-
-constexpr ArgumentSpec kPexpire81[] = {
-    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
-    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
-    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
-    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
 
 constexpr ArgumentSpec kPexpire82[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kPexpire81},
-};
-
-constexpr ArgumentSpec kPexpireat83[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
     {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
     {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
 
+constexpr ArgumentSpec kPexpire83[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kPexpire82},
+};
+
 constexpr ArgumentSpec kPexpireat84[] = {
+    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
+    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
+    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
+    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
+};
+
+constexpr ArgumentSpec kPexpireat85[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"unix-time-milliseconds", "unix-time", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kPexpireat83},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, kPexpireat84},
 };
 
-constexpr ArgumentSpec kPexpiretime85[] = {
+constexpr ArgumentSpec kPexpiretime86[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kPing86[] = {
+constexpr ArgumentSpec kPing87[] = {
     {"message", "string", -1, "", "", "", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kPsetex87[] = {
+constexpr ArgumentSpec kPsetex88[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kPttl88[] = {
+constexpr ArgumentSpec kPttl89[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kRename89[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"newkey", "key", 1, "", "", "", "", 0, {}},
-};
-
-constexpr ArgumentSpec kRenamenx90[] = {
+constexpr ArgumentSpec kRename90[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"newkey", "key", 1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kScan91[] = {
+constexpr ArgumentSpec kRenamenx91[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"newkey", "key", 1, "", "", "", "", 0, {}},
+};
+
+constexpr ArgumentSpec kScan92[] = {
     {"cursor", "integer", -1, "", "", "", "", 0, {}},
     {"pattern", "pattern", -1, "MATCH", "", "", "", kArgOptional, {}},
     {"count", "integer", -1, "COUNT", "", "", "", kArgOptional, {}},
     {"type", "string", -1, "TYPE", "", "6.0.0", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kScriptExists92[] = {
+constexpr ArgumentSpec kScriptExists93[] = {
     {"sha1", "string", -1, "", "", "", "", kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kScriptFlush93[] = {
+constexpr ArgumentSpec kScriptFlush94[] = {
     {"async", "pure-token", -1, "ASYNC", "", "", "", 0, {}},
     {"sync", "pure-token", -1, "SYNC", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kScriptFlush94[] = {
-    {"async", "oneof", -1, "", "", "6.2.0", "", kArgOptional, kScriptFlush93},
+constexpr ArgumentSpec kScriptFlush95[] = {
+    {"async", "oneof", -1, "", "", "6.2.0", "", kArgOptional, kScriptFlush94},
 };
 
-constexpr ArgumentSpec kScriptLoad95[] = {
+constexpr ArgumentSpec kScriptLoad96[] = {
     {"script", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSelect96[] = {
+constexpr ArgumentSpec kSelect97[] = {
     {"index", "integer", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSet97[] = {
+constexpr ArgumentSpec kSet98[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSet98[] = {
+constexpr ArgumentSpec kSet99[] = {
     {"seconds", "integer", -1, "EX", "", "2.6.12", "", 0, {}},
     {"milliseconds", "integer", -1, "PX", "", "2.6.12", "", 0, {}},
     {"unix-time-seconds", "unix-time", -1, "EXAT", "", "6.2.0", "", 0, {}},
@@ -506,74 +512,2493 @@ constexpr ArgumentSpec kSet98[] = {
     {"keepttl", "pure-token", -1, "KEEPTTL", "", "6.0.0", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSet99[] = {
+constexpr ArgumentSpec kSet100[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "2.6.12", "", kArgOptional, kSet97},
+    {"condition", "oneof", -1, "", "", "2.6.12", "", kArgOptional, kSet98},
     {"get", "pure-token", -1, "GET", "", "6.2.0", "", kArgOptional, {}},
-    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, kSet98},
+    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, kSet99},
 };
 
-constexpr ArgumentSpec kSetex100[] = {
+constexpr ArgumentSpec kSetex101[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"seconds", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSetnx101[] = {
+constexpr ArgumentSpec kSetnx102[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSetrange102[] = {
+constexpr ArgumentSpec kSetrange103[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"offset", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kShutdown103[] = {
+constexpr ArgumentSpec kShutdown104[] = {
     {"nosave", "pure-token", -1, "NOSAVE", "", "", "", 0, {}},
     {"save", "pure-token", -1, "SAVE", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kShutdown104[] = {
-    {"nosave_save", "oneof", -1, "", "", "", "", kArgOptional, kShutdown103},
+constexpr ArgumentSpec kShutdown105[] = {
+    {"nosave_save", "oneof", -1, "", "", "", "", kArgOptional, kShutdown104},
     {"now", "pure-token", -1, "NOW", "", "7.0.0", "", kArgOptional, {}},
     {"force", "pure-token", -1, "FORCE", "", "7.0.0", "", kArgOptional, {}},
     {"abort", "pure-token", -1, "ABORT", "", "7.0.0", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kSlowlogGet105[] = {
+constexpr ArgumentSpec kSlowlogGet106[] = {
     {"count", "integer", -1, "", "", "", "", kArgOptional, {}},
 };
 
-constexpr ArgumentSpec kStrlen106[] = {
+constexpr ArgumentSpec kStrlen107[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kSwapdb107[] = {
+constexpr ArgumentSpec kSwapdb108[] = {
     {"index1", "integer", -1, "", "", "", "", 0, {}},
     {"index2", "integer", -1, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kTouch108[] = {
+constexpr ArgumentSpec kTouch109[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kTtl109[] = {
+constexpr ArgumentSpec kTtl110[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kType110[] = {
+constexpr ArgumentSpec kType111[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kUnlink111[] = {
+constexpr ArgumentSpec kUnlink112[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kWatch112[] = {
+constexpr ArgumentSpec kWatch113[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
+};
+
+constexpr ReplyNode kInfoAppend1[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "insert", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoAppend2[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoAppend3[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoAppend2},
+};
+
+constexpr ReplyNode kInfoAppend4[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoAppend5[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoAppend4},
+};
+
+constexpr ReplyNode kInfoAppend6[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoAppend1},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoAppend3},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoAppend5},
+};
+
+constexpr ReplyNode kInfoAppend7[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoAppend6},
+};
+
+constexpr ReplyNode kInfoClientInfo8[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoClientList9[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCommand10[] = {
+    {ReplyNode::kBulk, "nondeterministic_output_order", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCommandDocs11[] = {
+    {ReplyNode::kBulk, "nondeterministic_output_order", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCommandInfo12[] = {
+    {ReplyNode::kBulk, "nondeterministic_output_order", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCommandList13[] = {
+    {ReplyNode::kBulk, "nondeterministic_output_order", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoConfigSet14[] = {
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCopy15[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCopy16[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoCopy17[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoCopy16},
+};
+
+constexpr ReplyNode kInfoCopy18[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCopy19[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoCopy18},
+};
+
+constexpr ReplyNode kInfoCopy20[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoCopy15},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoCopy17},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoCopy19},
+};
+
+constexpr ReplyNode kInfoCopy21[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCopy22[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoCopy23[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoCopy22},
+};
+
+constexpr ReplyNode kInfoCopy24[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoCopy25[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoCopy24},
+};
+
+constexpr ReplyNode kInfoCopy26[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoCopy21},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoCopy23},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoCopy25},
+};
+
+constexpr ReplyNode kInfoCopy27[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoCopy20},
+    {ReplyNode::kMap, "", 0, 3, kInfoCopy26},
+};
+
+constexpr ReplyNode kInfoDbsize28[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_sum", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDecr29[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDecr30[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoDecr31[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoDecr30},
+};
+
+constexpr ReplyNode kInfoDecr32[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDecr33[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoDecr32},
+};
+
+constexpr ReplyNode kInfoDecr34[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoDecr29},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoDecr31},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoDecr33},
+};
+
+constexpr ReplyNode kInfoDecr35[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoDecr34},
+};
+
+constexpr ReplyNode kInfoDecrby36[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDecrby37[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoDecrby38[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoDecrby37},
+};
+
+constexpr ReplyNode kInfoDecrby39[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDecrby40[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoDecrby39},
+};
+
+constexpr ReplyNode kInfoDecrby41[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoDecrby36},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoDecrby38},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoDecrby40},
+};
+
+constexpr ReplyNode kInfoDecrby42[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoDecrby41},
+};
+
+constexpr ReplyNode kInfoDel43[] = {
+    {ReplyNode::kBulk, "request_policy:multi_shard", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_sum", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDel44[] = {
+    {ReplyNode::kSimple, "RM", 0, 0, {}},
+    {ReplyNode::kSimple, "delete", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDel45[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoDel46[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoDel45},
+};
+
+constexpr ReplyNode kInfoDel47[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoDel48[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoDel47},
+};
+
+constexpr ReplyNode kInfoDel49[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoDel44},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoDel46},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoDel48},
+};
+
+constexpr ReplyNode kInfoDel50[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoDel49},
+};
+
+constexpr ReplyNode kInfoEval51[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoEval52[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoEval53[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoEval52},
+};
+
+constexpr ReplyNode kInfoEval54[] = {
+    {ReplyNode::kBulk, "keynumidx", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "firstkey", 0, 0, {}},  {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}},   {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoEval55[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "keynum", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoEval54},
+};
+
+constexpr ReplyNode kInfoEval56[] = {
+    {ReplyNode::kBulk, "notes", 0, 0, {}},
+    {ReplyNode::kBulk,
+     "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
+     0,
+     0,
+     {}},
+    {ReplyNode::kBulk, "flags", 0, 0, {}},
+    {ReplyNode::kSet, "", 0, 3, kInfoEval51},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoEval53},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoEval55},
+};
+
+constexpr ReplyNode kInfoEval57[] = {
+    {ReplyNode::kMap, "", 0, 4, kInfoEval56},
+};
+
+constexpr ReplyNode kInfoEvalRo58[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoEvalRo59[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoEvalRo60[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoEvalRo59},
+};
+
+constexpr ReplyNode kInfoEvalRo61[] = {
+    {ReplyNode::kBulk, "keynumidx", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "firstkey", 0, 0, {}},  {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}},   {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoEvalRo62[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "keynum", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoEvalRo61},
+};
+
+constexpr ReplyNode kInfoEvalRo63[] = {
+    {ReplyNode::kBulk, "notes", 0, 0, {}},
+    {ReplyNode::kBulk,
+     "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
+     0,
+     0,
+     {}},
+    {ReplyNode::kBulk, "flags", 0, 0, {}},
+    {ReplyNode::kSet, "", 0, 2, kInfoEvalRo58},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoEvalRo60},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoEvalRo62},
+};
+
+constexpr ReplyNode kInfoEvalRo64[] = {
+    {ReplyNode::kMap, "", 0, 4, kInfoEvalRo63},
+};
+
+constexpr ReplyNode kInfoEvalsha65[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoEvalsha66[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoEvalsha67[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoEvalsha66},
+};
+
+constexpr ReplyNode kInfoEvalsha68[] = {
+    {ReplyNode::kBulk, "keynumidx", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "firstkey", 0, 0, {}},  {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}},   {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoEvalsha69[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "keynum", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoEvalsha68},
+};
+
+constexpr ReplyNode kInfoEvalsha70[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoEvalsha65},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoEvalsha67},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoEvalsha69},
+};
+
+constexpr ReplyNode kInfoEvalsha71[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoEvalsha70},
+};
+
+constexpr ReplyNode kInfoEvalshaRo72[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoEvalshaRo73[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoEvalshaRo74[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoEvalshaRo73},
+};
+
+constexpr ReplyNode kInfoEvalshaRo75[] = {
+    {ReplyNode::kBulk, "keynumidx", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "firstkey", 0, 0, {}},  {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}},   {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoEvalshaRo76[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "keynum", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoEvalshaRo75},
+};
+
+constexpr ReplyNode kInfoEvalshaRo77[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoEvalshaRo72},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoEvalshaRo74},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoEvalshaRo76},
+};
+
+constexpr ReplyNode kInfoEvalshaRo78[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoEvalshaRo77},
+};
+
+constexpr ReplyNode kInfoExists79[] = {
+    {ReplyNode::kBulk, "request_policy:multi_shard", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_sum", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExists80[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExists81[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoExists82[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoExists81},
+};
+
+constexpr ReplyNode kInfoExists83[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExists84[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoExists83},
+};
+
+constexpr ReplyNode kInfoExists85[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 1, kInfoExists80},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoExists82},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoExists84},
+};
+
+constexpr ReplyNode kInfoExists86[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoExists85},
+};
+
+constexpr ReplyNode kInfoExpire87[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpire88[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpire89[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoExpire88},
+};
+
+constexpr ReplyNode kInfoExpire90[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpire91[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoExpire90},
+};
+
+constexpr ReplyNode kInfoExpire92[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoExpire87},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoExpire89},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoExpire91},
+};
+
+constexpr ReplyNode kInfoExpire93[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoExpire92},
+};
+
+constexpr ReplyNode kInfoExpireat94[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpireat95[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpireat96[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoExpireat95},
+};
+
+constexpr ReplyNode kInfoExpireat97[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpireat98[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoExpireat97},
+};
+
+constexpr ReplyNode kInfoExpireat99[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoExpireat94},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoExpireat96},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoExpireat98},
+};
+
+constexpr ReplyNode kInfoExpireat100[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoExpireat99},
+};
+
+constexpr ReplyNode kInfoExpiretime101[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpiretime102[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpiretime103[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoExpiretime102},
+};
+
+constexpr ReplyNode kInfoExpiretime104[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoExpiretime105[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoExpiretime104},
+};
+
+constexpr ReplyNode kInfoExpiretime106[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoExpiretime101},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoExpiretime103},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoExpiretime105},
+};
+
+constexpr ReplyNode kInfoExpiretime107[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoExpiretime106},
+};
+
+constexpr ReplyNode kInfoFcall108[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoFcall109[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoFcall110[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoFcall109},
+};
+
+constexpr ReplyNode kInfoFcall111[] = {
+    {ReplyNode::kBulk, "keynumidx", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "firstkey", 0, 0, {}},  {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}},   {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoFcall112[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "keynum", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoFcall111},
+};
+
+constexpr ReplyNode kInfoFcall113[] = {
+    {ReplyNode::kBulk, "notes", 0, 0, {}},
+    {ReplyNode::kBulk,
+     "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
+     0,
+     0,
+     {}},
+    {ReplyNode::kBulk, "flags", 0, 0, {}},
+    {ReplyNode::kSet, "", 0, 3, kInfoFcall108},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoFcall110},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoFcall112},
+};
+
+constexpr ReplyNode kInfoFcall114[] = {
+    {ReplyNode::kMap, "", 0, 4, kInfoFcall113},
+};
+
+constexpr ReplyNode kInfoFcallRo115[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoFcallRo116[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoFcallRo117[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoFcallRo116},
+};
+
+constexpr ReplyNode kInfoFcallRo118[] = {
+    {ReplyNode::kBulk, "keynumidx", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "firstkey", 0, 0, {}},  {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}},   {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoFcallRo119[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "keynum", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoFcallRo118},
+};
+
+constexpr ReplyNode kInfoFcallRo120[] = {
+    {ReplyNode::kBulk, "notes", 0, 0, {}},
+    {ReplyNode::kBulk,
+     "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
+     0,
+     0,
+     {}},
+    {ReplyNode::kBulk, "flags", 0, 0, {}},
+    {ReplyNode::kSet, "", 0, 2, kInfoFcallRo115},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoFcallRo117},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoFcallRo119},
+};
+
+constexpr ReplyNode kInfoFcallRo121[] = {
+    {ReplyNode::kMap, "", 0, 4, kInfoFcallRo120},
+};
+
+constexpr ReplyNode kInfoFlushall122[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoFlushdb123[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoFunctionDelete124[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoFunctionFlush125[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoFunctionKill126[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:one_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoFunctionList127[] = {
+    {ReplyNode::kBulk, "nondeterministic_output_order", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoFunctionLoad128[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoFunctionRestore129[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoFunctionStats130[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGet131[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGet132[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoGet133[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoGet132},
+};
+
+constexpr ReplyNode kInfoGet134[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGet135[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoGet134},
+};
+
+constexpr ReplyNode kInfoGet136[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoGet131},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoGet133},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoGet135},
+};
+
+constexpr ReplyNode kInfoGet137[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoGet136},
+};
+
+constexpr ReplyNode kInfoGetdel138[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "delete", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetdel139[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetdel140[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoGetdel139},
+};
+
+constexpr ReplyNode kInfoGetdel141[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetdel142[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoGetdel141},
+};
+
+constexpr ReplyNode kInfoGetdel143[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoGetdel138},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoGetdel140},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoGetdel142},
+};
+
+constexpr ReplyNode kInfoGetdel144[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoGetdel143},
+};
+
+constexpr ReplyNode kInfoGetex145[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetex146[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetex147[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoGetex146},
+};
+
+constexpr ReplyNode kInfoGetex148[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetex149[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoGetex148},
+};
+
+constexpr ReplyNode kInfoGetex150[] = {
+    {ReplyNode::kBulk, "notes", 0, 0, {}},
+    {ReplyNode::kBulk, "RW and UPDATE because it changes the TTL", 0, 0, {}},
+    {ReplyNode::kBulk, "flags", 0, 0, {}},
+    {ReplyNode::kSet, "", 0, 3, kInfoGetex145},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoGetex147},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoGetex149},
+};
+
+constexpr ReplyNode kInfoGetex151[] = {
+    {ReplyNode::kMap, "", 0, 4, kInfoGetex150},
+};
+
+constexpr ReplyNode kInfoGetrange152[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetrange153[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetrange154[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoGetrange153},
+};
+
+constexpr ReplyNode kInfoGetrange155[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetrange156[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoGetrange155},
+};
+
+constexpr ReplyNode kInfoGetrange157[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoGetrange152},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoGetrange154},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoGetrange156},
+};
+
+constexpr ReplyNode kInfoGetrange158[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoGetrange157},
+};
+
+constexpr ReplyNode kInfoGetset159[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetset160[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetset161[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoGetset160},
+};
+
+constexpr ReplyNode kInfoGetset162[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoGetset163[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoGetset162},
+};
+
+constexpr ReplyNode kInfoGetset164[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoGetset159},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoGetset161},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoGetset163},
+};
+
+constexpr ReplyNode kInfoGetset165[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoGetset164},
+};
+
+constexpr ReplyNode kInfoIncr166[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncr167[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncr168[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoIncr167},
+};
+
+constexpr ReplyNode kInfoIncr169[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncr170[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoIncr169},
+};
+
+constexpr ReplyNode kInfoIncr171[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoIncr166},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoIncr168},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoIncr170},
+};
+
+constexpr ReplyNode kInfoIncr172[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoIncr171},
+};
+
+constexpr ReplyNode kInfoIncrby173[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncrby174[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncrby175[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoIncrby174},
+};
+
+constexpr ReplyNode kInfoIncrby176[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncrby177[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoIncrby176},
+};
+
+constexpr ReplyNode kInfoIncrby178[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoIncrby173},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoIncrby175},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoIncrby177},
+};
+
+constexpr ReplyNode kInfoIncrby179[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoIncrby178},
+};
+
+constexpr ReplyNode kInfoIncrbyfloat180[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncrbyfloat181[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncrbyfloat182[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoIncrbyfloat181},
+};
+
+constexpr ReplyNode kInfoIncrbyfloat183[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoIncrbyfloat184[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoIncrbyfloat183},
+};
+
+constexpr ReplyNode kInfoIncrbyfloat185[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoIncrbyfloat180},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoIncrbyfloat182},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoIncrbyfloat184},
+};
+
+constexpr ReplyNode kInfoIncrbyfloat186[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoIncrbyfloat185},
+};
+
+constexpr ReplyNode kInfoInfo187[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoKeys188[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "nondeterministic_output_order", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoLastsave189[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoLatencyHistory190[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoLatencyLatest191[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoLatencyReset192[] = {
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryDoctor193[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryMallocStats194[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryPurge195[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryStats196[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryUsage197[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryUsage198[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryUsage199[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoMemoryUsage198},
+};
+
+constexpr ReplyNode kInfoMemoryUsage200[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMemoryUsage201[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoMemoryUsage200},
+};
+
+constexpr ReplyNode kInfoMemoryUsage202[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 1, kInfoMemoryUsage197},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoMemoryUsage199},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoMemoryUsage201},
+};
+
+constexpr ReplyNode kInfoMemoryUsage203[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoMemoryUsage202},
+};
+
+constexpr ReplyNode kInfoMget204[] = {
+    {ReplyNode::kBulk, "request_policy:multi_shard", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMget205[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMget206[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoMget207[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoMget206},
+};
+
+constexpr ReplyNode kInfoMget208[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMget209[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoMget208},
+};
+
+constexpr ReplyNode kInfoMget210[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoMget205},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoMget207},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoMget209},
+};
+
+constexpr ReplyNode kInfoMget211[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoMget210},
+};
+
+constexpr ReplyNode kInfoMove212[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMove213[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoMove214[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoMove213},
+};
+
+constexpr ReplyNode kInfoMove215[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMove216[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoMove215},
+};
+
+constexpr ReplyNode kInfoMove217[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoMove212},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoMove214},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoMove216},
+};
+
+constexpr ReplyNode kInfoMove218[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoMove217},
+};
+
+constexpr ReplyNode kInfoMset219[] = {
+    {ReplyNode::kBulk, "request_policy:multi_shard", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMset220[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMset221[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoMset222[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoMset221},
+};
+
+constexpr ReplyNode kInfoMset223[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 2, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMset224[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoMset223},
+};
+
+constexpr ReplyNode kInfoMset225[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoMset220},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoMset222},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoMset224},
+};
+
+constexpr ReplyNode kInfoMset226[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoMset225},
+};
+
+constexpr ReplyNode kInfoMsetnx227[] = {
+    {ReplyNode::kBulk, "request_policy:multi_shard", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_min", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMsetnx228[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "insert", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMsetnx229[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoMsetnx230[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoMsetnx229},
+};
+
+constexpr ReplyNode kInfoMsetnx231[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 2, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoMsetnx232[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoMsetnx231},
+};
+
+constexpr ReplyNode kInfoMsetnx233[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoMsetnx228},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoMsetnx230},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoMsetnx232},
+};
+
+constexpr ReplyNode kInfoMsetnx234[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoMsetnx233},
+};
+
+constexpr ReplyNode kInfoObjectEncoding235[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectEncoding236[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectEncoding237[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectEncoding238[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoObjectEncoding237},
+};
+
+constexpr ReplyNode kInfoObjectEncoding239[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectEncoding240[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectEncoding239},
+};
+
+constexpr ReplyNode kInfoObjectEncoding241[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},
+    {ReplyNode::kSet, "", 0, 1, kInfoObjectEncoding236},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoObjectEncoding238},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoObjectEncoding240},
+};
+
+constexpr ReplyNode kInfoObjectEncoding242[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectEncoding241},
+};
+
+constexpr ReplyNode kInfoObjectFreq243[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectFreq244[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectFreq245[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectFreq246[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoObjectFreq245},
+};
+
+constexpr ReplyNode kInfoObjectFreq247[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectFreq248[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectFreq247},
+};
+
+constexpr ReplyNode kInfoObjectFreq249[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 1, kInfoObjectFreq244},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoObjectFreq246},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoObjectFreq248},
+};
+
+constexpr ReplyNode kInfoObjectFreq250[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectFreq249},
+};
+
+constexpr ReplyNode kInfoObjectIdletime251[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectIdletime252[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectIdletime253[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectIdletime254[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoObjectIdletime253},
+};
+
+constexpr ReplyNode kInfoObjectIdletime255[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectIdletime256[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectIdletime255},
+};
+
+constexpr ReplyNode kInfoObjectIdletime257[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},
+    {ReplyNode::kSet, "", 0, 1, kInfoObjectIdletime252},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoObjectIdletime254},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoObjectIdletime256},
+};
+
+constexpr ReplyNode kInfoObjectIdletime258[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectIdletime257},
+};
+
+constexpr ReplyNode kInfoObjectRefcount259[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectRefcount260[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectRefcount261[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectRefcount262[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoObjectRefcount261},
+};
+
+constexpr ReplyNode kInfoObjectRefcount263[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoObjectRefcount264[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectRefcount263},
+};
+
+constexpr ReplyNode kInfoObjectRefcount265[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},
+    {ReplyNode::kSet, "", 0, 1, kInfoObjectRefcount260},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoObjectRefcount262},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoObjectRefcount264},
+};
+
+constexpr ReplyNode kInfoObjectRefcount266[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoObjectRefcount265},
+};
+
+constexpr ReplyNode kInfoPersist267[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPersist268[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoPersist269[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoPersist268},
+};
+
+constexpr ReplyNode kInfoPersist270[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPersist271[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoPersist270},
+};
+
+constexpr ReplyNode kInfoPersist272[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoPersist267},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoPersist269},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoPersist271},
+};
+
+constexpr ReplyNode kInfoPersist273[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoPersist272},
+};
+
+constexpr ReplyNode kInfoPexpire274[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpire275[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpire276[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoPexpire275},
+};
+
+constexpr ReplyNode kInfoPexpire277[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpire278[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoPexpire277},
+};
+
+constexpr ReplyNode kInfoPexpire279[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoPexpire274},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoPexpire276},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoPexpire278},
+};
+
+constexpr ReplyNode kInfoPexpire280[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoPexpire279},
+};
+
+constexpr ReplyNode kInfoPexpireat281[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpireat282[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpireat283[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoPexpireat282},
+};
+
+constexpr ReplyNode kInfoPexpireat284[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpireat285[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoPexpireat284},
+};
+
+constexpr ReplyNode kInfoPexpireat286[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoPexpireat281},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoPexpireat283},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoPexpireat285},
+};
+
+constexpr ReplyNode kInfoPexpireat287[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoPexpireat286},
+};
+
+constexpr ReplyNode kInfoPexpiretime288[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpiretime289[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpiretime290[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoPexpiretime289},
+};
+
+constexpr ReplyNode kInfoPexpiretime291[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPexpiretime292[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoPexpiretime291},
+};
+
+constexpr ReplyNode kInfoPexpiretime293[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoPexpiretime288},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoPexpiretime290},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoPexpiretime292},
+};
+
+constexpr ReplyNode kInfoPexpiretime294[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoPexpiretime293},
+};
+
+constexpr ReplyNode kInfoPing295[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPsetex296[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPsetex297[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoPsetex298[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoPsetex297},
+};
+
+constexpr ReplyNode kInfoPsetex299[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPsetex300[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoPsetex299},
+};
+
+constexpr ReplyNode kInfoPsetex301[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoPsetex296},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoPsetex298},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoPsetex300},
+};
+
+constexpr ReplyNode kInfoPsetex302[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoPsetex301},
+};
+
+constexpr ReplyNode kInfoPttl303[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPttl304[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPttl305[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoPttl306[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoPttl305},
+};
+
+constexpr ReplyNode kInfoPttl307[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoPttl308[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoPttl307},
+};
+
+constexpr ReplyNode kInfoPttl309[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoPttl304},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoPttl306},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoPttl308},
+};
+
+constexpr ReplyNode kInfoPttl310[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoPttl309},
+};
+
+constexpr ReplyNode kInfoRandomkey311[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRename312[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "delete", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRename313[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoRename314[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoRename313},
+};
+
+constexpr ReplyNode kInfoRename315[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRename316[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoRename315},
+};
+
+constexpr ReplyNode kInfoRename317[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoRename312},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoRename314},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoRename316},
+};
+
+constexpr ReplyNode kInfoRename318[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRename319[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoRename320[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoRename319},
+};
+
+constexpr ReplyNode kInfoRename321[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRename322[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoRename321},
+};
+
+constexpr ReplyNode kInfoRename323[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoRename318},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoRename320},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoRename322},
+};
+
+constexpr ReplyNode kInfoRename324[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoRename317},
+    {ReplyNode::kMap, "", 0, 3, kInfoRename323},
+};
+
+constexpr ReplyNode kInfoRenamenx325[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "delete", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRenamenx326[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoRenamenx327[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoRenamenx326},
+};
+
+constexpr ReplyNode kInfoRenamenx328[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRenamenx329[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoRenamenx328},
+};
+
+constexpr ReplyNode kInfoRenamenx330[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 3, kInfoRenamenx325},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoRenamenx327},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoRenamenx329},
+};
+
+constexpr ReplyNode kInfoRenamenx331[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "insert", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRenamenx332[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 2, 0, {}},
+};
+
+constexpr ReplyNode kInfoRenamenx333[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoRenamenx332},
+};
+
+constexpr ReplyNode kInfoRenamenx334[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoRenamenx335[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoRenamenx334},
+};
+
+constexpr ReplyNode kInfoRenamenx336[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoRenamenx331},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoRenamenx333},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoRenamenx335},
+};
+
+constexpr ReplyNode kInfoRenamenx337[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoRenamenx330},
+    {ReplyNode::kMap, "", 0, 3, kInfoRenamenx336},
+};
+
+constexpr ReplyNode kInfoScan338[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+    {ReplyNode::kBulk, "request_policy:special", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoScriptExists339[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_logical_and", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoScriptFlush340[] = {
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoScriptKill341[] = {
+    {ReplyNode::kBulk, "request_policy:all_shards", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:one_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoScriptLoad342[] = {
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSet343[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+    {ReplyNode::kSimple, "variable_flags", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSet344[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoSet345[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoSet344},
+};
+
+constexpr ReplyNode kInfoSet346[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSet347[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoSet346},
+};
+
+constexpr ReplyNode kInfoSet348[] = {
+    {ReplyNode::kBulk, "notes", 0, 0, {}},
+    {ReplyNode::kBulk, "RW and ACCESS due to the optional `GET` argument", 0, 0, {}},
+    {ReplyNode::kBulk, "flags", 0, 0, {}},
+    {ReplyNode::kSet, "", 0, 4, kInfoSet343},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoSet345},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 2, kInfoSet347},
+};
+
+constexpr ReplyNode kInfoSet349[] = {
+    {ReplyNode::kMap, "", 0, 4, kInfoSet348},
+};
+
+constexpr ReplyNode kInfoSetex350[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetex351[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetex352[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoSetex351},
+};
+
+constexpr ReplyNode kInfoSetex353[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetex354[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoSetex353},
+};
+
+constexpr ReplyNode kInfoSetex355[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoSetex350},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoSetex352},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoSetex354},
+};
+
+constexpr ReplyNode kInfoSetex356[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoSetex355},
+};
+
+constexpr ReplyNode kInfoSetnx357[] = {
+    {ReplyNode::kSimple, "OW", 0, 0, {}},
+    {ReplyNode::kSimple, "insert", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetnx358[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetnx359[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoSetnx358},
+};
+
+constexpr ReplyNode kInfoSetnx360[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetnx361[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoSetnx360},
+};
+
+constexpr ReplyNode kInfoSetnx362[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoSetnx357},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoSetnx359},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoSetnx361},
+};
+
+constexpr ReplyNode kInfoSetnx363[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoSetnx362},
+};
+
+constexpr ReplyNode kInfoSetrange364[] = {
+    {ReplyNode::kSimple, "RW", 0, 0, {}},
+    {ReplyNode::kSimple, "update", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetrange365[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetrange366[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoSetrange365},
+};
+
+constexpr ReplyNode kInfoSetrange367[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSetrange368[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoSetrange367},
+};
+
+constexpr ReplyNode kInfoSetrange369[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoSetrange364},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoSetrange366},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoSetrange368},
+};
+
+constexpr ReplyNode kInfoSetrange370[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoSetrange369},
+};
+
+constexpr ReplyNode kInfoSlowlogGet371[] = {
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSlowlogLen372[] = {
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_sum", 0, 0, {}},
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoSlowlogReset373[] = {
+    {ReplyNode::kBulk, "request_policy:all_nodes", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:all_succeeded", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoStrlen374[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoStrlen375[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoStrlen376[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoStrlen375},
+};
+
+constexpr ReplyNode kInfoStrlen377[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoStrlen378[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoStrlen377},
+};
+
+constexpr ReplyNode kInfoStrlen379[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 1, kInfoStrlen374},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoStrlen376},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoStrlen378},
+};
+
+constexpr ReplyNode kInfoStrlen380[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoStrlen379},
+};
+
+constexpr ReplyNode kInfoTime381[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoTouch382[] = {
+    {ReplyNode::kBulk, "request_policy:multi_shard", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_sum", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoTouch383[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoTouch384[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoTouch385[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoTouch384},
+};
+
+constexpr ReplyNode kInfoTouch386[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoTouch387[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoTouch386},
+};
+
+constexpr ReplyNode kInfoTouch388[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 1, kInfoTouch383},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoTouch385},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoTouch387},
+};
+
+constexpr ReplyNode kInfoTouch389[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoTouch388},
+};
+
+constexpr ReplyNode kInfoTtl390[] = {
+    {ReplyNode::kBulk, "nondeterministic_output", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoTtl391[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+    {ReplyNode::kSimple, "access", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoTtl392[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoTtl393[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoTtl392},
+};
+
+constexpr ReplyNode kInfoTtl394[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoTtl395[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoTtl394},
+};
+
+constexpr ReplyNode kInfoTtl396[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoTtl391},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoTtl393},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoTtl395},
+};
+
+constexpr ReplyNode kInfoTtl397[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoTtl396},
+};
+
+constexpr ReplyNode kInfoType398[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoType399[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoType400[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoType399},
+};
+
+constexpr ReplyNode kInfoType401[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", 0, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoType402[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoType401},
+};
+
+constexpr ReplyNode kInfoType403[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 1, kInfoType398},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoType400},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoType402},
+};
+
+constexpr ReplyNode kInfoType404[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoType403},
+};
+
+constexpr ReplyNode kInfoUnlink405[] = {
+    {ReplyNode::kBulk, "request_policy:multi_shard", 0, 0, {}},
+    {ReplyNode::kBulk, "response_policy:agg_sum", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoUnlink406[] = {
+    {ReplyNode::kSimple, "RM", 0, 0, {}},
+    {ReplyNode::kSimple, "delete", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoUnlink407[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoUnlink408[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoUnlink407},
+};
+
+constexpr ReplyNode kInfoUnlink409[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoUnlink410[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoUnlink409},
+};
+
+constexpr ReplyNode kInfoUnlink411[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 2, kInfoUnlink406},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoUnlink408},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoUnlink410},
+};
+
+constexpr ReplyNode kInfoUnlink412[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoUnlink411},
+};
+
+constexpr ReplyNode kInfoWatch413[] = {
+    {ReplyNode::kSimple, "RO", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoWatch414[] = {
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kInt, "", 1, 0, {}},
+};
+
+constexpr ReplyNode kInfoWatch415[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "index", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 1, kInfoWatch414},
+};
+
+constexpr ReplyNode kInfoWatch416[] = {
+    {ReplyNode::kBulk, "lastkey", 0, 0, {}}, {ReplyNode::kInt, "", -1, 0, {}},
+    {ReplyNode::kBulk, "keystep", 0, 0, {}}, {ReplyNode::kInt, "", 1, 0, {}},
+    {ReplyNode::kBulk, "limit", 0, 0, {}},   {ReplyNode::kInt, "", 0, 0, {}},
+};
+
+constexpr ReplyNode kInfoWatch417[] = {
+    {ReplyNode::kBulk, "type", 0, 0, {}},
+    {ReplyNode::kBulk, "range", 0, 0, {}},
+    {ReplyNode::kBulk, "spec", 0, 0, {}},
+    {ReplyNode::kMap, "", 0, 3, kInfoWatch416},
+};
+
+constexpr ReplyNode kInfoWatch418[] = {
+    {ReplyNode::kBulk, "flags", 0, 0, {}},        {ReplyNode::kSet, "", 0, 1, kInfoWatch413},
+    {ReplyNode::kBulk, "begin_search", 0, 0, {}}, {ReplyNode::kMap, "", 0, 2, kInfoWatch415},
+    {ReplyNode::kBulk, "find_keys", 0, 0, {}},    {ReplyNode::kMap, "", 0, 2, kInfoWatch417},
+};
+
+constexpr ReplyNode kInfoWatch419[] = {
+    {ReplyNode::kMap, "", 0, 3, kInfoWatch418},
 };
 
 struct Row {
@@ -631,52 +3056,161 @@ constexpr Row kRows[] = {
     {"keys", kKeys66},
     {"latency|history", kLatencyHistory67},
     {"latency|reset", kLatencyReset68},
-    {"memory|usage", kMemoryUsage69},
-    {"mget", kMget70},
-    {"move", kMove71},
-    {"mset", kMset73},
-    {"msetnx", kMsetnx75},
-    {"object|encoding", kObjectEncoding76},
-    {"object|freq", kObjectFreq77},
-    {"object|idletime", kObjectIdletime78},
-    {"object|refcount", kObjectRefcount79},
-    {"persist", kPersist80},
-    {"pexpire", kPexpire82},
-    {"pexpireat", kPexpireat84},
-    {"pexpiretime", kPexpiretime85},
-    {"ping", kPing86},
-    {"psetex", kPsetex87},
-    {"pttl", kPttl88},
-    {"rename", kRename89},
-    {"renamenx", kRenamenx90},
-    {"scan", kScan91},
-    {"script|exists", kScriptExists92},
-    {"script|flush", kScriptFlush94},
-    {"script|load", kScriptLoad95},
-    {"select", kSelect96},
-    {"set", kSet99},
-    {"setex", kSetex100},
-    {"setnx", kSetnx101},
-    {"setrange", kSetrange102},
-    {"shutdown", kShutdown104},
-    {"slowlog|get", kSlowlogGet105},
-    {"strlen", kStrlen106},
-    {"swapdb", kSwapdb107},
-    {"touch", kTouch108},
-    {"ttl", kTtl109},
-    {"type", kType110},
-    {"unlink", kUnlink111},
-    {"watch", kWatch112},
+    {"lolwut", kLolwut69},
+    {"memory|usage", kMemoryUsage70},
+    {"mget", kMget71},
+    {"move", kMove72},
+    {"mset", kMset74},
+    {"msetnx", kMsetnx76},
+    {"object|encoding", kObjectEncoding77},
+    {"object|freq", kObjectFreq78},
+    {"object|idletime", kObjectIdletime79},
+    {"object|refcount", kObjectRefcount80},
+    {"persist", kPersist81},
+    {"pexpire", kPexpire83},
+    {"pexpireat", kPexpireat85},
+    {"pexpiretime", kPexpiretime86},
+    {"ping", kPing87},
+    {"psetex", kPsetex88},
+    {"pttl", kPttl89},
+    {"rename", kRename90},
+    {"renamenx", kRenamenx91},
+    {"scan", kScan92},
+    {"script|exists", kScriptExists93},
+    {"script|flush", kScriptFlush95},
+    {"script|load", kScriptLoad96},
+    {"select", kSelect97},
+    {"set", kSet100},
+    {"setex", kSetex101},
+    {"setnx", kSetnx102},
+    {"setrange", kSetrange103},
+    {"shutdown", kShutdown105},
+    {"slowlog|get", kSlowlogGet106},
+    {"strlen", kStrlen107},
+    {"swapdb", kSwapdb108},
+    {"touch", kTouch109},
+    {"ttl", kTtl110},
+    {"type", kType111},
+    {"unlink", kUnlink112},
+    {"watch", kWatch113},
+};
+
+struct InfoRow {
+  std::string_view name;
+  std::span<const ReplyNode> tips;
+  std::span<const ReplyNode> key_specs;
+};
+
+// Sorted by name.
+constexpr InfoRow kInfoRows[] = {
+    {"append", {}, kInfoAppend7},
+    {"client|info", kInfoClientInfo8, {}},
+    {"client|list", kInfoClientList9, {}},
+    {"command", kInfoCommand10, {}},
+    {"command|docs", kInfoCommandDocs11, {}},
+    {"command|info", kInfoCommandInfo12, {}},
+    {"command|list", kInfoCommandList13, {}},
+    {"config|set", kInfoConfigSet14, {}},
+    {"copy", {}, kInfoCopy27},
+    {"dbsize", kInfoDbsize28, {}},
+    {"decr", {}, kInfoDecr35},
+    {"decrby", {}, kInfoDecrby42},
+    {"del", kInfoDel43, kInfoDel50},
+    {"eval", {}, kInfoEval57},
+    {"eval_ro", {}, kInfoEvalRo64},
+    {"evalsha", {}, kInfoEvalsha71},
+    {"evalsha_ro", {}, kInfoEvalshaRo78},
+    {"exists", kInfoExists79, kInfoExists86},
+    {"expire", {}, kInfoExpire93},
+    {"expireat", {}, kInfoExpireat100},
+    {"expiretime", {}, kInfoExpiretime107},
+    {"fcall", {}, kInfoFcall114},
+    {"fcall_ro", {}, kInfoFcallRo121},
+    {"flushall", kInfoFlushall122, {}},
+    {"flushdb", kInfoFlushdb123, {}},
+    {"function|delete", kInfoFunctionDelete124, {}},
+    {"function|flush", kInfoFunctionFlush125, {}},
+    {"function|kill", kInfoFunctionKill126, {}},
+    {"function|list", kInfoFunctionList127, {}},
+    {"function|load", kInfoFunctionLoad128, {}},
+    {"function|restore", kInfoFunctionRestore129, {}},
+    {"function|stats", kInfoFunctionStats130, {}},
+    {"get", {}, kInfoGet137},
+    {"getdel", {}, kInfoGetdel144},
+    {"getex", {}, kInfoGetex151},
+    {"getrange", {}, kInfoGetrange158},
+    {"getset", {}, kInfoGetset165},
+    {"incr", {}, kInfoIncr172},
+    {"incrby", {}, kInfoIncrby179},
+    {"incrbyfloat", {}, kInfoIncrbyfloat186},
+    {"info", kInfoInfo187, {}},
+    {"keys", kInfoKeys188, {}},
+    {"lastsave", kInfoLastsave189, {}},
+    {"latency|history", kInfoLatencyHistory190, {}},
+    {"latency|latest", kInfoLatencyLatest191, {}},
+    {"latency|reset", kInfoLatencyReset192, {}},
+    {"memory|doctor", kInfoMemoryDoctor193, {}},
+    {"memory|malloc-stats", kInfoMemoryMallocStats194, {}},
+    {"memory|purge", kInfoMemoryPurge195, {}},
+    {"memory|stats", kInfoMemoryStats196, {}},
+    {"memory|usage", {}, kInfoMemoryUsage203},
+    {"mget", kInfoMget204, kInfoMget211},
+    {"move", {}, kInfoMove218},
+    {"mset", kInfoMset219, kInfoMset226},
+    {"msetnx", kInfoMsetnx227, kInfoMsetnx234},
+    {"object|encoding", kInfoObjectEncoding235, kInfoObjectEncoding242},
+    {"object|freq", kInfoObjectFreq243, kInfoObjectFreq250},
+    {"object|idletime", kInfoObjectIdletime251, kInfoObjectIdletime258},
+    {"object|refcount", kInfoObjectRefcount259, kInfoObjectRefcount266},
+    {"persist", {}, kInfoPersist273},
+    {"pexpire", {}, kInfoPexpire280},
+    {"pexpireat", {}, kInfoPexpireat287},
+    {"pexpiretime", {}, kInfoPexpiretime294},
+    {"ping", kInfoPing295, {}},
+    {"psetex", {}, kInfoPsetex302},
+    {"pttl", kInfoPttl303, kInfoPttl310},
+    {"randomkey", kInfoRandomkey311, {}},
+    {"rename", {}, kInfoRename324},
+    {"renamenx", {}, kInfoRenamenx337},
+    {"scan", kInfoScan338, {}},
+    {"script|exists", kInfoScriptExists339, {}},
+    {"script|flush", kInfoScriptFlush340, {}},
+    {"script|kill", kInfoScriptKill341, {}},
+    {"script|load", kInfoScriptLoad342, {}},
+    {"set", {}, kInfoSet349},
+    {"setex", {}, kInfoSetex356},
+    {"setnx", {}, kInfoSetnx363},
+    {"setrange", {}, kInfoSetrange370},
+    {"slowlog|get", kInfoSlowlogGet371, {}},
+    {"slowlog|len", kInfoSlowlogLen372, {}},
+    {"slowlog|reset", kInfoSlowlogReset373, {}},
+    {"strlen", {}, kInfoStrlen380},
+    {"time", kInfoTime381, {}},
+    {"touch", kInfoTouch382, kInfoTouch389},
+    {"ttl", kInfoTtl390, kInfoTtl397},
+    {"type", {}, kInfoType404},
+    {"unlink", kInfoUnlink405, kInfoUnlink412},
+    {"watch", {}, kInfoWatch419},
 };
 
 }  // namespace
 
 std::span<const ArgumentSpec> CommandArguments(std::string_view full_name) {
-  const auto* row = std::lower_bound(
-      std::begin(kRows), std::end(kRows), full_name,
-      [](const Row& row, std::string_view name) { return row.name < name; });
+  const auto* row =
+      std::lower_bound(std::begin(kRows), std::end(kRows), full_name,
+                       [](const Row& row, std::string_view name) { return row.name < name; });
   return row != std::end(kRows) && row->name == full_name ? row->arguments
                                                           : std::span<const ArgumentSpec>();
+}
+
+CommandInfoExtras CommandInfoFor(std::string_view full_name) {
+  const auto* row =
+      std::lower_bound(std::begin(kInfoRows), std::end(kInfoRows), full_name,
+                       [](const InfoRow& row, std::string_view name) { return row.name < name; });
+  if (row == std::end(kInfoRows) || row->name != full_name) {
+    return {};
+  }
+  return {row->tips, row->key_specs};
 }
 
 }  // namespace cachette::commands::detail

@@ -68,8 +68,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // between handlers.
   void Push(std::string_view bytes);
   // Closes the connection from a handler posted to its thread (CLIENT KILL), so the command
-  // being run when the kill is decided finishes first.
+  // being run when the kill is decided finishes first. From then on CLIENT LIST/KILL skip it.
   void Kill();
+  bool gone() const { return closed_ || killed_; }
 
  private:
   void ReadMore();
@@ -97,6 +98,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int64_t over_soft_limit_since_us_ = 0;
   bool writing_ = false;
   bool reading_ = false;
+  bool killed_ = false;
   bool parsed_ = false;     // parser_.args() holds a command not run yet (postponed)
   bool postponed_ = false;  // waiting for a CLIENT PAUSE to end
   bool resume_after_write_ = false;

@@ -137,8 +137,9 @@ TEST_F(AdminFamilyTest, DebugSubcommands) {
   EXPECT_EQ(s.rfind("+Value at:0x", 0), 0u) << s;
   EXPECT_NE(s.find(" refcount:1 encoding:embstr serializedlength:6 lru:"), std::string::npos);
   EXPECT_NE(s.find(" lru_seconds_idle:0\r\n"), std::string::npos);
-  EXPECT_NE(Run({"DEBUG", "OBJECT", "n"}).find(" refcount:2147483647 encoding:int "
-                                                "serializedlength:2 "),
+  EXPECT_NE(Run({"DEBUG", "OBJECT", "n"})
+                .find(" refcount:2147483647 encoding:int "
+                      "serializedlength:2 "),
             std::string::npos);
   EXPECT_EQ(Run({"DEBUG", "OBJECT"}),
             Err("ERR unknown subcommand or wrong number of arguments for 'OBJECT'. Try DEBUG "
@@ -153,6 +154,12 @@ TEST_F(AdminFamilyTest, LastsaveIsTheStartTimeAndRoleIsMaster) {
   EXPECT_EQ(Run({"LASTSAVE"}), Int(h_.server().start_time_ms / 1000));
   EXPECT_EQ(Run({"ROLE"}), "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n");
   EXPECT_EQ(Run({"ROLE", "x"}), Err("ERR wrong number of arguments for 'role' command"));
+}
+
+TEST_F(AdminFamilyTest, LolwutAnswersTheVersionLine) {
+  EXPECT_EQ(Run({"LOLWUT"}), Bulk("Redis ver. 7.0.15\n"));
+  EXPECT_EQ(Run({"LOLWUT", "VERSION", "6", "x"}), Bulk("Redis ver. 7.0.15\n"));
+  EXPECT_EQ(Run({"LOLWUT", "VERSION", "x"}), Err("ERR value is not an integer or out of range"));
 }
 
 TEST_F(AdminFamilyTest, ConfigRewriteNeedsAConfigFile) {
@@ -174,18 +181,29 @@ TEST_F(AdminFamilyTest, CommandGetkeys) {
             Err("ERR wrong number of arguments for 'command|getkeys' command"));
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "NOPE", "x"}), Err("ERR Invalid command specified"));
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "MEMORY", "NOPE"}), Err("ERR Invalid command specified"));
-
 }
 
 TEST_F(AdminFamilyTest, CommandInfoAndDocsTakeFullSubcommandNames) {
-  EXPECT_EQ(Run({"COMMAND", "INFO", "config|get"}).rfind("*1\r\n*10\r\n$10\r\nconfig|get\r\n:-3\r\n",
-                                                          0),
-            0u);
+  EXPECT_EQ(
+      Run({"COMMAND", "INFO", "config|get"}).rfind("*1\r\n*10\r\n$10\r\nconfig|get\r\n:-3\r\n", 0),
+      0u);
   EXPECT_EQ(Run({"COMMAND", "INFO", "config|nope", "config|", "|get", "config|get|x"}),
             "*4\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n");
-  EXPECT_EQ(Run({"COMMAND", "DOCS", "client|kill"}).rfind("*2\r\n$11\r\nclient|kill\r\n", 0),
-            0u);
+  EXPECT_EQ(Run({"COMMAND", "DOCS", "client|kill"}).rfind("*2\r\n$11\r\nclient|kill\r\n", 0), 0u);
   EXPECT_EQ(Run({"COMMAND", "DOCS", "client|nope"}), "*0\r\n");
+}
+
+TEST_F(AdminFamilyTest, CommandInfoCarriesRedisTipsAndKeySpecs) {
+  // Redis 7.0's reply for GET, byte for byte.
+  EXPECT_EQ(Run({"COMMAND", "INFO", "get"}),
+            "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n"
+            "*3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+            "+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+            "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n"
+            "$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+            ":0\r\n*0\r\n");
+  const std::string keys = Run({"COMMAND", "INFO", "keys"});
+  EXPECT_NE(keys.find("$29\r\nnondeterministic_output_order\r\n"), std::string::npos) << keys;
 }
 
 TEST_F(AdminFamilyTest, CommandListFilters) {

@@ -99,7 +99,8 @@ TEST_F(ClientCommandsTest, ListFilters) {
 }
 
 TEST_F(ClientCommandsTest, KillErrors) {
-  EXPECT_EQ(Run({"CLIENT", "KILL"}), Err("ERR wrong number of arguments for 'client|kill' command"));
+  EXPECT_EQ(Run({"CLIENT", "KILL"}),
+            Err("ERR wrong number of arguments for 'client|kill' command"));
   EXPECT_EQ(Run({"CLIENT", "KILL", "1.2.3.4:5"}), Err("ERR No such client"));
   EXPECT_EQ(Run({"CLIENT", "KILL", "ID", "0"}), Err("ERR client-id should be greater than 0"));
   EXPECT_EQ(Run({"CLIENT", "KILL", "ID", "x"}), Err("ERR client-id should be greater than 0"));
@@ -233,8 +234,7 @@ TEST_F(ClientCommandsTest, PauseErrors) {
             Err("ERR wrong number of arguments for 'client|pause' command"));
   EXPECT_EQ(Run({"CLIENT", "PAUSE", "-1"}), Err("ERR timeout is negative"));
   EXPECT_EQ(Run({"CLIENT", "PAUSE", "x"}), Err("ERR timeout is not an integer or out of range"));
-  EXPECT_EQ(Run({"CLIENT", "PAUSE", "1.5"}),
-            Err("ERR timeout is not an integer or out of range"));
+  EXPECT_EQ(Run({"CLIENT", "PAUSE", "1.5"}), Err("ERR timeout is not an integer or out of range"));
   EXPECT_EQ(Run({"CLIENT", "PAUSE", "10", "foo"}),
             Err("ERR CLIENT PAUSE mode must be WRITE or ALL"));
   EXPECT_EQ(Run({"CLIENT", "PAUSE", "10", "write", "x"}),

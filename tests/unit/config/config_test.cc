@@ -600,8 +600,7 @@ TEST(ConfigRewriteTest, KeepsCommentsAndOrderAndUpdatesLinesInPlace) {
       "save 3600 1\n"
       "timeout 20\n";
   ASSERT_FALSE(config.LoadText(old_text, "test.conf"));
-  const Pairs pairs = {{"maxmemory", "2mb"}, {"maxmemory-policy", "allkeys-lru"},
-                       {"timeout", "0"}};
+  const Pairs pairs = {{"maxmemory", "2mb"}, {"maxmemory-policy", "allkeys-lru"}, {"timeout", "0"}};
   ASSERT_FALSE(config.Set(pairs));
   EXPECT_EQ(config.RewriteText(old_text),
             "# my cache\n"
@@ -650,10 +649,9 @@ TEST(ConfigRewriteTest, MemoryUsesRedisUnits) {
 }
 
 TEST(ConfigRewriteTest, RewriteReplacesTheFile) {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / ("cachette-rewrite-" + std::to_string(getpid()) +
-                                                 ".conf"))
-          .string();
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("cachette-rewrite-" + std::to_string(getpid()) + ".conf"))
+                               .string();
   {
     std::ofstream file(path);
     file << "# keep me\ntimeout 5\n";
@@ -672,8 +670,8 @@ TEST(ConfigRewriteTest, RewriteReplacesTheFile) {
 }
 
 TEST(ConfigRewriteTest, RewriteReportsWhyItFailed) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("cachette-rewrite-dir-" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("cachette-rewrite-dir-" + std::to_string(getpid()));
   std::filesystem::create_directory(dir);
   const std::string path = (dir / "x.conf").string();
   std::ofstream(path) << "timeout 5\n";
