@@ -262,9 +262,13 @@ int RawField(lua_State* lua, const char* field, int table_index = -1) {
   return lua_type(lua, -1);
 }
 
-void WriteValue(lua_State* lua, protocol::ReplyWriter& reply, int script_resp);
+void WriteValue(lua_State* lua, protocol::ReplyWriter& reply, int script_resp, int depth);
 
-void WriteTable(lua_State* lua, protocol::ReplyWriter& reply, int script_resp) {
+// Nesting deeper than this is answered "reached lua stack limit" (Redis answers so when Lua's
+// stack runs out, a little deeper): the conversion recurses, and thread stacks are finite.
+constexpr int kMaxReplyDepth = 1000;
+
+void WriteTable(lua_State* lua, protocol::ReplyWriter& reply, int script_resp, int depth) {
   // {err = "..."}: an error reply.
   if (RawField(lua, "err") == LUA_TSTRING) {
     size_t len;
@@ -325,8 +329,8 @@ void WriteTable(lua_State* lua, protocol::ReplyWriter& reply, int script_resp) {
     lua_pushnil(lua);
     while (lua_next(lua, -2) != 0) {
       lua_pushvalue(lua, -2);
-      WriteValue(lua, inner, script_resp);  // the key
-      WriteValue(lua, inner, script_resp);  // the value
+      WriteValue(lua, inner, script_resp, depth + 1);  // the key
+      WriteValue(lua, inner, script_resp, depth + 1);  // the value
       ++pairs;
     }
     reply.MapHeader(pairs);
@@ -343,7 +347,7 @@ void WriteTable(lua_State* lua, protocol::ReplyWriter& reply, int script_resp) {
     while (lua_next(lua, -2) != 0) {
       lua_pop(lua, 1);
       lua_pushvalue(lua, -1);
-      WriteValue(lua, inner, script_resp);
+      WriteValue(lua, inner, script_resp, depth + 1);
       ++count;
     }
     reply.SetHeader(count);
@@ -363,7 +367,7 @@ void WriteTable(lua_State* lua, protocol::ReplyWriter& reply, int script_resp) {
       lua_pop(lua, 1);
       break;
     }
-    WriteValue(lua, inner, script_resp);
+    WriteValue(lua, inner, script_resp, depth + 1);
     ++count;
   }
   reply.ArrayHeader(count);
@@ -371,8 +375,8 @@ void WriteTable(lua_State* lua, protocol::ReplyWriter& reply, int script_resp) {
   lua_pop(lua, 1);
 }
 
-void WriteValue(lua_State* lua, protocol::ReplyWriter& reply, int script_resp) {
-  if (!lua_checkstack(lua, 4)) {
+void WriteValue(lua_State* lua, protocol::ReplyWriter& reply, int script_resp, int depth) {
+  if (depth > kMaxReplyDepth || !lua_checkstack(lua, 4)) {
     reply.Error("ERR reached lua stack limit");
     lua_pop(lua, 1);
     return;
@@ -399,7 +403,7 @@ void WriteValue(lua_State* lua, protocol::ReplyWriter& reply, int script_resp) {
       reply.Integer(ToInt64(lua_tonumber(lua, -1)));
       break;
     case LUA_TTABLE:
-      WriteTable(lua, reply, script_resp);
+      WriteTable(lua, reply, script_resp, depth);
       return;
     default:
       reply.NullBulk();
@@ -853,7 +857,7 @@ size_t PushRespValue(lua_State* lua, std::string_view resp) {
 }
 
 void WriteLuaValue(lua_State* lua, protocol::ReplyWriter& reply, int script_resp) {
-  WriteValue(lua, reply, script_resp);
+  WriteValue(lua, reply, script_resp, 0);
 }
 
 LuaVm::LuaVm(Scripting* owner) : owner_(owner) {
