@@ -164,6 +164,33 @@ def test_many(cache):
     assert cache.get_many(["k1", "k2", "k3"]) == {"k3": [3]}
 
 
+def test_incr_decr(cache):
+    cache.set("counter", 10)
+    assert cache.incr("counter") == 11
+    assert cache.incr("counter", 5) == 16
+    assert cache.decr("counter", 20) == -4
+    assert cache.get("counter") == -4
+    with pytest.raises(ValueError):
+        cache.incr("absent")
+    cache.set("big", 2**63 - 1)
+    assert cache.incr("big") == 2**63  # past 64 bits django-redis falls back to GET + SET
+
+
+def test_lock(cache, server):
+    lock = cache.lock("job", timeout=10)
+    assert lock.acquire(blocking=False)
+    other = cache.lock("job", timeout=10)
+    assert not other.acquire(blocking=False)  # held
+    assert lock.extend(20)  # Lua: extend only while the token matches
+    assert lock.reacquire()  # Lua: reset the TTL to the lock's timeout
+    assert lock.locked() and lock.owned()
+    lock.release()  # Lua: delete only if still ours
+    assert not lock.locked()
+    with cache.lock("job", timeout=5):
+        assert cache.lock("job").locked()
+    assert not cache.lock("job").locked()
+
+
 def test_has_key_touch_ttl_pttl_persist_expire(cache, raw):
     cache.set("t", "v", timeout=100)
     assert cache.has_key("t") and "t" in cache
@@ -401,6 +428,7 @@ def test_django_redis_session_replayed_in_resp3_matches_redis(caches, proxy, ser
     cache.delete_many(["m1", "m2"])
     cache.delete("a")
     cache.set("n", 1)
+    cache.incr("n", 2)  # EVAL of django-redis's Lua script
     cache.close()
     commands = _split_commands(proxy.sent)
     # SELECT first (the connection's database), then the rest in order.
