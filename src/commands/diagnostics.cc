@@ -8,6 +8,7 @@
 
 #include "cachette/commands/client_state.h"
 #include "cachette/commands/command_spec.h"
+#include "cachette/util/split_args.h"
 #include "detail/handler_support.h"
 
 namespace cachette::commands {
@@ -17,42 +18,6 @@ constexpr size_t kSlowLogMaxArgs = 32;
 constexpr size_t kSlowLogMaxString = 128;
 constexpr std::string_view kRedacted = "(redacted)";
 
-// Redis's sdscatrepr: double-quoted, with C escapes and \xHH for other unprintable bytes.
-void AppendRepr(std::string& out, std::string_view text) {
-  out += '"';
-  for (unsigned char c : text) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      default:
-        if (c >= 0x20 && c < 0x7f) {
-          out += static_cast<char>(c);
-        } else {
-          out += fmt::format("\\x{:02x}", c);
-        }
-    }
-  }
-  out += '"';
-}
 }  // namespace
 
 std::vector<std::string_view> RedactedArguments(const CommandSpec& spec,
@@ -79,7 +44,7 @@ std::string MonitorLine(const ClientState& client, const CommandSpec& spec,
                                  client.db, client.peer_address);
   for (std::string_view arg : RedactedArguments(spec, args)) {
     line += ' ';
-    AppendRepr(line, arg);
+    util::AppendQuoted(&line, arg);
   }
   line += "\r\n";
   return line;

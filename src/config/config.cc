@@ -137,39 +137,8 @@ bool TakesManyArgs(const DirectiveSpec& spec) {
 
 // Redis's sdscatrepr: a double-quoted form that util::SplitArgs reads back byte for byte.
 std::string Quote(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      default:
-        if (c >= 0x20 && c < 0x7f) {
-          out += static_cast<char>(c);
-        } else {
-          out += fmt::format("\\x{:02x}", c);
-        }
-    }
-  }
-  out += '"';
+  std::string out;
+  util::AppendQuoted(&out, text);
   return out;
 }
 

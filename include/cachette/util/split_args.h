@@ -16,4 +16,9 @@ namespace cachette::util {
 // unbalanced quote or a closing quote followed by something else. O(line length).
 bool SplitArgs(std::string_view line, std::vector<std::string>* out);
 
+// Redis's sdscatrepr, SplitArgs's inverse: appends `text` double-quoted, with \\ \" \n \r
+// \t \a \b escapes and \xHH for other bytes outside printable ASCII (MONITOR lines, CONFIG
+// REWRITE values).
+void AppendQuoted(std::string* out, std::string_view text);
+
 }  // namespace cachette::util

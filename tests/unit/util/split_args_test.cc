@@ -88,5 +88,24 @@ TEST(SplitArgsTest, BackslashOutsideQuotesIsLiteral) {
   EXPECT_EQ(Split(R"(a\nb \)"), (Args{R"(a\nb)", "\\"}));
 }
 
+TEST(AppendQuotedTest, EscapesAsRedisSdscatrepr) {
+  std::string out;
+  AppendQuoted(&out, std::string("a \"b\"\\\n\r\t\a\b\x01\xff\0z", 15));
+  EXPECT_EQ(out, R"("a \"b\"\\\n\r\t\a\b\x01\xff\x00z")");
+}
+
+TEST(AppendQuotedTest, SplitArgsReadsItBackByteForByte) {
+  std::string all;
+  for (int c = 0; c < 256; ++c) {
+    all.push_back(static_cast<char>(c));
+  }
+  std::string line;
+  AppendQuoted(&line, all.substr(1));  // SplitArgs stops at a NUL, as Redis does
+  std::vector<std::string> args;
+  ASSERT_TRUE(SplitArgs(line, &args));
+  ASSERT_EQ(args.size(), 1u);
+  EXPECT_EQ(args[0], all.substr(1));
+}
+
 }  // namespace
 }  // namespace cachette::util
