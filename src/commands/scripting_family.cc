@@ -92,19 +92,27 @@ class ScriptCaller final : public scripting::ScriptHost {
   ClientState client_;
 };
 
+// The numkeys argument (args[2]) of EVAL and FCALL: an integer, not negative, at most the
+// arguments that follow; on failure replies Redis's error and returns false.
+bool ParseNumKeysOrReply(CommandContext& ctx, std::string_view not_integer, int64_t* numkeys) {
+  if (!ParseInt64OrReply(ctx, ctx.args[2], numkeys, not_integer)) {
+    return false;
+  }
+  if (*numkeys > static_cast<int64_t>(ctx.args.size() - 3)) {
+    ctx.reply.Error(errors::kNumKeysTooMany);
+    return false;
+  }
+  if (*numkeys < 0) {
+    ctx.reply.Error(errors::kNumKeysNegative);
+    return false;
+  }
+  return true;
+}
+
 // EVAL/EVALSHA[_RO] script|sha numkeys [key ...] [arg ...]
 void RunScript(CommandContext& ctx, bool by_sha, bool read_only) {
   int64_t numkeys = 0;
-  if (!ParseInt64OrReply(ctx, ctx.args[2], &numkeys)) {
-    return;
-  }
-  const auto available = static_cast<int64_t>(ctx.args.size() - 3);
-  if (numkeys > available) {
-    ctx.reply.Error(errors::kNumKeysTooMany);
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.reply.Error(errors::kNumKeysNegative);
+  if (!ParseNumKeysOrReply(ctx, errors::kNotInteger, &numkeys)) {
     return;
   }
   scripting::Scripting& scripting = ctx.server.scripting;
@@ -228,16 +236,7 @@ void RunFunction(CommandContext& ctx, bool read_only) {
     return;
   }
   int64_t numkeys = 0;
-  if (!ParseInt64OrReply(ctx, ctx.args[2], &numkeys, errors::kBadNumberOfKeys)) {
-    return;
-  }
-  const auto available = static_cast<int64_t>(ctx.args.size() - 3);
-  if (numkeys > available) {
-    ctx.reply.Error(errors::kNumKeysTooMany);
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.reply.Error(errors::kNumKeysNegative);
+  if (!ParseNumKeysOrReply(ctx, errors::kBadNumberOfKeys, &numkeys)) {
     return;
   }
   if (read_only && !function->no_writes()) {
