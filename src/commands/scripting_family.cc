@@ -43,8 +43,7 @@ class ScriptCaller final : public scripting::ScriptHost {
     client_.stats = ctx.client.stats;
   }
 
-  void Call(std::span<const std::string_view> args, int resp_version,
-            std::string* reply) override {
+  void Call(std::span<const std::string_view> args, int resp_version, std::string* reply) override {
     protocol::ReplyWriter writer(reply, resp_version);
     client_.resp_version = resp_version;
     const CommandTable& table = *ctx_.server.commands;
@@ -293,7 +292,7 @@ void CmdFunctionFlush(CommandContext& ctx) {
     return;
   }
   if ((ctx.args.size() == 3 && !EqualsIgnoreCase(ctx.args[2], "SYNC") &&
-                              !EqualsIgnoreCase(ctx.args[2], "ASYNC"))) {
+       !EqualsIgnoreCase(ctx.args[2], "ASYNC"))) {
     ctx.reply.Error(errors::kFunctionFlushOption);
     return;
   }
@@ -440,27 +439,34 @@ void CmdFunctionHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "FUNCTION",
             {"LOAD [REPLACE] <FUNCTION CODE>",
              "    Create a new library with the given library name and code.",
-             "DELETE <LIBRARY NAME>", "    Delete the given library.",
+             "DELETE <LIBRARY NAME>",
+             "    Delete the given library.",
              "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
              "    Return general information on all the libraries:",
-             "    * Library name", "    * The engine used to run the Library",
-             "    * Library description", "    * Functions list",
+             "    * Library name",
+             "    * The engine used to run the Library",
+             "    * Library description",
+             "    * Functions list",
              "    * Library code (if WITHCODE is given)",
              "    It also possible to get only function that matches a pattern using LIBRARYNAME "
              "argument.",
              "STATS",
              "    Return information about the current function running:",
-             "    * Function name", "    * Command used to run the function",
+             "    * Function name",
+             "    * Command used to run the function",
              "    * Duration in MS that the function is running",
              "    If no function is running, return nil",
-             "    In addition, returns a list of available engines.", "KILL",
-             "    Kill the current running function.", "FLUSH [ASYNC|SYNC]",
+             "    In addition, returns a list of available engines.",
+             "KILL",
+             "    Kill the current running function.",
+             "FLUSH [ASYNC|SYNC]",
              "    Delete all the libraries.",
              "    When called without the optional mode argument, the behavior is determined by "
              "the",
              "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
              "    * ASYNC: Asynchronously flush the libraries.",
-             "    * SYNC: Synchronously flush the libraries.", "DUMP",
+             "    * SYNC: Synchronously flush the libraries.",
+             "DUMP",
              "    Return a serialized payload representing the current libraries, can be "
              "restored using FUNCTION RESTORE command",
              "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
@@ -488,10 +494,10 @@ constexpr CommandSpec kFunctionSubcommands[] = {
      "7.0.0", "Deletes every library.", CmdFunctionFlush},
     {"function|list", -2, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
      "Lists the libraries and their functions.", CmdFunctionList},
-    {"function|stats", 2, kNoscript | kAllowBusy, 0, 0, 0, "@slow @scripting", "scripting",
-     "7.0.0", "Shows the running function and how many are loaded.", CmdFunctionStats},
-    {"function|kill", 2, kNoscript | kAllowBusy, 0, 0, 0, "@slow @scripting", "scripting",
-     "7.0.0", "Stops the running function if it has not written.", CmdFunctionKill},
+    {"function|stats", 2, kNoscript | kAllowBusy, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
+     "Shows the running function and how many are loaded.", CmdFunctionStats},
+    {"function|kill", 2, kNoscript | kAllowBusy, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
+     "Stops the running function if it has not written.", CmdFunctionKill},
     {"function|dump", 2, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
      "Serializes every library.", CmdFunctionDump},
     {"function|restore", -3, kWrite | kDenyOom | kNoscript, 0, 0, 0, "@write @slow @scripting",

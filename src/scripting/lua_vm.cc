@@ -22,6 +22,8 @@
 
 #include "detail/lua_vm.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -29,8 +31,6 @@
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "cachette/scripting/scripting.h"
 #include "cachette/scripting/sha1.h"
@@ -46,6 +46,16 @@ int luaopen_bit(lua_State* lua);
 namespace cachette::scripting::detail {
 
 namespace {
+
+// A Lua C function whose body (`Impl`) may hold C++ objects: it returns true after pushing an
+// error value, and lua_error (a longjmp) is raised here, once they are destroyed.
+template <bool (*Impl)(lua_State*), int kResults>
+int WithLuaError(lua_State* lua) {
+  if (Impl(lua)) {
+    return lua_error(lua);
+  }
+  return kResults;
+}
 
 // Registry keys (their addresses are unique light userdata).
 char kVmKey;
@@ -457,12 +467,7 @@ bool RedisCallImpl(lua_State* lua) {
   return !out.empty() && out[0] == '-';
 }
 
-int LuaRedisCall(lua_State* lua) {
-  if (RedisCallImpl(lua)) {
-    return lua_error(lua);
-  }
-  return 1;
-}
+constexpr lua_CFunction LuaRedisCall = WithLuaError<RedisCallImpl, 1>;
 
 int LuaRedisPcall(lua_State* lua) {
   RedisCallImpl(lua);
@@ -481,12 +486,7 @@ bool Sha1HexImpl(lua_State* lua) {
   return false;
 }
 
-int LuaSha1Hex(lua_State* lua) {
-  if (Sha1HexImpl(lua)) {
-    return lua_error(lua);
-  }
-  return 1;
-}
+constexpr lua_CFunction LuaSha1Hex = WithLuaError<Sha1HexImpl, 1>;
 
 // redis.error_reply(text) / redis.status_reply(text): {err = ...} / {ok = ...}.
 int LuaErrorReply(lua_State* lua) {
@@ -549,12 +549,7 @@ bool LogImpl(lua_State* lua) {
   return false;
 }
 
-int LuaLog(lua_State* lua) {
-  if (LogImpl(lua)) {
-    return lua_error(lua);
-  }
-  return 0;
-}
+constexpr lua_CFunction LuaLog = WithLuaError<LogImpl, 0>;
 
 bool SetRespImpl(lua_State* lua) {
   const int argc = lua_gettop(lua);
@@ -571,12 +566,7 @@ bool SetRespImpl(lua_State* lua) {
   return false;
 }
 
-int LuaSetResp(lua_State* lua) {
-  if (SetRespImpl(lua)) {
-    return lua_error(lua);
-  }
-  return 0;
-}
+constexpr lua_CFunction LuaSetResp = WithLuaError<SetRespImpl, 0>;
 
 int LuaReplicateCommands(lua_State* lua) {
   lua_pushboolean(lua, 1);
@@ -748,12 +738,7 @@ bool RegisterFunctionImpl(lua_State* lua) {
   return false;
 }
 
-int LuaRegisterFunction(lua_State* lua) {
-  if (RegisterFunctionImpl(lua)) {
-    return lua_error(lua);
-  }
-  return 0;
-}
+constexpr lua_CFunction LuaRegisterFunction = WithLuaError<RegisterFunctionImpl, 0>;
 
 // The count hook: stops a script that SCRIPT KILL (or SHUTDOWN NOSAVE) asked to stop. Once
 // it fired it fires on every line, so a script cannot catch the error with pcall and go on.
@@ -895,9 +880,11 @@ LuaVm::LuaVm(Scripting* owner) : owner_(owner) {
     int value;
   };
   static const Constant kConstants[] = {
-      {"LOG_DEBUG", 0}, {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2},  {"LOG_WARNING", 3},
-      {"REPL_NONE", 0}, {"REPL_AOF", 1},    {"REPL_SLAVE", 2},  {"REPL_REPLICA", 2},
-      {"REPL_ALL", 3},  {"REDIS_VERSION_NUM", 0x07000f},
+      {"LOG_DEBUG", 0},  {"LOG_VERBOSE", 1},
+      {"LOG_NOTICE", 2}, {"LOG_WARNING", 3},
+      {"REPL_NONE", 0},  {"REPL_AOF", 1},
+      {"REPL_SLAVE", 2}, {"REPL_REPLICA", 2},
+      {"REPL_ALL", 3},   {"REDIS_VERSION_NUM", 0x07000f},
   };
   for (const Constant& constant : kConstants) {
     lua_pushstring(lua, constant.name);
