@@ -944,11 +944,14 @@ LuaVm::LuaVm(Scripting* owner) : owner_(owner) {
 
 LuaVm::~LuaVm() { lua_close(lua_); }
 
-bool LuaVm::Compiled(std::string_view sha) {
+bool LuaVm::Compiled(std::string_view sha) { return RegistryHasFunction(&kScriptsKey, sha); }
+
+// Whether the registry table at `table_key` holds a function under `name`.
+bool LuaVm::RegistryHasFunction(const void* table_key, std::string_view name) {
   lua_State* lua = lua_;
-  lua_pushlightuserdata(lua, &kScriptsKey);
+  lua_pushlightuserdata(lua, const_cast<void*>(table_key));
   lua_rawget(lua, LUA_REGISTRYINDEX);
-  lua_pushlstring(lua, sha.data(), sha.size());
+  lua_pushlstring(lua, name.data(), name.size());
   lua_rawget(lua, -2);
   const bool found = lua_isfunction(lua, -1);
   lua_pop(lua, 2);
@@ -1082,16 +1085,7 @@ void LuaVm::Finish(int nargs, std::string_view name, ScriptHost& host,
   }
 }
 
-bool LuaVm::HasFunction(std::string_view name) {
-  lua_State* lua = lua_;
-  lua_pushlightuserdata(lua, &kFunctionsKey);
-  lua_rawget(lua, LUA_REGISTRYINDEX);
-  lua_pushlstring(lua, name.data(), name.size());
-  lua_rawget(lua, -2);
-  const bool found = lua_isfunction(lua, -1);
-  lua_pop(lua, 2);
-  return found;
-}
+bool LuaVm::HasFunction(std::string_view name) { return RegistryHasFunction(&kFunctionsKey, name); }
 
 void LuaVm::ClearFunctions() {
   lua_State* lua = lua_;

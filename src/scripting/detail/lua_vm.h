@@ -4,12 +4,12 @@
 // compiled scripts of the cache (by SHA1), and the conversions between Lua values and RESP.
 // Internal to the scripting module; Scripting owns the per-thread instances.
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-#include <cstdint>
 
 #include "cachette/protocol/reply_writer.h"
 #include "cachette/scripting/script_host.h"
@@ -34,8 +34,7 @@ class LuaVm {
   bool Compiled(std::string_view sha);
   // Runs the compiled script sha (which must be compiled) and writes its reply.
   void Run(std::string_view sha, std::span<const std::string_view> keys,
-           std::span<const std::string_view> args, ScriptHost& host,
-           protocol::ReplyWriter& reply);
+           std::span<const std::string_view> args, ScriptHost& host, protocol::ReplyWriter& reply);
 
   // FUNCTION LOAD: runs a library's code (its "#!lua name=..." line made a comment) in the
   // load environment, appending the functions it registers to *functions. With `keep`, their
@@ -52,9 +51,8 @@ class LuaVm {
   uint64_t functions_generation = UINT64_MAX;  // the library set the kept callbacks match
   // Runs kept function `name` with KEYS and ARGV tables as its arguments; writes its reply.
   void RunFunction(std::string_view name, std::string_view display_name,
-                   std::span<const std::string_view> keys,
-                   std::span<const std::string_view> args, ScriptHost& host,
-                   protocol::ReplyWriter& reply);
+                   std::span<const std::string_view> keys, std::span<const std::string_view> args,
+                   ScriptHost& host, protocol::ReplyWriter& reply);
   bool HasFunction(std::string_view name);
 
   // For redis.* functions (C callbacks find their VM through the registry).
@@ -65,6 +63,7 @@ class LuaVm {
   std::string& call_buffer() { return call_buffer_; }
 
  private:
+  bool RegistryHasFunction(const void* table_key, std::string_view name);
   Scripting* owner_;
   lua_State* lua_ = nullptr;
   ScriptHost* host_ = nullptr;  // during Run
