@@ -266,6 +266,9 @@ std::optional<std::string> ParseValue(const DirectiveSpec& spec, std::vector<std
           return error;
         }
       }
+      if (spec.id == Id::kPrefixStatsSeparator && args[0].size() != 1) {
+        return std::string("argument must be a single character");
+      }
       value->text = TakesManyArgs(spec) ? JoinWords(args) : args[0];
       return std::nullopt;
     }

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "cachette/store/prefix_counts.h"
 #include "cachette/util/hash.h"
 #include "cachette/util/memory.h"
 
@@ -115,6 +116,9 @@ void Table::Remember(Entry* entry, EntryHandle handle) {
   }
   PushFront(list_for(entry), entry, handle);
   AddBytes(static_cast<int64_t>(entry->AllocatedSize()));
+  if (prefixes_ != nullptr) {
+    prefixes_->Added(entry->key(), static_cast<int64_t>(entry->AllocatedSize()));
+  }
 }
 
 void Table::Forget(Entry* entry, EntryHandle handle) {
@@ -124,6 +128,9 @@ void Table::Forget(Entry* entry, EntryHandle handle) {
     --expires_;
   }
   AddBytes(-static_cast<int64_t>(entry->AllocatedSize()));
+  if (prefixes_ != nullptr) {
+    prefixes_->Removed(entry->key(), static_cast<int64_t>(entry->AllocatedSize()));
+  }
 }
 
 void Table::Insert(Entry* entry, uint64_t hash) {

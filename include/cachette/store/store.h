@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "cachette/store/entry.h"
+#include "cachette/store/prefix_counts.h"
 #include "cachette/store/table.h"
 #include "cachette/store/watch_token.h"
 #include "cachette/util/hash.h"
@@ -85,6 +86,8 @@ struct alignas(64) Shard {
   bool full = false;     // over budget with nothing to evict
   size_t expiry_db = 0;  // where active expiry resumes in this shard
   uint64_t expiry_cursor = 0;
+  // Figures per key prefix of every database of this shard; null when prefix-stats is off.
+  std::unique_ptr<PrefixCounts> prefixes;
 };
 
 class Store;
@@ -305,7 +308,19 @@ class Store {
                          uint64_t* removed);
 
   ShardCounters SumCounters();
+  // Also zeroes the per-prefix hits, misses and writes.
   void ResetCounters();
+
+  // --- Figures per key prefix (store_prefixes.cc) ------------------------------------------
+
+  // prefix-stats: turns the per-prefix figures on or off, or changes their rule or size. Any
+  // change starts them over: hits, misses and writes from zero, keys and bytes recounted by
+  // walking every table (one shard lock at a time, O(keys)). No change costs nothing.
+  void ConfigurePrefixStats(const PrefixStatsConfig& config);
+  PrefixStatsConfig prefix_stats_config();
+  // The figures summed over shards by prefix: at most `capacity` rows (the heaviest by weight),
+  // the rest, and a prefix literally named "other", added to `other`. One lock at a time.
+  PrefixSnapshot CollectPrefixStats();
 
   // --- Memory limit and eviction -------------------------------------------------------
 
@@ -357,6 +372,9 @@ class Store {
   // Bumps every watched key of `db` in this shard that exists in one of `tables`.
   static void NoteDatabaseReplaced(Shard& shard, size_t db,
                                    std::initializer_list<const Table*> tables);
+  // Takes the keys of shard.tables[db] off the shard's per-prefix figures (before a flush
+  // moves the table out). Caller holds the lock.
+  static void ForgetPrefixesOf(Shard& shard, size_t db);
   size_t IndexOf(const Shard& shard) const { return static_cast<size_t>(&shard - shards_.data()); }
 
   // Marks `entry` as used now (recency or frequency, by policy).
@@ -387,6 +405,9 @@ class Store {
   std::atomic<int64_t> full_shards_{0};
   // ShardHolds of every shard alive or being taken (EXEC of keyless commands, scripts).
   std::atomic<int> whole_holds_{0};
+
+  std::mutex prefix_config_mutex_;
+  PrefixStatsConfig prefix_config_;  // guarded by prefix_config_mutex_
 
   std::mutex lazy_free_mutex_;
   std::vector<Table> lazy_free_;  // guarded by lazy_free_mutex_

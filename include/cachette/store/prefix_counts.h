@@ -1,0 +1,146 @@
+#pragma once
+
+// Figures per key prefix for one shard: hits, misses, writes, live keys and their bytes, for at
+// most `capacity` prefixes, the rest summed in one `other` row.
+//
+// A key's prefix is the key up to, not including, its `segments`-th separator; a key with fewer
+// separators is its own prefix (KeyPrefix). With separator ':' and segments 3, Django's
+// ":1:reviews:user:42" has the prefix ":1:reviews".
+//
+// The table is bounded with Space-Saving (Metwally, Agrawal, El Abbadi 2005): each row has a
+// weight, the events (lookups and writes) counted for its prefix. An event for a prefix not in a
+// full table takes the row of least weight: that row's figures are added to `other`, and the
+// newcomer starts with the evicted weight (its possible undercount, as Space-Saving charges a
+// new item), so a prefix that keeps coming back displaces rows that were only briefly busy, and
+// heavy hitters stay. Limits of the approximation:
+// - the figures of a row count only since its prefix (last) took the row; what came before is in
+//   `other`;
+// - keys and bytes of a row that is evicted move to `other`; when such a key is removed later it
+//   is taken from its prefix's row while that row holds keys and bytes, then from `other`. Every
+//   row stays >= 0 and the sum of all rows and `other` is exact: the shard's live keys and their
+//   bytes.
+// - removing a key never takes a row (a prefix seen only in deletions stays in `other`).
+//
+// Cost per event: a memchr per segment to find the prefix, one hash of the prefix, a probe of a
+// small linear-probing index (at most half full). Evicting a row scans the rows for the least
+// weight (capacity comparisons), which only happens for a prefix not in a full table.
+//
+// Not thread-safe: the owning shard's lock guards every call.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cachette::store {
+
+struct PrefixRule {
+  size_t segments = 1;  // at least 1
+  char separator = ':';
+  bool operator==(const PrefixRule&) const = default;
+};
+
+// The key up to its `segments`-th separator (excluded), or the whole key when it has fewer.
+std::string_view KeyPrefix(std::string_view key, const PrefixRule& rule);
+
+struct PrefixFigures {
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t writes = 0;  // values created or replaced
+  int64_t keys = 0;     // live keys
+  int64_t memory = 0;   // allocated bytes of those keys' entries
+
+  void Add(const PrefixFigures& other) {
+    hits += other.hits;
+    misses += other.misses;
+    writes += other.writes;
+    keys += other.keys;
+    memory += other.memory;
+  }
+};
+
+struct PrefixRow {
+  std::string prefix;
+  PrefixFigures figures;
+  uint64_t weight = 0;  // Space-Saving count: events, plus what the row inherited
+};
+
+// The prefix-stats directives.
+struct PrefixStatsConfig {
+  bool enabled = false;
+  PrefixRule rule;
+  size_t capacity = 128;
+  bool operator==(const PrefixStatsConfig&) const = default;
+};
+
+// The figures of every shard summed by prefix.
+struct PrefixSnapshot {
+  bool enabled = false;
+  std::vector<PrefixRow> rows;  // in no particular order
+  PrefixFigures other;
+};
+
+class PrefixCounts {
+ public:
+  PrefixCounts(PrefixRule rule, size_t capacity);
+
+  const PrefixRule& rule() const { return rule_; }
+  size_t capacity() const { return capacity_; }
+  size_t size() const { return rows_.size(); }
+
+  // A keyspace lookup of `key`: a hit when it found a live key.
+  void Lookup(std::string_view key, bool hit) {
+    Row& row = Take(KeyPrefix(key, rule_));
+    ++row.weight;
+    ++(hit ? row.figures.hits : row.figures.misses);
+  }
+  // An entry of `bytes` for `key` joined the keyspace; `write` counts it as a write (false when
+  // the keyspace is only being recounted).
+  void Added(std::string_view key, int64_t bytes, bool write = true) {
+    Row& row = Take(KeyPrefix(key, rule_));
+    ++row.weight;
+    row.figures.writes += write ? 1 : 0;
+    ++row.figures.keys;
+    row.figures.memory += bytes;
+  }
+  // An entry of `bytes` for `key` left the keyspace (replaced, deleted, expired, evicted).
+  void Removed(std::string_view key, int64_t bytes);
+
+  // Zeroes hits, misses, writes and weights (CONFIG RESETSTAT); rows without keys go.
+  void ResetCounters();
+  // Every key left the keyspace at once (the shard's tables were flushed): keys and bytes go
+  // to zero; rows without other figures go.
+  void ForgetAllKeys();
+
+  // Appends every row to `rows`; adds the `other` row to *other.
+  void Collect(std::vector<PrefixRow>* rows, PrefixFigures* other) const;
+
+ private:
+  struct Row {
+    uint64_t hash = 0;
+    uint64_t weight = 0;
+    PrefixFigures figures;
+    std::string prefix;
+  };
+
+  // The row of `prefix`, taken (from the least weighty row when full) when it has none.
+  Row& Take(std::string_view prefix);
+  // The row index of `prefix`, or -1.
+  int64_t Find(std::string_view prefix, uint64_t hash) const;
+  Row& Evict(std::string_view prefix, uint64_t hash);
+  void IndexInsert(uint32_t row, uint64_t hash);
+  void IndexErase(uint64_t hash, uint32_t row);
+  // Keeps only the rows `keep` accepts; rebuilds the index.
+  template <typename Keep>
+  void Retain(Keep&& keep);
+
+  PrefixRule rule_;
+  size_t capacity_;
+  std::vector<Row> rows_;
+  // Linear-probing index: row + 1, 0 for empty; a power of two at least twice the capacity.
+  std::vector<uint32_t> index_;
+  PrefixFigures other_;
+};
+
+}  // namespace cachette::store
