@@ -80,35 +80,57 @@ void PrefixCounts::IndexErase(uint64_t hash, uint32_t row) {
   index_[hole] = 0;
 }
 
-PrefixCounts::Row& PrefixCounts::Take(std::string_view prefix) {
+namespace {
+constexpr size_t kPendingCounters = 256;
+}  // namespace
+
+PrefixCounts::Row* PrefixCounts::Take(std::string_view prefix) {
   const uint64_t hash = util::HashBytes(prefix);
   const int64_t found = Find(prefix, hash);
   if (found >= 0) {
-    return rows_[static_cast<size_t>(found)];
+    Row& row = rows_[static_cast<size_t>(found)];
+    ++row.weight;
+    return &row;
   }
   if (rows_.size() < capacity_) {
-    rows_.push_back(Row{hash, 0, {}, std::string(prefix)});
+    rows_.push_back(Row{hash, 1, {}, std::string(prefix)});
     IndexInsert(static_cast<uint32_t>(rows_.size() - 1), hash);
-    return rows_.back();
+    least_weight_ = 0;
+    return &rows_.back();
   }
-  return Evict(prefix, hash);
+  return Admit(prefix, hash);
 }
 
-PrefixCounts::Row& PrefixCounts::Evict(std::string_view prefix, uint64_t hash) {
+PrefixCounts::Row* PrefixCounts::Admit(std::string_view prefix, uint64_t hash) {
+  if (pending_.empty()) {
+    pending_.assign(kPendingCounters, 0);
+  }
+  // The high bits: the index uses the low ones.
+  uint32_t& pending = pending_[(hash >> 56) % kPendingCounters];
+  ++pending;
+  if (pending <= least_weight_) {
+    return nullptr;
+  }
   size_t victim = 0;
   for (size_t i = 1; i < rows_.size(); ++i) {
     if (rows_[i].weight < rows_[victim].weight) {
       victim = i;
     }
   }
+  least_weight_ = rows_[victim].weight;
+  if (pending <= least_weight_) {
+    return nullptr;
+  }
   Row& row = rows_[victim];
   IndexErase(row.hash, static_cast<uint32_t>(victim));
   other_.Add(row.figures);
   row.figures = {};
   row.hash = hash;
-  row.prefix.assign(prefix);  // the weight stays: the newcomer's possible undercount
+  row.prefix.assign(prefix);
+  row.weight = pending;
+  pending = 0;
   IndexInsert(static_cast<uint32_t>(victim), hash);
-  return row;
+  return &row;
 }
 
 void PrefixCounts::Removed(std::string_view key, int64_t bytes) {
@@ -146,6 +168,8 @@ void PrefixCounts::ResetCounters() {
     row.figures.hits = row.figures.misses = row.figures.writes = 0;
   }
   other_.hits = other_.misses = other_.writes = 0;
+  std::fill(pending_.begin(), pending_.end(), 0);
+  least_weight_ = 0;
   Retain([](const Row& row) { return row.figures.keys != 0 || row.figures.memory != 0; });
 }
 
@@ -155,6 +179,7 @@ void PrefixCounts::ForgetAllKeys() {
     row.figures.memory = 0;
   }
   other_.keys = other_.memory = 0;
+  least_weight_ = 0;
   Retain([](const Row& row) {
     return row.figures.hits != 0 || row.figures.misses != 0 || row.figures.writes != 0;
   });

@@ -7,23 +7,28 @@
 // separators is its own prefix (KeyPrefix). With separator ':' and segments 3, Django's
 // ":1:reviews:user:42" has the prefix ":1:reviews".
 //
-// The table is bounded with Space-Saving (Metwally, Agrawal, El Abbadi 2005): each row has a
-// weight, the events (lookups and writes) counted for its prefix. An event for a prefix not in a
-// full table takes the row of least weight: that row's figures are added to `other`, and the
-// newcomer starts with the evicted weight (its possible undercount, as Space-Saving charges a
-// new item), so a prefix that keeps coming back displaces rows that were only briefly busy, and
-// heavy hitters stay. Limits of the approximation:
-// - the figures of a row count only since its prefix (last) took the row; what came before is in
-//   `other`;
-// - keys and bytes of a row that is evicted move to `other`; when such a key is removed later it
-//   is taken from its prefix's row while that row holds keys and bytes, then from `other`. Every
-//   row stays >= 0 and the sum of all rows and `other` is exact: the shard's live keys and their
-//   bytes.
-// - removing a key never takes a row (a prefix seen only in deletions stays in `other`).
+// The table is bounded with Space-Saving (Metwally, Agrawal, El Abbadi 2005) behind an admission
+// filter. Each row has a weight: the events (lookups and writes) counted for its prefix, plus
+// what it inherited. While the table has room, a new prefix gets a row. Once it is full, an
+// event of a prefix without a row is counted in `other`, and in a small array of pending
+// counters indexed by the prefix's hash; when that counter passes the least row weight, the
+// prefix takes that row: the row's figures are added to `other`, and the newcomer starts with
+// the pending count as its weight (Space-Saving's charge for what it may have missed). So a
+// prefix must gather as many events as the lightest row has before it displaces it: one-off
+// prefixes (keys without a separator, say) stay in `other` instead of churning the rows, and
+// heavy hitters keep theirs. Limits of the approximation:
+// - a row's hits, misses and writes count only since its prefix (last) took the row; earlier
+//   events are in `other`. Prefixes sharing a pending counter pool their events (a collision
+//   may admit a prefix early; it is then the lightest row and the first to go);
+// - keys and bytes of an evicted row move to `other`; when such a key is removed later it is
+//   taken from its prefix's row while that row holds keys and bytes, then from `other`. Every
+//   row stays >= 0 and the sum of all rows and `other` is exact: the shard's live keys and
+//   their bytes.
+// - removing a key never takes a row.
 //
 // Cost per event: a memchr per segment to find the prefix, one hash of the prefix, a probe of a
-// small linear-probing index (at most half full). Evicting a row scans the rows for the least
-// weight (capacity comparisons), which only happens for a prefix not in a full table.
+// small linear-probing index (at most half full). Finding the lightest row scans the rows, which
+// happens only when a pending counter passes the lightest weight seen at the last scan.
 //
 // Not thread-safe: the owning shard's lock guards every call.
 
@@ -91,18 +96,18 @@ class PrefixCounts {
 
   // A keyspace lookup of `key`: a hit when it found a live key.
   void Lookup(std::string_view key, bool hit) {
-    Row& row = Take(KeyPrefix(key, rule_));
-    ++row.weight;
-    ++(hit ? row.figures.hits : row.figures.misses);
+    Row* row = Take(KeyPrefix(key, rule_));
+    PrefixFigures& figures = row != nullptr ? row->figures : other_;
+    ++(hit ? figures.hits : figures.misses);
   }
   // An entry of `bytes` for `key` joined the keyspace; `write` counts it as a write (false when
   // the keyspace is only being recounted).
   void Added(std::string_view key, int64_t bytes, bool write = true) {
-    Row& row = Take(KeyPrefix(key, rule_));
-    ++row.weight;
-    row.figures.writes += write ? 1 : 0;
-    ++row.figures.keys;
-    row.figures.memory += bytes;
+    Row* row = Take(KeyPrefix(key, rule_));
+    PrefixFigures& figures = row != nullptr ? row->figures : other_;
+    figures.writes += write ? 1 : 0;
+    ++figures.keys;
+    figures.memory += bytes;
   }
   // An entry of `bytes` for `key` left the keyspace (replaced, deleted, expired, evicted).
   void Removed(std::string_view key, int64_t bytes);
@@ -124,11 +129,13 @@ class PrefixCounts {
     std::string prefix;
   };
 
-  // The row of `prefix`, taken (from the least weighty row when full) when it has none.
-  Row& Take(std::string_view prefix);
+  // Counts one event of `prefix` in its row's weight and returns the row; a prefix without
+  // one gets one while the table has room, or when the admission filter lets it displace the
+  // lightest row; otherwise nullptr (the event belongs to `other`).
+  Row* Take(std::string_view prefix);
   // The row index of `prefix`, or -1.
   int64_t Find(std::string_view prefix, uint64_t hash) const;
-  Row& Evict(std::string_view prefix, uint64_t hash);
+  Row* Admit(std::string_view prefix, uint64_t hash);
   void IndexInsert(uint32_t row, uint64_t hash);
   void IndexErase(uint64_t hash, uint32_t row);
   // Keeps only the rows `keep` accepts; rebuilds the index.
@@ -140,6 +147,9 @@ class PrefixCounts {
   std::vector<Row> rows_;
   // Linear-probing index: row + 1, 0 for empty; a power of two at least twice the capacity.
   std::vector<uint32_t> index_;
+  // Events of prefixes without a row, by hash (allocated when the table first fills).
+  std::vector<uint32_t> pending_;
+  uint64_t least_weight_ = 0;  // a lower bound of the lightest row's weight
   PrefixFigures other_;
 };
 
