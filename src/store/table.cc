@@ -115,9 +115,10 @@ void Table::Remember(Entry* entry, EntryHandle handle) {
     ++expires_;
   }
   PushFront(list_for(entry), entry, handle);
-  AddBytes(static_cast<int64_t>(entry->AllocatedSize()));
+  const auto size = static_cast<int64_t>(entry->AllocatedSize());
+  AddBytes(size);
   if (prefixes_ != nullptr) {
-    prefixes_->Added(entry->key(), static_cast<int64_t>(entry->AllocatedSize()));
+    prefixes_->Added(entry->key(), size);
   }
 }
 
@@ -127,9 +128,10 @@ void Table::Forget(Entry* entry, EntryHandle handle) {
   if (entry->has_expire()) {
     --expires_;
   }
-  AddBytes(-static_cast<int64_t>(entry->AllocatedSize()));
+  const auto size = static_cast<int64_t>(entry->AllocatedSize());
+  AddBytes(-size);
   if (prefixes_ != nullptr) {
-    prefixes_->Removed(entry->key(), static_cast<int64_t>(entry->AllocatedSize()));
+    prefixes_->Removed(entry->key(), size);
   }
 }
 

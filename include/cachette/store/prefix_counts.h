@@ -134,7 +134,7 @@ class PrefixCounts {
   // lightest row; otherwise nullptr (the event belongs to `other`).
   Row* Take(std::string_view prefix);
   // The row index of `prefix`, or -1.
-  int64_t Find(std::string_view prefix, uint64_t hash) const;
+  int64_t Find(std::string_view prefix, uint64_t hash);
   Row* Admit(std::string_view prefix, uint64_t hash);
   void IndexInsert(uint32_t row, uint64_t hash);
   void IndexErase(uint64_t hash, uint32_t row);
@@ -144,6 +144,7 @@ class PrefixCounts {
 
   PrefixRule rule_;
   size_t capacity_;
+  size_t last_ = 0;  // the row Find returned last (tried first)
   std::vector<Row> rows_;
   // Linear-probing index: row + 1, 0 for empty; a power of two at least twice the capacity.
   std::vector<uint32_t> index_;
