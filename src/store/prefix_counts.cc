@@ -31,11 +31,6 @@ PrefixCounts::PrefixCounts(PrefixRule rule, size_t capacity)
 }
 
 int64_t PrefixCounts::Find(std::string_view prefix, uint64_t hash) {
-  // Most traffic goes to a few prefixes: the row found last is tried first, which spares the
-  // index's cache line.
-  if (last_ < rows_.size() && rows_[last_].hash == hash && rows_[last_].prefix == prefix) {
-    return static_cast<int64_t>(last_);
-  }
   if (index_.empty()) {
     return -1;
   }
@@ -90,7 +85,27 @@ namespace {
 constexpr size_t kPendingCounters = 256;
 }  // namespace
 
-PrefixCounts::Row* PrefixCounts::Take(std::string_view prefix) {
+bool PrefixCounts::LastRowMatches(std::string_view key) const {
+  if (last_ >= rows_.size()) {
+    return false;
+  }
+  const Row& row = rows_[last_];
+  const size_t n = row.prefix.size();
+  if (key.size() < n || std::memcmp(key.data(), row.prefix.data(), n) != 0) {
+    return false;
+  }
+  return key.size() == n || (row.complete && key[n] == rule_.separator);
+}
+
+PrefixCounts::Row* PrefixCounts::Take(std::string_view key) {
+  // Most traffic goes to a few prefixes: a key of the row found last is recognised with one
+  // comparison, without looking for separators or hashing.
+  if (LastRowMatches(key)) {
+    Row& row = rows_[last_];
+    ++row.weight;
+    return &row;
+  }
+  const std::string_view prefix = KeyPrefix(key, rule_);
   const uint64_t hash = util::HashBytes(prefix);
   const int64_t found = Find(prefix, hash);
   if (found >= 0) {
@@ -99,9 +114,12 @@ PrefixCounts::Row* PrefixCounts::Take(std::string_view prefix) {
     return &row;
   }
   if (rows_.size() < capacity_) {
-    rows_.push_back(Row{hash, 1, {}, std::string(prefix)});
+    const auto separators =
+        static_cast<size_t>(std::count(prefix.begin(), prefix.end(), rule_.separator));
+    rows_.push_back(Row{hash, 1, {}, std::string(prefix), separators + 1 == rule_.segments});
     IndexInsert(static_cast<uint32_t>(rows_.size() - 1), hash);
     least_weight_ = 0;
+    last_ = rows_.size() - 1;
     return &rows_.back();
   }
   return Admit(prefix, hash);
@@ -133,15 +151,24 @@ PrefixCounts::Row* PrefixCounts::Admit(std::string_view prefix, uint64_t hash) {
   row.figures = {};
   row.hash = hash;
   row.prefix.assign(prefix);
+  row.complete =
+      static_cast<size_t>(std::count(prefix.begin(), prefix.end(), rule_.separator)) + 1 ==
+      rule_.segments;
   row.weight = pending;
   pending = 0;
   IndexInsert(static_cast<uint32_t>(victim), hash);
+  last_ = victim;
   return &row;
 }
 
 void PrefixCounts::Removed(std::string_view key, int64_t bytes) {
-  const std::string_view prefix = KeyPrefix(key, rule_);
-  const int64_t found = Find(prefix, util::HashBytes(prefix));
+  int64_t found = -1;
+  if (LastRowMatches(key)) {
+    found = static_cast<int64_t>(last_);
+  } else {
+    const std::string_view prefix = KeyPrefix(key, rule_);
+    found = Find(prefix, util::HashBytes(prefix));
+  }
   int64_t keys = 1;
   if (found >= 0) {
     PrefixFigures& figures = rows_[static_cast<size_t>(found)].figures;

@@ -26,8 +26,9 @@
 //   their bytes.
 // - removing a key never takes a row.
 //
-// Cost per event: a memchr per segment to find the prefix, one hash of the prefix, a probe of a
-// small linear-probing index (at most half full). Finding the lightest row scans the rows, which
+// Cost per event: when the key has the prefix of the row used last (it starts with that prefix
+// and a separator), one comparison; otherwise a memchr per segment to find the prefix, one hash
+// of the prefix and a probe of a small linear-probing index (at most half full). Finding the lightest row scans the rows, which
 // happens only when a pending counter passes the lightest weight seen at the last scan.
 //
 // Not thread-safe: the owning shard's lock guards every call.
@@ -96,14 +97,14 @@ class PrefixCounts {
 
   // A keyspace lookup of `key`: a hit when it found a live key.
   void Lookup(std::string_view key, bool hit) {
-    Row* row = Take(KeyPrefix(key, rule_));
+    Row* row = Take(key);
     PrefixFigures& figures = row != nullptr ? row->figures : other_;
     ++(hit ? figures.hits : figures.misses);
   }
   // An entry of `bytes` for `key` joined the keyspace; `write` counts it as a write (false when
   // the keyspace is only being recounted).
   void Added(std::string_view key, int64_t bytes, bool write = true) {
-    Row* row = Take(KeyPrefix(key, rule_));
+    Row* row = Take(key);
     PrefixFigures& figures = row != nullptr ? row->figures : other_;
     figures.writes += write ? 1 : 0;
     ++figures.keys;
@@ -127,12 +128,17 @@ class PrefixCounts {
     uint64_t weight = 0;
     PrefixFigures figures;
     std::string prefix;
+    // The prefix holds segments - 1 separators: any key that starts with it followed by a
+    // separator (or is it) has this prefix. Otherwise only the key equal to it has.
+    bool complete = false;
   };
 
-  // Counts one event of `prefix` in its row's weight and returns the row; a prefix without
-  // one gets one while the table has room, or when the admission filter lets it displace the
-  // lightest row; otherwise nullptr (the event belongs to `other`).
-  Row* Take(std::string_view prefix);
+  // Counts one event of `key`'s prefix in its row's weight and returns the row; a prefix
+  // without one gets one while the table has room, or when the admission filter lets it
+  // displace the lightest row; otherwise nullptr (the event belongs to `other`).
+  Row* Take(std::string_view key);
+  // Whether `key` has the prefix of the row found last (checked without finding its prefix).
+  bool LastRowMatches(std::string_view key) const;
   // The row index of `prefix`, or -1.
   int64_t Find(std::string_view prefix, uint64_t hash);
   Row* Admit(std::string_view prefix, uint64_t hash);

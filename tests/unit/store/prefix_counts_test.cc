@@ -271,5 +271,35 @@ TEST(PrefixCountsTest, ChurnKeepsIndexAndTotalsConsistent) {
   }
 }
 
+// The shortcut for keys of the row used last must attribute every key to KeyPrefix's prefix,
+// whatever the mix of segments, separators and keys that are whole prefixes.
+TEST(PrefixCountsTest, EveryKeyCountsUnderItsPrefix) {
+  std::mt19937_64 random(7);
+  const std::string alphabet = "ab:";
+  for (size_t segments = 1; segments <= 3; ++segments) {
+    const PrefixRule rule{.segments = segments, .separator = ':'};
+    PrefixCounts counts(rule, 1000);
+    std::map<std::string, uint64_t> expected;
+    for (int i = 0; i < 20000; ++i) {
+      std::string key;
+      for (size_t n = random() % 7; n > 0; --n) {
+        key += alphabet[random() % alphabet.size()];
+      }
+      // Runs of keys with one prefix, as real traffic has.
+      for (int repeat = static_cast<int>(random() % 3); repeat >= 0; --repeat) {
+        counts.Lookup(key, true);
+        ++expected[std::string(KeyPrefix(key, rule))];
+      }
+    }
+    PrefixFigures other;
+    auto rows = Rows(counts, &other);
+    EXPECT_EQ(other.hits, 0u);
+    ASSERT_EQ(rows.size(), expected.size()) << segments;
+    for (const auto& [prefix, hits] : expected) {
+      EXPECT_EQ(rows[prefix].hits, hits) << "segments " << segments << " prefix " << prefix;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cachette::store
