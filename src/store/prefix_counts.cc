@@ -197,7 +197,9 @@ void PrefixCounts::Retain(Keep&& keep) {
 
 void PrefixCounts::ResetCounters() {
   for (Row& row : rows_) {
-    row.weight = 0;
+    // The events are forgotten; the live keys stand in for them, so a row holding many keys
+    // is not the first a newcomer displaces.
+    row.weight = static_cast<uint64_t>(std::max<int64_t>(row.figures.keys, 0));
     row.figures.hits = row.figures.misses = row.figures.writes = 0;
   }
   other_.hits = other_.misses = other_.writes = 0;

@@ -31,11 +31,6 @@ void Store::ForgetPrefixesOf(Shard& shard, size_t db) {
   });
 }
 
-PrefixStatsConfig Store::prefix_stats_config() {
-  std::lock_guard lock(prefix_config_mutex_);
-  return prefix_config_;
-}
-
 void Store::ConfigurePrefixStats(const PrefixStatsConfig& config) {
   std::lock_guard config_lock(prefix_config_mutex_);
   if (config == prefix_config_) {
@@ -61,18 +56,17 @@ void Store::ConfigurePrefixStats(const PrefixStatsConfig& config) {
 }
 
 PrefixSnapshot Store::CollectPrefixStats() {
+  // No lock but the shards' (prefix_config_mutex_ is held while shard locks are taken, and a
+  // transaction may call this holding shard locks already).
   PrefixSnapshot snapshot;
   size_t capacity = 0;
-  {
-    std::lock_guard lock(prefix_config_mutex_);
-    snapshot.enabled = prefix_config_.enabled;
-    capacity = prefix_config_.capacity;
-  }
   std::vector<PrefixRow> rows;
   for (Shard& shard : shards_) {
     ShardGuard lock(*this, shard);
     if (shard.prefixes != nullptr) {
       shard.prefixes->Collect(&rows, &snapshot.other);
+      snapshot.enabled = true;
+      capacity = std::max(capacity, shard.prefixes->capacity());
     }
   }
   // Sum by prefix (every shard sees every busy prefix, since keys spread over shards by hash).

@@ -113,7 +113,8 @@ class PrefixCounts {
   // An entry of `bytes` for `key` left the keyspace (replaced, deleted, expired, evicted).
   void Removed(std::string_view key, int64_t bytes);
 
-  // Zeroes hits, misses, writes and weights (CONFIG RESETSTAT); rows without keys go.
+  // Zeroes hits, misses and writes (CONFIG RESETSTAT); a row's weight becomes its live keys;
+  // rows without keys go.
   void ResetCounters();
   // Every key left the keyspace at once (the shard's tables were flushed): keys and bytes go
   // to zero; rows without other figures go.

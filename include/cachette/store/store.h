@@ -317,9 +317,9 @@ class Store {
   // change starts them over: hits, misses and writes from zero, keys and bytes recounted by
   // walking every table (one shard lock at a time, O(keys)). No change costs nothing.
   void ConfigurePrefixStats(const PrefixStatsConfig& config);
-  PrefixStatsConfig prefix_stats_config();
-  // The figures summed over shards by prefix: at most `capacity` rows (the heaviest by weight),
-  // the rest, and a prefix literally named "other", added to `other`. One lock at a time.
+  // The figures summed over shards by prefix: at most `prefix-stats-max-prefixes` rows (the
+  // heaviest by weight), the rest, and a prefix literally named "other", added to `other`. One
+  // shard lock at a time (or the caller's ShardHold).
   PrefixSnapshot CollectPrefixStats();
 
   // --- Memory limit and eviction -------------------------------------------------------
