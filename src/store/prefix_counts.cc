@@ -42,7 +42,7 @@ int64_t PrefixCounts::Find(std::string_view prefix, uint64_t hash) {
     }
     const Row& row = rows_[slot - 1];
     if (row.hash == hash && row.prefix == prefix) {
-      last_ = slot - 1;
+      last_row_ = &rows_[slot - 1];
       return slot - 1;
     }
   }
@@ -85,26 +85,7 @@ namespace {
 constexpr size_t kPendingCounters = 256;
 }  // namespace
 
-bool PrefixCounts::LastRowMatches(std::string_view key) const {
-  if (last_ >= rows_.size()) {
-    return false;
-  }
-  const Row& row = rows_[last_];
-  const size_t n = row.prefix.size();
-  if (key.size() < n || std::memcmp(key.data(), row.prefix.data(), n) != 0) {
-    return false;
-  }
-  return key.size() == n || (row.complete && key[n] == rule_.separator);
-}
-
-PrefixCounts::Row* PrefixCounts::Take(std::string_view key) {
-  // Most traffic goes to a few prefixes: a key of the row found last is recognised with one
-  // comparison, without looking for separators or hashing.
-  if (LastRowMatches(key)) {
-    Row& row = rows_[last_];
-    ++row.weight;
-    return &row;
-  }
+PrefixCounts::Row* PrefixCounts::TakeSlow(std::string_view key) {
   const std::string_view prefix = KeyPrefix(key, rule_);
   const uint64_t hash = util::HashBytes(prefix);
   const int64_t found = Find(prefix, hash);
@@ -119,8 +100,8 @@ PrefixCounts::Row* PrefixCounts::Take(std::string_view key) {
     rows_.push_back(Row{hash, 1, {}, std::string(prefix), separators + 1 == rule_.segments});
     IndexInsert(static_cast<uint32_t>(rows_.size() - 1), hash);
     least_weight_ = 0;
-    last_ = rows_.size() - 1;
-    return &rows_.back();
+    last_row_ = &rows_.back();  // rows_ may have moved: the only pointer kept is this one
+    return last_row_;
   }
   return Admit(prefix, hash);
 }
@@ -157,21 +138,20 @@ PrefixCounts::Row* PrefixCounts::Admit(std::string_view prefix, uint64_t hash) {
   row.weight = pending;
   pending = 0;
   IndexInsert(static_cast<uint32_t>(victim), hash);
-  last_ = victim;
+  last_row_ = &row;
   return &row;
 }
 
-void PrefixCounts::Removed(std::string_view key, int64_t bytes) {
-  int64_t found = -1;
-  if (LastRowMatches(key)) {
-    found = static_cast<int64_t>(last_);
-  } else {
-    const std::string_view prefix = KeyPrefix(key, rule_);
-    found = Find(prefix, util::HashBytes(prefix));
-  }
+PrefixCounts::Row* PrefixCounts::FindRow(std::string_view key) {
+  const std::string_view prefix = KeyPrefix(key, rule_);
+  const int64_t found = Find(prefix, util::HashBytes(prefix));
+  return found >= 0 ? &rows_[static_cast<size_t>(found)] : nullptr;
+}
+
+void PrefixCounts::RemoveFrom(Row* row, int64_t bytes) {
   int64_t keys = 1;
-  if (found >= 0) {
-    PrefixFigures& figures = rows_[static_cast<size_t>(found)].figures;
+  if (row != nullptr) {
+    PrefixFigures& figures = row->figures;
     // Keys that came while the prefix was folded into `other` are taken from it once the row
     // has nothing left, so neither goes below zero.
     const int64_t from_row = std::min(bytes, figures.memory);
@@ -189,6 +169,7 @@ void PrefixCounts::Removed(std::string_view key, int64_t bytes) {
 template <typename Keep>
 void PrefixCounts::Retain(Keep&& keep) {
   std::erase_if(rows_, [&](const Row& row) { return !keep(row); });
+  last_row_ = nullptr;
   std::fill(index_.begin(), index_.end(), 0);
   for (size_t i = 0; i < rows_.size(); ++i) {
     IndexInsert(static_cast<uint32_t>(i), rows_[i].hash);

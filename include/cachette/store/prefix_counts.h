@@ -28,13 +28,15 @@
 //
 // Cost per event: when the key has the prefix of the row used last (it starts with that prefix
 // and a separator), one comparison; otherwise a memchr per segment to find the prefix, one hash
-// of the prefix and a probe of a small linear-probing index (at most half full). Finding the lightest row scans the rows, which
-// happens only when a pending counter passes the lightest weight seen at the last scan.
+// of the prefix and a probe of a small linear-probing index (at most half full). Finding the
+// lightest row scans the rows, which happens only when a pending counter passes the lightest weight
+// seen at the last scan.
 //
 // Not thread-safe: the owning shard's lock guards every call.
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,6 +92,8 @@ struct PrefixSnapshot {
 class PrefixCounts {
  public:
   PrefixCounts(PrefixRule rule, size_t capacity);
+  PrefixCounts(const PrefixCounts&) = delete;  // holds a pointer into its own rows
+  PrefixCounts& operator=(const PrefixCounts&) = delete;
 
   const PrefixRule& rule() const { return rule_; }
   size_t capacity() const { return capacity_; }
@@ -111,7 +115,10 @@ class PrefixCounts {
     figures.memory += bytes;
   }
   // An entry of `bytes` for `key` left the keyspace (replaced, deleted, expired, evicted).
-  void Removed(std::string_view key, int64_t bytes);
+  void Removed(std::string_view key, int64_t bytes) {
+    Row* row = LastRowFor(key);
+    RemoveFrom(row != nullptr ? row : FindRow(key), bytes);
+  }
 
   // Zeroes hits, misses and writes (CONFIG RESETSTAT); a row's weight becomes its live keys;
   // rows without keys go.
@@ -137,9 +144,50 @@ class PrefixCounts {
   // Counts one event of `key`'s prefix in its row's weight and returns the row; a prefix
   // without one gets one while the table has room, or when the admission filter lets it
   // displace the lightest row; otherwise nullptr (the event belongs to `other`).
-  Row* Take(std::string_view key);
-  // Whether `key` has the prefix of the row found last (checked without finding its prefix).
-  bool LastRowMatches(std::string_view key) const;
+  Row* Take(std::string_view key) {
+    Row* row = LastRowFor(key);
+    if (row == nullptr) {
+      return TakeSlow(key);
+    }
+    ++row->weight;
+    return row;
+  }
+  // The row used last when `key` has its prefix (it is the prefix, or starts with it and a
+  // separator when the prefix has all its segments): most traffic goes to a few prefixes, and
+  // this needs neither a search for separators nor a hash.
+  Row* LastRowFor(std::string_view key) const {
+    if (last_row_ == nullptr) {
+      return nullptr;
+    }
+    const std::string& prefix = last_row_->prefix;
+    const size_t n = prefix.size();
+    if (key.size() < n || (key.size() > n && (!last_row_->complete || key[n] != rule_.separator))) {
+      return nullptr;
+    }
+    // Inline: prefixes are short, and a call to memcmp costs more than comparing them here.
+    const char* a = key.data();
+    const char* b = prefix.data();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t x;
+      uint64_t y;
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      if (x != y) {
+        return nullptr;
+      }
+    }
+    for (; i < n; ++i) {
+      if (a[i] != b[i]) {
+        return nullptr;
+      }
+    }
+    return last_row_;
+  }
+  Row* TakeSlow(std::string_view key);
+  // The row of `key`'s prefix, or nullptr; takes no row.
+  Row* FindRow(std::string_view key);
+  void RemoveFrom(Row* row, int64_t bytes);
   // The row index of `prefix`, or -1.
   int64_t Find(std::string_view prefix, uint64_t hash);
   Row* Admit(std::string_view prefix, uint64_t hash);
@@ -151,7 +199,7 @@ class PrefixCounts {
 
   PrefixRule rule_;
   size_t capacity_;
-  size_t last_ = 0;  // the row Find returned last (tried first)
+  Row* last_row_ = nullptr;  // the row found or taken last (tried first); into rows_
   std::vector<Row> rows_;
   // Linear-probing index: row + 1, 0 for empty; a power of two at least twice the capacity.
   std::vector<uint32_t> index_;
