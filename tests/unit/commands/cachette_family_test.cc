@@ -117,8 +117,8 @@ TEST_F(PrefixstatsTest, RunsInsideATransaction) {
   EXPECT_EQ(Run({"MULTI"}), "+OK\r\n");
   EXPECT_EQ(Run({"GET", "a:1"}), "+QUEUED\r\n");
   EXPECT_EQ(Run({"PREFIXSTATS", "COUNT", "1"}), "+QUEUED\r\n");
-  EXPECT_EQ(Run({"EXEC"}), "*2\r\n" + Bulk("x") + "*2\r\n" +
-                               Resp2Row("a", 1, 0, "1", 1, 1, Bytes("a:1")));
+  EXPECT_EQ(Run({"EXEC"}),
+            "*2\r\n" + Bulk("x") + "*2\r\n" + Resp2Row("a", 1, 0, "1", 1, 1, Bytes("a:1")));
 }
 
 TEST_F(PrefixstatsTest, InfoPrefixesSection) {
