@@ -25,12 +25,17 @@ Settings come from the environment (defaults in brackets):
   PIPELINES ["1 16"]  TESTS ["get set"]  CLIENTS [50]  DATASIZE [64]  KEYSPACE [100000]
   SERVER_CPU [0]  CLIENT_CPU [1]  NOISE_MAX [0.05]  MAX_RETRIES [3]
   SELF_TEST [0]: 1 runs Redis against Redis (a calibration: every ratio should be near 1.0)
+  CACHETTE_ARGS [unset]: more arguments for cachette-server ("--prefix-stats no")
+  CACHETTE_B_ARGS [unset]: when set, server B is cachette-server too, started with these
+    arguments instead of redis-server: the ratios then compare two settings of cachette
+    (CACHETTE_ARGS="--prefix-stats yes" CACHETTE_B_ARGS="--prefix-stats no")
   JSON_OUT [unset]: a path to write every run's raw figures to
 """
 
 import json
 import math
 import os
+import shlex
 import signal
 import statistics
 import sys
@@ -86,6 +91,9 @@ class Settings:
         self.noise_max = env_float("NOISE_MAX", 0.05)
         self.max_retries = env_int("MAX_RETRIES", 3)
         self.self_test = os.environ.get("SELF_TEST", "0") not in ("", "0")
+        self.cachette_args = shlex.split(os.environ.get("CACHETTE_ARGS", ""))
+        b_args = os.environ.get("CACHETTE_B_ARGS")
+        self.cachette_b_args = None if b_args is None else shlex.split(b_args)
         self.json_out = os.environ.get("JSON_OUT")
         for test in self.tests:
             if test not in ("get", "set"):
@@ -141,6 +149,8 @@ def main():
     settings = Settings()
     a_label = "redis(A)" if settings.self_test else "cachette"
     b_label = "redis(B)" if settings.self_test else "redis"
+    if settings.cachette_b_args is not None and not settings.self_test:
+        a_label, b_label = "cachette(A)", "cachette(B)"
     port_a, port_b = free_port(), free_port()
     while port_b == port_a:
         port_b = free_port()
@@ -150,8 +160,11 @@ def main():
         argv_a = [settings.redis, "--port", str(port_a)] + redis_argv
     else:
         argv_a = [settings.cachette, "--threads", "1", "--port", str(port_a), "--save", "",
-                  "--loglevel", "warning", "--bind", "127.0.0.1"]
+                  "--loglevel", "warning", "--bind", "127.0.0.1"] + settings.cachette_args
     argv_b = [settings.redis, "--port", str(port_b)] + redis_argv
+    if settings.cachette_b_args is not None and not settings.self_test:
+        argv_b = [settings.cachette, "--threads", "1", "--port", str(port_b), "--save", "",
+                  "--loglevel", "warning", "--bind", "127.0.0.1"] + settings.cachette_b_args
     servers = [ServerProcess(a_label, argv_a, port_a, settings.server_cpu),
                ServerProcess(b_label, argv_b, port_b, settings.server_cpu)]
 

@@ -1,4 +1,5 @@
-// Our own command group, "cachette": what cache users ask Redis for and Redis lacks.
+// Our own commands (group "cachette"): what Redis does not have. Each command's spec row sits
+// beside its handler; `since` is the Cachette version that introduced it.
 //
 // INVALIDATE PREFIX prefix [prefix ...] / INVALIDATE MATCH pattern: removes every key of the
 // selected database with one of the prefixes / matching the glob pattern, and replies with how
@@ -7,12 +8,16 @@
 // and the reply comes when it is done (ClientState::continuation). Inside MULTI/EXEC and
 // scripts, which hold every shard already, it runs to the end at once.
 
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "cachette/commands/command_context.h"
 #include "cachette/protocol/errors.h"
+#include "cachette/stats/prefix_stats.h"
 #include "cachette/store/store.h"
 #include "detail/handler_support.h"
 
@@ -21,6 +26,90 @@ namespace cachette::commands::detail {
 namespace errors = protocol::errors;
 
 namespace {
+
+// --- PREFIXSTATS ------------------------------------------------------------------------------
+
+void ReplyPrefixFigures(CommandContext& ctx, std::string_view prefix,
+                        const store::PrefixFigures& f) {
+  ctx.reply.Bulk(prefix);
+  ctx.reply.MapHeader(6);
+  ctx.reply.Bulk("hits");
+  ctx.reply.Integer(static_cast<int64_t>(f.hits));
+  ctx.reply.Bulk("misses");
+  ctx.reply.Integer(static_cast<int64_t>(f.misses));
+  ctx.reply.Bulk("hit_ratio");
+  ctx.reply.Double(stats::HitRatio(f));
+  ctx.reply.Bulk("writes");
+  ctx.reply.Integer(static_cast<int64_t>(f.writes));
+  ctx.reply.Bulk("keys");
+  ctx.reply.Integer(f.keys);
+  ctx.reply.Bulk("memory");
+  ctx.reply.Integer(f.memory);
+}
+
+// PREFIXSTATS [SORT field] [ASC|DESC] [COUNT n]: the figures per key prefix, a map of prefix to
+// {hits, misses, hit_ratio, writes, keys, memory}, sorted (by default hits + misses, most
+// first), at most COUNT prefixes, then `other` when it holds anything. Empty when prefix-stats
+// is off.
+void CmdPrefixstats(CommandContext& ctx) {
+  stats::PrefixOrder order = stats::PrefixOrder::kReads;
+  std::optional<bool> descending;
+  int64_t count = -1;  // all
+  OptionReader options(ctx.args, 1);
+  while (options.HasMore()) {
+    if (options.Take("SORT")) {
+      const std::string_view field = options.Next();
+      if (!options.ok()) {
+        break;
+      }
+      const auto parsed = stats::ParsePrefixOrder(field);
+      if (!parsed) {
+        options.Fail();
+        break;
+      }
+      order = *parsed;
+    } else if (options.Take("ASC")) {
+      descending = false;
+    } else if (options.Take("DESC")) {
+      descending = true;
+    } else if (options.Take("COUNT")) {
+      const std::string_view text = options.Next();
+      if (!options.ok()) {
+        break;
+      }
+      if (!ParseInt64OrReply(ctx, text, &count)) {
+        return;
+      }
+      if (count < 0) {
+        ctx.reply.Error(errors::kNotInteger);
+        return;
+      }
+    } else {
+      options.Fail();
+    }
+  }
+  if (!options.ok()) {
+    ctx.reply.Error(options.error());
+    return;
+  }
+  // Figures read most first; prefixes in byte order.
+  const bool desc = descending.value_or(order != stats::PrefixOrder::kPrefix);
+  store::PrefixSnapshot snapshot = ctx.store().CollectPrefixStats();
+  stats::SortPrefixRows(&snapshot.rows, order, desc);
+  if (count >= 0 && snapshot.rows.size() > static_cast<uint64_t>(count)) {
+    snapshot.rows.resize(static_cast<size_t>(count));
+  }
+  const bool with_other = stats::HasFigures(snapshot.other);
+  ctx.reply.MapHeader(snapshot.rows.size() + (with_other ? 1 : 0));
+  for (const store::PrefixRow& row : snapshot.rows) {
+    ReplyPrefixFigures(ctx, row.prefix, row.figures);
+  }
+  if (with_other) {
+    ReplyPrefixFigures(ctx, "other", snapshot.other);
+  }
+}
+
+// --- The family -------------------------------------------------------------------------------
 
 // How long one slice of an invalidation's sweep may keep the client's I/O thread from its
 // other clients.
@@ -81,18 +170,20 @@ void CmdInvalidateHelp(CommandContext& ctx) {
 constexpr std::string_view kInvalidateCategories = "@keyspace @write @slow";
 
 constexpr CommandSpec kInvalidateSubcommands[] = {
-    {"invalidate|prefix", -3, kWrite, 0, 0, 0, kInvalidateCategories, "cachette", "7.0.0",
+    {"invalidate|prefix", -3, kWrite, 0, 0, 0, kInvalidateCategories, "cachette", "0.1.0",
      "Removes every key that starts with one of the prefixes, at one instant.",
      CmdInvalidatePrefix},
-    {"invalidate|match", 3, kWrite, 0, 0, 0, kInvalidateCategories, "cachette", "7.0.0",
+    {"invalidate|match", 3, kWrite, 0, 0, 0, kInvalidateCategories, "cachette", "0.1.0",
      "Removes every key that matches a glob pattern, at one instant.", CmdInvalidateMatch},
-    {"invalidate|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "cachette", "7.0.0",
+    {"invalidate|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "cachette", "0.1.0",
      "Shows what INVALIDATE's subcommands do.", CmdInvalidateHelp},
 };
 
 constexpr CommandSpec kCachetteCommands[] = {
-    {"invalidate", -2, 0, 0, 0, 0, "@slow", "cachette", "7.0.0",
+    {"invalidate", -2, 0, 0, 0, 0, "@slow", "cachette", "0.1.0",
      "Removes groups of keys by prefix or pattern.", nullptr, kInvalidateSubcommands},
+    {"prefixstats", -1, kLoading | kStale, 0, 0, 0, "@slow", "cachette", "0.1.0",
+     "Returns hits, misses, writes, keys and memory per key prefix.", CmdPrefixstats},
 };
 
 }  // namespace

@@ -266,6 +266,9 @@ std::optional<std::string> ParseValue(const DirectiveSpec& spec, std::vector<std
           return error;
         }
       }
+      if (spec.id == Id::kPrefixStatsSeparator && args[0].size() != 1) {
+        return std::string("argument must be a single character");
+      }
       value->text = TakesManyArgs(spec) ? JoinWords(args) : args[0];
       return std::nullopt;
     }
@@ -824,6 +827,15 @@ std::string Config::RenderConfigDocs() {
       "`client-output-buffer-limit` takes groups of `<class> <hard> <soft> <soft-seconds>`,\n"
       "class `normal`, `replica` (or `slave`) or `pubsub`; classes not named keep their limits;\n"
       "0 means no limit.\n"
+      "\n"
+      "`prefix-stats*` set how the figures per key prefix (`INFO prefixes`, `PREFIXSTATS`, see\n"
+      "[commands](commands.md#prefixstats)) group keys: a key's prefix is the key up to its\n"
+      "`prefix-stats-segments`-th `prefix-stats-separator` (one character), excluded; a key\n"
+      "with fewer separators is its own prefix. With the defaults (1, `:`) `user:42` counts as\n"
+      "`user`. Django's keys are `<KEY_PREFIX>:<version>:<key>` (`:1:reviews:user:42` with the\n"
+      "default empty `KEY_PREFIX`), so `prefix-stats-segments 3` gives `:1:reviews` and\n"
+      "`:1:payments` for `reviews:user:<id>` and `payments:<id>`. Changing any of them starts\n"
+      "the figures over (keys and memory are recounted).\n"
       "\n"
       "A bad line stops the server with exit status 1 and a message in Redis's format, naming\n"
       "the file (or the command line), the line number, the line and what is wrong:\n"

@@ -5,16 +5,18 @@
 
 #include <array>
 
+#include "cachette/stats/prefix_stats.h"
+
 namespace cachette::stats {
 
 namespace {
 
 constexpr std::array<std::string_view, static_cast<size_t>(Section::kCount)> kSectionNames = {
-    "server", "clients", "memory",       "persistence", "stats",   "replication",
-    "cpu",    "modules", "commandstats", "errorstats",  "cluster", "keyspace"};
+    "server",  "clients",      "memory",     "persistence", "stats",    "replication", "cpu",
+    "modules", "commandstats", "errorstats", "cluster",     "keyspace", "prefixes"};
 constexpr std::array<std::string_view, static_cast<size_t>(Section::kCount)> kSectionTitles = {
-    "Server", "Clients", "Memory",       "Persistence", "Stats",   "Replication",
-    "CPU",    "Modules", "Commandstats", "Errorstats",  "Cluster", "Keyspace"};
+    "Server",  "Clients",      "Memory",     "Persistence", "Stats",    "Replication", "CPU",
+    "Modules", "Commandstats", "Errorstats", "Cluster",     "Keyspace", "Prefixes"};
 
 bool EqualsLower(std::string_view text, std::string_view lower) {
   if (text.size() != lower.size()) {
@@ -83,6 +85,7 @@ double Seconds(const timeval& tv) {
 SectionSet SectionSet::Default() {
   SectionSet set = All();
   set.bits_ &= ~(1u << static_cast<uint32_t>(Section::kCommandstats));
+  set.bits_ &= ~(1u << static_cast<uint32_t>(Section::kPrefixes));
   return set;
 }
 
@@ -187,6 +190,9 @@ std::string RenderInfo(const InfoReport& report, SectionSet sections) {
           fmt::format_to(std::back_inserter(out), "db{}:keys={},expires={},avg_ttl={}\r\n", line.db,
                          line.keys, line.expires, line.avg_ttl_ms);
         }
+        break;
+      case Section::kPrefixes:
+        RenderPrefixLines(report.prefixes, report.prefixes_other, &out);
         break;
       case Section::kCount:
         break;

@@ -453,6 +453,9 @@ Entry* KeySlot::Lookup() {
   } else {
     ++shard_->counters.keyspace_misses;
   }
+  if (shard_->prefixes != nullptr) {
+    shard_->prefixes->Lookup(key_, entry != nullptr);
+  }
   return entry;
 }
 
@@ -469,6 +472,9 @@ Entry* KeySlot::Peek() { return FindLive(); }
 Entry* KeySlot::LookupNoTouch() {
   Entry* entry = FindLive();
   ++(entry != nullptr ? shard_->counters.keyspace_hits : shard_->counters.keyspace_misses);
+  if (shard_->prefixes != nullptr) {
+    shard_->prefixes->Lookup(key_, entry != nullptr);
+  }
   return entry;
 }
 
@@ -650,6 +656,7 @@ uint64_t Store::FlushDb(size_t db, bool lazily) {
     }
     removed += shard.tables[db].size();
     if (shard.tables[db].size() != 0) {
+      ForgetPrefixesOf(shard, db);
       doomed.emplace_back(std::move(shard.tables[db]));
     }
     if (shard.full && shard.used_bytes <= shard.budget_bytes) {
@@ -883,6 +890,9 @@ void Store::ResetCounters() {
   for (Shard& shard : shards_) {
     ShardGuard lock(*this, shard);
     shard.counters = ShardCounters{};
+    if (shard.prefixes != nullptr) {
+      shard.prefixes->ResetCounters();
+    }
   }
 }
 

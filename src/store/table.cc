@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "cachette/store/prefix_counts.h"
 #include "cachette/util/hash.h"
 #include "cachette/util/memory.h"
 
@@ -118,7 +119,11 @@ void Table::Remember(Entry* entry, EntryHandle handle) {
     ++expires_;
   }
   PushFront(list_for(entry), entry, handle);
-  AddBytes(static_cast<int64_t>(entry->AllocatedSize()));
+  const auto size = static_cast<int64_t>(entry->AllocatedSize());
+  AddBytes(size);
+  if (prefixes_ != nullptr) {
+    prefixes_->Added(entry->key(), size);
+  }
 }
 
 void Table::Forget(Entry* entry, EntryHandle handle) {
@@ -127,7 +132,11 @@ void Table::Forget(Entry* entry, EntryHandle handle) {
   if (entry->has_expire()) {
     --expires_;
   }
-  AddBytes(-static_cast<int64_t>(entry->AllocatedSize()));
+  const auto size = static_cast<int64_t>(entry->AllocatedSize());
+  AddBytes(-size);
+  if (prefixes_ != nullptr) {
+    prefixes_->Removed(entry->key(), size);
+  }
 }
 
 void Table::Insert(Entry* entry, uint64_t hash) {

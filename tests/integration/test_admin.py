@@ -223,6 +223,8 @@ def test_command_info_matches_redis_for_every_command(both):
             raw_a = ours.call("COMMAND", "INFO", name)
             raw_b = theirs.call("COMMAND", "INFO", name)
             a, b = parse(raw_a)[0], parse(raw_b)[0]
+            if b is None:  # ours (group cachette): Redis has no such command
+                continue
             fields = lambda info: (info[0], info[1], sorted(info[2]), info[3], info[4], info[5],
                                    sorted(info[6]))  # noqa: E731
             assert fields(a) == fields(b), name

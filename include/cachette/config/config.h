@@ -55,6 +55,14 @@ enum class Type {
     "Entries the slow log keeps (the oldest go first)")                                           \
   X(kLatencyMonitorThreshold, "latency-monitor-threshold", kInt, "0", 0, INT64_MAX, "", true,     \
     "Commands running at least this many milliseconds are LATENCY samples; 0 records none")       \
+  X(kPrefixStats, "prefix-stats", kBool, "yes", 0, 0, "", true,                                   \
+    "Count hits, misses, writes, keys and memory per key prefix (INFO prefixes, PREFIXSTATS)")    \
+  X(kPrefixStatsSegments, "prefix-stats-segments", kInt, "1", 1, 64, "", true,                    \
+    "A key's prefix is the key up to its N-th separator, excluded (the whole key with fewer)")    \
+  X(kPrefixStatsSeparator, "prefix-stats-separator", kString, ":", 0, 0, "", true,                \
+    "The character between key segments")                                                         \
+  X(kPrefixStatsMaxPrefixes, "prefix-stats-max-prefixes", kInt, "128", 1, 10000, "", true,        \
+    "Prefixes with figures of their own (the busiest); the others are summed as `other`")         \
   X(kProtectedMode, "protected-mode", kBool, "yes", 0, 0, "", true,                               \
     "Accepted for compatibility; no effect (cachette listens where bind says)")                   \
   X(kDir, "dir", kString, "./", 0, 0, "", true,                                                   \
@@ -87,8 +95,8 @@ enum class Type {
     "unlike Redis, so a client that never reads cannot exhaust memory)")                          \
   X(kSave, "save", kString, "", 0, 0, "", true,                                                   \
     "Accepted for compatibility; cachette keeps no snapshots")                                    \
-  X(kBusyReplyThreshold, "busy-reply-threshold", kInt, "5000", 0, INT64_MAX, "", true,             \
-    "Milliseconds a script may run before other clients get -BUSY (alias lua-time-limit)")       \
+  X(kBusyReplyThreshold, "busy-reply-threshold", kInt, "5000", 0, INT64_MAX, "", true,            \
+    "Milliseconds a script may run before other clients get -BUSY (alias lua-time-limit)")        \
   X(kAppendonly, "appendonly", kBool, "no", 0, 0, "", true,                                       \
     "Accepted for compatibility; must stay no (no persistence)")
 

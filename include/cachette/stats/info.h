@@ -7,8 +7,9 @@
 // writes them.
 //
 // Sections, in Redis's order: server clients memory persistence stats replication cpu modules
-// commandstats errorstats cluster keyspace. "default" (also INFO with no argument) is all of
-// them but commandstats, as Redis; "all" and "everything" are all of them.
+// commandstats errorstats cluster keyspace, then ours: prefixes. "default" (also INFO with no
+// argument) is all of them but commandstats and prefixes (Redis leaves its long, per-item
+// sections out of the default too); "all" and "everything" are all of them.
 
 #include <cstdint>
 #include <map>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "cachette/stats/stats.h"
+#include "cachette/store/prefix_counts.h"
 
 namespace cachette::stats {
 
@@ -251,6 +253,7 @@ enum class Section : uint32_t {
   kErrorstats,
   kCluster,
   kKeyspace,
+  kPrefixes,  // ours: figures per key prefix
   kCount
 };
 
@@ -293,7 +296,9 @@ struct InfoReport {
   std::vector<CommandStatLine> commandstats;  // commands with no calls are left out
   std::map<std::string, uint64_t> errorstats;
   ClusterSection cluster;
-  std::vector<KeyspaceLine> keyspace;  // databases with no keys are left out
+  std::vector<KeyspaceLine> keyspace;      // databases with no keys are left out
+  std::vector<store::PrefixRow> prefixes;  // in the order shown
+  store::PrefixFigures prefixes_other;     // shown last, when not all zero
 };
 
 // Fills report->cpu from getrusage (the process, its children, the calling thread).

@@ -33,6 +33,7 @@
 
 #include "cachette/store/entry.h"
 #include "cachette/store/invalidation.h"
+#include "cachette/store/prefix_counts.h"
 #include "cachette/store/table.h"
 #include "cachette/store/watch_token.h"
 #include "cachette/util/hash.h"
@@ -89,6 +90,8 @@ struct alignas(64) Shard {
   // INVALIDATEs whose part in this shard is not swept yet (see invalidation.h); usually empty,
   // which is all a lookup checks.
   std::vector<std::shared_ptr<Invalidation>> invalidations;
+  // Figures per key prefix of every database of this shard; null when prefix-stats is off.
+  std::unique_ptr<PrefixCounts> prefixes;
 };
 
 class Store;
@@ -325,7 +328,19 @@ class Store {
                          uint64_t* removed);
 
   ShardCounters SumCounters();
+  // Also zeroes the per-prefix hits, misses and writes.
   void ResetCounters();
+
+  // --- Figures per key prefix (store_prefixes.cc) ------------------------------------------
+
+  // prefix-stats: turns the per-prefix figures on or off, or changes their rule or size. Any
+  // change starts them over: hits, misses and writes from zero, keys and bytes recounted by
+  // walking every table (one shard lock at a time, O(keys)). No change costs nothing.
+  void ConfigurePrefixStats(const PrefixStatsConfig& config);
+  // The figures summed over shards by prefix: at most `prefix-stats-max-prefixes` rows (the
+  // heaviest by weight), the rest, and a prefix literally named "other", added to `other`. One
+  // shard lock at a time (or the caller's ShardHold).
+  PrefixSnapshot CollectPrefixStats();
 
   // --- Memory limit and eviction -------------------------------------------------------
 
@@ -399,6 +414,9 @@ class Store {
   // Sweeps `job`'s part of `shard` for at most `max_entries` keys looked at; true when the part
   // is done (it is then unregistered from the shard). Caller holds the lock.
   bool SweepShard(Shard& shard, Invalidation& job, size_t max_entries);
+  // Takes the keys of shard.tables[db] off the shard's per-prefix figures (before a flush
+  // moves the table out). Caller holds the lock.
+  static void ForgetPrefixesOf(Shard& shard, size_t db);
   size_t IndexOf(const Shard& shard) const { return static_cast<size_t>(&shard - shards_.data()); }
 
   // Marks `entry` as used now (recency or frequency, by policy).
@@ -431,6 +449,9 @@ class Store {
   std::atomic<bool> invalidation_running_{false};
   // ShardHolds of every shard alive or being taken (EXEC of keyless commands, scripts).
   std::atomic<int> whole_holds_{0};
+
+  std::mutex prefix_config_mutex_;
+  PrefixStatsConfig prefix_config_;  // guarded by prefix_config_mutex_
 
   std::mutex lazy_free_mutex_;
   std::vector<Table> lazy_free_;  // guarded by lazy_free_mutex_

@@ -33,6 +33,8 @@
 
 namespace cachette::store {
 
+class PrefixCounts;
+
 class Table {
  public:
   Table() = default;
@@ -55,6 +57,10 @@ class Table {
   // Mirrors every change of bytes() into *counter (the shard's total); nullptr stops it. The
   // table's current bytes are added to the new counter and removed from the old one.
   void AttachCounter(int64_t* counter);
+  // Reports every entry that joins (Insert, Replace) or leaves (Replace, removal, expiry,
+  // eviction) the table to *prefixes (the shard's per-prefix figures); nullptr stops it.
+  // Clear() and moving the table do not report: the shard accounts for whole tables.
+  void AttachPrefixes(PrefixCounts* prefixes) { prefixes_ = prefixes; }
 
   // A new entry of this table's arena, not yet in the table (Insert or Replace puts it there;
   // Free discards it): a copy of key, `value_size` uninitialised value bytes, the expiry.
@@ -185,6 +191,7 @@ class Table {
   size_t expires_ = 0;
   int64_t bytes_ = 0;
   int64_t* counter_ = nullptr;
+  PrefixCounts* prefixes_ = nullptr;
   EvictionList persistent_;
   EvictionList volatile_;
 };

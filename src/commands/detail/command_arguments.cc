@@ -582,6 +582,27 @@ constexpr ArgumentSpec kWatch113[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
+constexpr ArgumentSpec kPrefixstats114[] = {
+    {"hits", "pure-token", -1, "HITS", "", "", "", 0, {}},
+    {"misses", "pure-token", -1, "MISSES", "", "", "", 0, {}},
+    {"hit_ratio", "pure-token", -1, "HIT_RATIO", "", "", "", 0, {}},
+    {"writes", "pure-token", -1, "WRITES", "", "", "", 0, {}},
+    {"keys", "pure-token", -1, "KEYS", "", "", "", 0, {}},
+    {"memory", "pure-token", -1, "MEMORY", "", "", "", 0, {}},
+    {"prefix", "pure-token", -1, "PREFIX", "", "", "", 0, {}},
+};
+
+constexpr ArgumentSpec kPrefixstats115[] = {
+    {"asc", "pure-token", -1, "ASC", "", "", "", 0, {}},
+    {"desc", "pure-token", -1, "DESC", "", "", "", 0, {}},
+};
+
+constexpr ArgumentSpec kPrefixstats116[] = {
+    {"field", "oneof", -1, "SORT", "", "", "", kArgOptional, kPrefixstats114},
+    {"order", "oneof", -1, "", "", "", "", kArgOptional, kPrefixstats115},
+    {"count", "integer", -1, "COUNT", "", "", "", kArgOptional, {}},
+};
+
 constexpr ReplyNode kInfoAppend1[] = {
     {ReplyNode::kSimple, "RW", 0, 0, {}},
     {ReplyNode::kSimple, "insert", 0, 0, {}},
@@ -3071,6 +3092,7 @@ constexpr Row kRows[] = {
     {"pexpireat", kPexpireat85},
     {"pexpiretime", kPexpiretime86},
     {"ping", kPing87},
+    {"prefixstats", kPrefixstats116},
     {"psetex", kPsetex88},
     {"pttl", kPttl89},
     {"rename", kRename90},

@@ -6,6 +6,7 @@
 
 #include "cachette/commands/command_table.h"
 #include "cachette/config/config.h"
+#include "cachette/stats/prefix_stats.h"
 #include "cachette/stats/stats.h"
 #include "cachette/store/store.h"
 #include "cachette/store/store_admin.h"
@@ -175,6 +176,12 @@ std::string BuildInfo(CommandContext& ctx, stats::SectionSet sections) {
         report.keyspace.push_back({db, keyspace.keys, keyspace.expires, keyspace.avg_ttl_ms});
       }
     }
+  }
+  if (sections.Has(Section::kPrefixes)) {
+    store::PrefixSnapshot snapshot = ctx.store().CollectPrefixStats();
+    stats::SortPrefixRows(&snapshot.rows, stats::PrefixOrder::kReads, /*descending=*/true);
+    report.prefixes = std::move(snapshot.rows);
+    report.prefixes_other = snapshot.other;
   }
   return stats::RenderInfo(report, sections);
 }

@@ -176,7 +176,7 @@ TEST(InfoTest, RendersSectionsInRedisOrder) {
   EXPECT_EQ(Titles(text),
             (std::vector<std::string>{"Server", "Clients", "Memory", "Persistence", "Stats",
                                       "Replication", "CPU", "Modules", "Commandstats", "Errorstats",
-                                      "Cluster", "Keyspace"}));
+                                      "Cluster", "Keyspace", "Prefixes"}));
   EXPECT_EQ(text.substr(0, 10), "# Server\r\n");
   EXPECT_NE(text.find("\r\n\r\n# Clients\r\nconnected_clients:0\r\n"), std::string::npos);
   EXPECT_NE(text.find("\r\n\r\n# Modules\r\n\r\n# Commandstats\r\n"), std::string::npos);
@@ -184,7 +184,8 @@ TEST(InfoTest, RendersSectionsInRedisOrder) {
   EXPECT_NE(text.find("role:master\r\n"), std::string::npos);
   EXPECT_NE(text.find("used_cpu_sys:0.000000\r\n"), std::string::npos);
   EXPECT_NE(text.find("rdb_last_bgsave_time_sec:-1\r\n"), std::string::npos);
-  EXPECT_TRUE(text.ends_with("# Keyspace\r\n"));
+  EXPECT_TRUE(text.ends_with("# Keyspace\r\n\r\n# Prefixes\r\n"));
+  EXPECT_FALSE(SectionSet::Default().Has(Section::kPrefixes));
 }
 
 TEST(InfoTest, RendersCommandstatsErrorstatsAndKeyspaceLines) {
