@@ -582,7 +582,15 @@ constexpr ArgumentSpec kWatch113[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
-constexpr ArgumentSpec kPrefixstats114[] = {
+constexpr ArgumentSpec kInvalidateMatch114[] = {
+    {"pattern", "pattern", -1, "", "", "", "", 0, {}},
+};
+
+constexpr ArgumentSpec kInvalidatePrefix115[] = {
+    {"prefix", "string", -1, "", "", "", "", kArgMultiple, {}},
+};
+
+constexpr ArgumentSpec kPrefixstats116[] = {
     {"hits", "pure-token", -1, "HITS", "", "", "", 0, {}},
     {"misses", "pure-token", -1, "MISSES", "", "", "", 0, {}},
     {"hit_ratio", "pure-token", -1, "HIT_RATIO", "", "", "", 0, {}},
@@ -592,14 +600,14 @@ constexpr ArgumentSpec kPrefixstats114[] = {
     {"prefix", "pure-token", -1, "PREFIX", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kPrefixstats115[] = {
+constexpr ArgumentSpec kPrefixstats117[] = {
     {"asc", "pure-token", -1, "ASC", "", "", "", 0, {}},
     {"desc", "pure-token", -1, "DESC", "", "", "", 0, {}},
 };
 
-constexpr ArgumentSpec kPrefixstats116[] = {
-    {"field", "oneof", -1, "SORT", "", "", "", kArgOptional, kPrefixstats114},
-    {"order", "oneof", -1, "", "", "", "", kArgOptional, kPrefixstats115},
+constexpr ArgumentSpec kPrefixstats118[] = {
+    {"field", "oneof", -1, "SORT", "", "", "", kArgOptional, kPrefixstats116},
+    {"order", "oneof", -1, "", "", "", "", kArgOptional, kPrefixstats117},
     {"count", "integer", -1, "COUNT", "", "", "", kArgOptional, {}},
 };
 
@@ -3074,6 +3082,8 @@ constexpr Row kRows[] = {
     {"incrby", kIncrby63},
     {"incrbyfloat", kIncrbyfloat64},
     {"info", kInfo65},
+    {"invalidate|match", kInvalidateMatch114},
+    {"invalidate|prefix", kInvalidatePrefix115},
     {"keys", kKeys66},
     {"latency|history", kLatencyHistory67},
     {"latency|reset", kLatencyReset68},
@@ -3092,7 +3102,7 @@ constexpr Row kRows[] = {
     {"pexpireat", kPexpireat85},
     {"pexpiretime", kPexpiretime86},
     {"ping", kPing87},
-    {"prefixstats", kPrefixstats116},
+    {"prefixstats", kPrefixstats118},
     {"psetex", kPsetex88},
     {"pttl", kPttl89},
     {"rename", kRename90},
