@@ -14,6 +14,7 @@ void RegisterAllFamilies(CommandTable& table) {
   table.Register(detail::TransactionsFamily());
   table.Register(detail::ScriptingFamily());
   table.Register(detail::AdminFamily());
+  table.Register(detail::CachetteFamily());
 }
 
 }  // namespace cachette::commands

@@ -108,7 +108,17 @@ void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
 }
 
 void Connection::ProcessInput() {
+  if (suspended_) {
+    return;  // RunContinuation goes on with the input
+  }
   if (!ExecuteInput()) {
+    return;
+  }
+  if (suspended_) {
+    // Send the replies of the commands before it while it runs.
+    if (!output_.empty() && !writing_) {
+      Flush();
+    }
     return;
   }
   if (!output_.empty()) {
@@ -160,6 +170,11 @@ bool Connection::ExecuteInput() {
     writer_.set_resp_version(client_.resp_version);
     shared_.dispatcher->Dispatch(client_, writer_, parser_.args());
     input_.Consume(parser_.consumed());
+    if (client_.continuation) [[unlikely]] {
+      suspended_ = true;
+      ScheduleContinuation();
+      break;
+    }
     parser_.set_unauthenticated(!client_.authenticated);
     if (hard_limit > 0 && static_cast<int64_t>(output_.size()) > hard_limit) {
       spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.",
@@ -189,6 +204,30 @@ void Connection::Postpone() {
     }
     self->ProcessInput();
   });
+}
+
+void Connection::ScheduleContinuation() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->RunContinuation(); });
+}
+
+void Connection::RunContinuation() {
+  // A closed connection still finishes the command (an invalidation must end), unheard.
+  std::string discarded;
+  protocol::ReplyWriter discard(&discarded, client_.resp_version);
+  if (!client_.continuation(closed_ ? discard : writer_)) {
+    ScheduleContinuation();
+    return;
+  }
+  client_.continuation = nullptr;
+  suspended_ = false;
+  if (closed_) {
+    return;
+  }
+  if (writing_) {
+    resume_after_write_ = true;  // AfterWrite goes on with the input
+    return;
+  }
+  ProcessInput();
 }
 
 void Connection::Flush() {
@@ -246,8 +285,8 @@ void Connection::AfterWrite() {
     ProcessInput();
     return;
   }
-  if (postponed_) {
-    return;  // the pause timer goes on with the input
+  if (postponed_ || suspended_) {
+    return;  // the pause timer / RunContinuation goes on with the input
   }
   input_.ShrinkIfIdle();
   if (!reading_) {

@@ -201,7 +201,184 @@ size_t Store::WatchedKeyCount() {
   return total;
 }
 
+std::shared_ptr<Invalidation> Store::BeginInvalidation(InvalidationRule rule, int64_t now_ms) {
+  auto job = std::make_shared<Invalidation>(std::move(rule), shards_.size(), now_ms);
+  const InvalidationRule& registered = job->rule();
+  std::vector<uint32_t> all(shards_.size());
+  for (uint32_t i = 0; i < all.size(); ++i) {
+    all[i] = i;
+  }
+  // Every shard at once: this is the instant the keys disappear for every client.
+  MultiLock lock(this, std::move(all));
+  size_t registered_shards = 0;
+  for (Shard& shard : shards_) {
+    const Table& table = shard.tables[registered.db()];
+    bool has_keys = false;
+    for (const std::string& prefix : registered.ranges()) {
+      table.VisitInKeyOrder(prefix, [&](const Entry* entry) {
+        has_keys = entry->key().starts_with(prefix);
+        return false;
+      });
+      if (has_keys) {
+        break;
+      }
+    }
+    if (!has_keys) {
+      continue;
+    }
+    for (auto& [map_key, watched] : shard.watched) {
+      if (WatchMapDb(map_key) != registered.db()) {
+        continue;
+      }
+      const std::string_view key = WatchMapUserKey(map_key);
+      if (registered.Matches(key)) {
+        const Entry* entry = table.Find(key, util::HashBytes(key));
+        if (entry != nullptr && !entry->IsExpired(now_ms)) {
+          watched.version = ++shard.watch_clock;
+        }
+      }
+    }
+    shard.invalidations.push_back(job);
+    ++registered_shards;
+  }
+  job->shards_left_.store(registered_shards, std::memory_order_release);
+  return job;
+}
+
+bool Store::SweepShard(Shard& shard, Invalidation& job, size_t max_entries) {
+  constexpr size_t kBatch = 128;
+  const InvalidationRule& rule = job.rule();
+  Invalidation::ShardProgress& progress = job.progress_[IndexOf(shard)];
+  Table& table = shard.tables[rule.db()];
+  std::vector<Entry*> batch;
+  batch.reserve(kBatch);
+  size_t looked = 0;
+  uint64_t removed = 0;
+  uint64_t expired = 0;
+  bool finished = false;
+  while (!finished) {
+    if (progress.range >= rule.ranges().size()) {
+      finished = true;
+      break;
+    }
+    if (looked >= max_entries) {
+      break;
+    }
+    const std::string& prefix = rule.ranges()[progress.range];
+    const std::string_view from =
+        progress.resume.empty() ? std::string_view(prefix) : std::string_view(progress.resume);
+    batch.clear();
+    bool range_done = true;
+    std::string_view last_looked;  // valid until the batch is erased
+    bool looked_any = false;
+    table.VisitInKeyOrder(from, [&](Entry* entry) {
+      const std::string_view key = entry->key();
+      if (!key.starts_with(prefix)) {
+        return false;
+      }
+      if (batch.size() == kBatch || looked >= max_entries) {
+        range_done = false;
+        return false;
+      }
+      ++looked;
+      if (rule.MatchesInRange(key)) {
+        batch.push_back(entry);
+      }
+      last_looked = key;
+      looked_any = true;
+      return true;
+    });
+    if (!range_done && looked_any) {
+      // Go on right after the last key looked at (kept or about to be removed).
+      progress.resume.assign(last_looked);
+      progress.resume.push_back('\0');
+    }
+    for (Entry* entry : batch) {
+      if (entry->IsExpired(job.now_ms_)) {
+        ++expired;
+      } else {
+        ++removed;
+      }
+      table.Erase(entry);
+    }
+    if (range_done) {
+      ++progress.range;
+      progress.resume.clear();
+    }
+  }
+  job.removed_.fetch_add(removed, std::memory_order_relaxed);
+  shard.counters.expired_keys += expired;
+  if (shard.full && shard.used_bytes <= shard.budget_bytes) {
+    SetFull(shard, false);
+  }
+  if (!finished) {
+    return false;
+  }
+  std::erase_if(shard.invalidations, [&](const std::shared_ptr<Invalidation>& pending) {
+    return pending.get() == &job;
+  });
+  job.shards_left_.fetch_sub(1, std::memory_order_acq_rel);
+  return true;
+}
+
+void Store::SettleInvalidationsFor(Shard& shard, size_t db, std::string_view key) {
+  for (size_t i = 0; i < shard.invalidations.size();) {
+    // Keep the job alive while its sweep unregisters it.
+    const std::shared_ptr<Invalidation> job = shard.invalidations[i];
+    if (job->rule().db() == db && job->rule().Matches(key)) {
+      SweepShard(shard, *job, SIZE_MAX);  // removes it from the list
+    } else {
+      ++i;
+    }
+  }
+}
+
+void Store::SettleAllInShard(Shard& shard) {
+  while (!shard.invalidations.empty()) {
+    const std::shared_ptr<Invalidation> job = shard.invalidations.front();
+    SweepShard(shard, *job, SIZE_MAX);
+  }
+}
+
+bool Store::ContinueInvalidation(Invalidation& job, int64_t budget_us) {
+  // Keys looked at per lock hold: other clients of the shard wait for one hold at most.
+  constexpr size_t kKeysPerHold = 256;
+  const int64_t start_us = util::MonotonicUs();
+  while (!job.done() && job.next_shard_ < shards_.size()) {
+    Shard& shard = shards_[job.next_shard_];
+    bool shard_done = true;
+    {
+      ShardGuard lock(*this, shard);
+      const bool registered = std::any_of(
+          shard.invalidations.begin(), shard.invalidations.end(),
+          [&](const std::shared_ptr<Invalidation>& pending) { return pending.get() == &job; });
+      if (registered) {
+        shard_done = SweepShard(shard, job, budget_us < 0 ? SIZE_MAX : kKeysPerHold);
+      }
+    }
+    if (shard_done) {
+      ++job.next_shard_;
+    }
+    if (budget_us >= 0 && util::MonotonicUs() - start_us >= budget_us) {
+      break;
+    }
+  }
+  return job.done();
+}
+
+size_t Store::PendingInvalidations() {
+  size_t total = 0;
+  for (Shard& shard : shards_) {
+    ShardGuard lock(*this, shard);
+    total += shard.invalidations.size();
+  }
+  return total;
+}
+
 Entry* KeySlot::FindLive() {
+  if (!shard_->invalidations.empty()) [[unlikely]] {
+    store_->SettleInvalidationsFor(*shard_, db(), key_);
+  }
   Entry* entry = table_->Find(key_, hash_);
   if (entry != nullptr && entry->IsExpired(now_ms_)) {
     table_->Remove(key_, hash_);
@@ -342,6 +519,7 @@ void Store::SwapDatabases(size_t a, size_t b) {
   }
   MultiLock lock(this, std::move(all));
   for (Shard& shard : shards_) {
+    SettleInvalidations(shard);
     if (!shard.watched.empty()) {
       NoteDatabaseReplaced(shard, a, {&shard.tables[a], &shard.tables[b]});
       NoteDatabaseReplaced(shard, b, {&shard.tables[a], &shard.tables[b]});
@@ -357,6 +535,7 @@ size_t Store::DbSize(size_t db) {
   size_t total = 0;
   for (Shard& shard : shards_) {
     ShardGuard lock(*this, shard);
+    SettleInvalidations(shard);
     total += shard.tables[db].size();
   }
   return total;
@@ -368,6 +547,7 @@ uint64_t Store::FlushDb(size_t db, bool lazily) {
   doomed.reserve(shards_.size());
   for (Shard& shard : shards_) {
     ShardGuard lock(*this, shard);
+    SettleInvalidations(shard);
     if (!shard.watched.empty()) {
       NoteDatabaseReplaced(shard, db, {&shard.tables[db]});
     }
@@ -426,6 +606,7 @@ void Store::Keys(size_t db, std::string_view pattern, int64_t now_ms,
   const bool match_all = pattern == "*";
   for (Shard& shard : shards_) {
     ShardGuard lock(*this, shard);
+    SettleInvalidations(shard);
     shard.tables[db].ForEach([&](const Entry* e) {
       if (!e->IsExpired(now_ms) && (match_all || util::GlobMatch(pattern, e->key()))) {
         out->emplace_back(e->key());
@@ -444,6 +625,7 @@ uint64_t Store::Scan(size_t db, uint64_t cursor, size_t count, int64_t now_ms,
     Shard& shard = shards_[shard_index];
     {
       ShardGuard lock(*this, shard);
+      SettleInvalidations(shard);
       const Table& table = shard.tables[db];
       do {
         if (table.size() == 0) {
@@ -479,6 +661,7 @@ std::optional<std::string> Store::RandomKey(size_t db, int64_t now_ms) {
   for (int attempt = 0; attempt < 2 * static_cast<int>(shards_.size()) + 16; ++attempt) {
     Shard& shard = shards_[RandomNumber() & shard_mask_];
     ShardGuard lock(*this, shard);
+    SettleInvalidations(shard);
     const Table& table = shard.tables[db];
     if (table.size() == 0) {
       continue;
@@ -490,6 +673,7 @@ std::optional<std::string> Store::RandomKey(size_t db, int64_t now_ms) {
   }
   for (Shard& shard : shards_) {
     ShardGuard lock(*this, shard);
+    SettleInvalidations(shard);
     std::optional<std::string> found;
     shard.tables[db].ForEach([&](const Entry* e) {
       if (!found && !e->IsExpired(now_ms)) {
@@ -790,6 +974,9 @@ Entry* Store::PickVictim(Shard& shard, const Entry* keep, int64_t now_ms, size_t
 }
 
 void Store::EvictWithinShard(Shard& shard, const Entry* keep, int64_t now_ms, size_t max_victims) {
+  // Keys an invalidation already removed must not be counted as evicted (nor chosen instead of
+  // keys that are really there).
+  SettleInvalidations(shard);
   size_t evicted = 0;
   while (shard.used_bytes > shard.budget_bytes && evicted < max_victims) {
     size_t table_index = 0;

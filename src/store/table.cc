@@ -23,6 +23,8 @@ int64_t Table::bucket_bytes() const { return BucketArrayBytes(buckets_.size()); 
 Table::Table(Table&& other) noexcept
     : arena_(std::move(other.arena_)),
       buckets_(std::move(other.buckets_)),
+      index_(std::move(other.index_)),
+      index_bytes_(std::exchange(other.index_bytes_, 0)),
       size_(std::exchange(other.size_, 0)),
       expires_(std::exchange(other.expires_, 0)),
       bytes_(other.bytes_),
@@ -38,6 +40,8 @@ Table& Table::operator=(Table&& other) noexcept {
     arena_ = std::move(other.arena_);
     buckets_ = std::move(other.buckets_);
     other.buckets_.clear();
+    index_ = std::move(other.index_);
+    index_bytes_ = std::exchange(other.index_bytes_, 0);
     size_ = std::exchange(other.size_, 0);
     expires_ = std::exchange(other.expires_, 0);
     persistent_ = std::exchange(other.persistent_, {});
@@ -135,6 +139,8 @@ void Table::Insert(Entry* entry, uint64_t hash) {
   entry->next = head;
   head = handle;
   Remember(entry, handle);
+  index_.Insert(arena_, handle, entry->key());
+  SyncIndexBytes();
 }
 
 void Table::Replace(Entry* current, Entry* replacement, uint64_t hash) {
@@ -147,6 +153,7 @@ void Table::Replace(Entry* current, Entry* replacement, uint64_t hash) {
       *link = handle;
       Forget(current, target);
       Remember(replacement, handle);
+      index_.Replace(arena_, target, handle, replacement->key());
       arena_.Free(current);
       return;
     }
@@ -159,6 +166,8 @@ Entry* Table::UnlinkAt(EntryHandle* link) {
   *link = e->next;
   e->next = 0;
   Forget(e, handle);
+  index_.Erase(arena_, handle, e->key());
+  SyncIndexBytes();
   return e;
 }
 
@@ -213,6 +222,8 @@ void Table::SetExpire(Entry* entry, int64_t expire_ms) {
 }
 
 void Table::Clear() {
+  index_.Clear();
+  index_bytes_ = 0;
   arena_.Clear();
   std::vector<EntryHandle>().swap(buckets_);
   persistent_ = {};

@@ -5,10 +5,15 @@
 // the connection's I/O thread.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "cachette/commands/transaction_state.h"
+
+namespace cachette::protocol {
+class ReplyWriter;
+}
 
 namespace cachette::stats {
 class ThreadStats;
@@ -39,6 +44,10 @@ struct ClientState {
   bool no_evict = false;  // CLIENT NO-EVICT (no client eviction exists: shown in CLIENT LIST)
   bool no_touch = false;  // CLIENT NO-TOUCH: this client's reads leave keys' LRU/LFU alone
   bool monitor = false;   // in MONITOR mode
+  // A command that finishes later (INVALIDATE): set by its handler, it makes the connection run
+  // no further command of this client and call continuation(reply) between other clients'
+  // work until it returns true, having written the command's reply; then it is cleared.
+  std::function<bool(protocol::ReplyWriter& reply)> continuation;
   // MULTI ... EXEC and WATCH.
   TransactionState tx;
   // The statistics block of the client's I/O thread; set by the dispatcher on first use.

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "cachette/store/entry.h"
+#include "cachette/store/invalidation.h"
 #include "cachette/store/table.h"
 #include "cachette/store/watch_token.h"
 #include "cachette/util/hash.h"
@@ -85,6 +86,9 @@ struct alignas(64) Shard {
   bool full = false;     // over budget with nothing to evict
   size_t expiry_db = 0;  // where active expiry resumes in this shard
   uint64_t expiry_cursor = 0;
+  // INVALIDATEs whose part in this shard is not swept yet (see invalidation.h); usually empty,
+  // which is all a lookup checks.
+  std::vector<std::shared_ptr<Invalidation>> invalidations;
 };
 
 class Store;
@@ -235,6 +239,7 @@ class Store {
   void VisitTables(size_t db, Fn&& fn) {
     for (Shard& shard : shards_) {
       ShardGuard lock(*this, shard);
+      SettleInvalidations(shard);
       fn(static_cast<const Table&>(shard.tables[db]));
     }
   }
@@ -261,6 +266,18 @@ class Store {
   bool WatchBroken(const WatchToken& token, int64_t now_ms);
   // Keys some client watches (all shards; for tests and INFO).
   size_t WatchedKeyCount();
+
+  // INVALIDATE: from this call's return, no key of rule.db() that matches the rule is visible
+  // to any client (all shards are locked together for the instant it takes to register the
+  // rule with them, and WATCHes of matching keys break). The keys are removed afterwards by
+  // ContinueInvalidation, or by whoever touches a shard first (see invalidation.h).
+  std::shared_ptr<Invalidation> BeginInvalidation(InvalidationRule rule, int64_t now_ms);
+  // Sweeps for about `budget_us` (one shard lock at a time, a few hundred keys per hold);
+  // true when the whole invalidation is done and job.removed() is final. A negative budget
+  // sweeps to the end.
+  bool ContinueInvalidation(Invalidation& job, int64_t budget_us);
+  // INVALIDATEs registered and not finished (all shards; for tests).
+  size_t PendingInvalidations();
 
   // SWAPDB: exchanges two databases' contents, all shards locked (ascending) so no client
   // sees one half swapped.
@@ -357,6 +374,19 @@ class Store {
   // Bumps every watched key of `db` in this shard that exists in one of `tables`.
   static void NoteDatabaseReplaced(Shard& shard, size_t db,
                                    std::initializer_list<const Table*> tables);
+  // Sweeps to the end every invalidation of `shard` that covers `key` of `db` (caller holds the
+  // lock).
+  void SettleInvalidationsFor(Shard& shard, size_t db, std::string_view key);
+  // Sweeps every invalidation registered with `shard` to the end (caller holds the lock).
+  void SettleInvalidations(Shard& shard) {
+    if (!shard.invalidations.empty()) [[unlikely]] {
+      SettleAllInShard(shard);
+    }
+  }
+  void SettleAllInShard(Shard& shard);
+  // Sweeps `job`'s part of `shard` for at most `max_entries` keys looked at; true when the part
+  // is done (it is then unregistered from the shard). Caller holds the lock.
+  bool SweepShard(Shard& shard, Invalidation& job, size_t max_entries);
   size_t IndexOf(const Shard& shard) const { return static_cast<size_t>(&shard - shards_.data()); }
 
   // Marks `entry` as used now (recency or frequency, by policy).

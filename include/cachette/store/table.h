@@ -12,7 +12,11 @@
 // reverse-binary cursor (dict.c dictScan): a key present during a whole iteration is returned
 // at least once even if the table is resized between calls.
 //
-// Memory accounting: bytes() is the allocated size of every entry plus the bucket array; when
+// The table also keeps its keys in order (KeyIndex), so that the keys with a given prefix are
+// found without looking at the others (INVALIDATE).
+//
+// Memory accounting: bytes() is the allocated size of every entry, the bucket array and the
+// key index; when
 // the table belongs to a shard, every change is mirrored into the shard's counter.
 // slack_bytes() is the arena's page space not holding live entries.
 //
@@ -25,6 +29,7 @@
 
 #include "cachette/store/entry.h"
 #include "cachette/store/entry_arena.h"
+#include "cachette/store/key_index.h"
 
 namespace cachette::store {
 
@@ -117,6 +122,15 @@ class Table {
   // entry of it.
   Entry* RandomEntry(uint64_t random_chain, uint64_t random_position) const;
 
+  // Calls visit(entry) for the entries whose keys are >= `from`, in key order, until visit
+  // returns false; visit must not change the table.
+  template <typename Visit>
+  void VisitInKeyOrder(std::string_view from, Visit&& visit) const {
+    index_.VisitFrom(arena_, from,
+                     [&](EntryHandle handle) { return visit(arena_.Resolve(handle)); });
+  }
+  const KeyIndex& key_index() const { return index_; }
+
   // Calls visit(entry) for every entry; visit must not change the table.
   template <typename Visit>
   void ForEach(Visit&& visit) const {
@@ -157,8 +171,16 @@ class Table {
   void Resize(size_t bucket_count);
   void MaybeShrink();
 
+  // Mirrors the index's node bytes into bytes() after it changed.
+  void SyncIndexBytes() {
+    AddBytes(index_.bytes() - index_bytes_);
+    index_bytes_ = index_.bytes();
+  }
+
   EntryArena arena_;
   std::vector<EntryHandle> buckets_;
+  KeyIndex index_;
+  int64_t index_bytes_ = 0;
   size_t size_ = 0;
   size_t expires_ = 0;
   int64_t bytes_ = 0;

@@ -79,5 +79,6 @@ std::span<const CommandSpec> ServerFamily();
 std::span<const CommandSpec> TransactionsFamily();
 std::span<const CommandSpec> ScriptingFamily();
 std::span<const CommandSpec> AdminFamily();
+std::span<const CommandSpec> CachetteFamily();
 
 }  // namespace cachette::commands::detail

@@ -79,6 +79,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ProcessInput();
   // CLIENT PAUSE holds the parsed command back: a timer looks again shortly.
   void Postpone();
+  // A command left a continuation (ClientState::continuation): run it in slices, each posted
+  // behind the thread's other work, then go on with the input.
+  void ScheduleContinuation();
+  void RunContinuation();
   // Runs every complete command in the input; false when the connection was closed.
   bool ExecuteInput();
   void Flush();
@@ -101,6 +105,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool killed_ = false;
   bool parsed_ = false;     // parser_.args() holds a command not run yet (postponed)
   bool postponed_ = false;  // waiting for a CLIENT PAUSE to end
+  bool suspended_ = false;  // a command's continuation is running
   bool resume_after_write_ = false;
   std::unique_ptr<boost::asio::steady_timer> pause_timer_;
   bool closing_ = false;
