@@ -456,6 +456,35 @@ TEST_P(StoreTest, ScanCountIsRoughlyRespected) {
   EXPECT_LE(calls, 2000u / 20 * 2 + GetParam());
 }
 
+TEST_P(StoreTest, ScanCallsCostTheSameInASmallAndAFortyTimesBiggerDatabase) {
+  // django-redis's delete_pattern: SCAN MATCH ... COUNT 10 until the cursor is 0. Each call
+  // must look at about COUNT keys whatever the database's size (the pattern is applied to
+  // what a call returns), so a bigger database means more calls, not costlier ones.
+  for (const int keys : {5'000, 200'000}) {
+    store_.FlushAll();
+    for (int i = 0; i < keys; ++i) {
+      Put(store_, 0, Key(i), "v");
+    }
+    uint64_t cursor = 0;
+    size_t calls = 0;
+    size_t total = 0;
+    size_t largest = 0;
+    do {
+      std::vector<std::string> out;
+      cursor = store_.Scan(0, cursor, 10, kNow, &out);
+      ++calls;
+      total += out.size();
+      largest = std::max(largest, out.size());
+    } while (cursor != 0);
+    EXPECT_EQ(total, static_cast<size_t>(keys));
+    EXPECT_LE(largest, 25u) << keys;
+    // 5 to 20 keys per call on average: a call finishes the bucket it is in, and shard
+    // boundaries end some calls early.
+    EXPECT_GE(calls, static_cast<size_t>(keys) / 20) << keys;
+    EXPECT_LE(calls, static_cast<size_t>(keys) / 5 + GetParam()) << keys;
+  }
+}
+
 TEST_P(StoreTest, ScanAppendsToWhatTheCallerAlreadyHas) {
   Put(store_, 0, "k", "v");
   std::vector<std::string> out = {"already"};
