@@ -3,9 +3,11 @@
 cachette and on redis-server (issue 5, points 2, 3 and 4).
 
 For each store size of --sizes (1,000,000 then 10,000,000 keys) and each server, a fresh
-server process (pinned to --server-cpu) is loaded by pipelined SETs over raw RESP with keys
-pNN:%012d spread over --prefixes prefixes (p00: .. p99:, 10,000 keys each at 1,000,000; the
-prefixes interleave, key i belongs to prefix i % 100) and --value-size-byte values. Then:
+server process (pinned to --server-cpu) is loaded by pipelined SETs over raw RESP with 16-byte
+keys in prefixes of --prefix-keys (10,000) keys each: p00: .. p99: at 1,000,000 keys
+(p42:000000000042), p000: .. p999: at 10,000,000 (p042:00000000042); the prefixes interleave
+(key i belongs to prefix i % prefixes), values are --value-size bytes. So every step below
+removes 10,000 keys, from a store of 1,000,000 or of 10,000,000. Then:
 
   native    (cachette only) INVALIDATE PREFIX pNN: for --native-rounds distinct prefixes
             (p10:, p11: ...), each timed alone from the send to the reply; the median is kept.
@@ -53,8 +55,18 @@ NATIVE_FIRST = 10  # native rounds invalidate p10:, p11: ...
 SCAN_PREFIX = 50  # scan+del removes p50:
 
 
-def prefix_name(p):
-    return b"p%02d:" % p
+def prefix_count(n, prefix_keys):
+    prefixes = n // prefix_keys
+    if prefixes <= max(SCAN_PREFIX, NATIVE_FIRST + 10):
+        raise BenchError(f"{n:,} keys make only {prefixes} prefixes of {prefix_keys:,}: the "
+                         f"script uses p{NATIVE_FIRST}: and up and p{SCAN_PREFIX}: (lower "
+                         "--prefix-keys)")
+    return prefixes
+
+
+def prefix_name(p, prefixes):
+    """p42: among 100 prefixes, p042: among 1,000."""
+    return b"p%0*d:" % (max(2, len(str(prefixes - 1))), p)
 
 
 def keys_in_prefix(n, prefixes, p):
@@ -62,17 +74,18 @@ def keys_in_prefix(n, prefixes, p):
 
 
 def load_prefixed(client, n, prefixes, value, batch, progress):
-    """SETs keys pNN:%012d (key i in prefix i % prefixes) to `value`, pipelined in batches of
-    `batch` with the next batch sent before the previous one's replies are read. Returns
-    seconds taken."""
+    """SETs n 16-byte keys <prefix><digits> (key i in prefix i % prefixes) to `value`,
+    pipelined in batches of `batch` with the next batch sent before the previous one's replies
+    are read. Returns seconds taken."""
     head = b"*3\r\n$3\r\nSET\r\n$16\r\n"
     tail = b"\r\n$%d\r\n%s\r\n" % (len(value), value)
-    names = [prefix_name(p) for p in range(prefixes)]
+    names = [prefix_name(p, prefixes) for p in range(prefixes)]
+    digits = b"%%0%dd" % (16 - len(names[0]))
     t0 = time.monotonic()
     in_flight = 0
     for lo in range(0, n, batch):
         hi = min(n, lo + batch)
-        client.send(b"".join([head + names[i % prefixes] + b"%012d" % i + tail
+        client.send(b"".join([head + names[i % prefixes] + digits % i + tail
                               for i in range(lo, hi)]))
         if in_flight:
             expect = b"+OK\r\n" * in_flight
@@ -158,7 +171,8 @@ def run_size(args, kind, path, n):
         client = Client(server.port, timeout=600)
         try:
             progress = 1_000_000 if n >= 5_000_000 else 0
-            out["load_s"] = load_prefixed(client, n, args.prefixes, value, args.batch, progress)
+            prefixes = prefix_count(n, args.prefix_keys)
+            out["load_s"] = load_prefixed(client, n, prefixes, value, args.batch, progress)
             out["rss"] = server.rss_bytes()
             left = n
             check_dbsize(client, left, "the load")
@@ -167,20 +181,20 @@ def run_size(args, kind, path, n):
             if kind == "cachette":
                 for r in range(args.native_rounds):
                     p = NATIVE_FIRST + r
-                    expected = keys_in_prefix(n, args.prefixes, p)
-                    t = native(client, prefix_name(p), expected)
+                    expected = keys_in_prefix(n, prefixes, p)
+                    t = native(client, prefix_name(p, prefixes), expected)
                     if t is None:
                         print(f"    {kind}: INVALIDATE is unknown to this server: native n/a",
                               flush=True)
                         break
                     out["native_all"].append(t)
                     left -= expected
-                    check_dbsize(client, left, f"INVALIDATE PREFIX {prefix_name(p).decode()}")
+                    check_dbsize(client, left, f"INVALIDATE PREFIX {prefix_name(p, prefixes).decode()}")
                 if out["native_all"]:
                     out["native"] = statistics.median(out["native_all"])
-                    out["native_keys"] = keys_in_prefix(n, args.prefixes, NATIVE_FIRST)
-            expected = keys_in_prefix(n, args.prefixes, SCAN_PREFIX)
-            t, calls, scan_s = scan_delete(client, prefix_name(SCAN_PREFIX), expected,
+                    out["native_keys"] = keys_in_prefix(n, prefixes, NATIVE_FIRST)
+            expected = keys_in_prefix(n, prefixes, SCAN_PREFIX)
+            t, calls, scan_s = scan_delete(client, prefix_name(SCAN_PREFIX, prefixes), expected,
                                            args.scan_count, args.del_mode)
             noise = meter.stop()
             left -= expected
@@ -211,8 +225,9 @@ def fmt_x(x, spec):
 
 def invalidation_mode(args, servers, paths):
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    print(f"invalidate.py: stores of {', '.join(f'{n:,}' for n in sizes)} keys pNN:%012d over "
-          f"{args.prefixes} prefixes, {args.value_size}-byte values; native: INVALIDATE PREFIX "
+    print(f"invalidate.py: stores of {', '.join(f'{n:,}' for n in sizes)} 16-byte keys in "
+          f"prefixes of {args.prefix_keys:,} keys, {args.value_size}-byte values; native: "
+          f"INVALIDATE PREFIX "
           f"(median of {args.native_rounds}); client way: SCAN MATCH COUNT {args.scan_count} + "
           f"DEL ({args.del_mode})")
     print(f"  cachette: {args.cachette}\n  redis:    {args.redis}")
@@ -351,7 +366,9 @@ def main():
                     help="servers, in order (redis is a reference) [%(default)s]")
     ap.add_argument("--sizes", default="1000000,10000000",
                     help="comma-separated store sizes in keys [%(default)s]")
-    ap.add_argument("--prefixes", type=int, default=100, help="prefixes pNN: [%(default)s]")
+    ap.add_argument("--prefix-keys", type=int, default=10_000,
+                    help="keys per prefix (the store has size / this many prefixes) "
+                         "[%(default)s]")
     ap.add_argument("--value-size", type=int, default=32, help="bytes per value [%(default)s]")
     ap.add_argument("--native-rounds", type=int, default=5,
                     help="prefixes invalidated natively per store; median kept [%(default)s]")
@@ -385,11 +402,11 @@ def main():
     ap.add_argument("--rounds", type=int, default=3,
                     help="--latency: baseline/invalidate pairs; medians kept [%(default)s]")
     ap.add_argument("--quick", action="store_true",
-                    help="smoke run: stores of 20,000 and 200,000 keys; --latency: 100,000 "
+                    help="smoke run: stores of 20,000 and 200,000 keys in prefixes of 200; --latency: 100,000 "
                          "keys, 1 round, 1.5 s window (figures not comparable)")
     args = ap.parse_args()
     if args.quick:
-        args.sizes = "20000,200000"
+        args.sizes, args.prefix_keys = "20000,200000", 200
         args.latency_keys, args.rounds, args.window, args.lead = 100_000, 1, 1.5, 0.5
     if args.latency:
         args.servers = "cachette"
