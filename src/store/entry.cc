@@ -6,27 +6,34 @@
 
 namespace cachette::store {
 
-namespace {
-// Bytes in front of the key: a long key's real size.
-size_t KeyPrefixSize(size_t key_size) { return key_size >= 0x7FFF ? sizeof(uint32_t) : 0; }
-}  // namespace
-
-Entry::Entry(size_t key_size, size_t value_size, int64_t expire_ms, bool separate)
-    : key_info_(static_cast<uint16_t>(std::min<size_t>(key_size, kLongKey) |
-                                      (separate ? kSeparateBit : 0))),
-      value_size_(static_cast<uint32_t>(value_size)) {
+Entry::Entry(size_t key_size, size_t value_size, int64_t expire_ms, bool separate) {
+  SetInfo((uint64_t{std::min(key_size, kLongKeySize)} << kKeyShift) |
+          (uint64_t{std::min(value_size, kLongValueSize)} << kValueShift) |
+          (uint64_t{separate ? 1u : 0u} << kSeparateShift));
   set_expire_ms(expire_ms);
+  char* prefix = const_cast<char*>(data());
+  if (key_size >= kLongKeySize) {
+    const uint32_t size = static_cast<uint32_t>(key_size);
+    std::memcpy(prefix, &size, sizeof(size));
+    prefix += sizeof(size);
+  }
+  if (value_size >= kLongValueSize) {
+    const uint32_t size = static_cast<uint32_t>(value_size);
+    std::memcpy(prefix, &size, sizeof(size));
+  }
 }
 
 size_t Entry::BytesFor(size_t key_size, size_t value_size) {
-  return sizeof(Entry) + KeyPrefixSize(key_size) + key_size + value_size;
+  const size_t prefixes = (key_size >= kLongKeySize ? sizeof(uint32_t) : 0) +
+                          (value_size >= kLongValueSize ? sizeof(uint32_t) : 0);
+  return sizeof(Entry) + prefixes + key_size + value_size;
 }
 
 void Entry::set_expire_ms(int64_t value) {
   const uint64_t expire =
       value <= 0 ? 0 : static_cast<uint64_t>(std::min<int64_t>(value, kMaxExpireMs));
   expire_low_ = static_cast<uint32_t>(expire);
-  expire_high_ = static_cast<uint16_t>(expire >> 32);
+  SetInfo((Info() & ~kExpireHighMask) | (expire >> 32));
 }
 
 size_t Entry::AllocatedSize() const {

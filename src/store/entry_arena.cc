@@ -113,14 +113,8 @@ Entry* EntryArena::Allocate(std::string_view key, size_t value_size, int64_t exp
     memory = AllocateSeparate(bytes);
   }
   Entry* entry = new (memory) Entry(key.size(), value_size, expire_ms, separate);
-  char* data = reinterpret_cast<char*>(entry + 1);
-  if (entry->long_key()) {
-    const uint32_t size = static_cast<uint32_t>(key.size());
-    std::memcpy(data, &size, sizeof(size));
-    data += sizeof(size);
-  }
   if (!key.empty()) {
-    std::memcpy(data, key.data(), key.size());
+    std::memcpy(entry->mutable_key(), key.data(), key.size());
   }
   return entry;
 }

@@ -22,12 +22,17 @@ uint64_t RandomNumber() {
   return generator();
 }
 
-// LRU stamps are 100 ms ticks since the Unix epoch, modulo 2^32 (a 13-year wrap); they are
-// compared by signed difference, so entries less than 6 years apart compare right.
-uint32_t LruTick(int64_t now_ms) { return static_cast<uint32_t>(now_ms / 100); }
-int64_t TicksBetween(uint32_t earlier, uint32_t later) {
-  return static_cast<int32_t>(later - earlier);
+// LRU stamps are 100 ms ticks since the Unix epoch modulo 2^28 (the entry's access field), a
+// clock that wraps every 310 days (Redis's 24-bit seconds clock wraps every 194). Ages are taken
+// modulo the wrap, as Redis's estimateObjectIdleTime does, so they are right for stamps less
+// than 310 days old.
+constexpr int64_t kLruTickMs = 100;
+constexpr uint32_t kLruClockMask = Entry::kAccessMask;
+uint32_t LruTick(int64_t now_ms) {
+  return static_cast<uint32_t>(now_ms / kLruTickMs) & kLruClockMask;
 }
+// Ticks from stamp `earlier` to stamp `later`, `later` being less than a wrap after it.
+int64_t TicksBetween(uint32_t earlier, uint32_t later) { return (later - earlier) & kLruClockMask; }
 
 // LFU (Redis's evict.c): 16 bits of "last decrement" time in minutes, 8 bits of a logarithmic
 // access counter that starts at 5.
@@ -862,7 +867,9 @@ void Store::OnAccess(Table& table, Entry& entry, int64_t now_ms) const {
     return;  // LFU victims are sampled: the list order is not used
   }
   // Recency is kept at 100 ms resolution (Redis's LRU clock has 1 s): a key already used in
-  // this tick stays where it is, so hot keys skip the list move and its cache misses.
+  // this tick stays where it is, so hot keys skip the list move and its cache misses. The tick
+  // must stay short: a key read again within one tick does not move, so keys written meanwhile
+  // get ahead of it in the list; at 1 s a fast writer pushes a hot key out (test_eviction.py).
   const uint32_t tick = LruTick(now_ms);
   if (entry.access() != tick) {
     entry.set_access(tick);
@@ -871,7 +878,7 @@ void Store::OnAccess(Table& table, Entry& entry, int64_t now_ms) const {
 }
 
 int64_t Store::IdleSeconds(const Entry& entry, int64_t now_ms) const {
-  return std::max<int64_t>(TicksBetween(entry.access(), LruTick(now_ms)), 0) / 10;
+  return TicksBetween(entry.access(), LruTick(now_ms)) * kLruTickMs / 1000;
 }
 
 int Store::Frequency(const Entry& entry, int64_t now_ms) const {
@@ -897,14 +904,17 @@ Entry* Store::PickVictim(Shard& shard, const Entry* keep, int64_t now_ms, size_t
   };
 
   if (policy == EvictionPolicy::kAllkeysLru || policy == EvictionPolicy::kVolatileLru) {
-    // The tails of the eviction lists are the least recently used of each list: compare them.
+    // The tails of the eviction lists are the least recently used of each list: compare their
+    // ages (taken from now, which is right across the clock's wrap).
+    const uint32_t now_tick = LruTick(now_ms);
     for (size_t i = 0; i < shard.tables.size(); ++i) {
       const Table& table = shard.tables[i];
       for (Entry* tail :
            {table.OldestVolatile(), volatile_only ? nullptr : table.OldestPersistent()}) {
         Entry* candidate = tail ? skip_kept(table, tail) : nullptr;
         if (candidate != nullptr &&
-            (best == nullptr || TicksBetween(candidate->access(), best->access()) > 0)) {
+            (best == nullptr || TicksBetween(candidate->access(), now_tick) >
+                                    TicksBetween(best->access(), now_tick))) {
           best = candidate;
           *table_index = i;
         }

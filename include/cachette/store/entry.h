@@ -1,19 +1,34 @@
 #pragma once
 
-// One key and its value in one block of memory: a 28-byte header, then the key bytes, then the
-// value bytes. Entries live in their table's EntryArena (entry_arena.h), which alone creates
-// and frees them; the header links an entry into its table's bucket chain and eviction list by
-// 32-bit handles into that arena, not by pointers, which is what keeps the header at 28 bytes.
+// One key and its value in one block of memory: a 24-byte header, then the sizes of a long key
+// or value (if any), then the key bytes, then the value bytes. Entries live in their table's
+// EntryArena (entry_arena.h), which alone creates and frees them; the header links an entry
+// into its table's bucket chain and eviction list by 32-bit handles into that arena, not by
+// pointers, which is what keeps the header at 24 bytes.
 //
-// Header fields (4-byte aligned, no padding):
-//   next, lru_prev, lru_next   handles (0: none) of the bucket-chain and eviction-list neighbours
-//   expiry                     48 bits of Unix milliseconds (enough until the year 10889; later
-//                              instants are stored as that maximum), 0 meaning none
-//   key info                   15 bits of key size (a key of 32767 bytes or more keeps its real
-//                              size in a 4-byte prefix before the key bytes) and one bit that
-//                              tells the arena how the entry was allocated
-//   value size                 32 bits
-//   access                     the eviction metadata (last access tick, or an LFU counter)
+// Header (4-byte aligned, no padding):
+//   bytes  0-11  next, lru_prev, lru_next: handles (0: none) of the bucket-chain and
+//                eviction-list neighbours
+//   bytes 12-15  the low 32 bits of the expiry
+//   bytes 16-23  one 64-bit word (read and written whole, with memcpy, as it is only 4-byte
+//                aligned) of bit fields, from the lowest bit:
+//                  0-15   the high 16 bits of the expiry: 48 bits of Unix milliseconds in all
+//                         (enough until the year 10889; later instants are stored as that
+//                         maximum), 0 meaning none
+//                  16-23  key size; 255: a long key, whose real size is in a 4-byte prefix
+//                  24-34  value size; 2047: a long value, whose real size is in a 4-byte prefix
+//                  35     allocated on its own, outside the arena's pages
+//                  36-63  access (28 bits): the eviction metadata, an LRU clock of 100 ms ticks
+//                         that wraps every 2^28 ticks (310 days; Redis's 24-bit seconds clock
+//                         wraps every 194), or Redis's 24-bit LFU field (16 bits of minutes and
+//                         an 8-bit counter)
+// Then: [key size, 4 bytes, if long] [value size, 4 bytes, if long] key bytes, value bytes.
+//
+// The prefixes cost little: keys of 255 bytes or more are rare, and values of 2047 bytes or
+// more make entries of over 2 KiB, whose slots are 256 bytes apart (or which are allocated on
+// their own beyond 4 KiB), so 4 more bytes rarely change what one takes. The value size field
+// is that narrow so that the access field keeps the 100 ms LRU ticks (see Store::OnAccess) with
+// a wrap longer than Redis's.
 
 #include <cstddef>
 #include <cstdint>
@@ -34,20 +49,33 @@ class Entry {
 
   // The largest expiry an entry can hold (about the year 10889).
   static constexpr int64_t kMaxExpireMs = (int64_t{1} << 48) - 1;
+  // Key and value sizes from which the real size is kept in a 4-byte prefix.
+  static constexpr size_t kLongKeySize = 0xFF;
+  static constexpr size_t kLongValueSize = 0x7FF;
+  // The eviction metadata is this many bits wide (set_access keeps only these).
+  static constexpr unsigned kAccessBits = 28;
+  static constexpr uint32_t kAccessMask = (uint32_t{1} << kAccessBits) - 1;
 
-  // Bytes of header, key-size prefix, key and value for an entry of these sizes.
+  // Bytes of header, size prefixes, key and value for an entry of these sizes.
   static size_t BytesFor(size_t key_size, size_t value_size);
 
   std::string_view key() const { return {key_data(), key_size()}; }
-  std::string_view value() const { return {key_data() + key_size(), value_size_}; }
+  std::string_view value() const { return {key_data() + key_size(), value_size()}; }
   char* mutable_value() { return const_cast<char*>(key_data()) + key_size(); }
-  size_t value_size() const { return value_size_; }
+  size_t value_size() const {
+    const uint64_t info = Info();
+    const size_t size = Field(info, kValueShift, kValueMask);
+    if (size != kLongValueSize) {
+      return size;
+    }
+    return ReadPrefix(Field(info, kKeyShift, kKeyMask) == kLongKeySize ? sizeof(uint32_t) : 0);
+  }
   ValueType type() const { return ValueType::kString; }
 
   int64_t expire_ms() const {
-    return static_cast<int64_t>((uint64_t{expire_high_} << 32) | expire_low_);
+    return static_cast<int64_t>(((Info() & kExpireHighMask) << 32) | expire_low_);
   }
-  bool has_expire() const { return expire_low_ != 0 || expire_high_ != 0; }
+  bool has_expire() const { return expire_low_ != 0 || (Info() & kExpireHighMask) != 0; }
   // 0 removes the expiry; instants past kMaxExpireMs are stored as kMaxExpireMs.
   void set_expire_ms(int64_t value);
   bool IsExpired(int64_t now_ms) const {
@@ -59,10 +87,14 @@ class Entry {
   // allocation.
   size_t AllocatedSize() const;
 
-  // Eviction metadata: the last access tick (LRU policies) or a logarithmic access counter
-  // with its last decrement time in minutes (LFU policies).
-  uint32_t access() const { return access_; }
-  void set_access(uint32_t value) { access_ = value; }
+  // Eviction metadata, kAccessBits wide: the last access as an LRU clock stamp (LRU
+  // policies), or a logarithmic access counter with its last decrement time in minutes (LFU
+  // policies).
+  uint32_t access() const { return static_cast<uint32_t>(Info() >> kAccessShift); }
+  void set_access(uint32_t value) {
+    SetInfo((Info() & ~(uint64_t{kAccessMask} << kAccessShift)) |
+            (uint64_t{value & kAccessMask} << kAccessShift));
+  }
 
   EntryHandle next = 0;      // the next entry in the same bucket
   EntryHandle lru_prev = 0;  // eviction list neighbours (towards the most recent)
@@ -71,33 +103,53 @@ class Entry {
  private:
   friend class EntryArena;
 
-  static constexpr uint16_t kSeparateBit = 0x8000;  // allocated on its own, outside a page
-  static constexpr uint16_t kKeySizeMask = 0x7FFF;
-  static constexpr uint16_t kLongKey = 0x7FFF;  // key size field value: real size in a prefix
+  static constexpr uint64_t kExpireHighMask = 0xFFFF;
+  static constexpr unsigned kKeyShift = 16;
+  static constexpr uint64_t kKeyMask = kLongKeySize;
+  static constexpr unsigned kValueShift = 24;
+  static constexpr uint64_t kValueMask = kLongValueSize;
+  static constexpr unsigned kSeparateShift = 35;
+  static constexpr unsigned kAccessShift = 36;
+  static_assert(kAccessShift + kAccessBits == 64);
 
+  // Writes the header and the size prefixes; the caller copies the key to mutable_key().
   Entry(size_t key_size, size_t value_size, int64_t expire_ms, bool separate);
+
+  uint64_t Info() const {
+    uint64_t info = 0;
+    std::memcpy(&info, info_, sizeof(info));
+    return info;
+  }
+  void SetInfo(uint64_t info) { std::memcpy(info_, &info, sizeof(info)); }
+  static size_t Field(uint64_t info, unsigned shift, uint64_t mask) {
+    return static_cast<size_t>((info >> shift) & mask);
+  }
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
-  bool long_key() const { return (key_info_ & kKeySizeMask) == kLongKey; }
-  bool separate() const { return (key_info_ & kSeparateBit) != 0; }
-  size_t key_size() const {
-    if (!long_key()) {
-      return key_info_ & kKeySizeMask;
-    }
+  uint32_t ReadPrefix(size_t offset) const {
     uint32_t size = 0;
-    std::memcpy(&size, data(), sizeof(size));
+    std::memcpy(&size, data() + offset, sizeof(size));
     return size;
   }
-  const char* key_data() const { return long_key() ? data() + sizeof(uint32_t) : data(); }
-  size_t bytes() const { return BytesFor(key_size(), value_size_); }
+  bool long_key() const { return Field(Info(), kKeyShift, kKeyMask) == kLongKeySize; }
+  bool long_value() const { return Field(Info(), kValueShift, kValueMask) == kLongValueSize; }
+  bool separate() const { return Field(Info(), kSeparateShift, 1) != 0; }
+  size_t key_size() const {
+    const size_t size = Field(Info(), kKeyShift, kKeyMask);
+    return size == kLongKeySize ? ReadPrefix(0) : size;
+  }
+  const char* key_data() const {
+    const uint64_t info = Info();
+    return data() + (Field(info, kKeyShift, kKeyMask) == kLongKeySize ? sizeof(uint32_t) : 0) +
+           (Field(info, kValueShift, kValueMask) == kLongValueSize ? sizeof(uint32_t) : 0);
+  }
+  char* mutable_key() { return const_cast<char*>(key_data()); }
+  size_t bytes() const { return BytesFor(key_size(), value_size()); }
 
   uint32_t expire_low_ = 0;
-  uint16_t expire_high_ = 0;
-  uint16_t key_info_ = 0;
-  uint32_t value_size_;
-  uint32_t access_ = 0;
+  uint32_t info_[2] = {0, 0};  // the 64-bit word of bit fields described above
 };
 
-static_assert(sizeof(Entry) == 28, "the entry header's size decides the memory per key");
+static_assert(sizeof(Entry) == 24, "the entry header's size decides the memory per key");
 static_assert(alignof(Entry) == 4);
 
 }  // namespace cachette::store

@@ -418,6 +418,21 @@ TEST_F(StringFamilyTest, AppendBeyondProtoMaxBulkLenIsRejected) {
   EXPECT_EQ(Run({"STRLEN", "r"}), ":1048576\r\n");
 }
 
+TEST_F(StringFamilyTest, AppendAcrossTheLongValueSizeKeepsEveryByte) {
+  // Values of 2047 bytes or more keep their size in a prefix (store/entry.h); long keys too.
+  for (const std::string& key : {std::string("a"), std::string(255, 'k')}) {
+    std::string expected(2045, 'x');
+    Run({"SET", key, expected});
+    for (const char* suffix : {"1", "2", "3", "45"}) {
+      expected += suffix;
+      EXPECT_EQ(Run({"APPEND", key, suffix}), ":" + std::to_string(expected.size()) + "\r\n");
+      EXPECT_EQ(Run({"GET", key}),
+                "$" + std::to_string(expected.size()) + "\r\n" + expected + "\r\n");
+    }
+    EXPECT_EQ(Run({"STRLEN", key}), ":2050\r\n");
+  }
+}
+
 TEST_F(StringFamilyTest, StrlenOfMissingIsZero) {
   EXPECT_EQ(Run({"STRLEN", "nokey"}), ":0\r\n");
   Run({"SET", "s", "hello world"});
@@ -573,6 +588,19 @@ TEST_F(StringFamilyTest, SetrangePadsWithZeroBytes) {
   EXPECT_EQ(Run({"GET", "r"}), "$7\r\nHabLOhi\r\n");
   EXPECT_EQ(Run({"SETRANGE", "r", "7", "!"}), ":8\r\n");
   EXPECT_EQ(Run({"GET", "r"}), "$8\r\nHabLOhi!\r\n");
+}
+
+TEST_F(StringFamilyTest, SetrangeAcrossTheLongValueSizeKeepsEveryByte) {
+  Run({"SET", "r", "head"});
+  EXPECT_EQ(Run({"SETRANGE", "r", "2046", "ab"}), ":2048\r\n");
+  const std::string expected = "head" + std::string(2042, '\0') + "ab";
+  EXPECT_EQ(Run({"GET", "r"}), "$2048\r\n" + expected + "\r\n");
+  EXPECT_EQ(Run({"SETRANGE", "r", "0", "H"}), ":2048\r\n");
+  EXPECT_EQ(Run({"GETRANGE", "r", "0", "3"}), "$4\r\nHead\r\n");
+  EXPECT_EQ(Run({"GETRANGE", "r", "-2", "-1"}), "$2\r\nab\r\n");
+  Run({"SET", "s", std::string(2046, 'y')});
+  EXPECT_EQ(Run({"SETRANGE", "s", "2046", "z"}), ":2047\r\n");
+  EXPECT_EQ(Run({"GET", "s"}), "$2047\r\n" + std::string(2046, 'y') + "z\r\n");
 }
 
 TEST_F(StringFamilyTest, SetrangeWithAnEmptyValueChangesNothing) {

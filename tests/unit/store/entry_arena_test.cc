@@ -34,7 +34,8 @@ std::vector<Entry*> Fill(EntryArena& arena, size_t count, size_t value_size,
 
 TEST(EntryArenaTest, SlotSizesAreFourBytesApartUpTo512ThenEightPerDoubling) {
   EXPECT_EQ(EntryArena::SlotSize(1), sizeof(Entry));
-  EXPECT_EQ(EntryArena::SlotSize(28), 28u);
+  EXPECT_EQ(EntryArena::SlotSize(24), 24u);
+  EXPECT_EQ(EntryArena::SlotSize(25), 28u);
   EXPECT_EQ(EntryArena::SlotSize(29), 32u);
   EXPECT_EQ(EntryArena::SlotSize(300), 300u);
   EXPECT_EQ(EntryArena::SlotSize(509), 512u);
@@ -44,7 +45,7 @@ TEST(EntryArenaTest, SlotSizesAreFourBytesApartUpTo512ThenEightPerDoubling) {
   EXPECT_EQ(EntryArena::SlotSize(1025), 1152u);
   EXPECT_EQ(EntryArena::SlotSize(4096), 4096u);
   EXPECT_EQ(EntryArena::SlotSize(4097), 0u);  // allocated separately
-  for (size_t bytes = 28; bytes <= EntryArena::kMaxSlabEntry; ++bytes) {
+  for (size_t bytes = sizeof(Entry); bytes <= EntryArena::kMaxSlabEntry; ++bytes) {
     const size_t slot = EntryArena::SlotSize(bytes);
     ASSERT_GE(slot, bytes);
     ASSERT_LE(slot - bytes, std::max<size_t>(3, bytes / 8)) << bytes;

@@ -71,7 +71,10 @@ TEST_F(EvictionTest, VolatileLruEvictsOnlyKeysWithAnExpiry) {
   Set("persistent", 0, kNow);
   Set("volatile-old", kNow + 3'600'000, kNow + 1000);
   Set("volatile-new", kNow + 3'600'000, kNow + 2000);
-  store_.SetBudgetPerShard(BudgetFor(3));
+  // Exactly these three keys (the probes of BudgetFor have shorter keys, and without jemalloc
+  // the 16-byte steps of glibc's chunks can tell the two apart): one eviction makes room for
+  // a key shorter than the evicted one.
+  store_.SetBudgetPerShard(store_.DataBytes());
   Set("another", 0, kNow + 3000);
   EXPECT_TRUE(Exists("persistent"));
   EXPECT_FALSE(Exists("volatile-old"));
@@ -188,6 +191,75 @@ TEST_F(EvictionTest, IdleSecondsAndFrequencyComeFromTheAccessField) {
   Set("f", 0, kNow);
   store_.WithKey(0, "f", kNow, [&](KeySlot& slot) {
     EXPECT_EQ(store_.Frequency(*slot.Peek(), kNow), 5);  // Redis's initial LFU value
+  });
+}
+
+// The instant `ms` milliseconds into tick `tick` of an LRU clock period: the clock (100 ms
+// ticks modulo 2^28) reads 0 at tick 0 and wraps again at tick 2^28 (310 days later).
+constexpr int64_t kLruWrap = int64_t{1} << 28;
+int64_t AtLruTick(int64_t tick, int64_t ms = 0) {
+  return ((kNow / 100 / kLruWrap + 1) * kLruWrap + tick) * 100 + ms;
+}
+
+TEST_F(EvictionTest, IdleSecondsCountTenthsOfASecond) {
+  store_.SetEvictionPolicy(EvictionPolicy::kAllkeysLru);
+  Set("k", 0, AtLruTick(1000, 50));
+  store_.WithKey(0, "k", AtLruTick(1000, 50), [&](KeySlot& slot) {
+    const Entry& entry = *slot.Peek();
+    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(1000, 99)), 0);
+    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(1009, 99)), 0);
+    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(1010, 0)), 1);
+    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(1420, 0)), 42);
+  });
+}
+
+TEST_F(EvictionTest, IdleSecondsAreRightAcrossTheClockWrap) {
+  store_.SetEvictionPolicy(EvictionPolicy::kAllkeysLru);
+  Set("k", 0, AtLruTick(kLruWrap - 30));
+  store_.WithKey(0, "k", AtLruTick(kLruWrap - 30), [&](KeySlot& slot) {
+    const Entry& entry = *slot.Peek();
+    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(kLruWrap - 10)), 2);
+    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(kLruWrap)), 3);
+    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(kLruWrap + 70)), 10);
+    // Up to one whole wrap (310 days) later; Redis's clock wraps after 194.
+    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(2 * kLruWrap - 31)), (kLruWrap - 1) / 10);
+    EXPECT_GT((kLruWrap - 1) / 10, int64_t{194} * 24 * 3600);
+  });
+}
+
+TEST_F(EvictionTest, LruComparesAgesAcrossTheClockWrap) {
+  // The older key's stamp is numerically the larger one: the clock wrapped in between.
+  for (size_t old_db : {size_t{0}, size_t{1}}) {
+    Store store({.shards = 1, .databases = 2});
+    store.SetEvictionPolicy(EvictionPolicy::kAllkeysLru);
+    auto set = [&](const std::string& key, int64_t now, size_t db) {
+      store.WithKey(db, key, now, [](KeySlot& slot) { slot.Set(std::string(100, 'v'), 0); });
+    };
+    auto exists = [&](const std::string& key, size_t db) {
+      return store.WithKey(db, key, AtLruTick(kLruWrap + 100),
+                           [](KeySlot& slot) { return slot.Peek() != nullptr; });
+    };
+    set("old", AtLruTick(kLruWrap - 50), old_db);
+    set("young", AtLruTick(kLruWrap + 20), 1 - old_db);
+    store.SetBudgetPerShard(BudgetFor(2));
+    set("new", AtLruTick(kLruWrap + 100), 1 - old_db);
+    EXPECT_FALSE(exists("old", old_db)) << old_db;
+    EXPECT_TRUE(exists("young", 1 - old_db)) << old_db;
+    EXPECT_TRUE(exists("new", 1 - old_db)) << old_db;
+  }
+}
+
+TEST_F(EvictionTest, LfuFieldKeepsMinutesAndCounterIn24Bits) {
+  store_.SetEvictionPolicy(EvictionPolicy::kAllkeysLfu);
+  store_.SetLfuParameters(/*log_factor=*/0, /*decay_minutes=*/1);
+  Set("f", 0, kNow);
+  for (int i = 0; i < 10; ++i) {
+    Read("f", kNow);  // log factor 0: every read counts
+  }
+  store_.WithKey(0, "f", kNow, [&](KeySlot& slot) {
+    EXPECT_EQ(store_.Frequency(*slot.Peek(), kNow), 15);
+    EXPECT_EQ(store_.Frequency(*slot.Peek(), kNow + 3 * 60'000), 12);  // one per minute
+    EXPECT_EQ(slot.Peek()->access() >> 24, 0u);
   });
 }
 
