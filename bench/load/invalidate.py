@@ -189,7 +189,8 @@ def run_size(args, kind, path, n):
                         break
                     out["native_all"].append(t)
                     left -= expected
-                    check_dbsize(client, left, f"INVALIDATE PREFIX {prefix_name(p, prefixes).decode()}")
+                    name = prefix_name(p, prefixes).decode()
+                    check_dbsize(client, left, f"INVALIDATE PREFIX {name}")
                 if out["native_all"]:
                     out["native"] = statistics.median(out["native_all"])
                     out["native_keys"] = keys_in_prefix(n, prefixes, NATIVE_FIRST)
@@ -199,8 +200,8 @@ def run_size(args, kind, path, n):
             noise = meter.stop()
             left -= expected
             check_dbsize(client, left, "SCAN + DEL")
-            out.update(noise=noise["noise"], scan=t, scan_calls=calls, scan_call_us=scan_s / calls * 1e6,
-                       scan_keys=expected)
+            out.update(noise=noise["noise"], scan=t, scan_calls=calls,
+                       scan_call_us=scan_s / calls * 1e6, scan_keys=expected)
         finally:
             client.close()
     natives = ", ".join(f"{t * 1000:.2f}" for t in out["native_all"])
@@ -329,10 +330,10 @@ def latency_phase(args, path, invalidate, n_requests):
 
 def latency_mode(args, paths):
     check_executable(args.benchmark)
-    print(f"invalidate.py --latency: {args.latency_keys:,} keys inv:%012d and {args.latency_keys:,} "
-          f"keys key:%012d; GET load redis-benchmark -c {args.clients} -P {args.pipeline} -r "
-          f"{args.latency_keys:,} for about {args.window:g} s; INVALIDATE PREFIX inv: "
-          f"{args.lead:g} s into it (or not: baseline)")
+    print(f"invalidate.py --latency: {args.latency_keys:,} keys inv:%012d and "
+          f"{args.latency_keys:,} keys key:%012d; GET load redis-benchmark -c {args.clients} "
+          f"-P {args.pipeline} -r {args.latency_keys:,} for about {args.window:g} s; "
+          f"INVALIDATE PREFIX inv: {args.lead:g} s into it (or not: baseline)")
     print(f"  cachette: {args.cachette}")
     base, inv = [], []
     n = None
@@ -402,8 +403,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=3,
                     help="--latency: baseline/invalidate pairs; medians kept [%(default)s]")
     ap.add_argument("--quick", action="store_true",
-                    help="smoke run: stores of 20,000 and 200,000 keys in prefixes of 200; --latency: 100,000 "
-                         "keys, 1 round, 1.5 s window (figures not comparable)")
+                    help="smoke run: stores of 20,000 and 200,000 keys in prefixes of 200; "
+                         "--latency: 100,000 keys, 1 round, 1.5 s window (figures not "
+                         "comparable)")
     args = ap.parse_args()
     if args.quick:
         args.sizes, args.prefix_keys = "20000,200000", 200

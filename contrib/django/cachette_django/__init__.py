@@ -91,8 +91,9 @@ def delete_pattern(cache_or_alias, pattern, version=None, itersize=None):
 
 def delete_prefix(cache_or_alias, prefix, version=None, itersize=None):
     """Removes every key whose name (as the application spells it, before KEY_PREFIX and version
-    are added) starts with the literal string `prefix`; returns their number.
-    delete_prefix("default", "reviews:user:42:") == delete_pattern("default", "reviews:user:42:*")."""
+    are added) starts with the literal string `prefix` (its glob characters are literal);
+    returns their number. delete_prefix("default", "reviews:user:42:") does what
+    delete_pattern("default", "reviews:user:42:*") does."""
     return delete_pattern(cache_or_alias, glob_escape(prefix) + "*", version=version,
                           itersize=itersize)
 
@@ -101,10 +102,10 @@ def prefix_stats(cache_or_alias="default", sort=None, count=None, order=None):
     """{prefix: {"hits", "misses", "hit_ratio", "writes", "keys", "memory"}} from Cachette's
     PREFIXSTATS, for the server under the cache (the table covers the whole server). `sort` is
     one of SORT_FIELDS (the server sorts; dicts keep its order), `order` "asc" or "desc",
-    `count` the number of rows. With replicas configured, the figures are the primary's. The row "other" sums what the server does not track by name.
-    A prefix is the key up to the server's `prefix-stats-segments`-th ':' (3 gives
-    ":1:reviews" for Django's default key format ":1:reviews:user:42"). Raises
-    NotCachetteError against a plain Redis."""
+    `count` the number of rows (a row "other", last, sums what the server does not track by
+    name). With replicas configured, the figures are the primary's. A prefix is the key up to
+    the server's `prefix-stats-segments`-th ':' (3 gives ":1:reviews" for Django's default key
+    format ":1:reviews:user:42"). Raises NotCachetteError against a plain Redis."""
     from . import server
 
     # The primary (write=True): with replicas configured, reads may go elsewhere at random.
