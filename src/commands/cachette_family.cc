@@ -28,22 +28,35 @@ constexpr int64_t kInvalidationSliceUs = 200;
 
 void RunInvalidation(CommandContext& ctx, store::InvalidationRule rule) {
   store::Store& store = ctx.store();
-  std::shared_ptr<store::Invalidation> job = store.BeginInvalidation(std::move(rule), ctx.now_ms);
-  if (job->done() || store.HoldsShardsOnThisThread()) {
+  std::shared_ptr<store::Invalidation> job = store.BeginInvalidation(rule, ctx.now_ms);
+  if (job != nullptr && (job->done() || store.HoldsShardsOnThisThread())) {
     store.ContinueInvalidation(*job, -1);
     ctx.reply.Integer(static_cast<int64_t>(job->removed()));
     return;
   }
   // CLIENT REPLY OFF/SKIP drop a reply when the command returns; this one comes later.
   const bool silent = ctx.client.reply_off || ctx.client.reply_skip;
-  ctx.client.continuation = [&store, job = std::move(job), silent](protocol::ReplyWriter& reply) {
-    if (!store.ContinueInvalidation(*job, kInvalidationSliceUs)) {
-      return false;
+  // Without a job, another invalidation is running: this one begins when it ends.
+  ctx.client.continuation = [&store, job = std::move(job), rule = std::move(rule), silent,
+                             now_ms = ctx.now_ms](protocol::ReplyWriter& reply) mutable {
+    if (job == nullptr) {
+      job = store.BeginInvalidation(rule, now_ms);
+      if (job == nullptr) {
+        return ContinuationStep::kWait;
+      }
+    }
+    switch (store.ContinueInvalidation(*job, kInvalidationSliceUs)) {
+      case store::InvalidationProgress::kMore:
+        return ContinuationStep::kMore;
+      case store::InvalidationProgress::kBlocked:
+        return ContinuationStep::kWait;
+      case store::InvalidationProgress::kDone:
+        break;
     }
     if (!silent) {
       reply.Integer(static_cast<int64_t>(job->removed()));
     }
-    return true;
+    return ContinuationStep::kDone;
   };
 }
 

@@ -172,7 +172,7 @@ bool Connection::ExecuteInput() {
     input_.Consume(parser_.consumed());
     if (client_.continuation) [[unlikely]] {
       suspended_ = true;
-      ScheduleContinuation();
+      ScheduleContinuation(/*wait=*/false);
       break;
     }
     parser_.set_unauthenticated(!client_.authenticated);
@@ -206,16 +206,34 @@ void Connection::Postpone() {
   });
 }
 
-void Connection::ScheduleContinuation() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->RunContinuation(); });
+void Connection::ScheduleContinuation(bool wait) {
+  if (!wait) {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->RunContinuation(); });
+    return;
+  }
+  // Something it needs is held by another thread (a script): look again shortly rather than
+  // spinning.
+  if (continuation_timer_ == nullptr) {
+    continuation_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  }
+  continuation_timer_->expires_after(std::chrono::milliseconds(1));
+  continuation_timer_->async_wait(
+      [self = shared_from_this()](const boost::system::error_code&) { self->RunContinuation(); });
 }
 
 void Connection::RunContinuation() {
-  // A closed connection still finishes the command (an invalidation must end), unheard.
+  // The reply goes behind what is already out: into the output buffer, or, while a write of
+  // that buffer is in flight, into the buffer sent after it. A closed connection still
+  // finishes the command (an invalidation must end), unheard.
   std::string discarded;
-  protocol::ReplyWriter discard(&discarded, client_.resp_version);
-  if (!client_.continuation(closed_ ? discard : writer_)) {
-    ScheduleContinuation();
+  protocol::ReplyWriter reply(closed_    ? &discarded
+                              : writing_ ? &pushed_
+                                         : &output_,
+                              client_.resp_version);
+  const commands::ContinuationStep step = client_.continuation(reply);
+  last_activity_us_ = util::MonotonicUs();  // busy with a command, not idle (`timeout`)
+  if (step != commands::ContinuationStep::kDone) {
+    ScheduleContinuation(step == commands::ContinuationStep::kWait);
     return;
   }
   client_.continuation = nullptr;
@@ -224,7 +242,7 @@ void Connection::RunContinuation() {
     return;
   }
   if (writing_) {
-    resume_after_write_ = true;  // AfterWrite goes on with the input
+    resume_after_write_ = true;  // AfterWrite sends the reply, then goes on with the input
     return;
   }
   ProcessInput();

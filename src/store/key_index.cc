@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 #include <utility>
 
 #include "cachette/util/memory.h"
@@ -132,6 +133,10 @@ void KeyIndex::Insert(const EntryArena& arena, EntryHandle handle, std::string_v
   Path path;
   Leaf* leaf = Descend(arena, key, &path);
   const size_t position = LowerBound(arena, *leaf, key);
+  // Every subtree on the way gains the key (splits below keep their parents' sums).
+  for (size_t level = 0; level < path.depth; ++level) {
+    ++path.steps[level].node->sizes[path.steps[level].child];
+  }
   if (leaf->count < kLeafSlots) {
     std::memmove(&leaf->slots[position + 1], &leaf->slots[position],
                  (leaf->count - position) * sizeof(EntryHandle));
@@ -170,29 +175,47 @@ void KeyIndex::Insert(const EntryArena& arena, EntryHandle handle, std::string_v
   }
   leaf->next = right.get();
   const EntryHandle separator = right->slots[0];
+  const uint32_t right_size = right->count;
   if (path.depth == 0) {
     auto root = NewInner();
     root->separators[0] = leaf->slots[0];
+    root->sizes[0] = leaf->count;
     root->children[0] = std::move(root_);
     root->separators[1] = separator;
+    root->sizes[1] = right_size;
     root->children[1] = std::move(right);
     root->count = 2;
     root_ = std::move(root);
     return;
   }
   const Step& parent = path.steps[path.depth - 1];
-  InsertChild(path, path.depth - 1, parent.child + 1, separator, std::move(right));
+  parent.node->sizes[parent.child] = leaf->count;
+  InsertChild(path, path.depth - 1, parent.child + 1, separator, std::move(right), right_size);
+}
+
+uint32_t KeyIndex::Total(const Node& node) {
+  if (node.leaf) {
+    return node.count;
+  }
+  const auto& inner = static_cast<const Inner&>(node);
+  uint32_t total = 0;
+  for (size_t i = 0; i < inner.count; ++i) {
+    total += inner.sizes[i];
+  }
+  return total;
 }
 
 void KeyIndex::InsertChild(Path& path, size_t level, size_t position, EntryHandle separator,
-                           std::unique_ptr<Node> child) {
+                           std::unique_ptr<Node> child, uint32_t child_size) {
   Inner* node = path.steps[level].node;
   if (node->count < kInnerSlots) {
     for (size_t i = node->count; i > position; --i) {
       node->separators[i] = node->separators[i - 1];
+      node->sizes[i] = node->sizes[i - 1];
       node->children[i] = std::move(node->children[i - 1]);
     }
     node->separators[position] = separator;
+    node->sizes[position] = child_size;
     node->children[position] = std::move(child);
     ++node->count;
     return;
@@ -201,12 +224,14 @@ void KeyIndex::InsertChild(Path& path, size_t level, size_t position, EntryHandl
   if (position == node->count) {
     // Appending (keys arriving in order): keep this node full, start the next one.
     right->separators[0] = separator;
+    right->sizes[0] = child_size;
     right->children[0] = std::move(child);
     right->count = 1;
   } else {
     const size_t keep = node->count / 2;
     for (size_t i = keep; i < node->count; ++i) {
       right->separators[i - keep] = node->separators[i];
+      right->sizes[i - keep] = node->sizes[i];
       right->children[i - keep] = std::move(node->children[i]);
     }
     right->count = static_cast<uint32_t>(node->count - keep);
@@ -215,24 +240,31 @@ void KeyIndex::InsertChild(Path& path, size_t level, size_t position, EntryHandl
     const size_t at = position <= keep ? position : position - keep;
     for (size_t i = target->count; i > at; --i) {
       target->separators[i] = target->separators[i - 1];
+      target->sizes[i] = target->sizes[i - 1];
       target->children[i] = std::move(target->children[i - 1]);
     }
     target->separators[at] = separator;
+    target->sizes[at] = child_size;
     target->children[at] = std::move(child);
     ++target->count;
   }
   const EntryHandle right_minimum = right->separators[0];
+  const uint32_t right_size = Total(*right);
   if (level == 0) {
     auto root = NewInner();
     root->separators[0] = node->separators[0];
+    root->sizes[0] = Total(*node);
     root->children[0] = std::move(root_);
     root->separators[1] = right_minimum;
+    root->sizes[1] = right_size;
     root->children[1] = std::move(right);
     root->count = 2;
     root_ = std::move(root);
     return;
   }
-  InsertChild(path, level - 1, path.steps[level - 1].child + 1, right_minimum, std::move(right));
+  const Step& parent = path.steps[level - 1];
+  parent.node->sizes[parent.child] = Total(*node);
+  InsertChild(path, level - 1, parent.child + 1, right_minimum, std::move(right), right_size);
 }
 
 void KeyIndex::Erase(const EntryArena& arena, EntryHandle handle, std::string_view key) {
@@ -246,6 +278,9 @@ void KeyIndex::Erase(const EntryArena& arena, EntryHandle handle, std::string_vi
     return;  // not indexed (cannot happen while the table keeps the index in step)
   }
   --size_;
+  for (size_t level = 0; level < path.depth; ++level) {
+    --path.steps[level].node->sizes[path.steps[level].child];
+  }
   --leaf->count;
   std::memmove(&leaf->slots[position], &leaf->slots[position + 1],
                (leaf->count - position) * sizeof(EntryHandle));
@@ -277,6 +312,7 @@ void KeyIndex::RemoveChild(Path& path, size_t level) {
   node->children[child].reset();
   for (size_t i = child; i + 1 < node->count; ++i) {
     node->separators[i] = node->separators[i + 1];
+    node->sizes[i] = node->sizes[i + 1];
     node->children[i] = std::move(node->children[i + 1]);
   }
   --node->count;
@@ -358,6 +394,7 @@ void KeyIndex::Rebuild(size_t fill) {
       const size_t count = std::min(kInnerSlots, level.size() - start);
       for (size_t i = 0; i < count; ++i) {
         inner->separators[i] = level[start + i].first;
+        inner->sizes[i] = Total(*level[start + i].second);
         inner->children[i] = std::move(level[start + i].second);
       }
       inner->count = static_cast<uint32_t>(count);
@@ -366,6 +403,37 @@ void KeyIndex::Rebuild(size_t fill) {
     level = std::move(above);
   }
   root_ = std::move(level[0].second);
+}
+
+size_t KeyIndex::CountFrom(const EntryArena& arena, std::string_view from) const {
+  if (root_ == nullptr) {
+    return 0;
+  }
+  Path path;
+  const Leaf* leaf = Descend(arena, from, &path);
+  size_t count = leaf->count - LowerBound(arena, *leaf, from);
+  for (size_t level = 0; level < path.depth; ++level) {
+    const Step& step = path.steps[level];
+    for (size_t i = step.child + 1; i < step.node->count; ++i) {
+      count += step.node->sizes[i];
+    }
+  }
+  return count;
+}
+
+size_t KeyIndex::CountWithPrefix(const EntryArena& arena, std::string_view prefix) const {
+  // The first string after every string that starts with prefix: drop trailing 0xFF bytes,
+  // then increment the last byte (none left: the range runs to the end).
+  std::string end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xFF) {
+    end.pop_back();
+  }
+  const size_t from = CountFrom(arena, prefix);
+  if (end.empty()) {
+    return from;
+  }
+  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return from - CountFrom(arena, end);
 }
 
 bool KeyIndex::CheckInvariants(const EntryArena& arena) const {
@@ -416,6 +484,9 @@ bool KeyIndex::CheckInvariants(const EntryArena& arena) const {
       return false;
     }
     for (size_t i = inner->count; i > 0; --i) {
+      if (inner->sizes[i - 1] != Total(*inner->children[i - 1]) || inner->sizes[i - 1] == 0) {
+        return false;
+      }
       stack.push_back({inner->children[i - 1].get(), inner->separators[i - 1]});
     }
   }

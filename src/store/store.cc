@@ -207,14 +207,22 @@ size_t Store::WatchedKeyCount() {
 }
 
 std::shared_ptr<Invalidation> Store::BeginInvalidation(InvalidationRule rule, int64_t now_ms) {
+  // One invalidation at a time, so that each key is removed, and counted, by exactly one, and
+  // its count of the keys it still holds stays exact.
+  bool running = false;
+  if (!invalidation_running_.compare_exchange_strong(running, true, std::memory_order_acq_rel)) {
+    if (!HoldsShardsOnThisThread()) {
+      return nullptr;  // the caller tries again once it is done
+    }
+    // Inside EXEC or a script every shard is held: finish the running one here.
+    for (Shard& shard : shards_) {
+      SettleInvalidations(shard);
+    }
+  }
   auto job = std::make_shared<Invalidation>(std::move(rule), shards_.size(), now_ms);
   const InvalidationRule& registered = job->rule();
-  std::vector<uint32_t> all(shards_.size());
-  for (uint32_t i = 0; i < all.size(); ++i) {
-    all[i] = i;
-  }
   // Every shard at once: this is the instant the keys disappear for every client.
-  MultiLock lock(this, std::move(all));
+  MultiLock lock(this, AllShards());
   size_t registered_shards = 0;
   for (Shard& shard : shards_) {
     const Table& table = shard.tables[registered.db()];
@@ -243,10 +251,20 @@ std::shared_ptr<Invalidation> Store::BeginInvalidation(InvalidationRule rule, in
         }
       }
     }
+    if (!registered.checks_pattern()) {
+      int64_t remaining = 0;
+      for (const std::string& prefix : registered.ranges()) {
+        remaining += static_cast<int64_t>(table.key_index().CountWithPrefix(table.arena(), prefix));
+      }
+      job->progress_[IndexOf(shard)].remaining = remaining;
+    }
     shard.invalidations.push_back(job);
     ++registered_shards;
   }
   job->shards_left_.store(registered_shards, std::memory_order_release);
+  if (registered_shards == 0) {
+    invalidation_running_.store(false, std::memory_order_release);
+  }
   return job;
 }
 
@@ -298,6 +316,9 @@ bool Store::SweepShard(Shard& shard, Invalidation& job, size_t max_entries) {
       progress.resume.assign(last_looked);
       progress.resume.push_back('\0');
     }
+    if (progress.remaining >= 0) {
+      progress.remaining -= static_cast<int64_t>(batch.size());
+    }
     for (Entry* entry : batch) {
       if (entry->IsExpired(job.now_ms_)) {
         ++expired;
@@ -322,8 +343,14 @@ bool Store::SweepShard(Shard& shard, Invalidation& job, size_t max_entries) {
   std::erase_if(shard.invalidations, [&](const std::shared_ptr<Invalidation>& pending) {
     return pending.get() == &job;
   });
-  job.shards_left_.fetch_sub(1, std::memory_order_acq_rel);
+  FinishShardPart(job);
   return true;
+}
+
+void Store::FinishShardPart(Invalidation& job) {
+  if (job.shards_left_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    invalidation_running_.store(false, std::memory_order_release);
+  }
 }
 
 void Store::SettleInvalidationsFor(Shard& shard, size_t db, std::string_view key) {
@@ -345,30 +372,44 @@ void Store::SettleAllInShard(Shard& shard) {
   }
 }
 
-bool Store::ContinueInvalidation(Invalidation& job, int64_t budget_us) {
+InvalidationProgress Store::ContinueInvalidation(Invalidation& job, int64_t budget_us) {
   // Keys looked at per lock hold: other clients of the shard wait for one hold at most.
   constexpr size_t kKeysPerHold = 256;
+  const bool to_the_end = budget_us < 0;
   const int64_t start_us = util::MonotonicUs();
   while (!job.done() && job.next_shard_ < shards_.size()) {
     Shard& shard = shards_[job.next_shard_];
     bool shard_done = true;
     {
-      ShardGuard lock(*this, shard);
+      // A slice never waits for a lock: a script or a transaction may hold the shard for long,
+      // and the slice's I/O thread has other clients to serve meanwhile.
+      std::unique_lock<std::mutex> lock;
+      if (!HeldByThisThread(shard)) {
+        if (!to_the_end && whole_holds_.load(std::memory_order_acquire) > 0) {
+          return InvalidationProgress::kBlocked;
+        }
+        lock = std::unique_lock<std::mutex>(shard.mutex, std::defer_lock);
+        if (to_the_end) {
+          lock.lock();
+        } else if (!lock.try_lock()) {
+          return InvalidationProgress::kBlocked;
+        }
+      }
       const bool registered = std::any_of(
           shard.invalidations.begin(), shard.invalidations.end(),
           [&](const std::shared_ptr<Invalidation>& pending) { return pending.get() == &job; });
       if (registered) {
-        shard_done = SweepShard(shard, job, budget_us < 0 ? SIZE_MAX : kKeysPerHold);
+        shard_done = SweepShard(shard, job, to_the_end ? SIZE_MAX : kKeysPerHold);
       }
     }
     if (shard_done) {
       ++job.next_shard_;
     }
-    if (budget_us >= 0 && util::MonotonicUs() - start_us >= budget_us) {
+    if (!to_the_end && util::MonotonicUs() - start_us >= budget_us) {
       break;
     }
   }
-  return job.done();
+  return job.done() ? InvalidationProgress::kDone : InvalidationProgress::kMore;
 }
 
 size_t Store::PendingInvalidations() {
@@ -506,11 +547,9 @@ Store::MultiLock::MultiLock(Store* store, std::vector<uint32_t> shard_indexes)
 }
 
 Store::MultiLock::~MultiLock() {
+  // (Not counted in whole_holds_: a MultiLock is held for a moment, not for a script.)
   for (auto it = indexes_.rbegin(); it != indexes_.rend(); ++it) {
     store_->shards_[*it].mutex.unlock();
-  }
-  if (indexes_.size() == store_->shards_.size()) {
-    store_->whole_holds_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 
@@ -537,13 +576,55 @@ void Store::SwapDatabases(size_t a, size_t b) {
 }
 
 size_t Store::DbSize(size_t db) {
-  size_t total = 0;
+  // Pattern invalidations have no count of the keys they still hold: settle those first, one
+  // shard at a time, so that the moment every shard is locked below stays short.
   for (Shard& shard : shards_) {
     ShardGuard lock(*this, shard);
-    SettleInvalidations(shard);
+    SettleUncounted(shard);
+  }
+  // Then every shard at once: an invalidation is counted all or nothing.
+  MultiLock lock(this, AllShards());
+  size_t total = 0;
+  for (Shard& shard : shards_) {
+    SettleUncounted(shard);  // registered meanwhile (rare)
     total += shard.tables[db].size();
+    for (const auto& job : shard.invalidations) {
+      if (job->rule().db() == db) {
+        total -= static_cast<size_t>(job->progress_[IndexOf(shard)].remaining);
+      }
+    }
   }
   return total;
+}
+
+std::vector<uint32_t> Store::AllShards() const {
+  std::vector<uint32_t> all(shards_.size());
+  for (uint32_t i = 0; i < all.size(); ++i) {
+    all[i] = i;
+  }
+  return all;
+}
+
+bool Store::Condemned(const Shard& shard, size_t db, std::string_view key) {
+  // While an invalidation is registered with a shard, every key of the shard it matches is
+  // one it removes: a write of such a key settles the shard first (KeySlot::FindLive).
+  for (const auto& job : shard.invalidations) {
+    if (job->rule().db() == db && job->rule().Matches(key)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Store::SettleUncounted(Shard& shard) {
+  for (size_t i = 0; i < shard.invalidations.size();) {
+    const std::shared_ptr<Invalidation> job = shard.invalidations[i];
+    if (job->progress_[IndexOf(shard)].remaining < 0) {
+      SweepShard(shard, *job, SIZE_MAX);  // removes it from the list
+    } else {
+      ++i;
+    }
+  }
 }
 
 uint64_t Store::FlushDb(size_t db, bool lazily) {
@@ -552,7 +633,18 @@ uint64_t Store::FlushDb(size_t db, bool lazily) {
   doomed.reserve(shards_.size());
   for (Shard& shard : shards_) {
     ShardGuard lock(*this, shard);
-    SettleInvalidations(shard);
+    // The keys an invalidation still holds go with the table: counted as invalidated without
+    // a sweep (a pattern's are swept: their number is unknown).
+    SettleUncounted(shard);
+    std::erase_if(shard.invalidations, [&](const std::shared_ptr<Invalidation>& job) {
+      if (job->rule().db() != db) {
+        return false;
+      }
+      job->removed_.fetch_add(static_cast<uint64_t>(job->progress_[IndexOf(shard)].remaining),
+                              std::memory_order_relaxed);
+      FinishShardPart(*job);
+      return true;
+    });
     if (!shard.watched.empty()) {
       NoteDatabaseReplaced(shard, db, {&shard.tables[db]});
     }
@@ -609,11 +701,13 @@ uint64_t Store::LazyFreePending() { return lazy_free_keys_.load(std::memory_orde
 void Store::Keys(size_t db, std::string_view pattern, int64_t now_ms,
                  std::vector<std::string>* out) {
   const bool match_all = pattern == "*";
+  // Every shard at once, as Redis's KEYS is one atomic step: no invalidation (or other
+  // multi-shard change) can be seen half done.
+  MultiLock lock(this, AllShards());
   for (Shard& shard : shards_) {
-    ShardGuard lock(*this, shard);
-    SettleInvalidations(shard);
     shard.tables[db].ForEach([&](const Entry* e) {
-      if (!e->IsExpired(now_ms) && (match_all || util::GlobMatch(pattern, e->key()))) {
+      if (!e->IsExpired(now_ms) && (match_all || util::GlobMatch(pattern, e->key())) &&
+          !Condemned(shard, db, e->key())) {
         out->emplace_back(e->key());
       }
     });
@@ -630,15 +724,15 @@ uint64_t Store::Scan(size_t db, uint64_t cursor, size_t count, int64_t now_ms,
     Shard& shard = shards_[shard_index];
     {
       ShardGuard lock(*this, shard);
-      SettleInvalidations(shard);
       const Table& table = shard.tables[db];
+      const bool pending = !shard.invalidations.empty();
       do {
         if (table.size() == 0) {
           bucket_cursor = 0;
           break;
         }
         bucket_cursor = table.ScanStep(bucket_cursor, [&](const Entry* e) {
-          if (!e->IsExpired(now_ms)) {
+          if (!e->IsExpired(now_ms) && !(pending && Condemned(shard, db, e->key()))) {
             out->emplace_back(e->key());
           }
         });
@@ -666,22 +760,20 @@ std::optional<std::string> Store::RandomKey(size_t db, int64_t now_ms) {
   for (int attempt = 0; attempt < 2 * static_cast<int>(shards_.size()) + 16; ++attempt) {
     Shard& shard = shards_[RandomNumber() & shard_mask_];
     ShardGuard lock(*this, shard);
-    SettleInvalidations(shard);
     const Table& table = shard.tables[db];
     if (table.size() == 0) {
       continue;
     }
     const Entry* pick = table.RandomEntry(RandomNumber(), RandomNumber());
-    if (pick != nullptr && !pick->IsExpired(now_ms)) {
+    if (pick != nullptr && !pick->IsExpired(now_ms) && !Condemned(shard, db, pick->key())) {
       return std::string(pick->key());
     }
   }
   for (Shard& shard : shards_) {
     ShardGuard lock(*this, shard);
-    SettleInvalidations(shard);
     std::optional<std::string> found;
     shard.tables[db].ForEach([&](const Entry* e) {
-      if (!found && !e->IsExpired(now_ms)) {
+      if (!found && !e->IsExpired(now_ms) && !Condemned(shard, db, e->key())) {
         found.emplace(e->key());
       }
     });
@@ -706,6 +798,9 @@ bool Store::ExpireStepInShard(Shard& shard, int64_t now_ms, uint64_t* removed_to
   if (table.expires() == 0) {
     return false;
   }
+  // Keys an invalidation removed are not there to expire (nor to count as expired, nor to
+  // break WATCHes again).
+  SettleInvalidations(shard);
   size_t with_ttl = 0;
   struct Removal {
     Shard* shard;

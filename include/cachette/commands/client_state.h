@@ -21,6 +21,10 @@ class ThreadStats;
 
 namespace cachette::commands {
 
+// What a command's continuation reports: its reply is written (done), it has more to do
+// (call again soon), or it waits for something another thread holds (call again later).
+enum class ContinuationStep { kDone, kMore, kWait };
+
 struct ClientState {
   uint64_t id = 0;
   size_t db = 0;
@@ -46,8 +50,8 @@ struct ClientState {
   bool monitor = false;   // in MONITOR mode
   // A command that finishes later (INVALIDATE): set by its handler, it makes the connection run
   // no further command of this client and call continuation(reply) between other clients'
-  // work until it returns true, having written the command's reply; then it is cleared.
-  std::function<bool(protocol::ReplyWriter& reply)> continuation;
+  // work until it returns kDone, having written the command's reply; then it is cleared.
+  std::function<ContinuationStep(protocol::ReplyWriter& reply)> continuation;
   // MULTI ... EXEC and WATCH.
   TransactionState tx;
   // The statistics block of the client's I/O thread; set by the dispatcher on first use.

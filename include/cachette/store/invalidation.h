@@ -29,6 +29,8 @@
 
 namespace cachette::store {
 
+enum class InvalidationProgress { kDone, kMore, kBlocked };
+
 class InvalidationRule {
  public:
   // Keys that start with one of `prefixes`.
@@ -43,6 +45,8 @@ class InvalidationRule {
   bool Matches(std::string_view key) const;
   // For a key already known to be in a range.
   bool MatchesInRange(std::string_view key) const;
+  // False when every key of the ranges matches (prefixes, "literal*").
+  bool checks_pattern() const { return check_pattern_; }
 
  private:
   size_t db_ = 0;
@@ -69,6 +73,9 @@ class Invalidation {
   struct ShardProgress {
     size_t range = 0;    // index into rule().ranges()
     std::string resume;  // where the sweep goes on in that range (empty: at its prefix)
+    // Keys of the shard it still has to remove (DBSIZE subtracts them); -1 when unknown (a
+    // pattern: only a walk could tell).
+    int64_t remaining = -1;
   };
 
   InvalidationRule rule_;

@@ -65,6 +65,10 @@ class KeyIndex {
     }
   }
 
+  // How many keys are >= `from` / start with `prefix`: one descent each.
+  size_t CountFrom(const EntryArena& arena, std::string_view from) const;
+  size_t CountWithPrefix(const EntryArena& arena, std::string_view prefix) const;
+
   // Checks order, separators, counts and leaf links (tests); false on the first violation.
   bool CheckInvariants(const EntryArena& arena) const;
 
@@ -89,8 +93,10 @@ class KeyIndex {
   };
   struct Inner final : Node {
     Inner() : Node(false) {}
-    // separators[i] is the smallest handle of children[i]'s subtree.
+    // separators[i] is the smallest handle of children[i]'s subtree, sizes[i] its number of
+    // handles (so that counting the keys of a range costs a descent, not a walk).
     EntryHandle separators[kInnerSlots];
+    uint32_t sizes[kInnerSlots];
     std::unique_ptr<Node> children[kInnerSlots];
   };
   // The way down to a leaf: inner nodes and the child taken in each.
@@ -119,7 +125,8 @@ class KeyIndex {
   // Adds `child` (smallest handle `separator`) to the node at path level `level`, at position
   // `position`, splitting upwards when full.
   void InsertChild(Path& path, size_t level, size_t position, EntryHandle separator,
-                   std::unique_ptr<Node> child);
+                   std::unique_ptr<Node> child, uint32_t child_size);
+  static uint32_t Total(const Node& node);
   // Removes the child at path level `level` (the one the path took), and empty parents.
   void RemoveChild(Path& path, size_t level);
   // Packs every handle into full leaves again (after many deletions).

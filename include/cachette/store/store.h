@@ -271,11 +271,14 @@ class Store {
   // to any client (all shards are locked together for the instant it takes to register the
   // rule with them, and WATCHes of matching keys break). The keys are removed afterwards by
   // ContinueInvalidation, or by whoever touches a shard first (see invalidation.h).
+  // One runs at a time: while another is being swept this returns nullptr (try again later),
+  // except on a thread that holds every shard (EXEC, scripts), which finishes the other first.
   std::shared_ptr<Invalidation> BeginInvalidation(InvalidationRule rule, int64_t now_ms);
-  // Sweeps for about `budget_us` (one shard lock at a time, a few hundred keys per hold);
-  // true when the whole invalidation is done and job.removed() is final. A negative budget
-  // sweeps to the end.
-  bool ContinueInvalidation(Invalidation& job, int64_t budget_us);
+  // Sweeps for about `budget_us` (one shard lock at a time, a few hundred keys per hold):
+  // kDone when the whole invalidation is done and job.removed() is final; kBlocked when a
+  // shard it needs is locked by someone else (a script, a transaction): it does not wait,
+  // come back later. A negative budget sweeps to the end, waiting for locks.
+  InvalidationProgress ContinueInvalidation(Invalidation& job, int64_t budget_us);
   // INVALIDATEs registered and not finished (all shards; for tests).
   size_t PendingInvalidations();
 
@@ -384,6 +387,15 @@ class Store {
     }
   }
   void SettleAllInShard(Shard& shard);
+  // A shard's part of `job` is done: the last one ends the invalidation.
+  void FinishShardPart(Invalidation& job);
+  // Sweeps to the end the invalidations of `shard` that do not know how many keys they still
+  // hold there (patterns); caller holds the lock.
+  void SettleUncounted(Shard& shard);
+  // True when an invalidation registered with `shard` removes `key` of `db` (so nothing may
+  // show it); caller holds the lock.
+  static bool Condemned(const Shard& shard, size_t db, std::string_view key);
+  std::vector<uint32_t> AllShards() const;
   // Sweeps `job`'s part of `shard` for at most `max_entries` keys looked at; true when the part
   // is done (it is then unregistered from the shard). Caller holds the lock.
   bool SweepShard(Shard& shard, Invalidation& job, size_t max_entries);
@@ -415,6 +427,8 @@ class Store {
   std::atomic<int64_t> lfu_decay_minutes_{1};
   std::atomic<int64_t> eviction_samples_{5};
   std::atomic<int64_t> full_shards_{0};
+  // An invalidation registered and not finished (see BeginInvalidation).
+  std::atomic<bool> invalidation_running_{false};
   // ShardHolds of every shard alive or being taken (EXEC of keyless commands, scripts).
   std::atomic<int> whole_holds_{0};
 

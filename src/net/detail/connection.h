@@ -81,7 +81,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Postpone();
   // A command left a continuation (ClientState::continuation): run it in slices, each posted
   // behind the thread's other work, then go on with the input.
-  void ScheduleContinuation();
+  void ScheduleContinuation(bool wait);
   void RunContinuation();
   // Runs every complete command in the input; false when the connection was closed.
   bool ExecuteInput();
@@ -108,6 +108,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool suspended_ = false;  // a command's continuation is running
   bool resume_after_write_ = false;
   std::unique_ptr<boost::asio::steady_timer> pause_timer_;
+  std::unique_ptr<boost::asio::steady_timer> continuation_timer_;
   bool closing_ = false;
   bool closed_ = false;
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,7 +41,7 @@ void Fill(Store& store, int per_prefix) {
 }
 
 uint64_t RunToEnd(Store& store, const std::shared_ptr<Invalidation>& job) {
-  while (!store.ContinueInvalidation(*job, 0)) {
+  while (store.ContinueInvalidation(*job, 0) != InvalidationProgress::kDone) {
   }
   return job->removed();
 }
@@ -156,13 +157,27 @@ TEST(StoreInvalidationTest, WatchesOfMatchingKeysBreakAtBegin) {
   RunToEnd(store, job);
 }
 
-TEST(StoreInvalidationTest, TwoOverlappingInvalidationsRemoveEachKeyOnce) {
+TEST(StoreInvalidationTest, OneInvalidationRunsAtATime) {
   Store store({.shards = 8, .databases = 1});
   Fill(store, 1000);
   const auto first = store.BeginInvalidation(InvalidationRule::Prefixes(0, {"a"}), kNow);
+  // A second one waits for the first (so no key is removed or counted twice).
+  EXPECT_EQ(store.BeginInvalidation(InvalidationRule::Prefixes(0, {"ab:"}), kNow), nullptr);
+  EXPECT_EQ(RunToEnd(store, first), 2000u);
   const auto second = store.BeginInvalidation(InvalidationRule::Prefixes(0, {"ab:"}), kNow);
-  EXPECT_EQ(RunToEnd(store, second) + RunToEnd(store, first), 2000u);
-  EXPECT_EQ(store.DbSize(0), 1000u);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(RunToEnd(store, second), 0u);
+  // Inside EXEC or a script (every shard held), the running one is finished first.
+  const auto third = store.BeginInvalidation(InvalidationRule::Prefixes(0, {"b:"}), kNow);
+  {
+    auto hold = store.HoldShards({}, /*all=*/true);
+    const auto fourth = store.BeginInvalidation(InvalidationRule::Prefixes(0, {"b:1"}), kNow);
+    ASSERT_NE(fourth, nullptr);
+    EXPECT_EQ(RunToEnd(store, fourth), 0u);
+  }
+  EXPECT_TRUE(third->done());
+  EXPECT_EQ(third->removed(), 1000u);
+  EXPECT_EQ(store.DbSize(0), 0u);
 }
 
 TEST(StoreInvalidationTest, ReadersDuringASweepSeeAllOrNothing) {
@@ -190,13 +205,102 @@ TEST(StoreInvalidationTest, ReadersDuringASweepSeeAllOrNothing) {
   });
   const auto job = store.BeginInvalidation(InvalidationRule::Prefixes(0, {"doomed:"}), kNow);
   begun.store(true);
-  while (!store.ContinueInvalidation(*job, 50)) {
+  while (store.ContinueInvalidation(*job, 50) != InvalidationProgress::kDone) {
   }
   stop.store(true);
   reader.join();
   EXPECT_EQ(job->removed(), static_cast<uint64_t>(kKeys));
   EXPECT_EQ(partial.load(), 0);
   EXPECT_EQ(store.DbSize(0), 0u);
+}
+
+TEST(StoreInvalidationTest, DbSizeKeysAndScanLeaveTheSweepToItsDriver) {
+  Store store({.shards = 8, .databases = 1});
+  Fill(store, 1000);
+  const auto job = store.BeginInvalidation(InvalidationRule::Prefixes(0, {"a:"}), kNow);
+  EXPECT_EQ(store.DbSize(0), 2000u);
+  EXPECT_EQ(AllKeys(store, 0).size(), 2000u);
+  std::vector<std::string> scanned;
+  uint64_t cursor = 0;
+  do {
+    cursor = store.Scan(0, cursor, 100, kNow, &scanned);
+  } while (cursor != 0);
+  EXPECT_EQ(scanned.size(), 2000u);
+  const auto random = store.RandomKey(0, kNow);
+  ASSERT_TRUE(random.has_value());
+  EXPECT_FALSE(random->starts_with("a:"));
+  // None of them swept: the counts came from the key index.
+  EXPECT_EQ(store.PendingInvalidations(), 8u);
+  EXPECT_EQ(RunToEnd(store, job), 1000u);
+  EXPECT_EQ(store.DbSize(0), 2000u);
+}
+
+TEST(StoreInvalidationTest, FlushDbCountsWhatAnInvalidationStillHeld) {
+  Store store({.shards = 8, .databases = 1});
+  Fill(store, 100);
+  const auto job = store.BeginInvalidation(InvalidationRule::Prefixes(0, {"a:"}), kNow);
+  store.FlushDb(0);
+  EXPECT_TRUE(job->done());
+  EXPECT_EQ(job->removed(), 100u);
+}
+
+TEST(StoreInvalidationTest, ActiveExpiryDoesNotTakeKeysAnInvalidationRemoves) {
+  Store store({.shards = 4, .databases = 1});
+  for (int i = 0; i < 100; ++i) {
+    Put(store, 0, "a:" + std::to_string(i), kNow + 10);
+  }
+  const auto job = store.BeginInvalidation(InvalidationRule::Prefixes(0, {"a:"}), kNow);
+  store.ActiveExpireCycle(kNow + 1000, 100'000);
+  EXPECT_EQ(RunToEnd(store, job), 100u);
+  EXPECT_EQ(store.SumCounters().expired_keys, 0u);
+}
+
+TEST(StoreInvalidationTest, ASliceDoesNotWaitForAShardAnotherThreadHolds) {
+  Store store({.shards = 8, .databases = 1});
+  Fill(store, 100);
+  const auto job = store.BeginInvalidation(InvalidationRule::Prefixes(0, {"a:"}), kNow);
+  std::atomic<bool> held{false};
+  std::atomic<bool> release{false};
+  std::thread script([&] {
+    const auto hold = store.HoldShards({}, /*all=*/true);
+    held.store(true);
+    while (!release.load()) {
+      std::this_thread::yield();
+    }
+  });
+  while (!held.load()) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(store.ContinueInvalidation(*job, 1000), InvalidationProgress::kBlocked);
+  release.store(true);
+  script.join();
+  EXPECT_EQ(RunToEnd(store, job), 100u);
+}
+
+TEST(StoreInvalidationTest, ExpirySlicesStillStepAsideForScriptsAfterInvalidations) {
+  // BeginInvalidation locks every shard for a moment; that must not unbalance the count of
+  // whole-store holds that tells expiry slices to step aside while a script runs.
+  Store store({.shards = 8, .databases = 1});
+  Fill(store, 10);
+  for (int i = 0; i < 3; ++i) {
+    RunToEnd(store, store.BeginInvalidation(InvalidationRule::Prefixes(0, {"b:"}), kNow));
+  }
+  Put(store, 0, "ttl", kNow + 1);
+  auto hold = store.HoldShards({}, /*all=*/true);
+  std::atomic<bool> returned{false};
+  std::thread slice([&] {
+    uint64_t removed = 0;
+    store.ActiveExpireSlice(kNow + 1000, 1000, 0, 1, &removed);
+    returned.store(true);
+  });
+  for (int i = 0; i < 2000 && !returned.load(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const bool stepped_aside = returned.load();
+  // (Release the hold either way, so that a failing slice can finish.)
+  hold.reset();
+  slice.join();
+  EXPECT_TRUE(stepped_aside);
 }
 
 }  // namespace

@@ -153,6 +153,39 @@ TEST(KeyIndexTest, ErasingMostKeysRepacksAndErasingAllFreesEverything) {
   EXPECT_EQ(f.index.bytes(), 0);
 }
 
+TEST(KeyIndexTest, CountsOfRangesFollowInsertsAndErases) {
+  IndexFixture f;
+  std::mt19937_64 random(5);
+  auto model_count = [&](const std::string& prefix) {
+    size_t n = 0;
+    for (auto it = f.model.lower_bound(prefix);
+         it != f.model.end() && it->first.starts_with(prefix); ++it) {
+      ++n;
+    }
+    return n;
+  };
+  for (int round = 0; round < 40000; ++round) {
+    const std::string key =
+        "p" + std::to_string(random() % 97) + ":" + std::to_string(random() % 500);
+    if (f.model.count(key) == 0) {
+      f.Add(key);
+    } else if (random() % 3 == 0) {
+      f.Remove(key);
+    }
+    if (round % 4000 == 0) {
+      ASSERT_TRUE(f.index.CheckInvariants(f.arena));
+      for (const char* prefix : {"", "p1", "p1:", "p42:", "p96:4", "q", "p"}) {
+        EXPECT_EQ(f.index.CountWithPrefix(f.arena, prefix), model_count(prefix)) << prefix;
+      }
+      EXPECT_EQ(f.index.CountFrom(f.arena, "p5"), f.ModelFrom("p5").size());
+    }
+  }
+  f.Add(std::string("\xff\xff", 2));
+  f.Add(std::string("\xff\xffz", 3));
+  EXPECT_EQ(f.index.CountWithPrefix(f.arena, std::string("\xff", 1)), 2u);
+  EXPECT_EQ(f.index.CountWithPrefix(f.arena, std::string("\xff\xff", 2)), 2u);
+}
+
 TEST(KeyIndexTest, ErasingARangeInOrderKeepsTheRestReachable) {
   IndexFixture f;
   for (size_t i = 0; i < 50000; ++i) {
