@@ -494,7 +494,7 @@ Entry* KeySlot::NewUninitialisedEntry(size_t value_size, int64_t expire_ms) {
 Entry* KeySlot::Put(Entry* current, Entry* replacement) {
   replacement->set_access(store_->InitialAccess(now_ms_));
   if (current != nullptr) {
-    table_->Replace(current, replacement, hash_);
+    replacement = table_->Replace(current, replacement, hash_);
   } else {
     table_->Insert(replacement, hash_);
   }

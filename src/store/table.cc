@@ -152,8 +152,20 @@ void Table::Insert(Entry* entry, uint64_t hash) {
   SyncIndexBytes();
 }
 
-void Table::Replace(Entry* current, Entry* replacement, uint64_t hash) {
+Entry* Table::Replace(Entry* current, Entry* replacement, uint64_t hash) {
   const EntryHandle target = arena_.HandleOf(current);
+  if (!current->allocated_separately() && !replacement->allocated_separately() &&
+      current->AllocatedSize() == replacement->AllocatedSize()) {
+    Forget(current, target);
+    const EntryHandle next = current->next;
+    std::memcpy(static_cast<void*>(current), static_cast<const void*>(replacement),
+                Entry::BytesFor(replacement->key().size(), replacement->value_size()));
+    current->next = next;
+    current->lru_prev = current->lru_next = 0;
+    Remember(current, target);
+    arena_.Free(replacement);
+    return current;
+  }
   for (EntryHandle* link = &buckets_[hash & (buckets_.size() - 1)]; *link != 0;
        link = &arena_.Resolve(*link)->next) {
     if (*link == target) {
@@ -164,9 +176,10 @@ void Table::Replace(Entry* current, Entry* replacement, uint64_t hash) {
       Remember(replacement, handle);
       index_.Replace(arena_, target, handle, replacement->key());
       arena_.Free(current);
-      return;
+      return replacement;
     }
   }
+  return replacement;
 }
 
 Entry* Table::UnlinkAt(EntryHandle* link) {

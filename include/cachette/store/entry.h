@@ -86,6 +86,8 @@ class Entry {
   // Bytes this entry occupies (what memory accounting counts): its arena slot, or its own
   // allocation.
   size_t AllocatedSize() const;
+  // True when it has an allocation of its own rather than an arena slot.
+  bool allocated_separately() const { return separate(); }
 
   // Eviction metadata, kAccessBits wide: the last access as an LRU clock stamp (LRU
   // policies), or a logarithmic access counter with its last decrement time in minutes (LFU

@@ -77,8 +77,11 @@ class Table {
   // Adds an entry (from Allocate) whose key is not in the table, as the most recently used.
   void Insert(Entry* entry, uint64_t hash);
   // Puts `replacement` (same key, from Allocate) where `current` was, as the most recently
-  // used; frees `current`.
-  void Replace(Entry* current, Entry* replacement, uint64_t hash);
+  // used, and frees the other one; returns the live entry. When both take the same slot size,
+  // the replacement's bytes are copied into current's slot, which keeps its handle, so neither
+  // the bucket chain nor the key index changes (an overwrite of a value of the same size, the
+  // common case of a cache, costs a copy instead of an index update).
+  Entry* Replace(Entry* current, Entry* replacement, uint64_t hash);
   // Removes the entry for key without freeing it (the caller frees it with Free); nullptr
   // when absent.
   Entry* Detach(std::string_view key, uint64_t hash);

@@ -133,11 +133,58 @@ TEST(TableTest, ReplaceSwapsTheEntryInPlace) {
   Entry* old_entry = Add(table, "k", "old");
   Add(table, "other");
   Entry* fresh = table.Create("k", "new", 0);
-  table.Replace(old_entry, fresh, Hash("k"));
+  Entry* live = table.Replace(old_entry, fresh, Hash("k"));
   EXPECT_EQ(table.size(), 2u);
-  EXPECT_EQ(table.Find("k", Hash("k")), fresh);
+  EXPECT_EQ(table.Find("k", Hash("k")), live);
   EXPECT_EQ(table.Find("k", Hash("k"))->value(), "new");
   EXPECT_NE(table.Find("other", Hash("other")), nullptr);
+}
+
+TEST(TableTest, ReplaceOfTheSameSlotSizeCopiesIntoTheSlotAndKeepsEverythingInStep) {
+  Table table;
+  // Enough entries of one size for their class to live in slab pages.
+  for (int i = 0; i < 2000; ++i) {
+    Add(table, Key(i), std::string(40, 'a'), i % 2 == 0 ? 0 : 1'000 + i);
+  }
+  const int64_t bytes = table.bytes();
+  size_t in_place = 0;
+  size_t same_size_in_pages = 0;
+  for (int i = 0; i < 2000; i += 3) {
+    Entry* current = table.Find(Key(i), Hash(Key(i)));
+    const bool in_a_page = !current->allocated_separately();
+    // Same size (in place, expiry added or dropped), and a bigger value (a new slot).
+    const std::string value(i % 2 == 0 ? 40 : 400, 'b');
+    Entry* live =
+        table.Replace(current, table.Create(Key(i), value, i % 4 == 0 ? 5'000 : 0), Hash(Key(i)));
+    ASSERT_EQ(table.Find(Key(i), Hash(Key(i))), live);
+    EXPECT_EQ(live->value(), value);
+    EXPECT_EQ(live->key(), Key(i));
+    if (i % 2 == 0 && in_a_page) {
+      ++same_size_in_pages;
+      in_place += live == current ? 1 : 0;  // copied into its slot: same handle
+    }
+  }
+  EXPECT_GT(same_size_in_pages, 100u);
+  EXPECT_EQ(in_place, same_size_in_pages);
+  EXPECT_EQ(table.size(), 2000u);
+  EXPECT_TRUE(table.key_index().CheckInvariants(table.arena()));
+  EXPECT_GT(table.bytes(), bytes);
+  size_t expires = 0;
+  size_t listed = 0;
+  table.VisitInKeyOrder("", [&](const Entry* e) {
+    expires += e->has_expire() ? 1 : 0;
+    ++listed;
+    return true;
+  });
+  EXPECT_EQ(listed, 2000u);
+  EXPECT_EQ(table.expires(), expires);
+  // Every entry is still on an eviction list: removing them all empties the table.
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_TRUE(table.Remove(Key(i), Hash(Key(i))));
+  }
+  EXPECT_EQ(table.bytes(), 0);
+  EXPECT_EQ(table.OldestPersistent(), nullptr);
+  EXPECT_EQ(table.OldestVolatile(), nullptr);
 }
 
 TEST(TableTest, ReplaceKeepsTheExpiresCounterRight) {
