@@ -385,14 +385,18 @@ InvalidationProgress Store::ContinueInvalidation(Invalidation& job, int64_t budg
       // and the slice's I/O thread has other clients to serve meanwhile.
       std::unique_lock<std::mutex> lock;
       if (!HeldByThisThread(shard)) {
-        if (!to_the_end && whole_holds_.load(std::memory_order_acquire) > 0) {
-          return InvalidationProgress::kBlocked;
-        }
         lock = std::unique_lock<std::mutex>(shard.mutex, std::defer_lock);
-        if (to_the_end) {
+        if (!to_the_end && !lock.try_lock()) {
+          // Held by a script or a transaction of every shard (announced in whole_holds_ before
+          // it locks): do not wait, it may run for long. Anything else holds a shard for a
+          // moment (a command, KEYS, DBSIZE): wait, or a reader looping on KEYS would starve
+          // the sweep.
+          if (whole_holds_.load(std::memory_order_acquire) > 0) {
+            return InvalidationProgress::kBlocked;
+          }
           lock.lock();
-        } else if (!lock.try_lock()) {
-          return InvalidationProgress::kBlocked;
+        } else if (to_the_end) {
+          lock.lock();
         }
       }
       const bool registered = std::any_of(
