@@ -233,10 +233,14 @@ def test_readers_never_see_a_partial_invalidation(threaded, t):
     def reader():
         c = threaded.client(decode_responses=True)
         try:
+            rounds = 0
             while not stop.is_set():
                 values = c.mget(probe)
                 size = c.dbsize()
-                listed = len(c.keys("doomed:12*"))
+                # KEYS walks every key with every shard locked: now and then only, or the
+                # readers would keep the sweep waiting most of the time.
+                listed = len(c.keys("doomed:12*")) if rounds % 16 == 0 else None
+                rounds += 1
                 observations.append((tuple(v is None for v in values), size, listed))
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append(repr(e))
@@ -260,8 +264,9 @@ def test_readers_never_see_a_partial_invalidation(threaded, t):
     for gone, size, listed in observations:
         assert gone in ((False,) * 4, (True,) * 4), gone
         assert size in (count + 1, 1), size
-        assert listed in (keys_12, 0), listed
-    assert observations[-1] == ((True,) * 4, 1, 0)
+        assert listed in (keys_12, 0, None), listed
+    assert observations[-1][:2] == ((True,) * 4, 1)
+    assert any(listed == keys_12 for _, _, listed in observations)
 
 
 def test_keys_written_after_the_instant_are_ordinary_keys(threaded, t):
