@@ -2,14 +2,16 @@
 //
 // Sandbox. The interpreter opens only the base, table, string and math libraries, plus cjson
 // and bit (Debian's lua-cjson and lua-bitop, as Redis embeds them); never io, os, package or
-// debug (the error handler keeps a private reference to debug.getinfo). loadfile and dofile are
-// removed. The globals scripts see are a proxy of the real globals table: reading a missing
-// name raises "Script attempted to access nonexistent global variable 'x'", any assignment
-// raises "Attempt to modify a readonly table", and the library tables (string, table, math,
-// coroutine, cjson, bit, redis) are read-only proxies too, so no script changes what the next
-// one sees. Redis gets the same effect from read-only tables patched into its own Lua; ours is
-// Debian's stock Lua, so proxies stand in (limit: pairs() over a library table sees nothing,
-// and rawset on the globals proxy is not refused).
+// debug (the error handler keeps a private reference to debug.getinfo). loadfile, dofile,
+// print, setfenv, getfenv and newproxy are removed, leaving Redis 7.0's globals (less its
+// struct and cmsgpack libraries). The globals scripts see are a proxy of the real globals
+// table: reading a missing name raises "Script attempted to access nonexistent global variable
+// 'x'", any assignment raises "Attempt to modify a readonly table", and the library tables
+// (string, table, math, coroutine, cjson, bit, redis) and the string metatable are read-only
+// proxies too. Redis gets that effect from read-only tables patched into its own Lua; ours is
+// Debian's stock Lua, so lua_sandbox.cc replaces the raw-access functions (rawset, rawget,
+// setmetatable, getmetatable, next, pairs), the loaders (no bytecode by any path) and the
+// functions with overflow bugs Redis fixed (unpack, bit.tohex, cjson.encode); see there.
 //
 // Errors and longjmp. Lua raises errors with longjmp, which skips C++ destructors. Every C
 // function registered with Lua therefore does its work in a helper that returns before
@@ -34,6 +36,7 @@
 
 #include "cachette/scripting/scripting.h"
 #include "cachette/scripting/sha1.h"
+#include "detail/lua_sandbox.h"
 
 extern "C" {
 #include <lauxlib.h>
@@ -762,11 +765,11 @@ void OpenLibrary(lua_State* lua, lua_CFunction open, const char* name) {
   }
 }
 
-// Runs with the real globals; returns the globals proxy and the error handler (Redis 7.0's
-// __redis__err__handler: adds the source and line of the failing script frame to the error
-// table).
+// Runs with the real globals and the two protection maps of lua_sandbox.cc; returns the
+// globals proxy and the error handler (Redis 7.0's __redis__err__handler: adds the source and
+// line of the failing script frame to the error table).
 constexpr char kSandboxSetup[] = R"lua(
-local G, load_api = _G, ...
+local G, load_api, protected, shown = _G, ...
 local loading = false
 local dbg_getinfo = debug.getinfo
 local error, tostring, rawget, setmetatable, type = error, tostring, rawget, setmetatable, type
@@ -791,15 +794,25 @@ end
 local function refuse()
   error('Attempt to modify a readonly table', 2)
 end
-local function readonly(t)
-  return setmetatable({}, {__index = t, __newindex = refuse, __metatable = false})
+-- A read-only view of t; getmetatable shows `shows` for it (nil, as for Redis's libraries).
+local function readonly(t, shows)
+  local view = setmetatable({}, {__index = t, __newindex = refuse, __metatable = false})
+  protected[view] = t
+  shown[view] = shows
+  return view
 end
-G.loadfile = nil
-G.dofile = nil
-G.debug = nil
+for _, name in ipairs({'loadfile', 'dofile', 'debug', 'print', 'setfenv', 'getfenv',
+                       'newproxy'}) do
+  G[name] = nil
+end
 for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'cjson', 'bit', 'redis'}) do
   G[name] = readonly(G[name])
 end
+-- Method calls on strings read the read-only string table; getmetatable('') shows a read-only
+-- copy of the metatable, whose __index is that table (as in Redis).
+local string_metatable = getmetatable('')
+string_metatable.__index = G.string
+string_metatable.__metatable = readonly({__index = G.string})
 -- While FUNCTION LOAD runs a library's code, 'redis' is the library API (register_function,
 -- log, constants); any other field of it is refused like a missing global, as in Redis.
 local load_redis = setmetatable({}, {
@@ -813,12 +826,9 @@ local load_redis = setmetatable({}, {
   __newindex = refuse,
   __metatable = false,
 })
-local proxy
-proxy = setmetatable({}, {
+protected[load_redis] = load_api
+local proxy_metatable = {
   __index = function(_, name)
-    if name == '_G' then
-      return proxy
-    end
     if loading and name == 'redis' then
       return load_redis
     end
@@ -830,7 +840,11 @@ proxy = setmetatable({}, {
   end,
   __newindex = refuse,
   __metatable = false,
-})
+}
+local proxy = setmetatable({}, proxy_metatable)
+protected[proxy] = G
+shown[proxy] = readonly(proxy_metatable)
+G._G = proxy
 return proxy, handler, function(on) loading = on end
 )lua";
 
@@ -859,6 +873,7 @@ LuaVm::LuaVm(Scripting* owner) : owner_(owner) {
   OpenLibrary(lua, luaopen_debug, LUA_DBLIBNAME);
   OpenLibrary(lua, luaopen_cjson, "cjson");
   OpenLibrary(lua, luaopen_bit, "bit");
+  InstallSafeBuiltins(lua);
 
   static const luaL_Reg kRedis[] = {
       {"call", LuaRedisCall},
@@ -925,7 +940,8 @@ LuaVm::LuaVm(Scripting* owner) : owner_(owner) {
   }
   lua_pushstring(lua, "7.0.15");
   lua_setfield(lua, -2, "REDIS_VERSION");
-  if (lua_pcall(lua, 1, 3, 0) != 0) {
+  PushProtectionTables(lua);
+  if (lua_pcall(lua, 3, 3, 0) != 0) {
     spdlog::critical("Lua sandbox setup failed: {}", lua_tostring(lua, -1));
     std::abort();
   }
@@ -969,7 +985,7 @@ std::optional<std::string> LuaVm::Compile(std::string_view sha, std::string_view
     code[0] = '-';
     code[1] = '-';
   }
-  if (luaL_loadbuffer(lua, code.data(), code.size(), "@user_script") != 0) {
+  if (LoadTextChunk(lua, code, "@user_script") != 0) {
     size_t len = 0;
     const char* message = lua_tolstring(lua, -1, &len);
     std::string error = "ERR Error compiling script (new function): ";
@@ -1079,6 +1095,7 @@ void LuaVm::Finish(int nargs, std::string_view name, ScriptHost& host,
     reply.Error(message);
   }
   lua_settop(lua, 0);
+  WipeProtectedTables(lua);
   if (++runs_since_gc_ >= kGcPeriod) {
     lua_gc(lua, LUA_GCSTEP, kGcPeriod);
     runs_since_gc_ = 0;
@@ -1121,7 +1138,7 @@ std::optional<std::string> LuaVm::LoadLibrary(std::string_view code,
     body[0] = '-';
     body[1] = '-';
   }
-  if (luaL_loadbuffer(lua, body.data(), body.size(), "@user_function") != 0) {
+  if (LoadTextChunk(lua, body, "@user_function") != 0) {
     const char* message = lua_tostring(lua, -1);
     std::string error = "ERR Error compiling function: ";
     error.append(message == nullptr ? "" : message);
@@ -1147,6 +1164,7 @@ std::optional<std::string> LuaVm::LoadLibrary(std::string_view code,
     }
     lua_settop(lua, 0);
     SetLoading(lua, false);
+    WipeProtectedTables(lua);
     return error;
   }
   // Collect what the code registered, then leave load mode.
@@ -1194,6 +1212,7 @@ std::optional<std::string> LuaVm::LoadLibrary(std::string_view code,
   }
   lua_settop(lua, 0);
   SetLoading(lua, false);
+  WipeProtectedTables(lua);
   if (count == 0) {
     return "ERR No functions registered";
   }

@@ -116,7 +116,7 @@ TEST_F(ScriptingTest, LuaToResp2) {
   EXPECT_EQ(Eval("return {map = {a = 1}}"), "*2\r\n$1\r\na\r\n:1\r\n");
   EXPECT_EQ(Eval("return {set = {a = true}}"), "*1\r\n$1\r\na\r\n");
   EXPECT_EQ(Eval("return {verbatim_string = {format = 'txt', string = 'hi'}}"), "$2\r\nhi\r\n");
-  EXPECT_EQ(Eval("return print"), "$-1\r\n");
+  EXPECT_EQ(Eval("return tostring"), "$-1\r\n");
 }
 
 TEST_F(ScriptingTest, LuaToResp3) {
