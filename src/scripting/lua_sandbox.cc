@@ -15,6 +15,10 @@
 // - No bytecode. loadstring and load (which collects its reader's pieces first) and every
 //   compile of EVAL, SCRIPT LOAD and FUNCTION LOAD go through LoadTextChunk, which always uses
 //   the text parser and pauses the collector while it parses.
+// - Patterns. Lua 5.1's string matcher recurses per quantifier and capture with no limit, so a
+//   pattern of a hundred thousand items overflowed the C stack (Redis 7.0.15 crashes on it as
+//   well). string.find, match, gmatch and gsub first refuse, as Lua 5.2 does, patterns that
+//   would recurse past 200 levels ("pattern too complex"), then call the stock function.
 // - unpack computes its count in 64 bits; bit.tohex clamps INT32_MIN; cjson.encode sends values
 //   whose buffer could pass lua-cjson's int sizes to our own encoder (lua_json.cc) and
 //   cjson.decode refuses texts of 1 GB or more; cjson.new's tables get the same wrappers.
@@ -29,7 +33,9 @@
 
 #include <bit>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "detail/lua_json.h"
 
@@ -44,6 +50,10 @@ namespace {
 
 char kProtectedKey;  // registry: protected proxy -> the table it shows
 char kShownKey;      // registry: protected proxy -> what getmetatable returns for it
+
+// Lua 5.1's matcher recurses once per quantifier and capture; Lua 5.2 and later stop at this
+// depth ("pattern too complex"), well inside an I/O thread's stack.
+constexpr size_t kMaxPatternItems = 200;
 
 // lua-cjson's decoder sizes its scratch buffer as an int from the text's length.
 constexpr size_t kMaxJsonDecodeBytes = size_t{1} << 30;
@@ -362,6 +372,91 @@ void WrapJsonTable(lua_State* lua, int index) {
   }
 }
 
+// Registry key marking an error that the guarded stock function raised itself.
+char kStockErrorKey;
+
+// The error handler of a guarded call; upvalue 1: the stock function. An error the stock
+// function raised itself (level 1 of this handler) is wrapped as {[kStockErrorKey] = msg}, so
+// the guard can give it the script's position; errors of Lua callbacks (gsub's function
+// replacement) pass unchanged.
+int MarkStockError(lua_State* lua) {
+  lua_Debug frame;
+  if (lua_type(lua, 1) != LUA_TSTRING || lua_getstack(lua, 1, &frame) == 0) {
+    return 1;
+  }
+  lua_getinfo(lua, "f", &frame);
+  const bool stock = lua_rawequal(lua, -1, lua_upvalueindex(1)) != 0;
+  lua_pop(lua, 1);
+  if (stock) {
+    lua_createtable(lua, 0, 1);
+    lua_pushlightuserdata(lua, &kStockErrorKey);
+    lua_pushvalue(lua, 1);
+    lua_rawset(lua, -3);
+  }
+  return 1;
+}
+
+// The stock function's message as it would read called straight from the script: the script's
+// position first, and in an argument error the name the script called it by (Lua saw our C
+// frame as the caller, so it wrote '?' and counted a method's self).
+bool RewriteStockError(lua_State* lua) {
+  size_t len = 0;
+  const char* text = lua_tolstring(lua, -1, &len);
+  std::string message(text, len);
+  lua_pop(lua, 1);
+  lua_Debug self;
+  if (message.starts_with("bad argument #") && lua_getstack(lua, 0, &self) != 0 &&
+      lua_getinfo(lua, "n", &self) != 0) {
+    const size_t to = message.find(" to '?' (");
+    if (to != std::string::npos) {
+      int arg = std::atoi(message.c_str() + std::strlen("bad argument #"));
+      const std::string name = self.name != nullptr ? self.name : "?";
+      const std::string detail = message.substr(to + std::strlen(" to '?' "));
+      if (self.namewhat != nullptr && std::strcmp(self.namewhat, "method") == 0) {
+        --arg;
+      }
+      message = arg == 0 ? "calling '" + name + "' on bad self " + detail
+                         : "bad argument #" + std::to_string(arg) + " to '" + name + "' " + detail;
+    }
+  }
+  luaL_where(lua, 1);
+  lua_pushlstring(lua, message.data(), message.size());
+  lua_concat(lua, 2);
+  return true;
+}
+
+// string.find, match, gmatch and gsub; upvalue 1: the stock function. Refuses a pattern that
+// would recurse past kMaxPatternItems, then calls the stock function under MarkStockError.
+int LuaPatternGuard(lua_State* lua) {
+  const int nargs = lua_gettop(lua);
+  const int pattern_type = lua_type(lua, 2);
+  if (pattern_type == LUA_TSTRING || pattern_type == LUA_TNUMBER) {
+    size_t len = 0;
+    const char* pattern = lua_tolstring(lua, 2, &len);
+    if (PatternRecursion(std::string_view(pattern, len)) > kMaxPatternItems) {
+      return luaL_error(lua, "pattern too complex");
+    }
+  }
+  lua_pushvalue(lua, lua_upvalueindex(1));
+  lua_pushcclosure(lua, MarkStockError, 1);
+  lua_insert(lua, 1);
+  lua_pushvalue(lua, lua_upvalueindex(1));
+  lua_insert(lua, 2);
+  if (lua_pcall(lua, nargs, LUA_MULTRET, 1) == 0) {
+    return lua_gettop(lua) - 1;
+  }
+  if (lua_istable(lua, -1)) {
+    lua_pushlightuserdata(lua, &kStockErrorKey);
+    lua_rawget(lua, -2);
+    if (lua_type(lua, -1) == LUA_TSTRING) {
+      RewriteStockError(lua);
+    } else {
+      lua_pop(lua, 1);
+    }
+  }
+  return lua_error(lua);
+}
+
 void ClearTable(lua_State* lua, int index) {
   index = AbsoluteIndex(lua, index);
   lua_pushnil(lua);
@@ -395,6 +490,13 @@ void InstallSafeBuiltins(lua_State* lua) {
   lua_pushcclosure(lua, LuaPairs, 1);
   lua_setfield(lua, LUA_GLOBALSINDEX, "pairs");
 
+  lua_getfield(lua, LUA_GLOBALSINDEX, "string");
+  for (const char* name : {"find", "match", "gmatch", "gsub"}) {
+    lua_getfield(lua, -1, name);
+    lua_pushcclosure(lua, LuaPatternGuard, 1);
+    lua_setfield(lua, -2, name);
+  }
+  lua_pop(lua, 1);
   lua_getfield(lua, LUA_GLOBALSINDEX, "bit");
   if (lua_istable(lua, -1)) {
     lua_pushcfunction(lua, LuaBitToHex);
@@ -414,7 +516,7 @@ void InstallSafeBuiltins(lua_State* lua) {
   }
 }
 
-void PushProtectionTables(lua_State* lua) {
+void PushSandboxHelpers(lua_State* lua) {
   PushRegistryTable(lua, &kProtectedKey);
   PushRegistryTable(lua, &kShownKey);
 }
@@ -452,6 +554,60 @@ void WipeProtectedTables(lua_State* lua) {
 std::string BitToHex(uint32_t bits, int32_t digits) {
   char out[8];
   return std::string(out, HexDigits(bits, digits, out));
+}
+
+size_t PatternRecursion(std::string_view pattern) {
+  size_t items = 0;
+  size_t i = 0;
+  const size_t n = pattern.size();
+  // Past a set [...] starting at i (at '['), as lstrlib.c's classEnd reads it.
+  auto skip_set = [&]() {
+    ++i;
+    if (i < n && pattern[i] == '^') {
+      ++i;
+    }
+    do {
+      if (i >= n) {
+        return;
+      }
+      if (pattern[i++] == '%' && i < n) {
+        ++i;
+      }
+    } while (i < n && pattern[i] != ']');
+    ++i;
+  };
+  while (i < n) {
+    const char c = pattern[i];
+    if (c == '(' || c == ')') {
+      ++items;
+      ++i;
+      continue;
+    }
+    if (c == '%' && i + 1 < n && pattern[i + 1] == 'b') {
+      i += 4;
+      continue;
+    }
+    if (c == '%' && i + 1 < n && pattern[i + 1] == 'f') {
+      i += 2;
+      if (i < n && pattern[i] == '[') {
+        skip_set();
+      }
+      continue;
+    }
+    if (c == '%') {
+      i += 2;
+    } else if (c == '[') {
+      skip_set();
+    } else {
+      ++i;
+    }
+    if (i < n &&
+        (pattern[i] == '*' || pattern[i] == '+' || pattern[i] == '-' || pattern[i] == '?')) {
+      ++items;
+      ++i;
+    }
+  }
+  return items;
 }
 
 std::optional<int> UnpackCount(int first, int last) {

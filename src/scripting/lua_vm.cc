@@ -940,7 +940,7 @@ LuaVm::LuaVm(Scripting* owner) : owner_(owner) {
   }
   lua_pushstring(lua, "7.0.15");
   lua_setfield(lua, -2, "REDIS_VERSION");
-  PushProtectionTables(lua);
+  PushSandboxHelpers(lua);
   if (lua_pcall(lua, 3, 3, 0) != 0) {
     spdlog::critical("Lua sandbox setup failed: {}", lua_tostring(lua, -1));
     std::abort();

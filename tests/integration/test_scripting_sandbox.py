@@ -4,6 +4,7 @@ bytecode loading, tampering with globals, libraries and the string metatable) ge
 reply byte for byte, and the server stays up. Compared with Debian's redis-server 7.0."""
 
 import pytest
+import redis
 
 from resp import encode
 from test_differential import run_scenario
@@ -102,6 +103,30 @@ SCENARIOS = {
         ev("return cjson.decode('\"\\\\ud800\"')"),
         ev("return #cjson.encode(string.rep('\\1', 100000))"),
         ev("return cjson.new().encode({1, 'x'})"),
+    ],
+    # The pattern functions run behind a guard (lua_sandbox.cc): same replies and errors.
+    "string_patterns": [
+        ev("return string.find('x', '%')"),
+        ev("return string.find('x')"),
+        ev("return ('x'):find({})"),
+        ev("return ({}):find('x')"),
+        ev('return string.find()'),
+        ev("return string.gsub('abc', 'b', function() error('cb') end)"),
+        ev("return string.gsub('abc', 'b', function() error({err='TBL x'}) end)"),
+        ev("return string.gsub('abc', 'b', function() return redis.call('nosuch') end)"),
+        ev("return string.gsub('abc', '(b)', '%2')"),
+        ev("return string.gsub('abc', 'b', {})"),
+        ev("return string.gsub('abc', 'b', true)"),
+        ev("return string.gsub('abc', '[a', 'x')"),
+        ev("return string.match('abc', '(')"),
+        ev("return string.match('abc', '%f')"),
+        ev("return {string.find('hello world', 'o w')}"),
+        ev("return {string.find('hello', 'l', 1, true)}"),
+        ev("return {('k1=v1'):match('(%w+)=(%w+)')}"),
+        ev("return {string.gsub('hello world', '(%w+)', '<%1>')}"),
+        ev("local t = {} for k, v in string.gmatch('a=1, b=2', '(%w+)=(%w+)') do t[#t+1] = k..v end return t"),
+        ev("return string.gmatch('x')"),
+        ev("return string.rep('x', 3):gsub('x', 'y', 2)"),
     ],
     "no_bytecode": [
         ["EVAL", "\x1bLuaQ", "0"],
@@ -252,3 +277,17 @@ def test_cjson_big_mixed_value_matches_redis(both):
     theirs = redis_srv.raw(encode("EVAL", body, "0"), timeout=300)
     assert cachette.raw(encode("EVAL", body, "0"), timeout=300) == theirs
     assert cachette.call("PING") == b"+PONG\r\n"
+
+
+def test_deep_patterns_are_refused_not_a_stack_overflow(server):
+    """Lua 5.1's matcher recursed once per quantifier with no limit: a pattern of 200,000
+    items overflowed the C stack (Redis 7.0.15 crashes on it too). Refused as Lua 5.2 does."""
+    client = server.client()
+    for body in ("return string.find('aaa', string.rep('a*', 200000))",
+                 "return ('aaa'):match(string.rep('(', 100000))",
+                 "return string.gsub('aaa', string.rep('a?', 100000), '')",
+                 "for w in string.gmatch('aaa', string.rep('a-', 100000)) do end"):
+        with pytest.raises(redis.ResponseError, match="user_script:1: pattern too complex"):
+            client.eval(body, 0)
+    assert client.eval("return {string.find('aaa', string.rep('a*', 200))}", 0) == [1, 3]
+    assert server.call("PING") == b"+PONG\r\n"

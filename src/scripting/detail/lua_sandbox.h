@@ -4,6 +4,7 @@
 // which lack the fixes Redis patched into its vendored copy). See lua_sandbox.cc for what each
 // replacement closes. Internal to the scripting module.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,12 +17,13 @@ namespace cachette::scripting::detail {
 // Replaces, in the real globals table (LUA_GLOBALSINDEX at the time of the call) and in the
 // bit and cjson library tables, the functions whose stock versions can crash the server, load
 // bytecode or write through the read-only proxies: unpack, loadstring, load, rawset, rawget,
-// setmetatable, getmetatable, next, pairs, bit.tohex, cjson.encode, cjson.decode, cjson.new.
-// Creates the two registry tables the sandbox setup fills (PushProtectionTables).
+// setmetatable, getmetatable, next, pairs, string.find/match/gmatch/gsub, bit.tohex,
+// cjson.encode, cjson.decode, cjson.new.
+// Creates the two registry tables the sandbox setup fills (PushSandboxHelpers).
 void InstallSafeBuiltins(lua_State* lua);
-// Pushes the registry's protected proxy -> table-it-shows map, then its protected proxy ->
-// what-getmetatable-shows map, for the sandbox setup to fill as it builds the proxies.
-void PushProtectionTables(lua_State* lua);
+// Pushes, for the sandbox setup: the registry's protected proxy -> table-it-shows map, then its
+// protected proxy -> what-getmetatable-shows map (both filled as the setup builds the proxies).
+void PushSandboxHelpers(lua_State* lua);
 
 // Compiles `code` as Lua text, never as a precompiled binary chunk (a chunk whose first byte is
 // ESC is given to the text parser, which refuses it as Redis does: "unexpected symbol near
@@ -39,6 +41,10 @@ void WipeProtectedTables(lua_State* lua);
 // lua-bitop computes them, with INT32_MIN taken as INT32_MIN + 1 (the CVE-2024-31449 class:
 // negating it overflowed and the stock function wrote past its buffer).
 std::string BitToHex(uint32_t bits, int32_t digits);
+
+// How deep Lua 5.1's matcher may recurse for `pattern`: its captures' parentheses and its
+// quantified items (lstrlib.c's match() calls itself for each).
+size_t PatternRecursion(std::string_view pattern);
 
 // How many values unpack(t, first, last) returns, or nullopt when that is too many (Redis's
 // "too many results to unpack"); computed without the int overflow of the stock function (the

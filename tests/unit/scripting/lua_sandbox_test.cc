@@ -45,6 +45,19 @@ TEST(LuaSandboxTest, UnpackCountRefusesRangesPastInt) {
   EXPECT_EQ(UnpackCount(2, INT_MAX), INT_MAX - 1);
 }
 
+TEST(LuaSandboxTest, PatternRecursionCountsQuantifiersAndCaptures) {
+  using detail::PatternRecursion;
+  EXPECT_EQ(PatternRecursion("abc"), 0u);
+  EXPECT_EQ(PatternRecursion("a*b+c-d?"), 4u);
+  EXPECT_EQ(PatternRecursion("(%d+)-(%d+)"), 6u);
+  EXPECT_EQ(PatternRecursion("[%w-]+%-"), 1u);
+  EXPECT_EQ(PatternRecursion("[]*]x"), 0u);
+  EXPECT_EQ(PatternRecursion("%b()*%f[%w]x"), 0u);
+  EXPECT_EQ(PatternRecursion("%"), 0u);
+  EXPECT_EQ(PatternRecursion("[abc"), 0u);
+  EXPECT_EQ(PatternRecursion(std::string(400, '(')), 400u);
+}
+
 // A bare interpreter with lua-cjson, to compare our encoder with the stock one.
 class LuaJsonTest : public ::testing::Test {
  protected:
@@ -214,6 +227,21 @@ TEST_F(SandboxTest, GlobalsAreRedisSet) {
               std::string::npos)
         << name;
   }
+}
+
+TEST_F(SandboxTest, DeepPatternsAreRefusedNotRecursedInto) {
+  EXPECT_NE(Eval("return string.find('aaa', string.rep('a*', 200000))")
+                .find("-ERR user_script:1: pattern too complex"),
+            std::string::npos);
+  EXPECT_NE(Eval("return ('aaa'):gsub(string.rep('a?', 201), '')").find("pattern too complex"),
+            std::string::npos);
+  EXPECT_EQ(Eval("return {string.find('aaa', string.rep('a*', 200))}"), "*2\r\n:1\r\n:3\r\n");
+  EXPECT_EQ(Eval("return ('k1=v1'):match('(%w+)=(%w+)')"), "$2\r\nk1\r\n");
+  EXPECT_EQ(Eval("local n = 0 for w in ('a b c'):gmatch('%a') do n = n + 1 end return n"),
+            ":3\r\n");
+  EXPECT_EQ(Eval("return ('abc'):gsub('b', 'x')"), "$3\r\naxc\r\n");
+  EXPECT_NE(Eval("return string.find('x', '%')").find("user_script:1: malformed pattern"),
+            std::string::npos);
 }
 
 TEST_F(SandboxTest, OverflowingArgumentsAreErrors) {

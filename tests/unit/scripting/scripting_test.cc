@@ -18,8 +18,7 @@ namespace {
 // Answers every redis.call with `reply`, and records the arguments.
 class FakeHost : public ScriptHost {
  public:
-  void Call(std::span<const std::string_view> args, int resp_version,
-            std::string* out) override {
+  void Call(std::span<const std::string_view> args, int resp_version, std::string* out) override {
     calls.emplace_back(args.begin(), args.end());
     last_resp = resp_version;
     out->append(reply);
@@ -204,10 +203,9 @@ TEST_F(ScriptingTest, ErrorWithoutAMessageIsAnErrorNotACrash) {
 TEST_F(ScriptingTest, SandboxRefusesGlobalsAndLibraries) {
   for (const char* name : {"os", "io", "loadfile", "dofile", "require", "package", "debug"}) {
     const std::string body = std::string("return ") + name;
-    EXPECT_EQ(Eval(body),
-              Raised(body, std::string("ERR user_script:1: Script attempted to access "
-                                       "nonexistent global variable '") +
-                               name + "'"));
+    EXPECT_EQ(Eval(body), Raised(body, std::string("ERR user_script:1: Script attempted to access "
+                                                   "nonexistent global variable '") +
+                                           name + "'"));
   }
   for (const char* body : {"x = 1", "_G.x = 1", "string.upper = nil", "redis.call = nil",
                            "cjson.encode = nil", "bit.band = nil", "math.pi = 3"}) {
@@ -220,7 +218,8 @@ TEST_F(ScriptingTest, SandboxRefusesGlobalsAndLibraries) {
 }
 
 TEST_F(ScriptingTest, Helpers) {
-  EXPECT_EQ(Eval("return redis.sha1hex('abc')"), "$40\r\na9993e364706816aba3e25717850c26c9cd0d89d\r\n");
+  EXPECT_EQ(Eval("return redis.sha1hex('abc')"),
+            "$40\r\na9993e364706816aba3e25717850c26c9cd0d89d\r\n");
   EXPECT_EQ(Eval("return redis.error_reply('x y')"), "-x y\r\n");
   EXPECT_EQ(Eval("return redis.error_reply('oops')"), "-ERR oops\r\n");
   EXPECT_EQ(Eval("return redis.status_reply('fine')"), "+fine\r\n");
@@ -251,9 +250,8 @@ TEST_F(ScriptingTest, KillStopsALoopingScript) {
 
 TEST_F(ScriptingTest, KillCannotBeCaughtByPcall) {
   std::string out;
-  std::thread runner([&] {
-    out = Eval("while true do pcall(function() while true do end end) end");
-  });
+  std::thread runner(
+      [&] { out = Eval("while true do pcall(function() while true do end end) end"); });
   while (!scripting.running()) {
     std::this_thread::yield();
   }
@@ -377,8 +375,9 @@ TEST_F(FunctionsTest, FunctionKillAndWrongKind) {
   EXPECT_EQ(scripting.Kill(/*function=*/false), Scripting::KillResult::kWrongKind);
   EXPECT_EQ(scripting.Kill(/*function=*/true), Scripting::KillResult::kKilled);
   runner.join();
-  EXPECT_EQ(out, "-ERR Script killed by user with SCRIPT KILL... script: spin, on "
-                 "@user_function:2.\r\n");
+  EXPECT_EQ(out,
+            "-ERR Script killed by user with SCRIPT KILL... script: spin, on "
+            "@user_function:2.\r\n");
 }
 
 }  // namespace
