@@ -83,6 +83,13 @@ void Dispatcher::Route(ClientState& client, protocol::ReplyWriter& reply,
     refuse(index, errors::WrongArity(spec->name));
     return;
   }
+  // As Redis, before authentication: DEBUG only where enable-debug-command allows it.
+  if ((spec->flags & kProtected) != 0 && server_.config != nullptr &&
+      !detail::ProtectedActionAllowed(server_.config->Int(config::Id::kEnableDebugCommand), client))
+      [[unlikely]] {
+    refuse(index, errors::kDebugNotAllowed);
+    return;
+  }
   if (!client.authenticated && (spec->flags & kNoAuth) == 0) {
     refuse(index, errors::kNoAuth);
     return;
@@ -109,8 +116,8 @@ void Dispatcher::Route(ClientState& client, protocol::ReplyWriter& reply,
                                   ? server_.config->Int(config::Id::kBusyReplyThreshold)
                                   : int64_t{5000};
     if (!server_.scripting.WaitWhileRunning(threshold)) {
-      refuse(index, server_.scripting.running_function() ? errors::kBusyFunction
-                                                          : errors::kBusyScript);
+      refuse(index,
+             server_.scripting.running_function() ? errors::kBusyFunction : errors::kBusyScript);
       return;
     }
   }

@@ -147,7 +147,9 @@ void CmdConfigSet(CommandContext& ctx) {
   for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) {
     pairs.emplace_back(ctx.args[i], ctx.args[i + 1]);
   }
-  auto error = ctx.server.config->Set(pairs);
+  auto error = ctx.server.config->Set(
+      pairs, ProtectedActionAllowed(ctx.server.config->Int(config::Id::kEnableProtectedConfigs),
+                                    ctx.client));
   if (!error) {
     ctx.reply.Ok();
     return;
@@ -159,6 +161,9 @@ void CmdConfigSet(CommandContext& ctx) {
       break;
     case Kind::kImmutable:
       ctx.reply.Error(errors::ConfigSetFailed(error->name, "can't set immutable config"));
+      break;
+    case Kind::kProtected:
+      ctx.reply.Error(errors::ConfigSetFailed(error->name, "can't set protected config"));
       break;
     case Kind::kDuplicate:
       ctx.reply.Error(errors::ConfigSetFailed(error->name, "duplicate parameter"));

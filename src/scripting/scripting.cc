@@ -393,8 +393,8 @@ std::optional<std::string> Scripting::RestoreFunctions(std::string_view payload,
       Sha1Hex(payload.substr(0, payload.size() - 40)) != payload.substr(payload.size() - 40)) {
     return std::string(kBadPayload);
   }
-  std::string_view body = payload.substr(kDumpHeader.size(),
-                                         payload.size() - 40 - kDumpHeader.size());
+  std::string_view body =
+      payload.substr(kDumpHeader.size(), payload.size() - 40 - kDumpHeader.size());
   std::vector<LibraryInfo> restored;
   detail::LuaVm& vm = VmFor(this);
   while (!body.empty()) {
@@ -473,7 +473,8 @@ bool Scripting::WaitWhileRunning(int64_t threshold_ms) {
   }
   std::unique_lock lock(run_mutex_);
   while (running_.load(std::memory_order_acquire)) {
-    const int64_t deadline_ns = started_ns_.load(std::memory_order_acquire) + threshold_ms * 1000000;
+    const int64_t deadline_ns =
+        started_ns_.load(std::memory_order_acquire) + threshold_ms * 1000000;
     const int64_t now_ns = SteadyNs();
     if (now_ns >= deadline_ns) {
       return false;
@@ -499,6 +500,7 @@ Scripting::KillResult Scripting::Kill(bool function) {
 }
 
 void Scripting::ForceKill() {
+  stopping_.store(true, std::memory_order_release);
   std::lock_guard lock(run_mutex_);
   if (running_.load(std::memory_order_acquire)) {
     kill_.store(true, std::memory_order_release);

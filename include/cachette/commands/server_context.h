@@ -101,6 +101,9 @@ struct ServerContext {
   std::function<bool(int64_t budget_us, unsigned part, unsigned parts)> background_work;
   // Lua scripts: the cache shared by every thread and the running script's state (BUSY).
   scripting::Scripting scripting;
+  // Set by the net layer once shutdown has begun (SIGTERM, SHUTDOWN): a command that waits
+  // on purpose (DEBUG SLEEP) ends early, so its I/O thread can close its clients.
+  std::atomic<bool> shutting_down{false};
   // DEBUG SET-ACTIVE-EXPIRE 0 turns background_work off (expired keys then go only when read).
   std::atomic<bool> active_expire{true};
   // CLIENT PAUSE: until pause_end_ms (Unix ms; 0: no pause) commands of kind pause_mode are

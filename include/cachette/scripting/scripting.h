@@ -59,8 +59,7 @@ class Scripting {
   // caller answers NOSCRIPT). The caller holds every shard. `read_only`: EVAL_RO/EVALSHA_RO
   // (the host refuses writes; recorded for SCRIPT KILL's messages).
   bool Run(std::string_view sha, std::span<const std::string_view> keys,
-           std::span<const std::string_view> args, ScriptHost& host,
-           protocol::ReplyWriter& reply);
+           std::span<const std::string_view> args, ScriptHost& host, protocol::ReplyWriter& reply);
 
   // --- Functions (Redis 7 libraries) -----------------------------------------------------
 
@@ -119,14 +118,18 @@ class Scripting {
     int64_t duration_ms = 0;
   };
   std::optional<RunningFunction> CurrentFunction();
-  // SHUTDOWN NOSAVE: stops the running script even when it has written.
+  // Shutdown (SHUTDOWN NOSAVE, SIGTERM): stops the running script even when it has written,
+  // and every script started from now on at its first hook check (a pipelined EVAL behind it
+  // must not hold its I/O thread either: the server is going down).
   void ForceKill();
   // The running script executed a write command (SCRIPT KILL answers UNKILLABLE).
   void NoteWrite() { wrote_.store(true, std::memory_order_release); }
   bool wrote() const { return wrote_.load(std::memory_order_acquire); }
 
   // For the VM's hook: whether the running script must stop now.
-  bool kill_requested() const { return kill_.load(std::memory_order_acquire); }
+  bool kill_requested() const {
+    return kill_.load(std::memory_order_acquire) || stopping_.load(std::memory_order_acquire);
+  }
 
   // Identifies this instance (per-thread VMs are tied to one instance).
   uint64_t id() const { return id_; }
@@ -155,6 +158,7 @@ class Scripting {
   std::condition_variable run_cv_;
   std::atomic<bool> running_{false};
   std::atomic<bool> kill_{false};
+  std::atomic<bool> stopping_{false};  // ForceKill: every script is killed from now on
   std::atomic<bool> wrote_{false};
   std::atomic<int64_t> started_ns_{0};  // steady clock
 };
