@@ -358,6 +358,11 @@ void CmdFunctionList(CommandContext& ctx) {
 
 // FUNCTION STATS: the running function, and how many libraries and functions are loaded.
 void CmdFunctionStats(CommandContext& ctx) {
+  // As Redis: not while an EVAL script runs (it is not a function to show).
+  if (ctx.server.scripting.running() && !ctx.server.scripting.running_function()) {
+    ctx.reply.Error(errors::kBusyScript);
+    return;
+  }
   ctx.reply.MapHeader(2);
   ctx.reply.Bulk("running_script");
   if (auto running = ctx.server.scripting.CurrentFunction()) {

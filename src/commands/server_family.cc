@@ -91,10 +91,12 @@ void CmdShutdown(CommandContext& ctx) {
     ctx.reply.Error(errors::kShutdownNotAllowed);
     return;
   }
-  // A script runs on another thread: SHUTDOWN NOSAVE stops it (even after it wrote) and
-  // shuts down; without NOSAVE, Redis answers BUSY once the script has run past the threshold.
+  // A script runs (on another thread, or on this one while it serves other clients past the
+  // threshold): SHUTDOWN NOSAVE stops it (even after it wrote) and shuts down; without
+  // NOSAVE, Redis answers BUSY once the script has run past the threshold.
   scripting::Scripting& scripting = ctx.server.scripting;
-  if (scripting.running() && !ctx.store().HoldsShardsOnThisThread()) {
+  if (scripting.running() &&
+      (scripting::Scripting::ServingWhileBusy() || !ctx.store().HoldsShardsOnThisThread())) {
     bool nosave = false;
     for (size_t i = 1; i < ctx.args.size(); ++i) {
       nosave = nosave || EqualsIgnoreCase(ctx.args[i], "NOSAVE");

@@ -219,9 +219,12 @@ void Server::Impl::Admit(detail::IoThread& thread, tcp::socket socket) {
     return;
   }
   const uint64_t id = shared_.next_client_id.fetch_add(1, std::memory_order_relaxed);
-  // The socket belongs to the target thread's context: build the connection there.
-  asio::post(thread.context(), [this, &thread, id, socket = std::move(socket)]() mutable {
-    auto connection = std::make_shared<detail::Connection>(thread, shared_, std::move(socket), id);
+  // The socket belongs to the target thread's context: build the connection there, through
+  // the mailbox, which a thread busy with a long script still drains (IoThread::ServeWhileBusy).
+  auto accepted = std::make_shared<tcp::socket>(std::move(socket));
+  thread.Submit([this, &thread, id, accepted] {
+    auto connection =
+        std::make_shared<detail::Connection>(thread, shared_, std::move(*accepted), id);
     thread.Add(connection);
     connection->Start();
   });

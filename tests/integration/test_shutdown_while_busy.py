@@ -81,7 +81,7 @@ def test_shutdown_nosave_from_another_thread_stops_debug_sleep(start_server):
     other.close()
 
 
-@pytest.mark.parametrize("threads", [2])
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("how", ["sigterm", "shutdown-nosave"])
 def test_stop_during_endless_script(start_server, threads, how):
     srv = start_server(threads=threads, busy_reply_threshold=100)
@@ -96,8 +96,9 @@ def test_stop_during_endless_script(start_server, threads, how):
     other.close()
 
 
-def test_stop_during_script_that_wrote(start_server):
-    srv = start_server(threads=2, busy_reply_threshold=100)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_stop_during_script_that_wrote(start_server, threads):
+    srv = start_server(threads=threads, busy_reply_threshold=100)
     runner = srv.conn()
     other = srv.conn()
     assert other.call("PING") == b"+PONG\r\n"

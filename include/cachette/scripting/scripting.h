@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -125,6 +126,27 @@ class Scripting {
   // The running script executed a write command (SCRIPT KILL answers UNKILLABLE).
   void NoteWrite() { wrote_.store(true, std::memory_order_release); }
   bool wrote() const { return wrote_.load(std::memory_order_acquire); }
+
+  // --- Serving other clients while a script runs long ----------------------------------
+  //
+  // A script runs inside a command handler on its client's I/O thread, so that thread's
+  // other clients would wait for it. Instead, the thread's owner (net) registers a "busy
+  // server" for the thread; the VM's instruction-count hook calls it through
+  // ServeWhileBusyIfDue, at most once per kBusyServePeriodMs. The busy server decides whether
+  // the script is past busy-reply-threshold, then reads and answers the thread's other
+  // clients (commands without allow-busy get -BUSY) and admits new connections, without ever
+  // running the script's own client or arbitrary event-loop handlers.
+
+  using BusyServer = std::function<void()>;
+  // Registers (or, with null, clears) the calling thread's busy server.
+  static void SetThreadBusyServer(BusyServer server);
+  // True on the calling thread while its busy server runs: the dispatcher then answers -BUSY
+  // at once to every command not flagged allow-busy.
+  static bool ServingWhileBusy();
+  // For the VM's hook, on the script's thread: runs the thread's busy server when one is
+  // registered and the last run is kBusyServePeriodMs old (never re-entered).
+  void ServeWhileBusyIfDue();
+  static constexpr int64_t kBusyServePeriodMs = 2;
 
   // For the VM's hook: whether the running script must stop now.
   bool kill_requested() const {
