@@ -133,3 +133,29 @@ def test_busy_clients_keep_working_after_a_script_ends_by_itself(cachette):
         assert x.call("GET", f"k{i}") == b"$1\r\nv\r\n"
     for x in (a, b, c, d, e):
         x.close()
+
+
+def test_watch_and_closing_watchers_on_another_thread_do_not_hold_up_that_thread(start_server):
+    # WATCH, or a closing client's unwatch, needs the shard locks the script holds. From the
+    # other thread (c and d, with two threads) neither may stop that thread from answering:
+    # the WATCH reply waits for the script, the unwatch is left pending.
+    srv = start_server(threads=2, busy_reply_threshold=THRESHOLD_MS)
+    a, b, c, d, e = _clients(srv.port)
+    assert d.call("WATCH", "w") == b"+OK\r\n"
+    a.send(encode("EVAL", LOOP, "0"))
+    _wait_busy(c)
+    c.send(encode("WATCH", "k"))
+    d.close()
+    for _ in range(4):  # dealt to both threads in turn
+        with RespConnection(srv.port, timeout=5) as fresh:
+            assert fresh.call("GET", "k") == BUSY_SCRIPT
+    with RespConnection(srv.port, timeout=5) as fresh:
+        assert fresh.call("SCRIPT", "KILL") == b"+OK\r\n"
+    assert a.read_reply().startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    assert c.read_reply() == b"+OK\r\n"  # the WATCH, once the script ended
+    assert c.call("MULTI") == b"+OK\r\n"
+    assert c.call("SET", "k", "1") == b"+QUEUED\r\n"
+    assert e.call("SET", "k", "2") == b"+OK\r\n"  # breaks c's WATCH
+    assert c.call("EXEC") == b"*-1\r\n"
+    for x in (a, b, c, e):
+        x.close()
