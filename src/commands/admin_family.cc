@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <limits>
@@ -169,11 +170,24 @@ void CmdDebug(CommandContext& ctx) {
          "    default.", "SLEEP <seconds>",
          "    Stop the server for <seconds>. Decimals allowed."});
   } else if (EqualsIgnoreCase(sub, "sleep") && argc == 3) {
-    // As Redis: strtod, no validation; the I/O thread stops as Redis's only thread does.
+    // As Redis: strtod, no validation; the I/O thread stops as Redis's only thread does. Unlike
+    // Redis, it sleeps in short slices and wakes when shutdown begins, so SIGTERM or SHUTDOWN
+    // from another thread still stops the server promptly (any length, even 9e12 s).
     const double seconds = std::strtod(std::string(ctx.args[2]).c_str(), nullptr);
-    const auto micros = static_cast<int64_t>(seconds * 1000000);
-    if (micros > 0) {
-      std::this_thread::sleep_for(std::chrono::microseconds(micros));
+    constexpr double kLongestSleepS = 100.0 * 365 * 24 * 3600;  // keeps the deadline in range
+    if (seconds > 0) {
+      const auto deadline = std::chrono::steady_clock::now() +
+                            std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<double>(std::min(seconds, kLongestSleepS)));
+      constexpr auto kSlice = std::chrono::milliseconds(5);
+      while (!ctx.server.shutting_down.load(std::memory_order_relaxed)) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) {
+          break;
+        }
+        std::this_thread::sleep_for(
+            std::min<std::chrono::steady_clock::duration>(kSlice, deadline - now));
+      }
     }
     ctx.reply.Ok();
   } else if (EqualsIgnoreCase(sub, "jmap") && argc == 2) {
@@ -261,7 +275,7 @@ constexpr CommandSpec kAdminCommands[] = {
      kSlowlogSubcommands},
     {"latency", -2, 0, 0, 0, 0, "@slow", "server", "2.8.13", "Latency monitor commands.", nullptr,
      kLatencySubcommands},
-    {"debug", -2, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "1.0.0",
+    {"debug", -2, kAdminFlags | kProtected, 0, 0, 0, kAdminCategories, "server", "1.0.0",
      "Debugging commands test suites use.", CmdDebug},
     {"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, "@admin @fast @dangerous", "server",
      "1.0.0", "Returns when the data was last saved (the server's start).", CmdLastsave},

@@ -83,6 +83,13 @@ void Dispatcher::Route(ClientState& client, protocol::ReplyWriter& reply,
     refuse(index, errors::WrongArity(spec->name));
     return;
   }
+  // As Redis, before authentication: DEBUG only where enable-debug-command allows it.
+  if ((spec->flags & kProtected) != 0 && server_.config != nullptr &&
+      !detail::ProtectedActionAllowed(server_.config->Int(config::Id::kEnableDebugCommand), client))
+      [[unlikely]] {
+    refuse(index, errors::kDebugNotAllowed);
+    return;
+  }
   if (!client.authenticated && (spec->flags & kNoAuth) == 0) {
     refuse(index, errors::kNoAuth);
     return;
@@ -101,16 +108,19 @@ void Dispatcher::Route(ClientState& client, protocol::ReplyWriter& reply,
     refuse(index, errors::kOutOfMemory);
     return;
   }
-  // A script runs on another thread: wait for it, or answer BUSY once it has run past
-  // busy-reply-threshold (Redis then serves only the commands flagged allow-busy).
+  // A script runs past busy-reply-threshold: Redis then serves only the commands flagged
+  // allow-busy. On the script's own thread, the busy-script loop serving other clients
+  // (ServingWhileBusy) answers BUSY at once; another thread waits for the script until the
+  // threshold. The script's own redis.call (this thread holds every shard) is not concerned.
   if ((spec->flags & kAllowBusy) == 0 && server_.scripting.running() &&
-      !server_.store->HoldsShardsOnThisThread()) {
+      (scripting::Scripting::ServingWhileBusy() || !server_.store->HoldsShardsOnThisThread())) {
     const int64_t threshold = server_.config != nullptr
                                   ? server_.config->Int(config::Id::kBusyReplyThreshold)
                                   : int64_t{5000};
-    if (!server_.scripting.WaitWhileRunning(threshold)) {
-      refuse(index, server_.scripting.running_function() ? errors::kBusyFunction
-                                                          : errors::kBusyScript);
+    if (scripting::Scripting::ServingWhileBusy() ||
+        !server_.scripting.WaitWhileRunning(threshold)) {
+      refuse(index,
+             server_.scripting.running_function() ? errors::kBusyFunction : errors::kBusyScript);
       return;
     }
   }
@@ -173,6 +183,17 @@ void Dispatcher::Execute(ClientState& client, protocol::ReplyWriter& reply, cons
     stats->CountError(std::string_view(out).substr(
         reply_start + 1, (end == std::string::npos ? out.size() : end) - reply_start - 1));
   }
+}
+
+void Dispatcher::SetThreadBusyServer(std::function<void()> server) {
+  scripting::Scripting::SetThreadBusyServer(std::move(server));
+}
+
+bool Dispatcher::ScriptPastBusyThreshold() const {
+  const int64_t threshold = server_.config != nullptr
+                                ? server_.config->Int(config::Id::kBusyReplyThreshold)
+                                : int64_t{5000};
+  return server_.scripting.TimedOut(threshold);
 }
 
 bool Dispatcher::PausedFor(const ClientState& client, std::span<const std::string_view> args) {

@@ -109,6 +109,17 @@ bool ParseNumKeysOrReply(CommandContext& ctx, std::string_view not_integer, int6
 }
 
 // EVAL/EVALSHA[_RO] script|sha numkeys [key ...] [arg ...]
+// As a script's command ends, its thread still holds every shard: it forgets the watch
+// tokens other threads had to leave pending while the script ran (PendingUnwatches).
+void ForgetPendingUnwatches(CommandContext& ctx) {
+  if (ctx.server.pending_unwatches.empty()) {
+    return;
+  }
+  for (const store::WatchToken& token : ctx.server.pending_unwatches.Take()) {
+    ctx.store().Unwatch(token);
+  }
+}
+
 void RunScript(CommandContext& ctx, bool by_sha, bool read_only) {
   int64_t numkeys = 0;
   if (!ParseNumKeysOrReply(ctx, errors::kNotInteger, &numkeys)) {
@@ -150,6 +161,7 @@ void RunScript(CommandContext& ctx, bool by_sha, bool read_only) {
   if (!scripting.Run(sha, keys, argv, caller, ctx.reply)) {
     ctx.reply.Error(errors::kNoScript);
   }
+  ForgetPendingUnwatches(ctx);
 }
 
 // EVAL script numkeys [key ...] [arg ...]: runs a Lua script (and caches it).
@@ -250,6 +262,7 @@ void RunFunction(CommandContext& ctx, bool read_only) {
   }
   ScriptCaller caller(ctx, read_only || function->no_writes());
   scripting.RunFunction(ctx.args[1], keys, argv, caller, ctx.reply, ctx.args);
+  ForgetPendingUnwatches(ctx);
 }
 
 // FCALL function numkeys [key ...] [arg ...]: runs a function of a loaded library.
@@ -358,6 +371,11 @@ void CmdFunctionList(CommandContext& ctx) {
 
 // FUNCTION STATS: the running function, and how many libraries and functions are loaded.
 void CmdFunctionStats(CommandContext& ctx) {
+  // As Redis: not while an EVAL script runs (it is not a function to show).
+  if (ctx.server.scripting.running() && !ctx.server.scripting.running_function()) {
+    ctx.reply.Error(errors::kBusyScript);
+    return;
+  }
   ctx.reply.MapHeader(2);
   ctx.reply.Bulk("running_script");
   if (auto running = ctx.server.scripting.CurrentFunction()) {

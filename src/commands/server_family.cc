@@ -91,10 +91,12 @@ void CmdShutdown(CommandContext& ctx) {
     ctx.reply.Error(errors::kShutdownNotAllowed);
     return;
   }
-  // A script runs on another thread: SHUTDOWN NOSAVE stops it (even after it wrote) and
-  // shuts down; without NOSAVE, Redis answers BUSY once the script has run past the threshold.
+  // A script runs (on another thread, or on this one while it serves other clients past the
+  // threshold): SHUTDOWN NOSAVE stops it (even after it wrote) and shuts down; without
+  // NOSAVE, Redis answers BUSY once the script has run past the threshold.
   scripting::Scripting& scripting = ctx.server.scripting;
-  if (scripting.running() && !ctx.store().HoldsShardsOnThisThread()) {
+  if (scripting.running() &&
+      (scripting::Scripting::ServingWhileBusy() || !ctx.store().HoldsShardsOnThisThread())) {
     bool nosave = false;
     for (size_t i = 1; i < ctx.args.size(); ++i) {
       nosave = nosave || EqualsIgnoreCase(ctx.args[i], "NOSAVE");
@@ -147,7 +149,9 @@ void CmdConfigSet(CommandContext& ctx) {
   for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) {
     pairs.emplace_back(ctx.args[i], ctx.args[i + 1]);
   }
-  auto error = ctx.server.config->Set(pairs);
+  auto error = ctx.server.config->Set(
+      pairs, ProtectedActionAllowed(ctx.server.config->Int(config::Id::kEnableProtectedConfigs),
+                                    ctx.client));
   if (!error) {
     ctx.reply.Ok();
     return;
@@ -159,6 +163,9 @@ void CmdConfigSet(CommandContext& ctx) {
       break;
     case Kind::kImmutable:
       ctx.reply.Error(errors::ConfigSetFailed(error->name, "can't set immutable config"));
+      break;
+    case Kind::kProtected:
+      ctx.reply.Error(errors::ConfigSetFailed(error->name, "can't set protected config"));
       break;
     case Kind::kDuplicate:
       ctx.reply.Error(errors::ConfigSetFailed(error->name, "duplicate parameter"));

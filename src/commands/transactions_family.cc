@@ -7,6 +7,7 @@
 // eviction; EXEC answers a null array when a watched version moved (or a watched key has
 // expired since), and runs nothing.
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "cachette/commands/dispatcher.h"
 #include "cachette/protocol/errors.h"
 #include "cachette/store/store.h"
+#include "cachette/util/clock.h"
 #include "detail/handler_support.h"
 #include "detail/transactions.h"
 
@@ -24,11 +26,28 @@ namespace errors = protocol::errors;
 
 void DiscardTransaction(ServerContext& /*server*/, ClientState& client) { client.tx.ClearQueue(); }
 
+bool ScriptHoldsShardsElsewhere(ServerContext& server) {
+  return server.scripting.running() && !server.store->HoldsShardsOnThisThread();
+}
+
 void UnwatchAll(ServerContext& server, ClientState& client) {
+  if (client.tx.watched.empty() && server.pending_unwatches.empty()) [[likely]] {
+    return;
+  }
+  if (ScriptHoldsShardsElsewhere(server)) {
+    server.pending_unwatches.Add(std::move(client.tx.watched));
+    client.tx.watched.clear();
+    return;
+  }
   for (const store::WatchToken& token : client.tx.watched) {
     server.store->Unwatch(token);
   }
   client.tx.watched.clear();
+  if (!server.pending_unwatches.empty()) {
+    for (const store::WatchToken& token : server.pending_unwatches.Take()) {
+      server.store->Unwatch(token);
+    }
+  }
 }
 
 namespace {
@@ -106,22 +125,44 @@ void CmdExec(CommandContext& ctx) {
 }
 
 // WATCH key [key ...]: EXEC will run only if none of these keys changes meanwhile.
+void WatchKeys(ServerContext& server, ClientState& client, std::span<const std::string> keys,
+               int64_t now_ms) {
+  TransactionState& tx = client.tx;
+  for (const std::string& key : keys) {
+    bool already = false;
+    for (const store::WatchToken& token : tx.watched) {
+      already = already || (token.db == client.db && token.key == key);
+    }
+    if (!already) {
+      tx.watched.push_back(server.store->Watch(client.db, key, now_ms));
+    }
+  }
+}
+
 void CmdWatch(CommandContext& ctx) {
-  TransactionState& tx = ctx.client.tx;
-  if (tx.active) {
+  if (ctx.client.tx.active) {
     ctx.reply.Error(errors::kWatchInMulti);
     return;
   }
-  for (size_t i = 1; i < ctx.args.size(); ++i) {
-    const std::string_view key = ctx.args[i];
-    bool already = false;
-    for (const store::WatchToken& token : tx.watched) {
-      already = already || (token.db == ctx.db() && token.key == key);
-    }
-    if (!already) {
-      tx.watched.push_back(ctx.store().Watch(ctx.db(), key, ctx.now_ms));
-    }
+  std::vector<std::string> keys(ctx.args.begin() + 1, ctx.args.end());
+  if (ScriptHoldsShardsElsewhere(ctx.server)) {
+    // WATCH is allowed while a script is busy, but registering a key takes its shard lock,
+    // which the script holds: wait for the script in a continuation, so this I/O thread goes
+    // on serving its other clients (-BUSY, SCRIPT KILL) meanwhile. The reply comes after it.
+    ServerContext& server = ctx.server;
+    ClientState& client = ctx.client;
+    ctx.client.continuation = [&server, &client,
+                               keys = std::move(keys)](protocol::ReplyWriter& reply) {
+      if (server.scripting.running()) {
+        return ContinuationStep::kWait;
+      }
+      WatchKeys(server, client, keys, util::UnixTimeMs());
+      reply.Ok();
+      return ContinuationStep::kDone;
+    };
+    return;
   }
+  WatchKeys(ctx.server, ctx.client, keys, ctx.now_ms);
   ctx.reply.Ok();
 }
 

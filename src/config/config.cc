@@ -571,7 +571,7 @@ std::string Config::Get(Id id) const {
 }
 
 std::optional<SetError> Config::Set(
-    std::span<const std::pair<std::string_view, std::string_view>> pairs) {
+    std::span<const std::pair<std::string_view, std::string_view>> pairs, bool allow_protected) {
   std::lock_guard write_lock(write_mutex_);
 
   // Names first, the first problem in argument order wins (as Redis 7.0).
@@ -584,6 +584,9 @@ std::optional<SetError> Config::Set(
     }
     if (!spec->runtime) {
       return SetError{SetError::Kind::kImmutable, std::string(name), "can't set immutable config"};
+    }
+    if (IsProtected(spec->id) && !allow_protected) {
+      return SetError{SetError::Kind::kProtected, std::string(name), "can't set protected config"};
     }
     if (std::find(specs.begin(), specs.end(), spec) != specs.end()) {
       return SetError{SetError::Kind::kDuplicate, std::string(name), "duplicate parameter"};
@@ -836,6 +839,11 @@ std::string Config::RenderConfigDocs() {
       "default empty `KEY_PREFIX`), so `prefix-stats-segments 3` gives `:1:reviews` and\n"
       "`:1:payments` for `reviews:user:<id>` and `payments:<id>`. Changing any of them starts\n"
       "the figures over (keys and memory are recounted).\n"
+      "\n"
+      "`enable-debug-command` and `enable-protected-configs` take `no`, `yes` or `local`, as\n"
+      "in Redis 7.0: with `no`, `DEBUG` (respectively `CONFIG SET` of a protected directive:\n"
+      "`dir`) is refused to every client; `yes` allows it to all; `local` only to clients\n"
+      "connected from `127.0.0.1` or `::1`. Both are fixed at start-up.\n"
       "\n"
       "A bad line stops the server with exit status 1 and a message in Redis's format, naming\n"
       "the file (or the command line), the line number, the line and what is wrong:\n"

@@ -17,6 +17,9 @@ namespace errors = protocol::errors;
 
 namespace {
 constexpr size_t kReadChunk = 16 * 1024;
+// Most bytes ServeWhileBusy reads from one client per round (every few ms while a script is
+// busy): what a client sends then is answered with -BUSY, so this need not be fast.
+constexpr size_t kBusyReadLimit = 256 * 1024;
 // Buffers bigger than this are given back when they empty, so idle clients stay small.
 constexpr size_t kIdleBufferCapacity = 64 * 1024;
 
@@ -72,6 +75,17 @@ Connection::Connection(IoThread& thread, Shared& shared, asio::ip::tcp::socket s
 }
 
 void Connection::Start() {
+  Configure();
+  if (thread_.serving_while_busy()) {
+    // Admitted by the busy-script loop: read directly by it until Unpark.
+    parked_ = true;
+    thread_.NoteParked(shared_from_this());
+    return;
+  }
+  ReadMore();
+}
+
+void Connection::Configure() {
   boost::system::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   socket_.non_blocking(true, ignored);
@@ -82,10 +96,10 @@ void Connection::Start() {
     setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
   }
   last_activity_us_ = util::MonotonicUs();
-  ReadMore();
 }
 
 void Connection::ReadMore() {
+  parked_ = false;
   const size_t needed = parser_.BytesStillNeeded();
   auto tail = input_.Tail(std::max(kReadChunk, std::min<size_t>(needed, 64 * 1024 * 1024)));
   reading_ = true;
@@ -96,6 +110,21 @@ void Connection::ReadMore() {
 }
 
 void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
+  if (cancelled_reads_ > 0) [[unlikely]] {
+    // A read ServeWhileBusy cancelled. If it had completed before the cancel, its bytes are
+    // the oldest input: usable only when nothing was read directly since.
+    --cancelled_reads_;
+    if (error == asio::error::operation_aborted || closed_) {
+      return;
+    }
+    if (error || overtaken_) {
+      spdlog::debug("Closing client id={}: its input was overtaken while a script was busy",
+                    client_.id);
+      Close();
+      return;
+    }
+    parked_ = false;
+  }
   reading_ = false;
   if (error || closing_) {
     Close();
@@ -168,7 +197,10 @@ bool Connection::ExecuteInput() {
     }
     parsed_ = false;
     writer_.set_resp_version(client_.resp_version);
+    dispatching_ = true;
     shared_.dispatcher->Dispatch(client_, writer_, parser_.args());
+    dispatching_ = false;
+    thread_.AfterDispatch();
     input_.Consume(parser_.consumed());
     if (client_.continuation) [[unlikely]] {
       suspended_ = true;
@@ -298,6 +330,9 @@ void Connection::AfterWrite() {
     Flush();
     return;
   }
+  if (parked_) {
+    return;  // a script is busy: ServeWhileBusy reads, Unpark goes on afterwards
+  }
   if (resume_after_write_) {
     resume_after_write_ = false;
     ProcessInput();
@@ -310,6 +345,68 @@ void Connection::AfterWrite() {
   if (!reading_) {
     ReadMore();
   }
+}
+
+void Connection::ServeWhileBusy() {
+  if (closed_ || closing_ || dispatching_ || suspended_ || postponed_ || writing_ || parsed_) {
+    return;  // the script's own client, or one that is not waiting for input
+  }
+  if (reading_) {
+    // Take the socket from the pending read: its completion, when the loop runs again, is
+    // ignored (OnRead). Reads are not re-armed until Unpark, so the loop never holds a
+    // completed read of this socket that we do not know of.
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+    reading_ = false;
+    ++cancelled_reads_;
+    parked_ = true;
+    thread_.NoteParked(shared_from_this());
+  }
+  if (!parked_) {
+    return;
+  }
+  // What the socket holds now (the socket is non-blocking), a bounded amount per round.
+  size_t total = 0;
+  while (total < kBusyReadLimit) {
+    boost::system::error_code error;
+    const size_t bytes = socket_.read_some(input_.Tail(kReadChunk), error);
+    if (error == asio::error::would_block || error == asio::error::try_again) {
+      break;
+    }
+    if (error) {
+      Close();
+      return;
+    }
+    input_.Commit(bytes);
+    total += bytes;
+  }
+  if (total == 0) {
+    return;
+  }
+  overtaken_ = cancelled_reads_ > 0;
+  thread_.net_input_bytes.Add(total);
+  last_activity_us_ = util::MonotonicUs();
+  if (!ExecuteInput()) {
+    return;
+  }
+  if (!output_.empty()) {
+    Flush();  // AfterWrite leaves the read to us while parked_
+  } else if (client_.close_after_reply) {
+    Close();
+  }
+}
+
+void Connection::Unpark() {
+  if (!parked_ || closed_) {
+    return;
+  }
+  parked_ = false;
+  overtaken_ = false;
+  if (writing_ || suspended_ || postponed_) {
+    return;  // their completion goes on with the input
+  }
+  resume_after_write_ = false;
+  ProcessInput();
 }
 
 void Connection::Push(std::string_view bytes) {

@@ -76,6 +76,7 @@ void IoThread::Remove(Connection* connection) { connections_.erase(connection); 
 
 void IoThread::Run() {
   current_thread = this;
+  commands::Dispatcher::SetThreadBusyServer([this] { ServeWhileBusy(); });
   // Before sleeping in epoll_wait, an idle thread polls for busy-poll-us microseconds. A
   // request that arrives meanwhile is served without a sleep and a wake-up: cheaper for the
   // sender (on loopback its kernel time pays for waking us), and faster for everyone. At
@@ -97,7 +98,46 @@ void IoThread::Run() {
       break;
     }
   }
+  commands::Dispatcher::SetThreadBusyServer(nullptr);
   finished_.set_value();
+}
+
+// How a script past busy-reply-threshold keeps its thread answering (Redis's
+// processEventsWhileBlocked): every few milliseconds the VM's hook calls this, inside the
+// script's command. Nested io_context::run() is not allowed, and an arbitrary handler could
+// take locks or close the script's client, so instead each other connection that waits for
+// input has its pending async read cancelled and its socket read directly, without blocking
+// (Connection::ServeWhileBusy); its commands go through the dispatcher, which, while
+// Scripting::ServingWhileBusy(), answers -BUSY to every command without allow-busy. New
+// connections come through the mailbox (Server::Impl::Admit) and are served the same way. The
+// script's own client (dispatching) is skipped, so what it pipelined waits. When the script's
+// command returns, AfterDispatch posts Unpark for each connection taken over, which re-arms
+// its async read. Limits: a connection with a write in flight is not served until the script
+// ends; a long redis.call (no Lua instructions) does not reach the hook.
+void IoThread::ServeWhileBusy() {
+  if (shutting_down_ || !shared_.dispatcher->ScriptPastBusyThreshold()) {
+    return;
+  }
+  serving_while_busy_ = true;
+  DrainMailbox();
+  for (const auto& connection : Connections()) {
+    connection->ServeWhileBusy();
+  }
+  serving_while_busy_ = false;
+}
+
+void IoThread::NoteParked(std::shared_ptr<Connection> connection) { parked_.push_back(connection); }
+
+void IoThread::UnparkAll() {
+  std::vector<std::weak_ptr<Connection>> parked;
+  parked.swap(parked_);
+  for (auto& weak : parked) {
+    boost::asio::post(context_, [weak] {
+      if (auto connection = weak.lock()) {
+        connection->Unpark();
+      }
+    });
+  }
 }
 
 bool IoThread::RunBackground(bool idle) {

@@ -101,10 +101,12 @@ class Server::Impl : public commands::ServerControl {
   detail::Shared shared_;
   std::vector<std::unique_ptr<detail::IoThread>> threads_;
   std::vector<std::thread> os_threads_;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  // After threads_ (sockets being accepted belong to the I/O threads' contexts) and before
+  // the acceptors, which belong to it: the members are destroyed in the reverse order.
   asio::io_context main_context_{1};
   // Created before any I/O thread starts, so a signal is never handled by the default action.
   asio::signal_set signals_{main_context_, SIGINT, SIGTERM};
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   size_t next_thread_ = 0;
   int port_ = 0;
 };
@@ -118,7 +120,9 @@ std::optional<std::string> Server::Impl::Start() {
     threads_.push_back(std::make_unique<detail::IoThread>(shared_));
   }
 
-  // Listening sockets live on the first I/O thread; accepted sockets are spread round-robin.
+  // Listening sockets live on the main thread's context (which otherwise only waits for
+  // signals), so a new client is accepted even while an I/O thread is busy with a long command
+  // (DEBUG SLEEP, a script); accepted sockets are spread round-robin over the I/O threads.
   std::istringstream addresses(config_.String(config::Id::kBind));
   const auto port = static_cast<unsigned short>(config_.Int(config::Id::kPort));
   const int backlog = static_cast<int>(config_.Int(config::Id::kTcpBacklog));
@@ -139,7 +143,7 @@ std::optional<std::string> Server::Impl::Start() {
       return "Invalid bind address '" + address + "'";
     }
     tcp::endpoint endpoint(ip, port_ != 0 ? static_cast<unsigned short>(port_) : port);
-    auto acceptor = std::make_unique<tcp::acceptor>(threads_[0]->context());
+    auto acceptor = std::make_unique<tcp::acceptor>(main_context_);
     acceptor->open(endpoint.protocol(), error);
     if (!error) {
       acceptor->set_option(asio::socket_base::reuse_address(true), error);
@@ -215,9 +219,12 @@ void Server::Impl::Admit(detail::IoThread& thread, tcp::socket socket) {
     return;
   }
   const uint64_t id = shared_.next_client_id.fetch_add(1, std::memory_order_relaxed);
-  // The socket belongs to the target thread's context: build the connection there.
-  asio::post(thread.context(), [this, &thread, id, socket = std::move(socket)]() mutable {
-    auto connection = std::make_shared<detail::Connection>(thread, shared_, std::move(socket), id);
+  // The socket belongs to the target thread's context: build the connection there, through
+  // the mailbox, which a thread busy with a long script still drains (IoThread::ServeWhileBusy).
+  auto accepted = std::make_shared<tcp::socket>(std::move(socket));
+  thread.Submit([this, &thread, id, accepted] {
+    auto connection =
+        std::make_shared<detail::Connection>(thread, shared_, std::move(*accepted), id);
     thread.Add(connection);
     connection->Start();
   });
@@ -234,20 +241,17 @@ void Server::Impl::RunUntilShutdown() {
   main_context_.run();
   spdlog::info("User requested shutdown...");
   shared_.stopping.store(true);
+  context_.shutting_down.store(true);
   // A script that does not end would keep its I/O thread from ever closing: stop it, as
   // SHUTDOWN NOSAVE does.
   context_.scripting.ForceKill();
 
-  // Stop accepting (on the acceptors' own thread), then let every thread close its clients.
-  std::promise<void> acceptors_closed;
-  asio::post(threads_[0]->context(), [this, &acceptors_closed] {
-    for (auto& acceptor : acceptors_) {
-      boost::system::error_code ignored;
-      acceptor->close(ignored);
-    }
-    acceptors_closed.set_value();
-  });
-  acceptors_closed.get_future().wait();
+  // Stop accepting (the acceptors belong to this thread's context, stopped now), then let
+  // every thread close its clients.
+  for (auto& acceptor : acceptors_) {
+    boost::system::error_code ignored;
+    acceptor->close(ignored);
+  }
   std::vector<std::future<void>> finished;
   for (auto& thread : threads_) {
     finished.push_back(thread->finished());

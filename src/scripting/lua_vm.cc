@@ -747,7 +747,13 @@ constexpr lua_CFunction LuaRegisterFunction = WithLuaError<RegisterFunctionImpl,
 // it fired it fires on every line, so a script cannot catch the error with pcall and go on.
 void KillHook(lua_State* lua, lua_Debug* /*ar*/) {
   LuaVm* vm = VmOf(lua);
-  if (vm != nullptr && vm->owner()->kill_requested()) {
+  if (vm == nullptr) {
+    return;
+  }
+  // Past busy-reply-threshold, this thread's other clients are answered from here (a SCRIPT
+  // KILL among them sets kill_requested), as Redis's processEventsWhileBlocked.
+  vm->owner()->ServeWhileBusyIfDue();
+  if (vm->owner()->kill_requested()) {
     lua_sethook(lua, KillHook, LUA_MASKLINE, 0);
     PushError(lua, "Script killed by user with SCRIPT KILL...");
     lua_error(lua);

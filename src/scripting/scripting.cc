@@ -25,6 +25,12 @@ struct ThreadVm {
 };
 thread_local ThreadVm t_vm;
 
+// The calling thread's busy server (see scripting.h), whether it is running now, and when it
+// last ran (steady ns).
+thread_local Scripting::BusyServer t_busy_server;
+thread_local bool t_serving_while_busy = false;
+thread_local int64_t t_busy_served_ns = 0;
+
 detail::LuaVm& VmFor(Scripting* scripting) {
   if (t_vm.vm == nullptr || t_vm.owner != scripting->id() ||
       t_vm.generation != scripting->generation()) {
@@ -460,6 +466,26 @@ void Scripting::RunFunction(std::string_view name, std::span<const std::string_v
   EndRun();
 }
 
+void Scripting::SetThreadBusyServer(BusyServer server) { t_busy_server = std::move(server); }
+
+bool Scripting::ServingWhileBusy() { return t_serving_while_busy; }
+
+void Scripting::ServeWhileBusyIfDue() {
+  if (!t_busy_server || t_serving_while_busy) {
+    return;
+  }
+  const int64_t now_ns = SteadyNs();
+  if (now_ns - t_busy_served_ns < kBusyServePeriodMs * 1000000) {
+    return;
+  }
+  t_busy_served_ns = now_ns;
+  struct Serving {
+    Serving() { t_serving_while_busy = true; }
+    ~Serving() { t_serving_while_busy = false; }
+  } serving;
+  t_busy_server();
+}
+
 bool Scripting::TimedOut(int64_t threshold_ms) const {
   if (!running()) {
     return false;
@@ -500,6 +526,7 @@ Scripting::KillResult Scripting::Kill(bool function) {
 }
 
 void Scripting::ForceKill() {
+  stopping_.store(true, std::memory_order_release);
   std::lock_guard lock(run_mutex_);
   if (running_.load(std::memory_order_acquire)) {
     kill_.store(true, std::memory_order_release);

@@ -107,8 +107,11 @@ def _parse_at(buf, pos):
 class RespConnection:
     """One raw TCP connection that sends bytes and reads whole replies."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=10.0):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, port, host="127.0.0.1", timeout=10.0, source=None):
+        """`source`: the local address to connect from (e.g. "127.0.0.2", which Redis does not
+        count as a local client)."""
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
         self.timeout = timeout

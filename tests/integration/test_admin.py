@@ -440,7 +440,7 @@ def _text(value):
 
 
 def test_redis_py_slowlog(start_server):
-    srv = start_server(slowlog_log_slower_than=0, slowlog_max_len=3)
+    srv = start_server(slowlog_log_slower_than=0, slowlog_max_len=3, enable_debug_command="yes")
     r = srv.client(decode_responses=True)
     r.slowlog_reset()
     r.set("k", "v")
@@ -463,7 +463,7 @@ def test_redis_py_slowlog(start_server):
 
 
 def test_latency_samples_slow_commands(start_server):
-    srv = start_server(latency_monitor_threshold=100)
+    srv = start_server(latency_monitor_threshold=100, enable_debug_command="yes")
     r = srv.client(decode_responses=True)
     r.execute_command("DEBUG", "SLEEP", "0.15")
     latest = r.execute_command("LATENCY", "LATEST")
@@ -551,7 +551,8 @@ def test_redis_py_monitor(server):
 
 # ---- DEBUG -------------------------------------------------------------------------------------
 
-def test_debug_matches_redis(server, start_redis_server):
+def test_debug_matches_redis(start_server, start_redis_server):
+    server = start_server(enable_debug_command="yes")
     redis_srv = start_redis_server("--enable-debug-command", "yes")
     commands = [["DEBUG", "SLEEP", "0"], ["DEBUG", "SLEEP", "x"], ["DEBUG", "JMAP", "x"],
                 ["DEBUG", "SET-ACTIVE-EXPIRE"], ["DEBUG", "NOPE"], ["DEBUG"],
@@ -574,7 +575,7 @@ def test_debug_matches_redis(server, start_redis_server):
 
 
 def test_debug_set_active_expire_stops_background_expiry(start_server):
-    srv = start_server()
+    srv = start_server(enable_debug_command="yes")
     r = srv.client(decode_responses=True)
     assert r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0") == "OK"
     r.set("gone", "1", px=10)

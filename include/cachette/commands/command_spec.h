@@ -32,6 +32,9 @@ enum CommandFlag : uint32_t {
   // COMMAND INFO's "movablekeys": the keys are found by the command's own rule (EVAL's
   // numkeys), not by first/last/step.
   kMovableKeys = 1u << 14,
+  // Redis's CMD_PROTECTED (not shown by COMMAND in 7.0): DEBUG, refused unless
+  // enable-debug-command allows the client.
+  kProtected = 1u << 15,
   // Ours, not shown by COMMAND: runs at once inside MULTI instead of being queued (EXEC,
   // DISCARD, MULTI, WATCH, QUIT, RESET, as Redis treats them).
   kNotQueued = 1u << 16,

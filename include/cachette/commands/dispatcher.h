@@ -8,6 +8,7 @@
 // the commands flagged kNotQueued; a command rejected while queuing marks the transaction
 // failed, so EXEC answers EXECABORT, as Redis does.
 
+#include <functional>
 #include <span>
 #include <string_view>
 
@@ -49,6 +50,12 @@ class Dispatcher {
   void OnClientClosed(ClientState& client);
 
   ServerContext& server() { return server_; }
+
+  // For net, which does not see scripting: registers the calling I/O thread's busy-script
+  // loop (scripting::Scripting::SetThreadBusyServer; null clears it), and tells whether the
+  // running script is past busy-reply-threshold (when that loop must answer other clients).
+  static void SetThreadBusyServer(std::function<void()> server);
+  bool ScriptPastBusyThreshold() const;
 
  private:
   bool PausedFor(const ClientState& client, std::span<const std::string_view> args);

@@ -7,11 +7,14 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "cachette/commands/diagnostics.h"
 #include "cachette/scripting/scripting.h"
 #include "cachette/stats/memory.h"
+#include "cachette/store/watch_token.h"
 
 namespace cachette::config {
 class Config;
@@ -87,6 +90,33 @@ class ServerControl {
   virtual void FeedMonitors(std::string line) = 0;
 };
 
+// Watch tokens whose Store::Unwatch had to wait: forgetting a watched key takes its shard
+// lock, which a running script holds (on another thread) for as long as it runs, so UNWATCH,
+// DISCARD, RESET and a closing client park their tokens here instead of blocking their I/O
+// thread; the next UnwatchAll that may lock (or the script's own thread as its command ends)
+// forgets them. Meanwhile the keys only stay in the watched table a little longer.
+class PendingUnwatches {
+ public:
+  void Add(std::vector<store::WatchToken> tokens) {
+    std::lock_guard lock(mutex_);
+    for (auto& token : tokens) {
+      tokens_.push_back(std::move(token));
+    }
+    count_.store(tokens_.size(), std::memory_order_release);
+  }
+  std::vector<store::WatchToken> Take() {
+    std::lock_guard lock(mutex_);
+    count_.store(0, std::memory_order_release);
+    return std::move(tokens_);
+  }
+  bool empty() const { return count_.load(std::memory_order_acquire) == 0; }
+
+ private:
+  std::mutex mutex_;
+  std::vector<store::WatchToken> tokens_;  // guarded by mutex_
+  std::atomic<size_t> count_{0};
+};
+
 struct ServerContext {
   store::Store* store = nullptr;
   config::Config* config = nullptr;
@@ -101,6 +131,10 @@ struct ServerContext {
   std::function<bool(int64_t budget_us, unsigned part, unsigned parts)> background_work;
   // Lua scripts: the cache shared by every thread and the running script's state (BUSY).
   scripting::Scripting scripting;
+  PendingUnwatches pending_unwatches;
+  // Set by the net layer once shutdown has begun (SIGTERM, SHUTDOWN): a command that waits
+  // on purpose (DEBUG SLEEP) ends early, so its I/O thread can close its clients.
+  std::atomic<bool> shutting_down{false};
   // DEBUG SET-ACTIVE-EXPIRE 0 turns background_work off (expired keys then go only when read).
   std::atomic<bool> active_expire{true};
   // CLIENT PAUSE: until pause_end_ms (Unix ms; 0: no pause) commands of kind pause_mode are

@@ -67,6 +67,11 @@ enum class Type {
     "Accepted for compatibility; no effect (cachette listens where bind says)")                   \
   X(kDir, "dir", kString, "./", 0, 0, "", true,                                                   \
     "Accepted for compatibility; no effect (cachette writes no data files)")                      \
+  X(kEnableDebugCommand, "enable-debug-command", kEnum, "no", 0, 0, "no|yes|local", false,       \
+    "Who may run DEBUG: nobody (no), every client (yes), or loopback clients only (local)")       \
+  X(kEnableProtectedConfigs, "enable-protected-configs", kEnum, "no", 0, 0, "no|yes|local",       \
+    false,                                                                                        \
+    "Who may CONFIG SET protected directives (dir): nobody, every client, or loopback clients")   \
   X(kRequirepass, "requirepass", kString, "", 0, 0, "", true,                                     \
     "Password clients must give with AUTH; empty means none")                                     \
   X(kLoglevel, "loglevel", kEnum, "notice", 0, 0, "debug|verbose|notice|warning|nothing", true,   \
@@ -107,6 +112,14 @@ enum class Id {
       kCount
 };
 
+// The choices of enable-debug-command and enable-protected-configs (Redis's
+// PROTECTED_ACTION_ALLOWED_*), in the order of their "no|yes|local" choice lists.
+enum class ProtectedAction : int64_t { kNo = 0, kYes = 1, kLocal = 2 };
+
+// Redis's PROTECTED_CONFIG directives that we have: CONFIG SET changes them only when
+// enable-protected-configs allows the client.
+constexpr bool IsProtected(Id id) { return id == Id::kDir; }
+
 struct DirectiveSpec {
   Id id;
   std::string_view name;
@@ -131,9 +144,9 @@ struct OutputBufferLimit {
 
 // What went wrong in a CONFIG SET, for commands to turn into Redis's error text.
 struct SetError {
-  enum class Kind { kUnknown, kImmutable, kBadValue, kDuplicate, kHookFailed } kind;
+  enum class Kind { kUnknown, kImmutable, kProtected, kBadValue, kDuplicate, kHookFailed } kind;
   std::string name;    // the directive as the client spelled it
-  std::string reason;  // for kBadValue / kHookFailed / kImmutable
+  std::string reason;  // for kBadValue / kHookFailed / kImmutable / kProtected
 };
 
 class Config {
@@ -172,7 +185,10 @@ class Config {
   // CONFIG SET name value [name value ...]: validates every pair, applies them all, runs the
   // hooks; on any failure restores the previous values and returns the first error.
   // Serialized with other writers; hooks run under that lock, so a hook must not call Set.
-  std::optional<SetError> Set(std::span<const std::pair<std::string_view, std::string_view>> pairs);
+  // `allow_protected`: whether the client may change IsProtected directives (the caller
+  // decides from enable-protected-configs and who the client is).
+  std::optional<SetError> Set(std::span<const std::pair<std::string_view, std::string_view>> pairs,
+                              bool allow_protected = true);
 
   void SetApplyHook(Id id, ApplyHook hook);
 

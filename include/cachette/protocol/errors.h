@@ -53,6 +53,11 @@ inline constexpr std::string_view kExpireGtAndLt =
 inline constexpr std::string_view kTimeoutNotInteger =
     "ERR timeout is not an integer or out of range";
 inline constexpr std::string_view kNoShutdownInProgress = "ERR No shutdown in progress.";
+// DEBUG while enable-debug-command does not allow the client (Redis 7.0's processCommand).
+inline constexpr std::string_view kDebugNotAllowed =
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+    "can run it from a local connection, otherwise you need to set this option in the "
+    "configuration file, and then restart the server.";
 inline constexpr std::string_view kShutdownNotAllowed =
     "ERR Errors trying to SHUTDOWN. Check logs.";
 inline constexpr std::string_view kInvalidFirstDbIndex = "ERR invalid first DB index";

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -59,8 +60,7 @@ class Scripting {
   // caller answers NOSCRIPT). The caller holds every shard. `read_only`: EVAL_RO/EVALSHA_RO
   // (the host refuses writes; recorded for SCRIPT KILL's messages).
   bool Run(std::string_view sha, std::span<const std::string_view> keys,
-           std::span<const std::string_view> args, ScriptHost& host,
-           protocol::ReplyWriter& reply);
+           std::span<const std::string_view> args, ScriptHost& host, protocol::ReplyWriter& reply);
 
   // --- Functions (Redis 7 libraries) -----------------------------------------------------
 
@@ -119,14 +119,39 @@ class Scripting {
     int64_t duration_ms = 0;
   };
   std::optional<RunningFunction> CurrentFunction();
-  // SHUTDOWN NOSAVE: stops the running script even when it has written.
+  // Shutdown (SHUTDOWN NOSAVE, SIGTERM): stops the running script even when it has written,
+  // and every script started from now on at its first hook check (a pipelined EVAL behind it
+  // must not hold its I/O thread either: the server is going down).
   void ForceKill();
   // The running script executed a write command (SCRIPT KILL answers UNKILLABLE).
   void NoteWrite() { wrote_.store(true, std::memory_order_release); }
   bool wrote() const { return wrote_.load(std::memory_order_acquire); }
 
+  // --- Serving other clients while a script runs long ----------------------------------
+  //
+  // A script runs inside a command handler on its client's I/O thread, so that thread's
+  // other clients would wait for it. Instead, the thread's owner (net) registers a "busy
+  // server" for the thread; the VM's instruction-count hook calls it through
+  // ServeWhileBusyIfDue, at most once per kBusyServePeriodMs. The busy server decides whether
+  // the script is past busy-reply-threshold, then reads and answers the thread's other
+  // clients (commands without allow-busy get -BUSY) and admits new connections, without ever
+  // running the script's own client or arbitrary event-loop handlers.
+
+  using BusyServer = std::function<void()>;
+  // Registers (or, with null, clears) the calling thread's busy server.
+  static void SetThreadBusyServer(BusyServer server);
+  // True on the calling thread while its busy server runs: the dispatcher then answers -BUSY
+  // at once to every command not flagged allow-busy.
+  static bool ServingWhileBusy();
+  // For the VM's hook, on the script's thread: runs the thread's busy server when one is
+  // registered and the last run is kBusyServePeriodMs old (never re-entered).
+  void ServeWhileBusyIfDue();
+  static constexpr int64_t kBusyServePeriodMs = 2;
+
   // For the VM's hook: whether the running script must stop now.
-  bool kill_requested() const { return kill_.load(std::memory_order_acquire); }
+  bool kill_requested() const {
+    return kill_.load(std::memory_order_acquire) || stopping_.load(std::memory_order_acquire);
+  }
 
   // Identifies this instance (per-thread VMs are tied to one instance).
   uint64_t id() const { return id_; }
@@ -155,6 +180,7 @@ class Scripting {
   std::condition_variable run_cv_;
   std::atomic<bool> running_{false};
   std::atomic<bool> kill_{false};
+  std::atomic<bool> stopping_{false};  // ForceKill: every script is killed from now on
   std::atomic<bool> wrote_{false};
   std::atomic<int64_t> started_ns_{0};  // steady clock
 };

@@ -4,9 +4,26 @@
 
 #include <limits>
 
+#include "cachette/config/config.h"
 #include "cachette/util/numbers.h"
 
 namespace cachette::commands::detail {
+
+bool IsLocalPeer(std::string_view peer_address) {
+  const size_t colon = peer_address.rfind(':');
+  if (colon == std::string_view::npos) {
+    return false;
+  }
+  const std::string_view ip = peer_address.substr(0, colon);
+  return ip == "127.0.0.1" || ip == "[::1]";
+}
+
+bool ProtectedActionAllowed(int64_t setting, const ClientState& client) {
+  using config::ProtectedAction;
+  return setting == static_cast<int64_t>(ProtectedAction::kYes) ||
+         (setting == static_cast<int64_t>(ProtectedAction::kLocal) &&
+          IsLocalPeer(client.peer_address));
+}
 
 bool IsValidClientName(std::string_view name) {
   for (char c : name) {

@@ -23,6 +23,14 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Redis's rule for client names (CLIENT SETNAME, HELLO SETNAME): printable ASCII, no spaces.
 bool IsValidClientName(std::string_view name);
 
+// Whether the client connects from loopback, as Redis's islocalClient: its peer address is
+// exactly 127.0.0.1 or ::1 ("ip:port" or "[ip]:port" as ClientState::peer_address holds it).
+bool IsLocalPeer(std::string_view peer_address);
+
+// enable-debug-command / enable-protected-configs (a config::ProtectedAction value): whether
+// this client may run DEBUG / CONFIG SET a protected directive (Redis's allowProtectedAction).
+bool ProtectedActionAllowed(int64_t setting, const ClientState& client);
+
 // Parses an integer with Redis's rules; on failure replies `error` and returns false.
 bool ParseInt64OrReply(CommandContext& ctx, std::string_view text, int64_t* out,
                        std::string_view error = protocol::errors::kNotInteger);

@@ -12,7 +12,12 @@ namespace cachette::commands::detail {
 Handler CmdExecHandler();
 // Ends MULTI, dropping the queued commands (the watched keys stay).
 void DiscardTransaction(ServerContext& server, ClientState& client);
-// Forgets every key the client watches.
+// Whether a script runs on another thread, holding every shard lock (a store call would wait
+// for the whole script).
+bool ScriptHoldsShardsElsewhere(ServerContext& server);
+// Forgets every key the client watches; while a script holds the shards elsewhere, the
+// tokens wait in ServerContext::pending_unwatches instead (and are forgotten by a later
+// call). Also forgets the pending tokens when it can.
 void UnwatchAll(ServerContext& server, ClientState& client);
 
 }  // namespace cachette::commands::detail

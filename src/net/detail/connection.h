@@ -52,6 +52,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(IoThread& thread, Shared& shared, boost::asio::ip::tcp::socket socket, uint64_t id);
 
   void Start();
+  // Answers what the client sent, without waiting, while a script of this thread runs past
+  // busy-reply-threshold (IoThread::ServeWhileBusy); on this thread, from the VM's hook.
+  void ServeWhileBusy();
+  // After the script: hands the socket back to the event loop (posted by the IoThread).
+  void Unpark();
   // Closes the socket and forgets the connection; idempotent.
   void Close();
   // For shutdown: close now, or right after the write in flight.
@@ -73,6 +78,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool gone() const { return closed_ || killed_; }
 
  private:
+  void Configure();  // socket options, at Start
   void ReadMore();
   void OnRead(const boost::system::error_code& error, size_t bytes);
   // Runs the input's commands, then writes the replies, or reads more.
@@ -106,6 +112,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool parsed_ = false;     // parser_.args() holds a command not run yet (postponed)
   bool postponed_ = false;  // waiting for a CLIENT PAUSE to end
   bool suspended_ = false;  // a command's continuation is running
+  bool dispatching_ = false;  // a command of this client is running (the script's client)
+  // Busy-script serving (ServeWhileBusy): the pending read was cancelled and the socket is
+  // read directly until Unpark; cancelled_reads_ completions must be ignored, and overtaken_
+  // says that bytes were read directly since (a cancelled read that had completed anyway
+  // cannot be used then).
+  bool parked_ = false;
+  int cancelled_reads_ = 0;
+  bool overtaken_ = false;
   bool resume_after_write_ = false;
   std::unique_ptr<boost::asio::steady_timer> pause_timer_;
   std::unique_ptr<boost::asio::steady_timer> continuation_timer_;

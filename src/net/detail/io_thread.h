@@ -78,6 +78,21 @@ class IoThread {
   // itself (so two threads waiting for each other still make progress). Each runs once.
   void Submit(std::function<void()> task);
   void DrainMailbox();
+  // Registered as this thread's Scripting busy server (Run): once the running script is past
+  // busy-reply-threshold, admits new connections (the mailbox) and serves every other
+  // connection of the thread (Connection::ServeWhileBusy). Runs from the VM's hook, inside
+  // the script's command: it never runs event-loop handlers.
+  void ServeWhileBusy();
+  bool serving_while_busy() const { return serving_while_busy_; }
+  // A connection whose reads ServeWhileBusy took over; given back after the script.
+  void NoteParked(std::shared_ptr<Connection> connection);
+  // After each command: when connections were parked during it (the script's command),
+  // posts their Unpark. Cheap when none were.
+  void AfterDispatch() {
+    if (!parked_.empty() && !serving_while_busy_) [[unlikely]] {
+      UnparkAll();
+    }
+  }
   // Posted to this thread at shutdown: closes every connection once its write is done.
   void BeginShutdown();
   void StartHousekeeping();
@@ -108,7 +123,11 @@ class IoThread {
   std::mutex mailbox_mutex_;
   std::vector<std::function<void()>> mailbox_;  // guarded by mailbox_mutex_
   std::promise<void> finished_;
+  void UnparkAll();
+
   bool shutting_down_ = false;
+  bool serving_while_busy_ = false;
+  std::vector<std::weak_ptr<Connection>> parked_;
   BackgroundWork background_;
   bool backlog_ = false;
   int64_t next_pass_us_ = 0;

@@ -16,9 +16,61 @@ const std::string kOk = "+OK\r\n";
 
 class AdminFamilyTest : public ::testing::Test {
  protected:
+  // DEBUG is refused by default (enable-debug-command no); these tests use it.
+  AdminFamilyTest() {
+    EXPECT_EQ(h_.config().LoadText("enable-debug-command yes", "test"), std::nullopt);
+  }
   std::string Run(std::vector<std::string> args) { return h_.Run(std::move(args)); }
   CommandHarness h_;
 };
+
+const std::string kDebugRefused =
+    "-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+    "can run it from a local connection, otherwise you need to set this option in the "
+    "configuration file, and then restart the server.\r\n";
+
+TEST(AdminDebugAccessTest, RefusedByDefaultBeforeAuthenticationAndInsideMulti) {
+  CommandHarness h;
+  EXPECT_EQ(h.Run({"DEBUG", "SLEEP", "0"}), kDebugRefused);
+  EXPECT_EQ(h.Run({"DEBUG"}), "-ERR wrong number of arguments for 'debug' command\r\n");
+  h.client().authenticated = false;
+  EXPECT_EQ(h.Run({"DEBUG", "JMAP"}), kDebugRefused);
+  h.client().authenticated = true;
+  EXPECT_EQ(h.Run({"MULTI"}), kOk);
+  EXPECT_EQ(h.Run({"DEBUG", "JMAP"}), kDebugRefused);
+  EXPECT_EQ(h.Run({"EXEC"}), "-EXECABORT Transaction discarded because of previous errors.\r\n");
+}
+
+TEST(AdminDebugAccessTest, LocalAllowsOnlyLoopbackPeers) {
+  CommandHarness h;
+  ASSERT_EQ(h.config().LoadText("enable-debug-command local", "test"), std::nullopt);
+  for (const char* peer : {"127.0.0.1:5000", "[::1]:5000"}) {
+    h.client().peer_address = peer;
+    EXPECT_EQ(h.Run({"DEBUG", "JMAP"}), kOk) << peer;
+  }
+  for (const char* peer : {"127.0.0.2:5000", "10.0.0.1:5000", "[::ffff:127.0.0.1]:5000", "", "x"}) {
+    h.client().peer_address = peer;
+    EXPECT_EQ(h.Run({"DEBUG", "JMAP"}), kDebugRefused) << peer;
+  }
+}
+
+TEST(AdminDebugAccessTest, ProtectedConfigsFollowEnableProtectedConfigs) {
+  const std::string refused =
+      "-ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected "
+      "config\r\n";
+  CommandHarness h;
+  h.client().peer_address = "127.0.0.1:5000";
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "dir", "/tmp"}), refused);
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "maxmemory", "5", "dir", "/tmp"}), refused);
+  EXPECT_EQ(h.Run({"CONFIG", "GET", "maxmemory"}), "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n");
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "enable-protected-configs", "yes"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'enable-protected-configs') - "
+            "can't set immutable config\r\n");
+  ASSERT_EQ(h.config().LoadText("enable-protected-configs local", "test"), std::nullopt);
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "dir", "/tmp"}), kOk);
+  h.client().peer_address = "10.1.2.3:5000";
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "dir", "/tmp"}), refused);
+}
 
 TEST_F(AdminFamilyTest, SlowlogRecordsCommandsAboveTheThreshold) {
   EXPECT_EQ(Run({"SLOWLOG", "LEN"}), Int(0));

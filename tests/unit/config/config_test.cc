@@ -425,6 +425,21 @@ TEST(ConfigSetTest, ImmutableDirectiveIsRefused) {
   EXPECT_EQ(config.Int(Id::kDatabases), 16);
 }
 
+TEST(ConfigSetTest, ProtectedDirectiveIsRefusedUnlessAllowed) {
+  Config config;
+  Pairs pairs = {{"maxclients", "7"}, {"DIR", "/tmp"}};
+  std::optional<SetError> error = config.Set(pairs, /*allow_protected=*/false);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->kind, SetError::Kind::kProtected);
+  EXPECT_EQ(error->name, "DIR");
+  EXPECT_EQ(error->reason, "can't set protected config");
+  EXPECT_EQ(config.Int(Id::kMaxclients), 10000);
+  EXPECT_EQ(config.Set(pairs, /*allow_protected=*/true), std::nullopt);
+  EXPECT_EQ(config.String(Id::kDir), "/tmp");
+  EXPECT_EQ(config.Get(Id::kEnableDebugCommand), "no");
+  EXPECT_EQ(config.Get(Id::kEnableProtectedConfigs), "no");
+}
+
 TEST(ConfigSetTest, DuplicateNameIsRefusedBeforeLaterUnknownNames) {
   Config config;
   Pairs pairs = {{"maxmemory", "1"}, {"MAXMEMORY", "2"}, {"foo", "3"}};

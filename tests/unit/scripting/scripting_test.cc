@@ -273,6 +273,43 @@ TEST_F(ScriptingTest, ScriptThatWroteIsUnkillableButForceKillStopsIt) {
   EXPECT_EQ(out.substr(0, 5), "-ERR ");
 }
 
+TEST_F(ScriptingTest, ForceKillAlsoStopsScriptsStartedLater) {
+  scripting.ForceKill();  // shutdown began while nothing ran
+  EXPECT_EQ(Eval("while true do end").substr(0, 48),
+            "-ERR Script killed by user with SCRIPT KILL... s");
+}
+
+TEST_F(ScriptingTest, BusyServerRunsFromTheHookOnItsThreadAndMayKill) {
+  int calls = 0;
+  bool serving_inside = true;
+  Scripting::SetThreadBusyServer([&] {
+    serving_inside = serving_inside && Scripting::ServingWhileBusy();
+    EXPECT_TRUE(scripting.running());
+    if (++calls == 3) {
+      EXPECT_EQ(scripting.Kill(), Scripting::KillResult::kKilled);  // a SCRIPT KILL it served
+    }
+  });
+  const auto started = std::chrono::steady_clock::now();
+  const std::string out = Eval("while true do end");
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  Scripting::SetThreadBusyServer(nullptr);
+  EXPECT_EQ(out.substr(0, 48), "-ERR Script killed by user with SCRIPT KILL... s");
+  EXPECT_EQ(calls, 3);
+  EXPECT_TRUE(serving_inside);
+  EXPECT_FALSE(Scripting::ServingWhileBusy());
+  // At most one call per period: the third comes at least two periods after the first.
+  EXPECT_GE(elapsed, std::chrono::milliseconds(2 * Scripting::kBusyServePeriodMs));
+
+  // Another thread's scripts never call this thread's busy server.
+  calls = 0;
+  Scripting::SetThreadBusyServer([&] { ++calls; });
+  std::string other;
+  std::thread runner([&] { other = Eval("local n = 0 for i = 1, 3000000 do n = n + i end"); });
+  runner.join();
+  Scripting::SetThreadBusyServer(nullptr);
+  EXPECT_EQ(calls, 0);
+}
+
 }  // namespace
 }  // namespace cachette::scripting
 

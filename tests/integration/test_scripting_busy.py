@@ -1,0 +1,161 @@
+"""A script past busy-reply-threshold, seen by every other client, as Redis 7.0 behaves: each
+gets -BUSY at once (also the clients on the script's own I/O thread, also with `threads 1`),
+the allow-busy commands run (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE, MULTI, WATCH, ...),
+a brand-new connection is accepted and served, and after the kill every client works again.
+The replies are compared byte for byte with Debian's redis-server 7.0.15.
+
+With N clients dealt round-robin over 2 threads, the clients opened at an even distance from
+the script's client share its thread, whatever the offset of the first one."""
+
+import time
+
+import pytest
+
+from conftest import wait_until
+from resp import RespConnection, encode
+
+THRESHOLD_MS = 100
+LOOP = "while true do end"
+WRITE_THEN_LOOP = "redis.call('SET', KEYS[1], 'v') while true do end"
+SPIN_LIBRARY = "#!lua name=busylib\nredis.register_function('spin', function() while true do end end)"
+BUSY_SCRIPT = b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+BUSY_FUNCTION = (b"-BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
+                 b"SHUTDOWN NOSAVE.\r\n")
+
+
+@pytest.fixture(params=[1, 2], ids=["threads1", "threads2"])
+def cachette(request, start_server):
+    return start_server(threads=request.param, busy_reply_threshold=THRESHOLD_MS)
+
+
+@pytest.fixture
+def oracle(start_redis_server):
+    return start_redis_server("--busy-reply-threshold", str(THRESHOLD_MS))
+
+
+def _clients(port):
+    """Five connected clients b, c, a, d, e (a runs the script; b and e share its thread
+    when there are two threads)."""
+    b, c, a, d, e = (RespConnection(port, timeout=30) for _ in range(5))
+    for x in (a, b, c, d, e):
+        assert x.call("PING") == b"+PONG\r\n"
+    return a, b, c, d, e
+
+
+def _wait_busy(conn):
+    return wait_until(lambda: (lambda r: r if r.startswith(b"-BUSY") else None)(
+        conn.call("GET", "k")), message="-BUSY")
+
+
+def _busy_flow(port, run, kill, wrong_kill, is_function):
+    """Every other client while `run` (sent by client a, with a PING pipelined behind it) is
+    busy; `kill` from a brand-new connection; then every client again. Returns the replies."""
+    a, b, c, d, e = _clients(port)
+    out = []
+    a.send(encode(*run) + encode("PING"))
+    out.append(_wait_busy(b))
+    out.append(c.call("GET", "k"))
+    out.append(d.call("SET", "k", "v"))
+    e.send(encode("GET", "k") + encode("PING") + encode("EVAL", "return 1", "0"))
+    out += e.read_replies(3)
+    out += [d.call("MULTI"), d.call("SET", "k", "v"), d.call("EXEC")]
+    # WATCH and UNWATCH from b, on the script's thread (from another thread they wait for the
+    # script's shard locks: docs/architecture.md).
+    out += [b.call("WATCH", "k"), b.call("UNWATCH"), c.call("AUTH", "x")]
+    out.append(b.call("SHUTDOWN"))  # without NOSAVE: BUSY
+    if not is_function:
+        out.append(c.call("FUNCTION", "STATS"))  # Redis answers BUSY during an EVAL
+    out.append(e.call("RESET"))
+    # Brand-new connections (some land on the busy thread): served, then one of them quits.
+    for _ in range(3):
+        with RespConnection(port, timeout=30) as fresh:
+            out.append(fresh.call("GET", "k"))
+    with RespConnection(port, timeout=30) as fresh:
+        out.append(fresh.call("QUIT"))
+        assert fresh.is_closed_by_peer(10)
+    with RespConnection(port, timeout=30) as fresh:
+        out.append(fresh.call(*wrong_kill))
+        out.append(fresh.call(*kill))
+        out.append(a.read_reply())  # the killed script's error
+        out.append(a.read_reply())  # the PING behind it
+        out.append(fresh.call(*kill))  # nothing runs any more
+    out += [x.call("GET", "k") for x in (a, b, c, d, e)]
+    out.append(d.call("EVAL", "return 7", "0"))
+    for x in (a, b, c, d, e):
+        x.close()
+    return out
+
+
+def test_script_busy_for_every_client_and_killed_from_a_new_connection(cachette, oracle):
+    args = (["EVAL", LOOP, "0"], ["SCRIPT", "KILL"], ["FUNCTION", "KILL"], False)
+    expected = _busy_flow(oracle.port, *args)
+    assert expected[0] == BUSY_SCRIPT
+    assert _busy_flow(cachette.port, *args) == expected
+
+
+def test_function_busy_for_every_client_and_killed_from_a_new_connection(cachette, oracle):
+    for srv in (cachette, oracle):
+        assert srv.call("FUNCTION", "LOAD", "REPLACE", SPIN_LIBRARY) == b"$7\r\nbusylib\r\n"
+    args = (["FCALL", "spin", "0"], ["FUNCTION", "KILL"], ["SCRIPT", "KILL"], True)
+    expected = _busy_flow(oracle.port, *args)
+    assert expected[0] == BUSY_FUNCTION
+    assert _busy_flow(cachette.port, *args) == expected
+
+
+def test_script_that_wrote_is_unkillable_and_shutdown_nosave_stops_the_server(cachette):
+    a, b, c, d, e = _clients(cachette.port)
+    a.send(encode("EVAL", WRITE_THEN_LOOP, "1", "k"))
+    _wait_busy(b)
+    for x in (c, d, e):
+        assert x.call("SCRIPT", "KILL").startswith(b"-UNKILLABLE Sorry the script already "
+                                                   b"executed write commands")
+    started = time.monotonic()
+    e.send(encode("SHUTDOWN", "NOSAVE"))
+    assert cachette.proc.wait(timeout=1.0) == 0
+    assert time.monotonic() - started < 1.0
+    cachette.stop()
+    for x in (a, b, c, d, e):
+        x.close()
+
+
+def test_busy_clients_keep_working_after_a_script_ends_by_itself(cachette):
+    # A script that runs past the threshold, then returns: the clients it answered -BUSY
+    # meanwhile go on normally (their reads were taken over and are handed back).
+    a, b, c, d, e = _clients(cachette.port)
+    a.send(encode("EVAL", "local t = redis.call('TIME') local s = t[1] * 1000000 + t[2] "
+                          "repeat local n = redis.call('TIME') until "
+                          "(n[1] * 1000000 + n[2]) - s > 400000 return 'done'", "0"))
+    assert _wait_busy(b) == BUSY_SCRIPT
+    assert e.call("GET", "k") == BUSY_SCRIPT
+    assert a.read_reply() == b"$4\r\ndone\r\n"
+    for i, x in enumerate((a, b, c, d, e)):
+        assert x.call("SET", f"k{i}", "v") == b"+OK\r\n"
+        assert x.call("GET", f"k{i}") == b"$1\r\nv\r\n"
+    for x in (a, b, c, d, e):
+        x.close()
+
+
+def test_watch_and_closing_watchers_on_another_thread_do_not_hold_up_that_thread(start_server):
+    # WATCH, or a closing client's unwatch, needs the shard locks the script holds. From the
+    # other thread (c and d, with two threads) neither may stop that thread from answering:
+    # the WATCH reply waits for the script, the unwatch is left pending.
+    srv = start_server(threads=2, busy_reply_threshold=THRESHOLD_MS)
+    a, b, c, d, e = _clients(srv.port)
+    assert d.call("WATCH", "w") == b"+OK\r\n"
+    a.send(encode("EVAL", LOOP, "0"))
+    _wait_busy(c)
+    c.send(encode("WATCH", "k"))
+    d.close()
+    for _ in range(4):  # dealt to both threads in turn
+        with RespConnection(srv.port, timeout=5) as fresh:
+            assert fresh.call("GET", "k") == BUSY_SCRIPT
+    with RespConnection(srv.port, timeout=5) as fresh:
+        assert fresh.call("SCRIPT", "KILL") == b"+OK\r\n"
+    assert a.read_reply().startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    assert c.read_reply() == b"+OK\r\n"  # the WATCH, once the script ended
+    assert c.call("MULTI") == b"+OK\r\n"
+    assert c.call("SET", "k", "1") == b"+QUEUED\r\n"
+    assert e.call("SET", "k", "2") == b"+OK\r\n"  # breaks c's WATCH
+    assert c.call("EXEC") == b"*-1\r\n"
+    for x in (a, b, c, e):
+        x.close()
