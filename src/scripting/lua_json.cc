@@ -29,34 +29,66 @@ constexpr size_t kNumberReserve = 32;  // lua-cjson's FPCONV_G_FMT_BUFSIZE
 constexpr int kSparseRatio = 2;
 constexpr int kSparseSafe = 10;
 
-size_t Bound(lua_State* lua, int depth, size_t so_far, size_t limit) {
+// The bound of the value on top. `memo` and `path` are the absolute indices of two tables:
+// each table's own bound once computed (so a table shared by many parents costs one walk, while
+// it still counts once per parent, as lua-cjson encodes it once per parent), and the tables on
+// the current path. A table met again on its own path (a cycle) counts as past the limit:
+// lua-cjson would repeat the cycle up to its configured depth before it refuses, writing its
+// contents that many times, so such a value goes to EncodeJson. No depth cut-off: the depth
+// setting of lua-cjson can be raised by a script. Nothing here has a destructor (Lua may raise a
+// memory error through it).
+size_t Bound(lua_State* lua, int memo, int path, size_t so_far, size_t limit) {
   switch (lua_type(lua, -1)) {
     case LUA_TSTRING: {
       size_t len = 0;
       lua_tolstring(lua, -1, &len);
       return so_far + len * 6 + 2;
     }
-    case LUA_TTABLE: {
-      if (depth >= kMaxDepth || !lua_checkstack(lua, 3)) {
-        return so_far;  // lua-cjson refuses this nesting itself
-      }
-      so_far += 2;
-      lua_pushnil(lua);
-      while (lua_next(lua, -2) != 0) {
-        so_far = Bound(lua, depth + 1, so_far + 2, limit);
-        lua_pushvalue(lua, -2);
-        so_far = Bound(lua, depth + 1, so_far, limit);
-        lua_pop(lua, 2);
-        if (so_far > limit) {
-          lua_pop(lua, 1);
-          return so_far;
-        }
-      }
-      return so_far;
-    }
+    case LUA_TTABLE:
+      break;
     default:
       return so_far + kNumberReserve;
   }
+  if (!lua_checkstack(lua, 4)) {
+    return limit + 1;  // deeper than lua-cjson encodes: EncodeJson refuses it
+  }
+  lua_pushvalue(lua, -1);
+  lua_rawget(lua, memo);
+  if (lua_isnumber(lua, -1)) {
+    const auto known = static_cast<size_t>(lua_tonumber(lua, -1));
+    lua_pop(lua, 1);
+    return so_far + known;
+  }
+  lua_pop(lua, 1);
+  lua_pushvalue(lua, -1);
+  lua_rawget(lua, path);
+  const bool cycle = lua_toboolean(lua, -1) != 0;
+  lua_pop(lua, 1);
+  if (cycle) {
+    return limit + 1;
+  }
+  lua_pushvalue(lua, -1);
+  lua_pushboolean(lua, 1);
+  lua_rawset(lua, path);
+  size_t own = 2;
+  lua_pushnil(lua);
+  while (own <= limit && lua_next(lua, -2) != 0) {
+    own = Bound(lua, memo, path, own + 2, limit);
+    lua_pushvalue(lua, -2);
+    own = Bound(lua, memo, path, own, limit);
+    lua_pop(lua, 2);
+  }
+  if (own > limit) {
+    lua_pop(lua, 1);  // the key lua_next left
+    own = limit + 1;
+  }
+  lua_pushvalue(lua, -1);
+  lua_pushnil(lua);
+  lua_rawset(lua, path);
+  lua_pushvalue(lua, -1);
+  lua_pushnumber(lua, static_cast<lua_Number>(own));
+  lua_rawset(lua, memo);
+  return so_far + own;
 }
 
 std::string Exception(lua_State* lua, int index, std::string_view reason) {
@@ -255,9 +287,14 @@ std::optional<std::string> AppendValue(lua_State* lua, int depth, std::string& o
 }  // namespace
 
 size_t JsonReserveBound(lua_State* lua, int index, size_t limit) {
+  index = index > 0 ? index : lua_gettop(lua) + index + 1;
+  lua_newtable(lua);
+  const int memo = lua_gettop(lua);
+  lua_newtable(lua);
+  const int path = lua_gettop(lua);
   lua_pushvalue(lua, index);
-  const size_t bound = Bound(lua, 0, 0, limit);
-  lua_pop(lua, 1);
+  const size_t bound = Bound(lua, memo, path, 0, limit);
+  lua_settop(lua, memo - 1);
   return bound;
 }
 

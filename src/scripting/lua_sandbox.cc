@@ -10,15 +10,18 @@
 //   bypasses metamethods, so rawset and setmetatable refuse a protected proxy ("Attempt to
 //   modify a readonly table", as Redis), rawget, next and pairs read through it, and
 //   getmetatable shows what Redis shows (nil for a library, a read-only table for _G and for
-//   strings). table.insert/remove/sort still write raw; what they store in a proxy lives until
-//   the script ends (WipeProtectedTables), so no script changes what another one sees.
+//   strings), and table.insert refuses a proxy. table.remove and table.sort only write where
+//   elements exist, and a proxy has none; should anything still be stored raw in a proxy, it
+//   is wiped when the script ends (WipeProtectedTables), so no script changes another's view.
+// - xpcall runs its handler after unwinding, with hooks on, so SCRIPT KILL and the FUNCTION
+//   LOAD timeout stop a handler that loops (Lua 5.1 runs it inside the hook's error, unhooked).
 // - No bytecode. loadstring and load (which collects its reader's pieces first) and every
 //   compile of EVAL, SCRIPT LOAD and FUNCTION LOAD go through LoadTextChunk, which always uses
 //   the text parser and pauses the collector while it parses.
 // - Patterns. Lua 5.1's string matcher recurses per quantifier and capture with no limit, so a
 //   pattern of a hundred thousand items overflowed the C stack (Redis 7.0.15 crashes on it as
-//   well). string.find, match, gmatch and gsub first refuse, as Lua 5.2 does, patterns that
-//   would recurse past 200 levels ("pattern too complex"), then call the stock function.
+//   well). string.find, match, gmatch and gsub first refuse patterns that would recurse past
+//   5,000 levels (with Lua 5.2's "pattern too complex"), then call the stock function.
 // - unpack computes its count in 64 bits; bit.tohex clamps INT32_MIN; cjson.encode sends values
 //   whose buffer could pass lua-cjson's int sizes to our own encoder (lua_json.cc) and
 //   cjson.decode refuses texts of 1 GB or more; cjson.new's tables get the same wrappers.
@@ -51,9 +54,11 @@ namespace {
 char kProtectedKey;  // registry: protected proxy -> the table it shows
 char kShownKey;      // registry: protected proxy -> what getmetatable returns for it
 
-// Lua 5.1's matcher recurses once per quantifier and capture; Lua 5.2 and later stop at this
-// depth ("pattern too complex"), well inside an I/O thread's stack.
-constexpr size_t kMaxPatternItems = 200;
+// Lua 5.1's matcher recurses once per quantifier and capture, under 100 bytes of C stack a level
+// in a release build (5,000 levels of 'a*' ran in a 512 KB stack, not in 256 KB), a few times
+// that under AddressSanitizer: 5,000 levels stay well inside an I/O thread's 8 MB stack and pass
+// the patterns Redis 7.0 runs (Lua 5.2's limit of 200 refused string.rep('a?', 3000)).
+constexpr size_t kMaxPatternItems = 5000;
 
 // lua-cjson's decoder sizes its scratch buffer as an int from the text's length.
 constexpr size_t kMaxJsonDecodeBytes = size_t{1} << 30;
@@ -457,6 +462,51 @@ int LuaPatternGuard(lua_State* lua) {
   return lua_error(lua);
 }
 
+// table.insert(t, [pos,] value); upvalue 1: the stock function, which writes with lua_rawseti
+// (no metamethod can refuse it): a protected proxy is refused with Redis's error. The argument
+// checks come first so that their messages name 'insert' as the stock function's would.
+int LuaTableInsert(lua_State* lua) {
+  luaL_checktype(lua, 1, LUA_TTABLE);
+  const int nargs = lua_gettop(lua);
+  if (nargs == 3) {
+    luaL_checkint(lua, 2);
+  } else if (nargs != 2) {
+    return luaL_error(lua, "wrong number of arguments to 'insert'");
+  }
+  if (IsProtected(lua, 1)) {
+    return RaiseReadonly(lua);
+  }
+  lua_pushvalue(lua, lua_upvalueindex(1));
+  lua_insert(lua, 1);
+  lua_call(lua, nargs, 0);
+  return 0;
+}
+
+// xpcall(f, handler) calling the handler after the error has unwound f, not at the point of
+// the error as Lua 5.1 does: an error raised by the count hook (SCRIPT KILL, a FUNCTION LOAD
+// timeout) runs Lua 5.1's handler with hooks off, so a handler that loops could never be
+// stopped. Without the debug library, a handler cannot tell the difference. Results as Lua's:
+// true and f's results, or false and the handler's first result ("error in error handling"
+// when the handler fails too).
+int LuaXpcall(lua_State* lua) {
+  luaL_checkany(lua, 2);
+  lua_settop(lua, 2);
+  lua_pushvalue(lua, 1);
+  const int status = lua_pcall(lua, 0, LUA_MULTRET, 0);
+  if (status == LUA_ERRRUN) {
+    lua_pushvalue(lua, 2);
+    lua_insert(lua, -2);
+    if (lua_pcall(lua, 1, 1, 0) != 0) {
+      lua_pop(lua, 1);
+      lua_pushliteral(lua, "error in error handling");
+    }
+  }
+  lua_pushboolean(lua, status == 0 ? 1 : 0);
+  lua_replace(lua, 1);
+  lua_remove(lua, 2);
+  return lua_gettop(lua);
+}
+
 void ClearTable(lua_State* lua, int index) {
   index = AbsoluteIndex(lua, index);
   lua_pushnil(lua);
@@ -481,7 +531,8 @@ void InstallSafeBuiltins(lua_State* lua) {
                   {"rawget", LuaRawGet},
                   {"setmetatable", LuaSetMetatable},
                   {"getmetatable", LuaGetMetatable},
-                  {"next", LuaNext}};
+                  {"next", LuaNext},
+                  {"xpcall", LuaXpcall}};
   for (const auto& global : kGlobals) {
     lua_pushcfunction(lua, global.function);
     lua_setfield(lua, LUA_GLOBALSINDEX, global.name);
@@ -489,6 +540,12 @@ void InstallSafeBuiltins(lua_State* lua) {
   lua_getfield(lua, LUA_GLOBALSINDEX, "next");
   lua_pushcclosure(lua, LuaPairs, 1);
   lua_setfield(lua, LUA_GLOBALSINDEX, "pairs");
+
+  lua_getfield(lua, LUA_GLOBALSINDEX, "table");
+  lua_getfield(lua, -1, "insert");
+  lua_pushcclosure(lua, LuaTableInsert, 1);
+  lua_setfield(lua, -2, "insert");
+  lua_pop(lua, 1);
 
   lua_getfield(lua, LUA_GLOBALSINDEX, "string");
   for (const char* name : {"find", "match", "gmatch", "gsub"}) {
@@ -557,7 +614,9 @@ std::string BitToHex(uint32_t bits, int32_t digits) {
 }
 
 size_t PatternRecursion(std::string_view pattern) {
+  pattern = pattern.substr(0, pattern.find('\0'));  // Lua 5.1's matcher ends a pattern there
   size_t items = 0;
+  size_t captures = 0;  // Lua refuses the 33rd capture ("too many captures") before recursing
   size_t i = 0;
   const size_t n = pattern.size();
   // Past a set [...] starting at i (at '['), as lstrlib.c's classEnd reads it.
@@ -579,7 +638,12 @@ size_t PatternRecursion(std::string_view pattern) {
   while (i < n) {
     const char c = pattern[i];
     if (c == '(' || c == ')') {
-      ++items;
+      if (c == '(') {
+        ++captures;
+      }
+      if (captures <= kLuaMaxCaptures) {
+        ++items;
+      }
       ++i;
       continue;
     }

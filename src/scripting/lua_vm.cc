@@ -811,6 +811,8 @@ for _, name in ipairs({'loadfile', 'dofile', 'debug', 'print', 'setfenv', 'getfe
                        'newproxy'}) do
   G[name] = nil
 end
+-- Redis 7.0 keeps its error handler as this global (scripts can see it, nothing calls it).
+G.__redis__err__handler = handler
 for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'cjson', 'bit', 'redis'}) do
   G[name] = readonly(G[name])
 end
@@ -835,8 +837,12 @@ local load_redis = setmetatable({}, {
 protected[load_redis] = load_api
 local proxy_metatable = {
   __index = function(_, name)
-    if loading and name == 'redis' then
-      return load_redis
+    -- A library's code sees only 'redis' while FUNCTION LOAD runs it, as in Redis 7.0.
+    if loading then
+      if name == 'redis' then
+        return load_redis
+      end
+      error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
     end
     local value = rawget(G, name)
     if value == nil then
@@ -1039,6 +1045,16 @@ void LuaVm::Run(std::string_view sha, std::span<const std::string_view> keys,
   lua_rawget(lua, -2);
   lua_remove(lua, -2);  // 2: the script
   Finish(0, sha, host, reply);
+  // KEYS and ARGV belong to this script only: a function (FCALL), which in Redis 7.0 runs in
+  // another Lua state, must not see or reach them.
+  lua_pushlightuserdata(lua, &kGlobalsKey);
+  lua_rawget(lua, LUA_REGISTRYINDEX);
+  for (const char* name : {"KEYS", "ARGV"}) {
+    lua_pushstring(lua, name);
+    lua_pushnil(lua);
+    lua_rawset(lua, -3);
+  }
+  lua_pop(lua, 1);
 }
 
 void LuaVm::RunFunction(std::string_view name, std::string_view display_name,

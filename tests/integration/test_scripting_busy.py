@@ -159,3 +159,29 @@ def test_watch_and_closing_watchers_on_another_thread_do_not_hold_up_that_thread
     assert c.call("EXEC") == b"*-1\r\n"
     for x in (a, b, c, e):
         x.close()
+
+
+def _kill_while_busy(port, body):
+    """Client a runs `body`; once b gets -BUSY, SCRIPT KILL from a new connection. Returns a's
+    reply and then a PING from a and from b."""
+    a, b, _, _, _ = _clients(port)
+    a.send(encode("EVAL", body, "0"))
+    _wait_busy(b)
+    with RespConnection(port, timeout=30) as killer:
+        assert killer.call("SCRIPT", "KILL") == b"+OK\r\n"
+    return [a.read_reply(), a.call("PING"), b.call("PING")]
+
+
+def test_script_kill_stops_a_script_that_catches_the_kill(cachette, oracle):
+    """A pcall that catches the kill error in a loop: the next line raises it again. As Redis."""
+    body = "while true do pcall(function() while true do end end) end"
+    assert _kill_while_busy(cachette.port, body) == _kill_while_busy(oracle.port, body)
+
+
+def test_script_kill_stops_an_xpcall_handler_that_loops(cachette):
+    """Lua 5.1 runs xpcall's handler inside the hook's error with hooks off, so a looping
+    handler could never be stopped (Redis 7.0.15 hangs here). Ours runs it after the error,
+    hooked: the kill ends the handler ("error in error handling"), xpcall returns false and the
+    script's reply is nil."""
+    body = "return xpcall(function() while true do end end, function(e) while true do end end)"
+    assert _kill_while_busy(cachette.port, body) == [b"$-1\r\n", b"+PONG\r\n", b"+PONG\r\n"]

@@ -17,8 +17,9 @@ namespace cachette::scripting::detail {
 inline constexpr size_t kStockJsonEncodeLimit = size_t{1} << 29;
 
 // An upper bound of the buffer lua-cjson asks for while encoding the value at `index` (each
-// string reserves six bytes a byte plus two, each number 32 bytes); the walk stops as soon as
-// the bound passes `limit`, and below the nesting lua-cjson refuses (it reports that itself).
+// string reserves six bytes a byte plus two, each number 32 bytes), counting a shared table
+// once per parent and a cycle as past `limit`; the walk visits each table once and stops as
+// soon as the bound passes `limit` (then the result is only known to be above it).
 size_t JsonReserveBound(lua_State* lua, int index, size_t limit);
 
 // Encodes the value at `index` exactly as lua-cjson 2.1.0 does with its default settings

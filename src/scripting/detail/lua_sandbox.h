@@ -17,8 +17,8 @@ namespace cachette::scripting::detail {
 // Replaces, in the real globals table (LUA_GLOBALSINDEX at the time of the call) and in the
 // bit and cjson library tables, the functions whose stock versions can crash the server, load
 // bytecode or write through the read-only proxies: unpack, loadstring, load, rawset, rawget,
-// setmetatable, getmetatable, next, pairs, string.find/match/gmatch/gsub, bit.tohex,
-// cjson.encode, cjson.decode, cjson.new.
+// setmetatable, getmetatable, next, pairs, xpcall, table.insert, string.find/match/gmatch/gsub,
+// bit.tohex, cjson.encode, cjson.decode, cjson.new.
 // Creates the two registry tables the sandbox setup fills (PushSandboxHelpers).
 void InstallSafeBuiltins(lua_State* lua);
 // Pushes, for the sandbox setup: the registry's protected proxy -> table-it-shows map, then its
@@ -43,7 +43,11 @@ void WipeProtectedTables(lua_State* lua);
 std::string BitToHex(uint32_t bits, int32_t digits);
 
 // How deep Lua 5.1's matcher may recurse for `pattern`: its captures' parentheses and its
-// quantified items (lstrlib.c's match() calls itself for each).
+// quantified items up to the first NUL byte (lstrlib.c's match() calls itself for each and
+// stops at NUL).
+// Parentheses past the 32nd capture (LUA_MAXCAPTURES) are not counted: Lua stops there with
+// "too many captures".
+inline constexpr size_t kLuaMaxCaptures = 32;
 size_t PatternRecursion(std::string_view pattern);
 
 // How many values unpack(t, first, last) returns, or nullopt when that is too many (Redis's

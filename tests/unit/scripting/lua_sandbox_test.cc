@@ -55,7 +55,11 @@ TEST(LuaSandboxTest, PatternRecursionCountsQuantifiersAndCaptures) {
   EXPECT_EQ(PatternRecursion("%b()*%f[%w]x"), 0u);
   EXPECT_EQ(PatternRecursion("%"), 0u);
   EXPECT_EQ(PatternRecursion("[abc"), 0u);
-  EXPECT_EQ(PatternRecursion(std::string(400, '(')), 400u);
+  // Lua refuses the 33rd capture before it recurses further ("too many captures").
+  EXPECT_EQ(PatternRecursion(std::string(400, '(')), 32u);
+  EXPECT_EQ(PatternRecursion("(a)(b)"), 4u);
+  // Lua 5.1's matcher ends the pattern at a NUL byte.
+  EXPECT_EQ(PatternRecursion(std::string("a*\0b*c*", 7)), 1u);
 }
 
 // A bare interpreter with lua-cjson, to compare our encoder with the stock one.
@@ -147,6 +151,33 @@ TEST_F(LuaJsonTest, ReserveBoundCountsSixBytesAByteAndStopsAtTheLimit) {
   lua_settop(lua, 0);
 }
 
+TEST_F(LuaJsonTest, ReserveBoundHasNoDepthCutOff) {
+  // cjson.encode_max_depth can be raised by a script: a string below depth 1000 still counts.
+  lua_State* lua = lua_.get();
+  luaL_dostring(lua, "local t = ('x'):rep(1000) for i = 1, 1500 do t = {t} end return t");
+  EXPECT_GE(detail::JsonReserveBound(lua, -1, SIZE_MAX), 1000u * 6 + 2 + 1500u * 2);
+  lua_settop(lua, 0);
+}
+
+TEST_F(LuaJsonTest, ReserveBoundCountsASharedTablePerParentAndACycleAsPastTheLimit) {
+  lua_State* lua = lua_.get();
+  // 40 levels of a table whose two fields are the level below: 2^40 strings for lua-cjson to
+  // write, which the walk finds in 40 steps.
+  luaL_dostring(lua, "local t = ('x'):rep(10) for i = 1, 40 do t = {a = t, b = t} end return t");
+  EXPECT_GT(detail::JsonReserveBound(lua, -1, size_t{1} << 29), size_t{1} << 29);
+  lua_settop(lua, 0);
+  luaL_dostring(lua, "local t = {} t.a = t t.b = t return t");
+  EXPECT_GT(detail::JsonReserveBound(lua, -1, 1000), 1000u);
+  lua_settop(lua, 0);
+  luaL_dostring(lua, "local s = {1} return {s, s, s}");
+  // {1}: braces 2, separators 2, the number and its key 32 each; the outer table holds it
+  // three times under three number keys.
+  constexpr size_t kInner = 2 + 2 + 32 + 32;
+  EXPECT_EQ(detail::JsonReserveBound(lua, -1, SIZE_MAX), 2 + 3 * (2 + kInner + 32));
+  EXPECT_EQ(lua_gettop(lua), 1);
+  lua_settop(lua, 0);
+}
+
 class FakeHost : public ScriptHost {
  public:
   void Call(std::span<const std::string_view>, int, std::string* out) override {
@@ -209,8 +240,10 @@ TEST_F(SandboxTest, TamperingIsRefusedAndNeverSeenByTheNextScript) {
     EXPECT_NE(Eval(attempt).find("Attempt to modify a readonly table"), std::string::npos)
         << attempt;
   }
-  // Raw writes that no metamethod sees last only until the script ends.
-  EXPECT_EQ(Eval("table.insert(string, 'x') return #string"), ":1\r\n");
+  EXPECT_NE(Eval("table.insert(string, 'x')").find("-ERR Attempt to modify a readonly table"),
+            std::string::npos);
+  EXPECT_NE(Eval("table.insert(_G, 1, 'x')").find("-ERR Attempt to modify a readonly table"),
+            std::string::npos);
   EXPECT_EQ(Eval("return {#string, string[1] == nil, ('ab'):upper(), type(redis.call), "
                  "cjson.encode({1}), bit.band(3, 1), math.floor(1.5)}"),
             "*7\r\n:0\r\n:1\r\n$2\r\nAB\r\n$8\r\nfunction\r\n$3\r\n[1]\r\n:1\r\n:1\r\n");
@@ -233,14 +266,28 @@ TEST_F(SandboxTest, DeepPatternsAreRefusedNotRecursedInto) {
   EXPECT_NE(Eval("return string.find('aaa', string.rep('a*', 200000))")
                 .find("-ERR user_script:1: pattern too complex"),
             std::string::npos);
-  EXPECT_NE(Eval("return ('aaa'):gsub(string.rep('a?', 201), '')").find("pattern too complex"),
+  EXPECT_NE(Eval("return ('aaa'):gsub(string.rep('a?', 5001), '')").find("pattern too complex"),
             std::string::npos);
+  EXPECT_EQ(Eval("return string.find(('a'):rep(5000), ('a*'):rep(5000))"), ":1\r\n");
   EXPECT_EQ(Eval("return {string.find('aaa', string.rep('a*', 200))}"), "*2\r\n:1\r\n:3\r\n");
   EXPECT_EQ(Eval("return ('k1=v1'):match('(%w+)=(%w+)')"), "$2\r\nk1\r\n");
   EXPECT_EQ(Eval("local n = 0 for w in ('a b c'):gmatch('%a') do n = n + 1 end return n"),
             ":3\r\n");
   EXPECT_EQ(Eval("return ('abc'):gsub('b', 'x')"), "$3\r\naxc\r\n");
   EXPECT_NE(Eval("return string.find('x', '%')").find("user_script:1: malformed pattern"),
+            std::string::npos);
+}
+
+TEST_F(SandboxTest, XpcallHandlerRunsAfterTheErrorWithResultsAsLua) {
+  EXPECT_EQ(Eval("return {xpcall(function() return 1, 2 end, tostring)}"),
+            "*3\r\n:1\r\n:1\r\n:2\r\n");
+  EXPECT_EQ(Eval("local ok, e = xpcall(function() error('x', 0) end, function(e) return e .. '!' "
+                 "end) return {tostring(ok), e}"),
+            "*2\r\n$5\r\nfalse\r\n$2\r\nx!\r\n");
+  EXPECT_EQ(Eval("local ok, e = xpcall(function() error('x') end, function() error('y') end) "
+                 "return e"),
+            "$23\r\nerror in error handling\r\n");
+  EXPECT_NE(Eval("return xpcall(function() end)").find("bad argument #2 to 'xpcall'"),
             std::string::npos);
 }
 
