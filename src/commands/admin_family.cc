@@ -24,6 +24,8 @@ namespace errors = protocol::errors;
 
 namespace {
 
+constexpr uint32_t kAdminFlags = kAdmin | kNoscript | kLoading | kStale;
+
 // MONITOR: from now on the connection receives every command the server runs (admin commands
 // excepted), one line each.
 void CmdMonitor(CommandContext& ctx) {
@@ -40,6 +42,12 @@ void CmdMonitor(CommandContext& ctx) {
   }
   ctx.reply.Ok();
 }
+constexpr CommandSpec kMonitorSpec{.name = "monitor",
+                                   .arity = 1,
+                                   .flags = kAdminFlags,
+                                   .since = "1.0.0",
+                                   .summary = "Streams every command the server runs.",
+                                   .handler = CmdMonitor};
 
 // SLOWLOG GET [count]: the newest entries (10 by default, -1 for all), newest first.
 void CmdSlowlogGet(CommandContext& ctx) {
@@ -67,17 +75,35 @@ void CmdSlowlogGet(CommandContext& ctx) {
     ctx.reply.Bulk(entry.client_name);
   }
 }
+constexpr CommandSpec kSlowlogGetSpec{.name = "slowlog|get",
+                                      .arity = -2,
+                                      .flags = kAdmin | kLoading | kStale,
+                                      .since = "2.2.12",
+                                      .summary = "Returns the slow log's newest entries.",
+                                      .handler = CmdSlowlogGet};
 
 // SLOWLOG LEN: how many entries the slow log holds.
 void CmdSlowlogLen(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.slowlog.size()));
 }
+constexpr CommandSpec kSlowlogLenSpec{.name = "slowlog|len",
+                                      .arity = 2,
+                                      .flags = kAdmin | kLoading | kStale,
+                                      .since = "2.2.12",
+                                      .summary = "Returns how many entries the slow log holds.",
+                                      .handler = CmdSlowlogLen};
 
 // SLOWLOG RESET: empties the slow log.
 void CmdSlowlogReset(CommandContext& ctx) {
   ctx.server.slowlog.Reset();
   ctx.reply.Ok();
 }
+constexpr CommandSpec kSlowlogResetSpec{.name = "slowlog|reset",
+                                        .arity = 2,
+                                        .flags = kAdmin | kLoading | kStale,
+                                        .since = "2.2.12",
+                                        .summary = "Empties the slow log.",
+                                        .handler = CmdSlowlogReset};
 
 void CmdSlowlogHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "SLOWLOG",
@@ -88,6 +114,12 @@ void CmdSlowlogHelp(CommandContext& ctx) {
              "    client name", "LEN", "    Return the length of the slowlog.", "RESET",
              "    Reset the slowlog."});
 }
+constexpr CommandSpec kSlowlogHelpSpec{.name = "slowlog|help",
+                                       .arity = 2,
+                                       .flags = kLoading | kStale,
+                                       .since = "6.2.0",
+                                       .summary = "Shows what SLOWLOG's subcommands do.",
+                                       .handler = CmdSlowlogHelp};
 
 // LATENCY LATEST: per event, [name, time of the latest sample, its latency, the maximum].
 void CmdLatencyLatest(CommandContext& ctx) {
@@ -101,6 +133,13 @@ void CmdLatencyLatest(CommandContext& ctx) {
     ctx.reply.Integer(event.max_ms);
   }
 }
+constexpr CommandSpec kLatencyLatestSpec{
+    .name = "latency|latest",
+    .arity = 2,
+    .flags = kAdminFlags,
+    .since = "2.8.13",
+    .summary = "Returns the latest sample of every latency event.",
+    .handler = CmdLatencyLatest};
 
 // LATENCY HISTORY event: the event's samples, oldest first, as [time, latency].
 void CmdLatencyHistory(CommandContext& ctx) {
@@ -117,11 +156,23 @@ void CmdLatencyHistory(CommandContext& ctx) {
   }
   ctx.reply.EmptyArray();
 }
+constexpr CommandSpec kLatencyHistorySpec{.name = "latency|history",
+                                          .arity = 3,
+                                          .flags = kAdminFlags,
+                                          .since = "2.8.13",
+                                          .summary = "Returns a latency event's samples.",
+                                          .handler = CmdLatencyHistory};
 
 // LATENCY RESET [event ...]: forgets the named events (all by default); how many there were.
 void CmdLatencyReset(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.latency.Reset(ctx.args.subspan(2))));
 }
+constexpr CommandSpec kLatencyResetSpec{.name = "latency|reset",
+                                        .arity = -2,
+                                        .flags = kAdminFlags,
+                                        .since = "2.8.13",
+                                        .summary = "Forgets latency events' samples.",
+                                        .handler = CmdLatencyReset};
 
 void CmdLatencyHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "LATENCY",
@@ -130,6 +181,12 @@ void CmdLatencyHelp(CommandContext& ctx) {
              "    Reset latency data of one or more <event> classes.",
              "    (default: reset all data for all event classes)"});
 }
+constexpr CommandSpec kLatencyHelpSpec{.name = "latency|help",
+                                       .arity = 2,
+                                       .flags = kLoading | kStale,
+                                       .since = "2.8.13",
+                                       .summary = "Shows what LATENCY's subcommands do.",
+                                       .handler = CmdLatencyHelp};
 
 // The length Redis's RDB format would give a string value (uncompressed): a small integer in
 // 1, 2 or 4 bytes after a type byte, else a length prefix and the bytes.
@@ -216,9 +273,23 @@ void CmdDebug(CommandContext& ctx) {
     ctx.reply.Error(errors::SubcommandSyntax("DEBUG", sub));
   }
 }
+constexpr CommandSpec kDebugSpec{.name = "debug",
+                                 .arity = -2,
+                                 .flags = kAdminFlags | kProtected,
+                                 .since = "1.0.0",
+                                 .summary = "Debugging commands test suites use.",
+                                 .handler = CmdDebug};
 
 // LASTSAVE: the Unix time of the last save; nothing is ever saved, so the server's start.
 void CmdLastsave(CommandContext& ctx) { ctx.reply.Integer(ctx.server.start_time_ms / 1000); }
+constexpr CommandSpec kLastsaveSpec{
+    .name = "lastsave",
+    .arity = 1,
+    .flags = kLoading | kStale | kFast,
+    .acl_categories = kAclAdmin | kAclDangerous,
+    .since = "1.0.0",
+    .summary = "Returns when the data was last saved (the server's start).",
+    .handler = CmdLastsave};
 
 // ROLE: a master with no replicas at offset 0.
 void CmdRole(CommandContext& ctx) {
@@ -227,6 +298,13 @@ void CmdRole(CommandContext& ctx) {
   ctx.reply.Integer(0);
   ctx.reply.EmptyArray();
 }
+constexpr CommandSpec kRoleSpec{.name = "role",
+                                .arity = 1,
+                                .flags = kNoscript | kLoading | kStale | kFast,
+                                .acl_categories = kAclAdmin | kAclDangerous,
+                                .since = "2.8.12",
+                                .summary = "Returns the replication role (always master).",
+                                .handler = CmdRole};
 
 // LOLWUT [VERSION version]: Redis 7.0 without a version 5 or 6 art piece answers its version
 // line; so do we, for every version (the art of versions 5 and 6 is not drawn).
@@ -242,48 +320,49 @@ void CmdLolwut(CommandContext& ctx) {
   }
   ctx.reply.Verbatim(fmt::format("Redis ver. {}\n", kRedisCompatibleVersion));
 }
+constexpr CommandSpec kLolwutSpec{.name = "lolwut",
+                                  .arity = -1,
+                                  .flags = kReadonly | kFast,
+                                  .since = "5.0.0",
+                                  .summary = "Shows the Redis version it speaks (no art).",
+                                  .handler = CmdLolwut};
 
-constexpr uint32_t kAdminFlags = kAdmin | kNoscript | kLoading | kStale;
-constexpr std::string_view kAdminCategories = "@admin @slow @dangerous";
+constexpr CommandFamily kAdminFamily{.group = "server"};
 
-constexpr CommandSpec kSlowlogSubcommands[] = {
-    {"slowlog|get", -2, kAdmin | kLoading | kStale, 0, 0, 0, kAdminCategories, "server", "2.2.12",
-     "Returns the slow log's newest entries.", CmdSlowlogGet},
-    {"slowlog|len", 2, kAdmin | kLoading | kStale, 0, 0, 0, kAdminCategories, "server", "2.2.12",
-     "Returns how many entries the slow log holds.", CmdSlowlogLen},
-    {"slowlog|reset", 2, kAdmin | kLoading | kStale, 0, 0, 0, kAdminCategories, "server", "2.2.12",
-     "Empties the slow log.", CmdSlowlogReset},
-    {"slowlog|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "server", "6.2.0",
-     "Shows what SLOWLOG's subcommands do.", CmdSlowlogHelp},
-};
+constexpr auto kSlowlogSubcommands = kAdminFamily.Rows({
+    kSlowlogGetSpec,
+    kSlowlogLenSpec,
+    kSlowlogResetSpec,
+    kSlowlogHelpSpec,
+});
 
-constexpr CommandSpec kLatencySubcommands[] = {
-    {"latency|latest", 2, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "2.8.13",
-     "Returns the latest sample of every latency event.", CmdLatencyLatest},
-    {"latency|history", 3, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "2.8.13",
-     "Returns a latency event's samples.", CmdLatencyHistory},
-    {"latency|reset", -2, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "2.8.13",
-     "Forgets latency events' samples.", CmdLatencyReset},
-    {"latency|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "server", "2.8.13",
-     "Shows what LATENCY's subcommands do.", CmdLatencyHelp},
-};
+constexpr auto kLatencySubcommands = kAdminFamily.Rows({
+    kLatencyLatestSpec,
+    kLatencyHistorySpec,
+    kLatencyResetSpec,
+    kLatencyHelpSpec,
+});
 
-constexpr CommandSpec kAdminCommands[] = {
-    {"monitor", 1, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "1.0.0",
-     "Streams every command the server runs.", CmdMonitor},
-    {"slowlog", -2, 0, 0, 0, 0, "@slow", "server", "2.2.12", "Slow log commands.", nullptr,
-     kSlowlogSubcommands},
-    {"latency", -2, 0, 0, 0, 0, "@slow", "server", "2.8.13", "Latency monitor commands.", nullptr,
-     kLatencySubcommands},
-    {"debug", -2, kAdminFlags | kProtected, 0, 0, 0, kAdminCategories, "server", "1.0.0",
-     "Debugging commands test suites use.", CmdDebug},
-    {"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, "@admin @fast @dangerous", "server",
-     "1.0.0", "Returns when the data was last saved (the server's start).", CmdLastsave},
-    {"lolwut", -1, kReadonly | kFast, 0, 0, 0, "@read @fast", "server", "5.0.0",
-     "Shows the Redis version it speaks (no art).", CmdLolwut},
-    {"role", 1, kNoscript | kLoading | kStale | kFast, 0, 0, 0, "@admin @fast @dangerous", "server",
-     "2.8.12", "Returns the replication role (always master).", CmdRole},
-};
+constexpr CommandSpec kSlowlogSpec{.name = "slowlog",
+                                   .arity = -2,
+                                   .since = "2.2.12",
+                                   .summary = "Slow log commands.",
+                                   .subcommands = kSlowlogSubcommands};
+constexpr CommandSpec kLatencySpec{.name = "latency",
+                                   .arity = -2,
+                                   .since = "2.8.13",
+                                   .summary = "Latency monitor commands.",
+                                   .subcommands = kLatencySubcommands};
+
+constexpr auto kAdminCommands = kAdminFamily.Rows({
+    kMonitorSpec,
+    kSlowlogSpec,
+    kLatencySpec,
+    kDebugSpec,
+    kLastsaveSpec,
+    kLolwutSpec,
+    kRoleSpec,
+});
 
 }  // namespace
 

@@ -108,6 +108,13 @@ void CmdPrefixstats(CommandContext& ctx) {
     ReplyPrefixFigures(ctx, "other", snapshot.other);
   }
 }
+constexpr CommandSpec kPrefixstatsSpec{
+    .name = "prefixstats",
+    .arity = -1,
+    .flags = kLoading | kStale,
+    .since = "0.1.0",
+    .summary = "Returns hits, misses, writes, keys and memory per key prefix.",
+    .handler = CmdPrefixstats};
 
 // --- The family -------------------------------------------------------------------------------
 
@@ -153,10 +160,26 @@ void CmdInvalidatePrefix(CommandContext& ctx) {
   std::vector<std::string> prefixes(ctx.args.begin() + 2, ctx.args.end());
   RunInvalidation(ctx, store::InvalidationRule::Prefixes(ctx.db(), std::move(prefixes)));
 }
+constexpr CommandSpec kInvalidatePrefixSpec{
+    .name = "invalidate|prefix",
+    .arity = -3,
+    .flags = kWrite,
+    .acl_categories = kAclKeyspace,
+    .since = "0.1.0",
+    .summary = "Removes every key that starts with one of the prefixes, at one instant.",
+    .handler = CmdInvalidatePrefix};
 
 void CmdInvalidateMatch(CommandContext& ctx) {
   RunInvalidation(ctx, store::InvalidationRule::Pattern(ctx.db(), std::string(ctx.args[2])));
 }
+constexpr CommandSpec kInvalidateMatchSpec{
+    .name = "invalidate|match",
+    .arity = 3,
+    .flags = kWrite,
+    .acl_categories = kAclKeyspace,
+    .since = "0.1.0",
+    .summary = "Removes every key that matches a glob pattern, at one instant.",
+    .handler = CmdInvalidateMatch};
 
 void CmdInvalidateHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "INVALIDATE",
@@ -166,25 +189,31 @@ void CmdInvalidateHelp(CommandContext& ctx) {
              "    Remove every key of the selected database that matches the glob-style",
              "    pattern (KEYS rules); return how many were removed."});
 }
+constexpr CommandSpec kInvalidateHelpSpec{.name = "invalidate|help",
+                                          .arity = 2,
+                                          .flags = kLoading | kStale,
+                                          .since = "0.1.0",
+                                          .summary = "Shows what INVALIDATE's subcommands do.",
+                                          .handler = CmdInvalidateHelp};
 
-constexpr std::string_view kInvalidateCategories = "@keyspace @write @slow";
+constexpr CommandFamily kCachetteFamily{.group = "cachette"};
 
-constexpr CommandSpec kInvalidateSubcommands[] = {
-    {"invalidate|prefix", -3, kWrite, 0, 0, 0, kInvalidateCategories, "cachette", "0.1.0",
-     "Removes every key that starts with one of the prefixes, at one instant.",
-     CmdInvalidatePrefix},
-    {"invalidate|match", 3, kWrite, 0, 0, 0, kInvalidateCategories, "cachette", "0.1.0",
-     "Removes every key that matches a glob pattern, at one instant.", CmdInvalidateMatch},
-    {"invalidate|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "cachette", "0.1.0",
-     "Shows what INVALIDATE's subcommands do.", CmdInvalidateHelp},
-};
+constexpr auto kInvalidateSubcommands = kCachetteFamily.Rows({
+    kInvalidatePrefixSpec,
+    kInvalidateMatchSpec,
+    kInvalidateHelpSpec,
+});
 
-constexpr CommandSpec kCachetteCommands[] = {
-    {"invalidate", -2, 0, 0, 0, 0, "@slow", "cachette", "0.1.0",
-     "Removes groups of keys by prefix or pattern.", nullptr, kInvalidateSubcommands},
-    {"prefixstats", -1, kLoading | kStale, 0, 0, 0, "@slow", "cachette", "0.1.0",
-     "Returns hits, misses, writes, keys and memory per key prefix.", CmdPrefixstats},
-};
+constexpr CommandSpec kInvalidateSpec{.name = "invalidate",
+                                      .arity = -2,
+                                      .since = "0.1.0",
+                                      .summary = "Removes groups of keys by prefix or pattern.",
+                                      .subcommands = kInvalidateSubcommands};
+
+constexpr auto kCachetteCommands = kCachetteFamily.Rows({
+    kInvalidateSpec,
+    kPrefixstatsSpec,
+});
 
 }  // namespace
 

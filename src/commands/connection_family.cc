@@ -26,6 +26,9 @@ namespace errors = protocol::errors;
 
 namespace {
 
+constexpr uint32_t kClientFlags = kNoscript | kLoading | kStale;
+constexpr uint32_t kClientAdminFlags = kAdmin | kNoscript | kLoading | kStale;
+
 // PING [message]: PONG, or the message.
 void CmdPing(CommandContext& ctx) {
   if (ctx.args.size() > 2) {
@@ -34,15 +37,34 @@ void CmdPing(CommandContext& ctx) {
   }
   ctx.args.size() == 2 ? ctx.reply.Bulk(ctx.args[1]) : ctx.reply.SimpleString("PONG");
 }
+constexpr CommandSpec kPingSpec{.name = "ping",
+                                .arity = -1,
+                                .flags = kFast,
+                                .since = "1.0.0",
+                                .summary = "Checks that the server answers.",
+                                .handler = CmdPing};
 
 // ECHO message: the message.
 void CmdEcho(CommandContext& ctx) { ctx.reply.Bulk(ctx.args[1]); }
+constexpr CommandSpec kEchoSpec{.name = "echo",
+                                .arity = 2,
+                                .flags = kLoading | kStale | kFast,
+                                .since = "1.0.0",
+                                .summary = "Returns the given message.",
+                                .handler = CmdEcho};
 
 // QUIT: OK, then the connection closes.
 void CmdQuit(CommandContext& ctx) {
   ctx.client.close_after_reply = true;
   ctx.reply.Ok();
 }
+constexpr CommandSpec kQuitSpec{
+    .name = "quit",
+    .arity = -1,
+    .flags = kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued,
+    .since = "1.0.0",
+    .summary = "Closes the connection after replying.",
+    .handler = CmdQuit};
 
 // SELECT index: switches the client's database.
 void CmdSelect(CommandContext& ctx) {
@@ -61,6 +83,12 @@ void CmdSelect(CommandContext& ctx) {
   ctx.client.db = static_cast<size_t>(index);
   ctx.reply.Ok();
 }
+constexpr CommandSpec kSelectSpec{.name = "select",
+                                  .arity = 2,
+                                  .flags = kFast | kLoading | kStale,
+                                  .since = "1.0.0",
+                                  .summary = "Changes the selected database.",
+                                  .handler = CmdSelect};
 
 // Checks a password for `user` against requirepass (the default user is the only one; without
 // requirepass it takes any password, as Redis's "nopass" default user). A refusal is counted
@@ -94,6 +122,13 @@ void CmdAuth(CommandContext& ctx) {
   }
   ctx.reply.Error(errors::kWrongPass);
 }
+constexpr CommandSpec kAuthSpec{
+    .name = "auth",
+    .arity = -2,
+    .flags = kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
+    .since = "1.0.0",
+    .summary = "Authenticates the connection.",
+    .handler = CmdAuth};
 
 // HELLO [protover [AUTH username password] [SETNAME clientname]]: switches the protocol,
 // optionally authenticating and naming the client, and describes the server.
@@ -161,6 +196,14 @@ void CmdHello(CommandContext& ctx) {
   ctx.reply.Bulk("modules");
   ctx.reply.EmptyArray();
 }
+constexpr CommandSpec kHelloSpec{
+    .name = "hello",
+    .arity = -1,
+    .flags = kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
+    .since = "6.0.0",
+    .summary =
+        "Switches the protocol version (2 or 3), optionally authenticating and naming the client.",
+    .handler = CmdHello};
 
 // ---- CLIENT ----------------------------------------------------------------------------------
 
@@ -200,6 +243,12 @@ std::string ClientLine(const ClientState& client, const ConnectionFigures& figur
 
 // CLIENT ID: the connection's id.
 void CmdClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.client.id)); }
+constexpr CommandSpec kClientIdSpec{.name = "client|id",
+                                    .arity = 2,
+                                    .flags = kClientFlags,
+                                    .since = "5.0.0",
+                                    .summary = "Returns the connection's id.",
+                                    .handler = CmdClientId};
 
 // CLIENT SETNAME name: names the connection ("" removes the name).
 void CmdClientSetname(CommandContext& ctx) {
@@ -210,11 +259,23 @@ void CmdClientSetname(CommandContext& ctx) {
   ctx.client.name = std::string(ctx.args[2]);
   ctx.reply.Ok();
 }
+constexpr CommandSpec kClientSetnameSpec{.name = "client|setname",
+                                         .arity = 3,
+                                         .flags = kClientFlags,
+                                         .since = "2.6.9",
+                                         .summary = "Names the connection.",
+                                         .handler = CmdClientSetname};
 
 // CLIENT GETNAME: the connection's name, or null.
 void CmdClientGetname(CommandContext& ctx) {
   ctx.client.name.empty() ? ctx.reply.NullBulk() : ctx.reply.Bulk(ctx.client.name);
 }
+constexpr CommandSpec kClientGetnameSpec{.name = "client|getname",
+                                         .arity = 2,
+                                         .flags = kClientFlags,
+                                         .since = "2.6.9",
+                                         .summary = "Returns the connection's name.",
+                                         .handler = CmdClientGetname};
 
 // CLIENT SETINFO LIB-NAME|LIB-VER value: what the client library says it is (Redis 7.2).
 void CmdClientSetinfo(CommandContext& ctx) {
@@ -235,6 +296,12 @@ void CmdClientSetinfo(CommandContext& ctx) {
   *target = std::string(ctx.args[3]);
   ctx.reply.Ok();
 }
+constexpr CommandSpec kClientSetinfoSpec{.name = "client|setinfo",
+                                         .arity = 4,
+                                         .flags = kClientFlags,
+                                         .since = "7.2.0",
+                                         .summary = "Records the client library's name or version.",
+                                         .handler = CmdClientSetinfo};
 
 // CLIENT INFO: the CLIENT LIST line of this connection.
 void CmdClientInfo(CommandContext& ctx) {
@@ -243,6 +310,12 @@ void CmdClientInfo(CommandContext& ctx) {
                                         : ConnectionFigures{};
   ctx.reply.Verbatim(ClientLine(ctx.client, figures, ctx.now_ms) + "\n");
 }
+constexpr CommandSpec kClientInfoSpec{.name = "client|info",
+                                      .arity = 2,
+                                      .flags = kClientFlags,
+                                      .since = "6.2.0",
+                                      .summary = "Describes the connection.",
+                                      .handler = CmdClientInfo};
 
 // Client types as CLIENT LIST/KILL TYPE name them; every client of ours is "normal".
 enum class ClientType { kNormal, kOther, kUnknown };
@@ -323,6 +396,12 @@ void CmdClientList(CommandContext& ctx) {
   }
   ctx.reply.Verbatim(text);
 }
+constexpr CommandSpec kClientListSpec{.name = "client|list",
+                                      .arity = -2,
+                                      .flags = kClientAdminFlags,
+                                      .since = "2.4.0",
+                                      .summary = "Describes every connection.",
+                                      .handler = CmdClientList};
 
 // CLIENT KILL addr | CLIENT KILL [ID id] [TYPE type] [ADDR addr] [LADDR addr] [USER user]
 // [SKIPME yes|no] ...: closes the matching clients. The old form replies OK (or "No such
@@ -417,6 +496,12 @@ void CmdClientKill(CommandContext& ctx) {
     ctx.reply.Ok();
   }
 }
+constexpr CommandSpec kClientKillSpec{.name = "client|kill",
+                                      .arity = -3,
+                                      .flags = kClientAdminFlags,
+                                      .since = "2.4.0",
+                                      .summary = "Closes connections by id, address, type or user.",
+                                      .handler = CmdClientKill};
 
 // Reads ON|OFF for CLIENT NO-EVICT / NO-TOUCH; a syntax error reply otherwise.
 bool ParseOnOff(CommandContext& ctx, std::string_view text, bool* on) {
@@ -437,6 +522,13 @@ void CmdClientNoEvict(CommandContext& ctx) {
     ctx.reply.Ok();
   }
 }
+constexpr CommandSpec kClientNoEvictSpec{
+    .name = "client|no-evict",
+    .arity = 3,
+    .flags = kClientAdminFlags,
+    .since = "7.0.0",
+    .summary = "Sets the connection's client-eviction exemption.",
+    .handler = CmdClientNoEvict};
 
 // CLIENT NO-TOUCH ON|OFF: the client's reads stop updating keys' LRU/LFU data (Redis 7.2).
 void CmdClientNoTouch(CommandContext& ctx) {
@@ -444,6 +536,13 @@ void CmdClientNoTouch(CommandContext& ctx) {
     ctx.reply.Ok();
   }
 }
+constexpr CommandSpec kClientNoTouchSpec{
+    .name = "client|no-touch",
+    .arity = 3,
+    .flags = kClientFlags,
+    .since = "7.2.0",
+    .summary = "Stops or resumes the connection's reads touching keys' LRU/LFU data.",
+    .handler = CmdClientNoTouch};
 
 // CLIENT REPLY ON|OFF|SKIP: ON replies OK; OFF and SKIP reply nothing (the dispatcher drops
 // the replies while they are in force).
@@ -462,6 +561,13 @@ void CmdClientReply(CommandContext& ctx) {
     ctx.reply.Error(errors::kSyntax);
   }
 }
+constexpr CommandSpec kClientReplySpec{
+    .name = "client|reply",
+    .arity = 3,
+    .flags = kClientFlags,
+    .since = "3.2.0",
+    .summary = "Turns the connection's replies on, off, or off for the next command.",
+    .handler = CmdClientReply};
 
 // CLIENT PAUSE timeout [WRITE|ALL]: holds back every command (ALL, the default) or those that
 // may write (WRITE) of every client for `timeout` milliseconds; active expiry stops meanwhile.
@@ -500,6 +606,13 @@ void CmdClientPause(CommandContext& ctx) {
   }
   ctx.reply.Ok();
 }
+constexpr CommandSpec kClientPauseSpec{
+    .name = "client|pause",
+    .arity = -3,
+    .flags = kClientAdminFlags,
+    .since = "3.0.0",
+    .summary = "Holds back clients' commands (all, or writes) for a while.",
+    .handler = CmdClientPause};
 
 // CLIENT UNPAUSE: ends a pause at once.
 void CmdClientUnpause(CommandContext& ctx) {
@@ -507,9 +620,22 @@ void CmdClientUnpause(CommandContext& ctx) {
   ctx.server.pause_mode.store(ServerContext::kPauseNone);
   ctx.reply.Ok();
 }
+constexpr CommandSpec kClientUnpauseSpec{.name = "client|unpause",
+                                         .arity = 2,
+                                         .flags = kClientAdminFlags,
+                                         .since = "6.2.0",
+                                         .summary = "Ends a CLIENT PAUSE.",
+                                         .handler = CmdClientUnpause};
 
 // CLIENT GETREDIR: -1 (no client tracking).
 void CmdClientGetredir(CommandContext& ctx) { ctx.reply.Integer(-1); }
+constexpr CommandSpec kClientGetredirSpec{
+    .name = "client|getredir",
+    .arity = 2,
+    .flags = kClientFlags,
+    .since = "6.0.0",
+    .summary = "Returns the tracking redirection id (always -1).",
+    .handler = CmdClientGetredir};
 
 void CmdClientHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "CLIENT",
@@ -554,6 +680,12 @@ void CmdClientHelp(CommandContext& ctx) {
              "NO-TOUCH (ON|OFF)",
              "    Will not touch LRU/LFU stats when this mode is on."});
 }
+constexpr CommandSpec kClientHelpSpec{.name = "client|help",
+                                      .arity = 2,
+                                      .flags = kLoading | kStale,
+                                      .since = "5.0.0",
+                                      .summary = "Shows what CLIENT's subcommands do.",
+                                      .handler = CmdClientHelp};
 
 // RESET: back to a fresh connection's state (Redis 7's clearClientConnectionState): MULTI
 // discarded, keys unwatched, database 0, RESP2, CLIENT REPLY ON, no name, out of MONITOR,
@@ -577,63 +709,49 @@ void CmdReset(CommandContext& ctx) {
   }
   ctx.reply.SimpleString("RESET");
 }
+constexpr CommandSpec kResetSpec{
+    .name = "reset",
+    .arity = 1,
+    .flags = kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued,
+    .since = "6.2.0",
+    .summary = "Resets the connection's state.",
+    .handler = CmdReset};
 
-constexpr uint32_t kClientFlags = kNoscript | kLoading | kStale;
-constexpr uint32_t kClientAdminFlags = kAdmin | kNoscript | kLoading | kStale;
-constexpr std::string_view kClientCategories = "@slow @connection";
-constexpr std::string_view kClientAdminCategories = "@admin @slow @dangerous @connection";
+constexpr CommandFamily kConnectionFamily{.group = "connection", .acl_category = kAclConnection};
 
-constexpr CommandSpec kClientSubcommands[] = {
-    {"client|id", 2, kClientFlags, 0, 0, 0, kClientCategories, "connection", "5.0.0",
-     "Returns the connection's id.", CmdClientId},
-    {"client|setname", 3, kClientFlags, 0, 0, 0, kClientCategories, "connection", "2.6.9",
-     "Names the connection.", CmdClientSetname},
-    {"client|getname", 2, kClientFlags, 0, 0, 0, kClientCategories, "connection", "2.6.9",
-     "Returns the connection's name.", CmdClientGetname},
-    {"client|setinfo", 4, kClientFlags, 0, 0, 0, kClientCategories, "connection", "7.2.0",
-     "Records the client library's name or version.", CmdClientSetinfo},
-    {"client|info", 2, kClientFlags, 0, 0, 0, kClientCategories, "connection", "6.2.0",
-     "Describes the connection.", CmdClientInfo},
-    {"client|list", -2, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection", "2.4.0",
-     "Describes every connection.", CmdClientList},
-    {"client|kill", -3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection", "2.4.0",
-     "Closes connections by id, address, type or user.", CmdClientKill},
-    {"client|pause", -3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection", "3.0.0",
-     "Holds back clients' commands (all, or writes) for a while.", CmdClientPause},
-    {"client|unpause", 2, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection", "6.2.0",
-     "Ends a CLIENT PAUSE.", CmdClientUnpause},
-    {"client|no-evict", 3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
-     "7.0.0", "Sets the connection's client-eviction exemption.", CmdClientNoEvict},
-    {"client|no-touch", 3, kClientFlags, 0, 0, 0, kClientCategories, "connection", "7.2.0",
-     "Stops or resumes the connection's reads touching keys' LRU/LFU data.", CmdClientNoTouch},
-    {"client|reply", 3, kClientFlags, 0, 0, 0, kClientCategories, "connection", "3.2.0",
-     "Turns the connection's replies on, off, or off for the next command.", CmdClientReply},
-    {"client|getredir", 2, kClientFlags, 0, 0, 0, kClientCategories, "connection", "6.0.0",
-     "Returns the tracking redirection id (always -1).", CmdClientGetredir},
-    {"client|help", 2, kLoading | kStale, 0, 0, 0, kClientCategories, "connection", "5.0.0",
-     "Shows what CLIENT's subcommands do.", CmdClientHelp},
-};
+constexpr auto kClientSubcommands = kConnectionFamily.Rows({
+    kClientIdSpec,
+    kClientSetnameSpec,
+    kClientGetnameSpec,
+    kClientSetinfoSpec,
+    kClientInfoSpec,
+    kClientListSpec,
+    kClientKillSpec,
+    kClientPauseSpec,
+    kClientUnpauseSpec,
+    kClientNoEvictSpec,
+    kClientNoTouchSpec,
+    kClientReplySpec,
+    kClientGetredirSpec,
+    kClientHelpSpec,
+});
 
-constexpr CommandSpec kConnectionCommands[] = {
-    {"ping", -1, kFast, 0, 0, 0, "@fast @connection", "connection", "1.0.0",
-     "Checks that the server answers.", CmdPing},
-    {"echo", 2, kLoading | kStale | kFast, 0, 0, 0, "@fast @connection", "connection", "1.0.0",
-     "Returns the given message.", CmdEcho},
-    {"quit", -1, kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued, 0, 0, 0,
-     "@fast @connection", "connection", "1.0.0", "Closes the connection after replying.", CmdQuit},
-    {"select", 2, kFast | kLoading | kStale, 0, 0, 0, "@fast @connection", "connection", "1.0.0",
-     "Changes the selected database.", CmdSelect},
-    {"auth", -2, kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0,
-     "@fast @connection", "connection", "1.0.0", "Authenticates the connection.", CmdAuth},
-    {"hello", -1, kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0,
-     "@fast @connection", "connection", "6.0.0",
-     "Switches the protocol version (2 or 3), optionally authenticating and naming the client.",
-     CmdHello},
-    {"client", -2, 0, 0, 0, 0, "@slow", "connection", "2.4.0", "Client connection commands.",
-     nullptr, kClientSubcommands},
-    {"reset", 1, kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued, 0, 0, 0,
-     "@fast @connection", "connection", "6.2.0", "Resets the connection's state.", CmdReset},
-};
+constexpr CommandSpec kClientSpec{.name = "client",
+                                  .arity = -2,
+                                  .since = "2.4.0",
+                                  .summary = "Client connection commands.",
+                                  .subcommands = kClientSubcommands};
+
+constexpr auto kConnectionCommands = kConnectionFamily.Rows({
+    kPingSpec,
+    kEchoSpec,
+    kQuitSpec,
+    kSelectSpec,
+    kAuthSpec,
+    kHelloSpec,
+    kClientSpec,
+    kResetSpec,
+});
 
 }  // namespace
 

@@ -129,7 +129,7 @@ void Dispatcher::Route(ClientState& client, protocol::ReplyWriter& reply,
     queued.spec = spec;
     queued.stats_index = index;
     queued.args.assign(args.begin(), args.end());
-    tx.keyless = tx.keyless || spec->first_key <= 0;
+    tx.keyless = tx.keyless || spec->keys.first <= 0;
     tx.deny_oom = tx.deny_oom || (spec->flags & kDenyOom) != 0;
     reply.SimpleString("QUEUED");
     return;

@@ -52,16 +52,45 @@ void CountOverKeys(CommandContext& ctx, CountOne&& count_one) {
 void CmdDel(CommandContext& ctx) {
   CountOverKeys(ctx, [](KeySlot& slot) { return slot.Delete(); });
 }
+constexpr CommandSpec kDelSpec{.name = "del",
+                               .arity = -2,
+                               .flags = kWrite,
+                               .keys = {1, -1, 1},
+                               .since = "1.0.0",
+                               .summary = "Deletes keys.",
+                               .handler = CmdDel};
+constexpr CommandSpec kUnlinkSpec{.name = "unlink",
+                                  .arity = -2,
+                                  .flags = kWrite | kFast,
+                                  .keys = {1, -1, 1},
+                                  .since = "4.0.0",
+                                  .summary = "Deletes keys; memory is given back without blocking.",
+                                  .handler = CmdDel};
 
 // EXISTS key [key ...]: how many of the keys exist (a key named twice counts twice).
 void CmdExists(CommandContext& ctx) {
   CountOverKeys(ctx, [](KeySlot& slot) { return slot.Lookup() != nullptr; });
 }
+constexpr CommandSpec kExistsSpec{.name = "exists",
+                                  .arity = -2,
+                                  .flags = kReadonly | kFast,
+                                  .keys = {1, -1, 1},
+                                  .since = "1.0.0",
+                                  .summary = "Counts how many of the given keys exist.",
+                                  .handler = CmdExists};
 
 // TOUCH key [key ...]: how many of the keys exist.
 void CmdTouch(CommandContext& ctx) {
   CountOverKeys(ctx, [](KeySlot& slot) { return slot.Lookup() != nullptr; });
 }
+constexpr CommandSpec kTouchSpec{
+    .name = "touch",
+    .arity = -2,
+    .flags = kReadonly | kFast,
+    .keys = {1, -1, 1},
+    .since = "3.2.1",
+    .summary = "Counts existing keys among the given ones, marking them as used.",
+    .handler = CmdTouch};
 
 // TYPE key: "string", or "none" when missing.
 void CmdType(CommandContext& ctx) {
@@ -69,6 +98,13 @@ void CmdType(CommandContext& ctx) {
     ctx.reply.SimpleString(slot.Lookup() ? "string" : "none");
   });
 }
+constexpr CommandSpec kTypeSpec{.name = "type",
+                                .arity = 2,
+                                .flags = kReadonly | kFast,
+                                .keys = {1, 1, 1},
+                                .since = "1.0.0",
+                                .summary = "Returns the type of a key's value.",
+                                .handler = CmdType};
 
 // EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT key time [NX|XX|GT|LT]: 1 when the expiry was set (or the
 // key deleted because the time is past), 0 when the key is missing or a condition failed.
@@ -139,9 +175,38 @@ void ExpireGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
 }
 
 void CmdExpire(CommandContext& ctx) { ExpireGeneric(ctx, false, false); }
+constexpr CommandSpec kExpireSpec{.name = "expire",
+                                  .arity = -3,
+                                  .flags = kWrite | kFast,
+                                  .keys = {1, 1, 1},
+                                  .since = "1.0.0",
+                                  .summary = "Sets a key's time to live in seconds.",
+                                  .handler = CmdExpire};
 void CmdPexpire(CommandContext& ctx) { ExpireGeneric(ctx, true, false); }
+constexpr CommandSpec kPexpireSpec{.name = "pexpire",
+                                   .arity = -3,
+                                   .flags = kWrite | kFast,
+                                   .keys = {1, 1, 1},
+                                   .since = "2.6.0",
+                                   .summary = "Sets a key's time to live in milliseconds.",
+                                   .handler = CmdPexpire};
 void CmdExpireat(CommandContext& ctx) { ExpireGeneric(ctx, false, true); }
+constexpr CommandSpec kExpireatSpec{.name = "expireat",
+                                    .arity = -3,
+                                    .flags = kWrite | kFast,
+                                    .keys = {1, 1, 1},
+                                    .since = "1.2.0",
+                                    .summary = "Sets a key's expiry as a Unix time in seconds.",
+                                    .handler = CmdExpireat};
 void CmdPexpireat(CommandContext& ctx) { ExpireGeneric(ctx, true, true); }
+constexpr CommandSpec kPexpireatSpec{
+    .name = "pexpireat",
+    .arity = -3,
+    .flags = kWrite | kFast,
+    .keys = {1, 1, 1},
+    .since = "2.6.0",
+    .summary = "Sets a key's expiry as a Unix time in milliseconds.",
+    .handler = CmdPexpireat};
 
 // TTL/PTTL (remaining) and EXPIRETIME/PEXPIRETIME (absolute): -2 missing, -1 no expiry.
 void ReplyExpiry(CommandContext& ctx, bool milliseconds, bool absolute) {
@@ -161,9 +226,40 @@ void ReplyExpiry(CommandContext& ctx, bool milliseconds, bool absolute) {
 }
 
 void CmdTtl(CommandContext& ctx) { ReplyExpiry(ctx, false, false); }
+constexpr CommandSpec kTtlSpec{.name = "ttl",
+                               .arity = 2,
+                               .flags = kReadonly | kFast,
+                               .keys = {1, 1, 1},
+                               .since = "1.0.0",
+                               .summary = "Returns a key's remaining time to live in seconds.",
+                               .handler = CmdTtl};
 void CmdPttl(CommandContext& ctx) { ReplyExpiry(ctx, true, false); }
+constexpr CommandSpec kPttlSpec{
+    .name = "pttl",
+    .arity = 2,
+    .flags = kReadonly | kFast,
+    .keys = {1, 1, 1},
+    .since = "2.6.0",
+    .summary = "Returns a key's remaining time to live in milliseconds.",
+    .handler = CmdPttl};
 void CmdExpiretime(CommandContext& ctx) { ReplyExpiry(ctx, false, true); }
+constexpr CommandSpec kExpiretimeSpec{
+    .name = "expiretime",
+    .arity = 2,
+    .flags = kReadonly | kFast,
+    .keys = {1, 1, 1},
+    .since = "7.0.0",
+    .summary = "Returns a key's expiry as a Unix time in seconds.",
+    .handler = CmdExpiretime};
 void CmdPexpiretime(CommandContext& ctx) { ReplyExpiry(ctx, true, true); }
+constexpr CommandSpec kPexpiretimeSpec{
+    .name = "pexpiretime",
+    .arity = 2,
+    .flags = kReadonly | kFast,
+    .keys = {1, 1, 1},
+    .since = "7.0.0",
+    .summary = "Returns a key's expiry as a Unix time in milliseconds.",
+    .handler = CmdPexpiretime};
 
 // PERSIST key: 1 when an expiry was removed.
 void CmdPersist(CommandContext& ctx) {
@@ -177,6 +273,13 @@ void CmdPersist(CommandContext& ctx) {
     ctx.reply.Integer(1);
   });
 }
+constexpr CommandSpec kPersistSpec{.name = "persist",
+                                   .arity = 2,
+                                   .flags = kWrite | kFast,
+                                   .keys = {1, 1, 1},
+                                   .since = "2.2.0",
+                                   .summary = "Removes a key's expiry.",
+                                   .handler = CmdPersist};
 
 // KEYS pattern: every key matching the glob.
 void CmdKeys(CommandContext& ctx) {
@@ -187,6 +290,13 @@ void CmdKeys(CommandContext& ctx) {
     ctx.reply.Bulk(key);
   }
 }
+constexpr CommandSpec kKeysSpec{.name = "keys",
+                                .arity = 2,
+                                .flags = kReadonly,
+                                .acl_categories = kAclDangerous,
+                                .since = "1.0.0",
+                                .summary = "Returns every key matching a glob pattern.",
+                                .handler = CmdKeys};
 
 // Redis parseScanCursorOrReply: strtoul semantics (so "" is 0), no leading space, no junk.
 bool ParseCursor(std::string_view text, uint64_t* cursor) {
@@ -246,12 +356,25 @@ void CmdScan(CommandContext& ctx) {
     ctx.reply.Bulk(key);
   }
 }
+constexpr CommandSpec kScanSpec{
+    .name = "scan",
+    .arity = -2,
+    .flags = kReadonly,
+    .since = "2.8.0",
+    .summary = "Iterates over the keys of the database a page at a time.",
+    .handler = CmdScan};
 
 // RANDOMKEY: a random key, or null when the database is empty.
 void CmdRandomkey(CommandContext& ctx) {
   auto key = ctx.store().RandomKey(ctx.db(), ctx.now_ms);
   key ? ctx.reply.Bulk(*key) : ctx.reply.NullBulk();
 }
+constexpr CommandSpec kRandomkeySpec{.name = "randomkey",
+                                     .arity = 1,
+                                     .flags = kReadonly,
+                                     .since = "1.0.0",
+                                     .summary = "Returns a random key.",
+                                     .handler = CmdRandomkey};
 
 // RENAME/RENAMENX key newkey: moves the value (and its expiry) to a new name.
 void RenameGeneric(CommandContext& ctx, bool only_if_new) {
@@ -278,7 +401,21 @@ void RenameGeneric(CommandContext& ctx, bool only_if_new) {
 }
 
 void CmdRename(CommandContext& ctx) { RenameGeneric(ctx, false); }
+constexpr CommandSpec kRenameSpec{.name = "rename",
+                                  .arity = 3,
+                                  .flags = kWrite,
+                                  .keys = {1, 2, 1},
+                                  .since = "1.0.0",
+                                  .summary = "Renames a key, replacing any key of the new name.",
+                                  .handler = CmdRename};
 void CmdRenamenx(CommandContext& ctx) { RenameGeneric(ctx, true); }
+constexpr CommandSpec kRenamenxSpec{.name = "renamenx",
+                                    .arity = 3,
+                                    .flags = kWrite | kFast,
+                                    .keys = {1, 2, 1},
+                                    .since = "1.0.0",
+                                    .summary = "Renames a key only when the new name is free.",
+                                    .handler = CmdRenamenx};
 
 // COPY source destination [DB destination-db] [REPLACE]: 1 when copied.
 void CmdCopy(CommandContext& ctx) {
@@ -327,6 +464,14 @@ void CmdCopy(CommandContext& ctx) {
     ctx.reply.Integer(1);
   });
 }
+constexpr CommandSpec kCopySpec{
+    .name = "copy",
+    .arity = -3,
+    .flags = kWrite | kDenyOom,
+    .keys = {1, 2, 1},
+    .since = "6.2.0",
+    .summary = "Copies a key's value to another key, possibly in another database.",
+    .handler = CmdCopy};
 
 // MOVE key db: 1 when the key moved to db (with its expiry), 0 when it is missing here or
 // already there.
@@ -347,6 +492,13 @@ void CmdMove(CommandContext& ctx) {
       store::MoveKey(ctx.store(), ctx.db(), static_cast<size_t>(db), ctx.args[1], ctx.now_ms);
   ctx.reply.Integer(result == store::MoveResult::kMoved ? 1 : 0);
 }
+constexpr CommandSpec kMoveSpec{.name = "move",
+                                .arity = 3,
+                                .flags = kWrite | kFast,
+                                .keys = {1, 1, 1},
+                                .since = "1.0.0",
+                                .summary = "Moves a key to another database.",
+                                .handler = CmdMove};
 
 // Redis's encoding of a string value: "int" when it reads as a 64-bit integer in canonical
 // form (at most 20 characters), "embstr" up to 44 bytes, "raw" beyond.
@@ -393,6 +545,14 @@ void CmdObjectEncoding(CommandContext& ctx) {
     ctx.reply.Bulk(StringEncoding(entry.value(), &integer));
   });
 }
+constexpr CommandSpec kObjectEncodingSpec{
+    .name = "object|encoding",
+    .arity = 3,
+    .flags = kReadonly,
+    .keys = {2, 2, 1},
+    .since = "2.2.3",
+    .summary = "Returns the internal encoding of a key's value.",
+    .handler = CmdObjectEncoding};
 
 // OBJECT REFCOUNT key: 1, or INT_MAX for a small integer Redis keeps as a shared object.
 void CmdObjectRefcount(CommandContext& ctx) {
@@ -404,6 +564,14 @@ void CmdObjectRefcount(CommandContext& ctx) {
     ctx.reply.Integer(shared ? std::numeric_limits<int32_t>::max() : 1);
   });
 }
+constexpr CommandSpec kObjectRefcountSpec{
+    .name = "object|refcount",
+    .arity = 3,
+    .flags = kReadonly,
+    .keys = {2, 2, 1},
+    .since = "2.2.3",
+    .summary = "Returns the reference count of a key's value.",
+    .handler = CmdObjectRefcount};
 
 // OBJECT FREQ key: the logarithmic access counter; only under an LFU policy.
 void CmdObjectFreq(CommandContext& ctx) {
@@ -413,6 +581,14 @@ void CmdObjectFreq(CommandContext& ctx) {
         : ctx.reply.Error(errors::kLfuNotSelected);
   });
 }
+constexpr CommandSpec kObjectFreqSpec{
+    .name = "object|freq",
+    .arity = 3,
+    .flags = kReadonly,
+    .keys = {2, 2, 1},
+    .since = "4.0.0",
+    .summary = "Returns the logarithmic access frequency of a key (LFU policies).",
+    .handler = CmdObjectFreq};
 
 // OBJECT IDLETIME key: seconds since the last access; not under an LFU policy.
 void CmdObjectIdletime(CommandContext& ctx) {
@@ -422,6 +598,14 @@ void CmdObjectIdletime(CommandContext& ctx) {
         : ctx.reply.Integer(ctx.store().IdleSeconds(entry, now_ms));
   });
 }
+constexpr CommandSpec kObjectIdletimeSpec{
+    .name = "object|idletime",
+    .arity = 3,
+    .flags = kReadonly,
+    .keys = {2, 2, 1},
+    .since = "2.2.3",
+    .summary = "Returns the seconds since a key was last accessed.",
+    .handler = CmdObjectIdletime};
 
 void CmdObjectHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "OBJECT",
@@ -436,66 +620,35 @@ void CmdObjectHelp(CommandContext& ctx) {
              "    Return the number of references of the value associated with the specified",
              "    <key>."});
 }
+constexpr CommandSpec kObjectHelpSpec{.name = "object|help",
+                                      .arity = 2,
+                                      .flags = kLoading | kStale,
+                                      .since = "6.2.0",
+                                      .summary = "Shows what OBJECT's subcommands do.",
+                                      .handler = CmdObjectHelp};
 
-constexpr CommandSpec kObjectSubcommands[] = {
-    {"object|encoding", 3, kReadonly, 2, 2, 1, "@keyspace @read @slow", "generic", "2.2.3",
-     "Returns the internal encoding of a key's value.", CmdObjectEncoding},
-    {"object|freq", 3, kReadonly, 2, 2, 1, "@keyspace @read @slow", "generic", "4.0.0",
-     "Returns the logarithmic access frequency of a key (LFU policies).", CmdObjectFreq},
-    {"object|idletime", 3, kReadonly, 2, 2, 1, "@keyspace @read @slow", "generic", "2.2.3",
-     "Returns the seconds since a key was last accessed.", CmdObjectIdletime},
-    {"object|refcount", 3, kReadonly, 2, 2, 1, "@keyspace @read @slow", "generic", "2.2.3",
-     "Returns the reference count of a key's value.", CmdObjectRefcount},
-    {"object|help", 2, kLoading | kStale, 0, 0, 0, "@keyspace @slow", "generic", "6.2.0",
-     "Shows what OBJECT's subcommands do.", CmdObjectHelp},
-};
+constexpr CommandFamily kGenericFamily{.group = "generic", .acl_category = kAclKeyspace};
 
-constexpr CommandSpec kGenericCommands[] = {
-    {"del", -2, kWrite, 1, -1, 1, "@keyspace @write @slow", "generic", "1.0.0", "Deletes keys.",
-     CmdDel},
-    {"unlink", -2, kWrite | kFast, 1, -1, 1, "@keyspace @write @fast", "generic", "4.0.0",
-     "Deletes keys; memory is given back without blocking.", CmdDel},
-    {"exists", -2, kReadonly | kFast, 1, -1, 1, "@keyspace @read @fast", "generic", "1.0.0",
-     "Counts how many of the given keys exist.", CmdExists},
-    {"touch", -2, kReadonly | kFast, 1, -1, 1, "@keyspace @read @fast", "generic", "3.2.1",
-     "Counts existing keys among the given ones, marking them as used.", CmdTouch},
-    {"type", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "1.0.0",
-     "Returns the type of a key's value.", CmdType},
-    {"expire", -3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "1.0.0",
-     "Sets a key's time to live in seconds.", CmdExpire},
-    {"pexpire", -3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "2.6.0",
-     "Sets a key's time to live in milliseconds.", CmdPexpire},
-    {"expireat", -3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "1.2.0",
-     "Sets a key's expiry as a Unix time in seconds.", CmdExpireat},
-    {"pexpireat", -3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "2.6.0",
-     "Sets a key's expiry as a Unix time in milliseconds.", CmdPexpireat},
-    {"ttl", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "1.0.0",
-     "Returns a key's remaining time to live in seconds.", CmdTtl},
-    {"pttl", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "2.6.0",
-     "Returns a key's remaining time to live in milliseconds.", CmdPttl},
-    {"expiretime", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "7.0.0",
-     "Returns a key's expiry as a Unix time in seconds.", CmdExpiretime},
-    {"pexpiretime", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "7.0.0",
-     "Returns a key's expiry as a Unix time in milliseconds.", CmdPexpiretime},
-    {"persist", 2, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "2.2.0",
-     "Removes a key's expiry.", CmdPersist},
-    {"keys", 2, kReadonly, 0, 0, 0, "@keyspace @read @slow @dangerous", "generic", "1.0.0",
-     "Returns every key matching a glob pattern.", CmdKeys},
-    {"scan", -2, kReadonly, 0, 0, 0, "@keyspace @read @slow", "generic", "2.8.0",
-     "Iterates over the keys of the database a page at a time.", CmdScan},
-    {"randomkey", 1, kReadonly, 0, 0, 0, "@keyspace @read @slow", "generic", "1.0.0",
-     "Returns a random key.", CmdRandomkey},
-    {"rename", 3, kWrite, 1, 2, 1, "@keyspace @write @slow", "generic", "1.0.0",
-     "Renames a key, replacing any key of the new name.", CmdRename},
-    {"renamenx", 3, kWrite | kFast, 1, 2, 1, "@keyspace @write @fast", "generic", "1.0.0",
-     "Renames a key only when the new name is free.", CmdRenamenx},
-    {"copy", -3, kWrite | kDenyOom, 1, 2, 1, "@keyspace @write @slow", "generic", "6.2.0",
-     "Copies a key's value to another key, possibly in another database.", CmdCopy},
-    {"move", 3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "1.0.0",
-     "Moves a key to another database.", CmdMove},
-    {"object", -2, 0, 0, 0, 0, "@slow", "generic", "2.2.3", "Inspects the internals of keys.",
-     nullptr, kObjectSubcommands},
-};
+constexpr auto kObjectSubcommands = kGenericFamily.Rows({
+    kObjectEncodingSpec,
+    kObjectFreqSpec,
+    kObjectIdletimeSpec,
+    kObjectRefcountSpec,
+    kObjectHelpSpec,
+});
+
+constexpr CommandSpec kObjectSpec{.name = "object",
+                                  .arity = -2,
+                                  .since = "2.2.3",
+                                  .summary = "Inspects the internals of keys.",
+                                  .subcommands = kObjectSubcommands};
+
+constexpr auto kGenericCommands = kGenericFamily.Rows({
+    kDelSpec,         kUnlinkSpec,   kExistsSpec,    kTouchSpec,  kTypeSpec,      kExpireSpec,
+    kPexpireSpec,     kExpireatSpec, kPexpireatSpec, kTtlSpec,    kPttlSpec,      kExpiretimeSpec,
+    kPexpiretimeSpec, kPersistSpec,  kKeysSpec,      kScanSpec,   kRandomkeySpec, kRenameSpec,
+    kRenamenxSpec,    kCopySpec,     kMoveSpec,      kObjectSpec,
+});
 
 }  // namespace
 

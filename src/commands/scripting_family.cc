@@ -30,6 +30,8 @@ namespace errors = protocol::errors;
 
 namespace {
 
+constexpr uint32_t kEvalFlags = kNoscript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys;
+
 bool ArityMatches(int arity, size_t argc) {
   return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
@@ -166,12 +168,36 @@ void RunScript(CommandContext& ctx, bool by_sha, bool read_only) {
 
 // EVAL script numkeys [key ...] [arg ...]: runs a Lua script (and caches it).
 void CmdEval(CommandContext& ctx) { RunScript(ctx, false, false); }
+constexpr CommandSpec kEvalSpec{.name = "eval",
+                                .arity = -3,
+                                .flags = kEvalFlags,
+                                .since = "2.6.0",
+                                .summary = "Runs a Lua script atomically.",
+                                .handler = CmdEval};
 // EVALSHA sha1 numkeys [key ...] [arg ...]: runs a cached script.
 void CmdEvalSha(CommandContext& ctx) { RunScript(ctx, true, false); }
+constexpr CommandSpec kEvalshaSpec{.name = "evalsha",
+                                   .arity = -3,
+                                   .flags = kEvalFlags,
+                                   .since = "2.6.0",
+                                   .summary = "Runs a cached Lua script by its SHA1.",
+                                   .handler = CmdEvalSha};
 // EVAL_RO: EVAL whose script may not write.
 void CmdEvalRo(CommandContext& ctx) { RunScript(ctx, false, true); }
+constexpr CommandSpec kEvalRoSpec{.name = "eval_ro",
+                                  .arity = -3,
+                                  .flags = kEvalFlags | kReadonly,
+                                  .since = "7.0.0",
+                                  .summary = "Runs a Lua script that may not write.",
+                                  .handler = CmdEvalRo};
 // EVALSHA_RO: EVALSHA whose script may not write.
 void CmdEvalShaRo(CommandContext& ctx) { RunScript(ctx, true, true); }
+constexpr CommandSpec kEvalshaRoSpec{.name = "evalsha_ro",
+                                     .arity = -3,
+                                     .flags = kEvalFlags | kReadonly,
+                                     .since = "7.0.0",
+                                     .summary = "Runs a cached Lua script that may not write.",
+                                     .handler = CmdEvalShaRo};
 
 // SCRIPT LOAD script: compiles and caches the script; replies its SHA1.
 void CmdScriptLoad(CommandContext& ctx) {
@@ -182,6 +208,13 @@ void CmdScriptLoad(CommandContext& ctx) {
   }
   ctx.reply.Bulk(sha);
 }
+constexpr CommandSpec kScriptLoadSpec{
+    .name = "script|load",
+    .arity = 3,
+    .flags = kNoscript | kStale,
+    .since = "2.6.0",
+    .summary = "Compiles a script and caches it; returns its SHA1.",
+    .handler = CmdScriptLoad};
 
 // SCRIPT EXISTS sha1 [sha1 ...]: 1 or 0 per SHA1.
 void CmdScriptExists(CommandContext& ctx) {
@@ -190,6 +223,12 @@ void CmdScriptExists(CommandContext& ctx) {
     ctx.reply.Integer(ctx.server.scripting.Exists(ctx.args[i]) ? 1 : 0);
   }
 }
+constexpr CommandSpec kScriptExistsSpec{.name = "script|exists",
+                                        .arity = -3,
+                                        .flags = kNoscript,
+                                        .since = "2.6.0",
+                                        .summary = "Tells which SHA1s name cached scripts.",
+                                        .handler = CmdScriptExists};
 
 // SCRIPT FLUSH [ASYNC|SYNC]: empties the script cache.
 void CmdScriptFlush(CommandContext& ctx) {
@@ -201,6 +240,12 @@ void CmdScriptFlush(CommandContext& ctx) {
   ctx.server.scripting.Flush();
   ctx.reply.Ok();
 }
+constexpr CommandSpec kScriptFlushSpec{.name = "script|flush",
+                                       .arity = -2,
+                                       .flags = kNoscript,
+                                       .since = "2.6.0",
+                                       .summary = "Empties the script cache.",
+                                       .handler = CmdScriptFlush};
 
 // SCRIPT KILL: stops the running script, unless it has written.
 void CmdScriptKill(CommandContext& ctx) {
@@ -219,6 +264,12 @@ void CmdScriptKill(CommandContext& ctx) {
       return;
   }
 }
+constexpr CommandSpec kScriptKillSpec{.name = "script|kill",
+                                      .arity = 2,
+                                      .flags = kNoscript | kAllowBusy,
+                                      .since = "2.6.0",
+                                      .summary = "Stops the running script if it has not written.",
+                                      .handler = CmdScriptKill};
 
 // SCRIPT HELP
 void CmdScriptHelp(CommandContext& ctx) {
@@ -235,6 +286,12 @@ void CmdScriptHelp(CommandContext& ctx) {
              "    Kill the currently executing Lua script.", "LOAD <script>",
              "    Load a script into the scripts cache without executing it."});
 }
+constexpr CommandSpec kScriptHelpSpec{.name = "script|help",
+                                      .arity = 2,
+                                      .flags = kLoading | kStale,
+                                      .since = "5.0.0",
+                                      .summary = "Shows what SCRIPT's subcommands do.",
+                                      .handler = CmdScriptHelp};
 
 // --- Functions --------------------------------------------------------------------------
 
@@ -267,8 +324,20 @@ void RunFunction(CommandContext& ctx, bool read_only) {
 
 // FCALL function numkeys [key ...] [arg ...]: runs a function of a loaded library.
 void CmdFcall(CommandContext& ctx) { RunFunction(ctx, false); }
+constexpr CommandSpec kFcallSpec{.name = "fcall",
+                                 .arity = -3,
+                                 .flags = kEvalFlags,
+                                 .since = "7.0.0",
+                                 .summary = "Runs a function of a loaded library.",
+                                 .handler = CmdFcall};
 // FCALL_RO: FCALL of a function flagged no-writes.
 void CmdFcallRo(CommandContext& ctx) { RunFunction(ctx, true); }
+constexpr CommandSpec kFcallRoSpec{.name = "fcall_ro",
+                                   .arity = -3,
+                                   .flags = kEvalFlags | kReadonly,
+                                   .since = "7.0.0",
+                                   .summary = "Runs a function flagged no-writes.",
+                                   .handler = CmdFcallRo};
 
 // FUNCTION LOAD [REPLACE] code: loads a library; replies its name.
 void CmdFunctionLoad(CommandContext& ctx) {
@@ -288,6 +357,12 @@ void CmdFunctionLoad(CommandContext& ctx) {
   }
   ctx.reply.Bulk(name);
 }
+constexpr CommandSpec kFunctionLoadSpec{.name = "function|load",
+                                        .arity = -3,
+                                        .flags = kWrite | kDenyOom | kNoscript,
+                                        .since = "7.0.0",
+                                        .summary = "Loads a library of functions.",
+                                        .handler = CmdFunctionLoad};
 
 // FUNCTION DELETE library
 void CmdFunctionDelete(CommandContext& ctx) {
@@ -297,6 +372,12 @@ void CmdFunctionDelete(CommandContext& ctx) {
   }
   ctx.reply.Ok();
 }
+constexpr CommandSpec kFunctionDeleteSpec{.name = "function|delete",
+                                          .arity = 3,
+                                          .flags = kWrite | kNoscript,
+                                          .since = "7.0.0",
+                                          .summary = "Deletes a library and its functions.",
+                                          .handler = CmdFunctionDelete};
 
 // FUNCTION FLUSH [ASYNC|SYNC]
 void CmdFunctionFlush(CommandContext& ctx) {
@@ -312,6 +393,12 @@ void CmdFunctionFlush(CommandContext& ctx) {
   ctx.server.scripting.FlushFunctions();
   ctx.reply.Ok();
 }
+constexpr CommandSpec kFunctionFlushSpec{.name = "function|flush",
+                                         .arity = -2,
+                                         .flags = kWrite | kNoscript,
+                                         .since = "7.0.0",
+                                         .summary = "Deletes every library.",
+                                         .handler = CmdFunctionFlush};
 
 // FUNCTION LIST [WITHCODE] [LIBRARYNAME pattern]: the libraries and their functions.
 void CmdFunctionList(CommandContext& ctx) {
@@ -368,6 +455,12 @@ void CmdFunctionList(CommandContext& ctx) {
     }
   }
 }
+constexpr CommandSpec kFunctionListSpec{.name = "function|list",
+                                        .arity = -2,
+                                        .flags = kNoscript,
+                                        .since = "7.0.0",
+                                        .summary = "Lists the libraries and their functions.",
+                                        .handler = CmdFunctionList};
 
 // FUNCTION STATS: the running function, and how many libraries and functions are loaded.
 void CmdFunctionStats(CommandContext& ctx) {
@@ -406,6 +499,13 @@ void CmdFunctionStats(CommandContext& ctx) {
   ctx.reply.Bulk("functions_count");
   ctx.reply.Integer(static_cast<int64_t>(functions));
 }
+constexpr CommandSpec kFunctionStatsSpec{
+    .name = "function|stats",
+    .arity = 2,
+    .flags = kNoscript | kAllowBusy,
+    .since = "7.0.0",
+    .summary = "Shows the running function and how many are loaded.",
+    .handler = CmdFunctionStats};
 
 // FUNCTION KILL: stops the running function, unless it has written.
 void CmdFunctionKill(CommandContext& ctx) {
@@ -424,9 +524,22 @@ void CmdFunctionKill(CommandContext& ctx) {
       return;
   }
 }
+constexpr CommandSpec kFunctionKillSpec{
+    .name = "function|kill",
+    .arity = 2,
+    .flags = kNoscript | kAllowBusy,
+    .since = "7.0.0",
+    .summary = "Stops the running function if it has not written.",
+    .handler = CmdFunctionKill};
 
 // FUNCTION DUMP: every library in one payload (Cachette's format, not Redis's RDB one).
 void CmdFunctionDump(CommandContext& ctx) { ctx.reply.Bulk(ctx.server.scripting.DumpFunctions()); }
+constexpr CommandSpec kFunctionDumpSpec{.name = "function|dump",
+                                        .arity = 2,
+                                        .flags = kNoscript,
+                                        .since = "7.0.0",
+                                        .summary = "Serializes every library.",
+                                        .handler = CmdFunctionDump};
 
 // FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]
 void CmdFunctionRestore(CommandContext& ctx) {
@@ -451,6 +564,13 @@ void CmdFunctionRestore(CommandContext& ctx) {
   }
   ctx.reply.Ok();
 }
+constexpr CommandSpec kFunctionRestoreSpec{
+    .name = "function|restore",
+    .arity = -3,
+    .flags = kWrite | kDenyOom | kNoscript,
+    .since = "7.0.0",
+    .summary = "Loads the libraries of a FUNCTION DUMP payload.",
+    .handler = CmdFunctionRestore};
 
 // FUNCTION HELP
 void CmdFunctionHelp(CommandContext& ctx) {
@@ -500,61 +620,56 @@ void CmdFunctionHelp(CommandContext& ctx) {
              "a chance of failure",
              "      in case of functions name collision with another library)."});
 }
+constexpr CommandSpec kFunctionHelpSpec{.name = "function|help",
+                                        .arity = 2,
+                                        .flags = kLoading | kStale,
+                                        .since = "7.0.0",
+                                        .summary = "Shows what FUNCTION's subcommands do.",
+                                        .handler = CmdFunctionHelp};
 
-constexpr uint32_t kEvalFlags = kNoscript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys;
+constexpr CommandFamily kScriptingFamily{.group = "scripting", .acl_category = kAclScripting};
 
-constexpr CommandSpec kFunctionSubcommands[] = {
-    {"function|load", -3, kWrite | kDenyOom | kNoscript, 0, 0, 0, "@write @slow @scripting",
-     "scripting", "7.0.0", "Loads a library of functions.", CmdFunctionLoad},
-    {"function|delete", 3, kWrite | kNoscript, 0, 0, 0, "@write @slow @scripting", "scripting",
-     "7.0.0", "Deletes a library and its functions.", CmdFunctionDelete},
-    {"function|flush", -2, kWrite | kNoscript, 0, 0, 0, "@write @slow @scripting", "scripting",
-     "7.0.0", "Deletes every library.", CmdFunctionFlush},
-    {"function|list", -2, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Lists the libraries and their functions.", CmdFunctionList},
-    {"function|stats", 2, kNoscript | kAllowBusy, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Shows the running function and how many are loaded.", CmdFunctionStats},
-    {"function|kill", 2, kNoscript | kAllowBusy, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Stops the running function if it has not written.", CmdFunctionKill},
-    {"function|dump", 2, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Serializes every library.", CmdFunctionDump},
-    {"function|restore", -3, kWrite | kDenyOom | kNoscript, 0, 0, 0, "@write @slow @scripting",
-     "scripting", "7.0.0", "Loads the libraries of a FUNCTION DUMP payload.", CmdFunctionRestore},
-    {"function|help", 2, kLoading | kStale, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Shows what FUNCTION's subcommands do.", CmdFunctionHelp},
-};
+constexpr auto kFunctionSubcommands = kScriptingFamily.Rows({
+    kFunctionLoadSpec,
+    kFunctionDeleteSpec,
+    kFunctionFlushSpec,
+    kFunctionListSpec,
+    kFunctionStatsSpec,
+    kFunctionKillSpec,
+    kFunctionDumpSpec,
+    kFunctionRestoreSpec,
+    kFunctionHelpSpec,
+});
 
-constexpr CommandSpec kScriptSubcommands[] = {
-    {"script|load", 3, kNoscript | kStale, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
-     "Compiles a script and caches it; returns its SHA1.", CmdScriptLoad},
-    {"script|exists", -3, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
-     "Tells which SHA1s name cached scripts.", CmdScriptExists},
-    {"script|flush", -2, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
-     "Empties the script cache.", CmdScriptFlush},
-    {"script|kill", 2, kNoscript | kAllowBusy, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
-     "Stops the running script if it has not written.", CmdScriptKill},
-    {"script|help", 2, kLoading | kStale, 0, 0, 0, "@slow @scripting", "scripting", "5.0.0",
-     "Shows what SCRIPT's subcommands do.", CmdScriptHelp},
-};
+constexpr auto kScriptSubcommands = kScriptingFamily.Rows({
+    kScriptLoadSpec,
+    kScriptExistsSpec,
+    kScriptFlushSpec,
+    kScriptKillSpec,
+    kScriptHelpSpec,
+});
 
-constexpr CommandSpec kScriptingCommands[] = {
-    {"eval", -3, kEvalFlags, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
-     "Runs a Lua script atomically.", CmdEval},
-    {"evalsha", -3, kEvalFlags, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
-     "Runs a cached Lua script by its SHA1.", CmdEvalSha},
-    {"eval_ro", -3, kEvalFlags | kReadonly, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Runs a Lua script that may not write.", CmdEvalRo},
-    {"evalsha_ro", -3, kEvalFlags | kReadonly, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Runs a cached Lua script that may not write.", CmdEvalShaRo},
-    {"script", -2, 0, 0, 0, 0, "@slow", "scripting", "2.6.0", "Script cache commands.", nullptr,
-     kScriptSubcommands},
-    {"fcall", -3, kEvalFlags, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Runs a function of a loaded library.", CmdFcall},
-    {"fcall_ro", -3, kEvalFlags | kReadonly, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Runs a function flagged no-writes.", CmdFcallRo},
-    {"function", -2, 0, 0, 0, 0, "@slow", "scripting", "7.0.0", "Function library commands.",
-     nullptr, kFunctionSubcommands},
-};
+constexpr CommandSpec kScriptSpec{.name = "script",
+                                  .arity = -2,
+                                  .since = "2.6.0",
+                                  .summary = "Script cache commands.",
+                                  .subcommands = kScriptSubcommands};
+constexpr CommandSpec kFunctionSpec{.name = "function",
+                                    .arity = -2,
+                                    .since = "7.0.0",
+                                    .summary = "Function library commands.",
+                                    .subcommands = kFunctionSubcommands};
+
+constexpr auto kScriptingCommands = kScriptingFamily.Rows({
+    kEvalSpec,
+    kEvalshaSpec,
+    kEvalRoSpec,
+    kEvalshaRoSpec,
+    kScriptSpec,
+    kFcallSpec,
+    kFcallRoSpec,
+    kFunctionSpec,
+});
 
 }  // namespace
 

@@ -35,6 +35,13 @@ namespace {
 void CmdDbsize(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.store().DbSize(ctx.db())));
 }
+constexpr CommandSpec kDbsizeSpec{.name = "dbsize",
+                                  .arity = 1,
+                                  .flags = kReadonly | kFast,
+                                  .acl_categories = kAclKeyspace,
+                                  .since = "1.0.0",
+                                  .summary = "Returns the number of keys in the selected database.",
+                                  .handler = CmdDbsize};
 
 // FLUSHDB/FLUSHALL [ASYNC|SYNC]: removes the keys at once; ASYNC leaves freeing their memory
 // to the store's maintenance thread (SYNC, the default as in Redis, frees it before replying).
@@ -56,6 +63,13 @@ void CmdFlushdb(CommandContext& ctx) {
     ctx.reply.Ok();
   }
 }
+constexpr CommandSpec kFlushdbSpec{.name = "flushdb",
+                                   .arity = -1,
+                                   .flags = kWrite,
+                                   .acl_categories = kAclKeyspace | kAclDangerous,
+                                   .since = "1.0.0",
+                                   .summary = "Removes every key of the selected database.",
+                                   .handler = CmdFlushdb};
 
 void CmdFlushall(CommandContext& ctx) {
   bool lazily = false;
@@ -64,6 +78,13 @@ void CmdFlushall(CommandContext& ctx) {
     ctx.reply.Ok();
   }
 }
+constexpr CommandSpec kFlushallSpec{.name = "flushall",
+                                    .arity = -1,
+                                    .flags = kWrite,
+                                    .acl_categories = kAclKeyspace | kAclDangerous,
+                                    .since = "1.0.0",
+                                    .summary = "Removes every key of every database.",
+                                    .handler = CmdFlushall};
 
 // TIME: Unix time as [seconds, microseconds].
 void CmdTime(CommandContext& ctx) {
@@ -72,6 +93,12 @@ void CmdTime(CommandContext& ctx) {
   ctx.reply.BulkInt(now_us / 1000000);
   ctx.reply.BulkInt(now_us % 1000000);
 }
+constexpr CommandSpec kTimeSpec{.name = "time",
+                                .arity = 1,
+                                .flags = kLoading | kStale | kFast,
+                                .since = "2.6.0",
+                                .summary = "Returns the server's time.",
+                                .handler = CmdTime};
 
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]: stops the server gracefully; the client gets no reply.
 void CmdShutdown(CommandContext& ctx) {
@@ -103,7 +130,8 @@ void CmdShutdown(CommandContext& ctx) {
     }
     if (nosave) {
       scripting.ForceKill();
-    } else if (!scripting.WaitWhileRunning(ctx.server.config->Int(config::Id::kBusyReplyThreshold))) {
+    } else if (!scripting.WaitWhileRunning(
+                   ctx.server.config->Int(config::Id::kBusyReplyThreshold))) {
       ctx.reply.Error(scripting.running_function() ? errors::kBusyFunction : errors::kBusyScript);
       return;
     }
@@ -111,6 +139,13 @@ void CmdShutdown(CommandContext& ctx) {
   ctx.client.close_after_reply = true;
   ctx.server.control->RequestShutdown();
 }
+constexpr CommandSpec kShutdownSpec{
+    .name = "shutdown",
+    .arity = -1,
+    .flags = kAdmin | kNoscript | kLoading | kStale | kNoMulti | kAllowBusy,
+    .since = "1.0.0",
+    .summary = "Stops the server gracefully.",
+    .handler = CmdShutdown};
 
 // CONFIG GET pattern [pattern ...]: matching directives and their values, as a map. A name
 // without glob characters is echoed as the client spelled it, as Redis does.
@@ -138,6 +173,12 @@ void CmdConfigGet(CommandContext& ctx) {
     ctx.reply.Bulk(ctx.server.config->Get(id));
   }
 }
+constexpr CommandSpec kConfigGetSpec{.name = "config|get",
+                                     .arity = -3,
+                                     .flags = kAdmin | kNoscript | kLoading | kStale,
+                                     .since = "2.0.0",
+                                     .summary = "Returns the values of configuration directives.",
+                                     .handler = CmdConfigGet};
 
 // CONFIG SET name value [name value ...]: all or nothing.
 void CmdConfigSet(CommandContext& ctx) {
@@ -176,12 +217,24 @@ void CmdConfigSet(CommandContext& ctx) {
       break;
   }
 }
+constexpr CommandSpec kConfigSetSpec{.name = "config|set",
+                                     .arity = -4,
+                                     .flags = kAdmin | kNoscript | kLoading | kStale,
+                                     .since = "2.0.0",
+                                     .summary = "Sets configuration directives at run time.",
+                                     .handler = CmdConfigSet};
 
 // CONFIG RESETSTAT: zeroes the statistics INFO reports.
 void CmdConfigResetstat(CommandContext& ctx) {
   ResetStats(ctx);
   ctx.reply.Ok();
 }
+constexpr CommandSpec kConfigResetstatSpec{.name = "config|resetstat",
+                                           .arity = 2,
+                                           .flags = kAdmin | kNoscript | kLoading | kStale,
+                                           .since = "2.0.0",
+                                           .summary = "Resets the statistics INFO reports.",
+                                           .handler = CmdConfigResetstat};
 
 // CONFIG REWRITE: writes the running configuration back to the file the server started with.
 void CmdConfigRewrite(CommandContext& ctx) {
@@ -195,6 +248,13 @@ void CmdConfigRewrite(CommandContext& ctx) {
   }
   ctx.reply.Ok();
 }
+constexpr CommandSpec kConfigRewriteSpec{
+    .name = "config|rewrite",
+    .arity = 2,
+    .flags = kAdmin | kNoscript | kLoading | kStale,
+    .since = "2.8.0",
+    .summary = "Writes the running configuration back to its file.",
+    .handler = CmdConfigRewrite};
 
 void CmdConfigHelp(CommandContext& ctx) {
   ReplyHelp(
@@ -204,11 +264,24 @@ void CmdConfigHelp(CommandContext& ctx) {
        "    Reset statistics reported by the INFO command.", "REWRITE",
        "    Rewrite the configuration file."});
 }
+constexpr CommandSpec kConfigHelpSpec{.name = "config|help",
+                                      .arity = 2,
+                                      .flags = kLoading | kStale,
+                                      .since = "5.0.0",
+                                      .summary = "Shows what CONFIG's subcommands do.",
+                                      .handler = CmdConfigHelp};
 
 // INFO [section ...]: Redis's text report, one "# Section" after another.
 void CmdInfo(CommandContext& ctx) {
   ctx.reply.Verbatim(BuildInfo(ctx, stats::SectionSet::Parse(ctx.args.subspan(1))));
 }
+constexpr CommandSpec kInfoSpec{.name = "info",
+                                .arity = -1,
+                                .flags = kLoading | kStale,
+                                .acl_categories = kAclDangerous,
+                                .since = "1.0.0",
+                                .summary = "Returns the server's information and statistics.",
+                                .handler = CmdInfo};
 
 // SWAPDB index1 index2: exchanges two databases' contents.
 void CmdSwapdb(CommandContext& ctx) {
@@ -225,6 +298,13 @@ void CmdSwapdb(CommandContext& ctx) {
   ctx.store().SwapDatabases(static_cast<size_t>(first), static_cast<size_t>(second));
   ctx.reply.Ok();
 }
+constexpr CommandSpec kSwapdbSpec{.name = "swapdb",
+                                  .arity = 3,
+                                  .flags = kWrite | kFast,
+                                  .acl_categories = kAclKeyspace | kAclDangerous,
+                                  .since = "4.0.0",
+                                  .summary = "Exchanges the contents of two databases.",
+                                  .handler = CmdSwapdb};
 
 // MEMORY USAGE key [SAMPLES count]: bytes the key and its value take (null when missing). A
 // string has nothing nested to sample; the option is checked as Redis checks it.
@@ -254,6 +334,13 @@ void CmdMemoryUsage(CommandContext& ctx) {
     ctx.reply.Integer(static_cast<int64_t>(store::KeyMemoryUsage(*entry)));
   });
 }
+constexpr CommandSpec kMemoryUsageSpec{.name = "memory|usage",
+                                       .arity = -3,
+                                       .flags = kReadonly,
+                                       .keys = {2, 2, 1},
+                                       .since = "4.0.0",
+                                       .summary = "Returns the bytes a key and its value take.",
+                                       .handler = CmdMemoryUsage};
 
 // MEMORY STATS: Redis's memory report as a map (the fields clients read).
 void CmdMemoryStats(CommandContext& ctx) {
@@ -329,6 +416,11 @@ void CmdMemoryStats(CommandContext& ctx) {
   field_double("fragmentation", ratio(memory.used_memory_rss, used));
   field("fragmentation.bytes", difference(memory.used_memory_rss, used));
 }
+constexpr CommandSpec kMemoryStatsSpec{.name = "memory|stats",
+                                       .arity = 2,
+                                       .since = "4.0.0",
+                                       .summary = "Returns details about the server's memory.",
+                                       .handler = CmdMemoryStats};
 
 // MEMORY DOCTOR: a short report on memory problems, in Redis's words.
 void CmdMemoryDoctor(CommandContext& ctx) {
@@ -373,14 +465,29 @@ void CmdMemoryDoctor(CommandContext& ctx) {
   ctx.reply.Verbatim("Sam, I detected a few issues in this Redis instance memory implants:\n\n" +
                      report + "I'm here to keep you safe, Sam. I want to help you.\n");
 }
+constexpr CommandSpec kMemoryDoctorSpec{.name = "memory|doctor",
+                                        .arity = 2,
+                                        .since = "4.0.0",
+                                        .summary = "Reports memory problems, if any.",
+                                        .handler = CmdMemoryDoctor};
 
 // MEMORY MALLOC-STATS: the allocator's own report (not available through this interface yet).
 void CmdMemoryMallocStats(CommandContext& ctx) {
   ctx.reply.Verbatim("Stats not supported for the current allocator");
 }
+constexpr CommandSpec kMemoryMallocStatsSpec{.name = "memory|malloc-stats",
+                                             .arity = 2,
+                                             .since = "4.0.0",
+                                             .summary = "Returns the allocator's statistics.",
+                                             .handler = CmdMemoryMallocStats};
 
 // MEMORY PURGE: asks the allocator to return free pages (nothing to do through malloc).
 void CmdMemoryPurge(CommandContext& ctx) { ctx.reply.Ok(); }
+constexpr CommandSpec kMemoryPurgeSpec{.name = "memory|purge",
+                                       .arity = 2,
+                                       .since = "4.0.0",
+                                       .summary = "Asks the allocator to release free memory.",
+                                       .handler = CmdMemoryPurge};
 
 void CmdMemoryHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "MEMORY",
@@ -392,16 +499,31 @@ void CmdMemoryHelp(CommandContext& ctx) {
              "    Return memory in bytes used by <key> and its value. Nested values are",
              "    sampled up to <count> times (default: 5, 0 means sample all)."});
 }
+constexpr CommandSpec kMemoryHelpSpec{.name = "memory|help",
+                                      .arity = 2,
+                                      .flags = kLoading | kStale,
+                                      .since = "4.0.0",
+                                      .summary = "Shows what MEMORY's subcommands do.",
+                                      .handler = CmdMemoryHelp};
 
 std::vector<std::string_view> FlagNames(uint32_t flags) {
   // Redis's order (addReplyCommandFlags).
   static constexpr std::pair<CommandFlag, std::string_view> kNames[] = {
-      {kWrite, "write"},      {kReadonly, "readonly"},   {kDenyOom, "denyoom"},
-      {kAdmin, "admin"},      {kNoscript, "noscript"},   {kLoading, "loading"},
-      {kStale, "stale"},      {kSkipSlowlog, "skip_slowlog"},
-      {kFast, "fast"},        {kNoAuth, "no_auth"},
-      {kNoMulti, "no_multi"}, {kAllowBusy, "allow_busy"}, {kSkipMonitor, "skip_monitor"},
-      {kNoMandatoryKeys, "no_mandatory_keys"}, {kMovableKeys, "movablekeys"}};
+      {kWrite, "write"},
+      {kReadonly, "readonly"},
+      {kDenyOom, "denyoom"},
+      {kAdmin, "admin"},
+      {kNoscript, "noscript"},
+      {kLoading, "loading"},
+      {kStale, "stale"},
+      {kSkipSlowlog, "skip_slowlog"},
+      {kFast, "fast"},
+      {kNoAuth, "no_auth"},
+      {kNoMulti, "no_multi"},
+      {kAllowBusy, "allow_busy"},
+      {kSkipMonitor, "skip_monitor"},
+      {kNoMandatoryKeys, "no_mandatory_keys"},
+      {kMovableKeys, "movablekeys"}};
   std::vector<std::string_view> names;
   for (const auto& [flag, name] : kNames) {
     if (flags & flag) {
@@ -411,19 +533,15 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
   return names;
 }
 
-std::vector<std::string_view> Words(std::string_view text) {
-  std::vector<std::string_view> words;
-  while (!text.empty()) {
-    const size_t space = text.find(' ');
-    if (space != 0) {
-      words.push_back(text.substr(0, space));
+// The command's ACL categories by name ("@read"), in Redis's order.
+std::vector<std::string_view> AclCategoryNames(uint32_t categories) {
+  std::vector<std::string_view> names;
+  for (size_t bit = 0; bit < kAclCategoryCount; ++bit) {
+    if ((categories & (1u << bit)) != 0) {
+      names.push_back(AclCategoryName(bit));
     }
-    if (space == std::string_view::npos) {
-      break;
-    }
-    text.remove_prefix(space + 1);
   }
-  return words;
+  return names;
 }
 
 // A command by name, or a subcommand by its full name ("config|get"), as COMMAND INFO/DOCS
@@ -476,10 +594,10 @@ void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
   for (std::string_view flag : flags) {
     ctx.reply.SimpleString(flag);
   }
-  ctx.reply.Integer(spec.first_key);
-  ctx.reply.Integer(spec.last_key);
-  ctx.reply.Integer(spec.key_step);
-  const auto categories = Words(spec.acl_categories);
+  ctx.reply.Integer(spec.keys.first);
+  ctx.reply.Integer(spec.keys.last);
+  ctx.reply.Integer(spec.keys.step);
+  const auto categories = AclCategoryNames(spec.acl_categories);
   ctx.reply.SetHeader(categories.size());
   for (std::string_view category : categories) {
     ctx.reply.SimpleString(category);
@@ -512,6 +630,13 @@ void CmdCommand(CommandContext& ctx) {
 void CmdCommandCount(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.commands->all().size()));
 }
+constexpr CommandSpec kCommandCountSpec{.name = "command|count",
+                                        .arity = 2,
+                                        .flags = kLoading | kStale,
+                                        .acl_categories = kAclConnection,
+                                        .since = "2.8.13",
+                                        .summary = "Returns how many commands there are.",
+                                        .handler = CmdCommandCount};
 
 // COMMAND INFO [name ...]: info per named command (null for unknown names).
 void CmdCommandInfo(CommandContext& ctx) {
@@ -525,6 +650,13 @@ void CmdCommandInfo(CommandContext& ctx) {
     spec ? ReplyCommandInfo(ctx, *spec) : ctx.reply.NullBulk();
   }
 }
+constexpr CommandSpec kCommandInfoSpec{.name = "command|info",
+                                       .arity = -2,
+                                       .flags = kLoading | kStale,
+                                       .acl_categories = kAclConnection,
+                                       .since = "2.8.13",
+                                       .summary = "Returns details about commands.",
+                                       .handler = CmdCommandInfo};
 
 void ReplyArguments(CommandContext& ctx, std::span<const ArgumentSpec> arguments) {
   ctx.reply.ArrayHeader(arguments.size());
@@ -610,6 +742,13 @@ void CmdCommandDocs(CommandContext& ctx) {
     ReplyCommandDocs(ctx, *spec);
   }
 }
+constexpr CommandSpec kCommandDocsSpec{.name = "command|docs",
+                                       .arity = -2,
+                                       .flags = kLoading | kStale,
+                                       .acl_categories = kAclConnection,
+                                       .since = "7.0.0",
+                                       .summary = "Returns documentation about commands.",
+                                       .handler = CmdCommandDocs};
 
 // Whether a command passes COMMAND LIST's FILTERBY (kind: "module", "aclcat", "pattern").
 bool PassesFilter(const CommandSpec& spec, std::string_view kind, std::string_view value) {
@@ -617,7 +756,7 @@ bool PassesFilter(const CommandSpec& spec, std::string_view kind, std::string_vi
     return true;
   }
   if (EqualsIgnoreCase(kind, "aclcat")) {
-    for (std::string_view category : Words(spec.acl_categories)) {
+    for (std::string_view category : AclCategoryNames(spec.acl_categories)) {
       if (EqualsIgnoreCase(category.substr(1), value)) {
         return true;
       }
@@ -661,6 +800,13 @@ void CmdCommandList(CommandContext& ctx) {
     ctx.reply.Bulk(name);
   }
 }
+constexpr CommandSpec kCommandListSpec{.name = "command|list",
+                                       .arity = -2,
+                                       .flags = kLoading | kStale,
+                                       .acl_categories = kAclConnection,
+                                       .since = "7.0.0",
+                                       .summary = "Returns the names of all commands.",
+                                       .handler = CmdCommandList};
 
 // COMMAND GETKEYS command [arg ...]: the key arguments of a full command line.
 void CmdCommandGetkeys(CommandContext& ctx) {
@@ -673,7 +819,7 @@ void CmdCommandGetkeys(CommandContext& ctx) {
     ctx.reply.Error(errors::kInvalidCommandSpecified);
     return;
   }
-  if (spec->first_key <= 0) {
+  if (spec->keys.first <= 0) {
     ctx.reply.Error(errors::kNoKeyArguments);
     return;
   }
@@ -689,6 +835,13 @@ void CmdCommandGetkeys(CommandContext& ctx) {
     ctx.reply.Bulk(key);
   }
 }
+constexpr CommandSpec kCommandGetkeysSpec{.name = "command|getkeys",
+                                          .arity = -4,
+                                          .flags = kLoading | kStale,
+                                          .acl_categories = kAclConnection,
+                                          .since = "2.8.13",
+                                          .summary = "Returns the key arguments of a command line.",
+                                          .handler = CmdCommandGetkeys};
 
 void CmdCommandHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "COMMAND",
@@ -701,74 +854,73 @@ void CmdCommandHelp(CommandContext& ctx) {
              "LIST FILTERBY (MODULE <name>|ACLCAT <category>|PATTERN <pattern>)",
              "    Return the names of the commands that pass the filter."});
 }
+constexpr CommandSpec kCommandHelpSpec{.name = "command|help",
+                                       .arity = 2,
+                                       .flags = kLoading | kStale,
+                                       .acl_categories = kAclConnection,
+                                       .since = "5.0.0",
+                                       .summary = "Shows what COMMAND's subcommands do.",
+                                       .handler = CmdCommandHelp};
 
-constexpr CommandSpec kConfigSubcommands[] = {
-    {"config|get", -3, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, "@admin @slow @dangerous",
-     "server", "2.0.0", "Returns the values of configuration directives.", CmdConfigGet},
-    {"config|set", -4, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, "@admin @slow @dangerous",
-     "server", "2.0.0", "Sets configuration directives at run time.", CmdConfigSet},
-    {"config|resetstat", 2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0,
-     "@admin @slow @dangerous", "server", "2.0.0", "Resets the statistics INFO reports.",
-     CmdConfigResetstat},
-    {"config|rewrite", 2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0,
-     "@admin @slow @dangerous", "server", "2.8.0",
-     "Writes the running configuration back to its file.", CmdConfigRewrite},
-    {"config|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "server", "5.0.0",
-     "Shows what CONFIG's subcommands do.", CmdConfigHelp},
-};
+constexpr CommandFamily kServerFamily{.group = "server"};
 
-constexpr CommandSpec kCommandSubcommands[] = {
-    {"command|count", 2, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "2.8.13",
-     "Returns how many commands there are.", CmdCommandCount},
-    {"command|info", -2, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "2.8.13",
-     "Returns details about commands.", CmdCommandInfo},
-    {"command|docs", -2, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "7.0.0",
-     "Returns documentation about commands.", CmdCommandDocs},
-    {"command|list", -2, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "7.0.0",
-     "Returns the names of all commands.", CmdCommandList},
-    {"command|getkeys", -4, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "2.8.13",
-     "Returns the key arguments of a command line.", CmdCommandGetkeys},
-    {"command|help", 2, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "5.0.0",
-     "Shows what COMMAND's subcommands do.", CmdCommandHelp},
-};
+constexpr auto kConfigSubcommands = kServerFamily.Rows({
+    kConfigGetSpec,
+    kConfigSetSpec,
+    kConfigResetstatSpec,
+    kConfigRewriteSpec,
+    kConfigHelpSpec,
+});
 
-constexpr CommandSpec kMemorySubcommands[] = {
-    {"memory|doctor", 2, 0, 0, 0, 0, "@slow", "server", "4.0.0", "Reports memory problems, if any.",
-     CmdMemoryDoctor},
-    {"memory|malloc-stats", 2, 0, 0, 0, 0, "@slow", "server", "4.0.0",
-     "Returns the allocator's statistics.", CmdMemoryMallocStats},
-    {"memory|purge", 2, 0, 0, 0, 0, "@slow", "server", "4.0.0",
-     "Asks the allocator to release free memory.", CmdMemoryPurge},
-    {"memory|stats", 2, 0, 0, 0, 0, "@slow", "server", "4.0.0",
-     "Returns details about the server's memory.", CmdMemoryStats},
-    {"memory|usage", -3, kReadonly, 2, 2, 1, "@read @slow", "server", "4.0.0",
-     "Returns the bytes a key and its value take.", CmdMemoryUsage},
-    {"memory|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "server", "4.0.0",
-     "Shows what MEMORY's subcommands do.", CmdMemoryHelp},
-};
+constexpr auto kCommandSubcommands = kServerFamily.Rows({
+    kCommandCountSpec,
+    kCommandInfoSpec,
+    kCommandDocsSpec,
+    kCommandListSpec,
+    kCommandGetkeysSpec,
+    kCommandHelpSpec,
+});
 
-constexpr CommandSpec kServerCommands[] = {
-    {"dbsize", 1, kReadonly | kFast, 0, 0, 0, "@keyspace @read @fast", "server", "1.0.0",
-     "Returns the number of keys in the selected database.", CmdDbsize},
-    {"flushdb", -1, kWrite, 0, 0, 0, "@keyspace @write @slow @dangerous", "server", "1.0.0",
-     "Removes every key of the selected database.", CmdFlushdb},
-    {"flushall", -1, kWrite, 0, 0, 0, "@keyspace @write @slow @dangerous", "server", "1.0.0",
-     "Removes every key of every database.", CmdFlushall},
-    {"time", 1, kLoading | kStale | kFast, 0, 0, 0, "@fast", "server", "2.6.0",
-     "Returns the server's time.", CmdTime},
-    {"info", -1, kLoading | kStale, 0, 0, 0, "@slow @dangerous", "server", "1.0.0",
-     "Returns the server's information and statistics.", CmdInfo},
-    {"shutdown", -1, kAdmin | kNoscript | kLoading | kStale | kNoMulti | kAllowBusy, 0, 0, 0,
-     "@admin @slow @dangerous", "server", "1.0.0", "Stops the server gracefully.", CmdShutdown},
-    {"config", -2, 0, 0, 0, 0, "@slow", "server", "2.0.0", "Configuration commands.", nullptr,
-     kConfigSubcommands},
-    {"command", -1, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "2.8.13",
-     "Returns details about every command.", CmdCommand, kCommandSubcommands},
-    {"swapdb", 3, kWrite | kFast, 0, 0, 0, "@keyspace @write @fast @dangerous", "server", "4.0.0",
-     "Exchanges the contents of two databases.", CmdSwapdb},
-    {"memory", -2, 0, 0, 0, 0, "@slow", "server", "4.0.0", "Memory introspection commands.",
-     nullptr, kMemorySubcommands},
-};
+constexpr auto kMemorySubcommands = kServerFamily.Rows({
+    kMemoryDoctorSpec,
+    kMemoryMallocStatsSpec,
+    kMemoryPurgeSpec,
+    kMemoryStatsSpec,
+    kMemoryUsageSpec,
+    kMemoryHelpSpec,
+});
+
+constexpr CommandSpec kConfigSpec{.name = "config",
+                                  .arity = -2,
+                                  .since = "2.0.0",
+                                  .summary = "Configuration commands.",
+                                  .subcommands = kConfigSubcommands};
+constexpr CommandSpec kCommandSpec{.name = "command",
+                                   .arity = -1,
+                                   .flags = kLoading | kStale,
+                                   .acl_categories = kAclConnection,
+                                   .since = "2.8.13",
+                                   .summary = "Returns details about every command.",
+                                   .handler = CmdCommand,
+                                   .subcommands = kCommandSubcommands};
+constexpr CommandSpec kMemorySpec{.name = "memory",
+                                  .arity = -2,
+                                  .since = "4.0.0",
+                                  .summary = "Memory introspection commands.",
+                                  .subcommands = kMemorySubcommands};
+
+constexpr auto kServerCommands = kServerFamily.Rows({
+    kDbsizeSpec,
+    kFlushdbSpec,
+    kFlushallSpec,
+    kTimeSpec,
+    kInfoSpec,
+    kShutdownSpec,
+    kConfigSpec,
+    kCommandSpec,
+    kSwapdbSpec,
+    kMemorySpec,
+});
 
 }  // namespace
 

@@ -148,6 +148,15 @@ void CmdSet(CommandContext& ctx) {
     }
   });
 }
+constexpr CommandSpec kSetSpec{
+    .name = "set",
+    .arity = -3,
+    .flags = kWrite | kDenyOom,
+    .keys = {1, 1, 1},
+    .since = "1.0.0",
+    .summary =
+        "Sets the string value of a key, with optional condition, expiry and old-value reply.",
+    .handler = CmdSet};
 
 // GET key: the value, or null.
 void CmdGet(CommandContext& ctx) {
@@ -156,6 +165,13 @@ void CmdGet(CommandContext& ctx) {
     entry ? ctx.reply.Bulk(entry->value()) : ctx.reply.NullBulk();
   });
 }
+constexpr CommandSpec kGetSpec{.name = "get",
+                               .arity = 2,
+                               .flags = kReadonly | kFast,
+                               .keys = {1, 1, 1},
+                               .since = "1.0.0",
+                               .summary = "Returns the string value of a key.",
+                               .handler = CmdGet};
 
 // SETNX key value: 1 when set, 0 when the key existed.
 void CmdSetnx(CommandContext& ctx) {
@@ -168,6 +184,13 @@ void CmdSetnx(CommandContext& ctx) {
     ctx.reply.Integer(1);
   });
 }
+constexpr CommandSpec kSetnxSpec{.name = "setnx",
+                                 .arity = 3,
+                                 .flags = kWrite | kDenyOom | kFast,
+                                 .keys = {1, 1, 1},
+                                 .since = "1.0.0",
+                                 .summary = "Sets a key's value only when the key does not exist.",
+                                 .handler = CmdSetnx};
 
 // SETEX key seconds value / PSETEX key milliseconds value.
 void SetWithExpire(CommandContext& ctx, bool milliseconds, std::string_view command) {
@@ -181,7 +204,21 @@ void SetWithExpire(CommandContext& ctx, bool milliseconds, std::string_view comm
   ctx.reply.Ok();
 }
 void CmdSetex(CommandContext& ctx) { SetWithExpire(ctx, false, "setex"); }
+constexpr CommandSpec kSetexSpec{.name = "setex",
+                                 .arity = 4,
+                                 .flags = kWrite | kDenyOom,
+                                 .keys = {1, 1, 1},
+                                 .since = "2.0.0",
+                                 .summary = "Sets a key's value and its expiry in seconds.",
+                                 .handler = CmdSetex};
 void CmdPsetex(CommandContext& ctx) { SetWithExpire(ctx, true, "psetex"); }
+constexpr CommandSpec kPsetexSpec{.name = "psetex",
+                                  .arity = 4,
+                                  .flags = kWrite | kDenyOom,
+                                  .keys = {1, 1, 1},
+                                  .since = "2.6.0",
+                                  .summary = "Sets a key's value and its expiry in milliseconds.",
+                                  .handler = CmdPsetex};
 
 // GETSET key value: the old value (or null); the key loses its expiry.
 void CmdGetset(CommandContext& ctx) {
@@ -191,6 +228,13 @@ void CmdGetset(CommandContext& ctx) {
     slot.Put(current, slot.NewEntry(ctx.args[2], 0));
   });
 }
+constexpr CommandSpec kGetsetSpec{.name = "getset",
+                                  .arity = 3,
+                                  .flags = kWrite | kDenyOom | kFast,
+                                  .keys = {1, 1, 1},
+                                  .since = "1.0.0",
+                                  .summary = "Sets a key's value and returns the previous one.",
+                                  .handler = CmdGetset};
 
 // GETDEL key: the value (or null), then the key is deleted.
 void CmdGetdel(CommandContext& ctx) {
@@ -204,6 +248,13 @@ void CmdGetdel(CommandContext& ctx) {
     slot.Delete();
   });
 }
+constexpr CommandSpec kGetdelSpec{.name = "getdel",
+                                  .arity = 2,
+                                  .flags = kWrite | kFast,
+                                  .keys = {1, 1, 1},
+                                  .since = "6.2.0",
+                                  .summary = "Returns a key's value and deletes the key.",
+                                  .handler = CmdGetdel};
 
 // GETEX key [EX s|PX ms|EXAT ts|PXAT ts|PERSIST]: the value, changing its expiry.
 void CmdGetex(CommandContext& ctx) {
@@ -247,6 +298,14 @@ void CmdGetex(CommandContext& ctx) {
     }
   });
 }
+constexpr CommandSpec kGetexSpec{
+    .name = "getex",
+    .arity = -2,
+    .flags = kWrite | kFast,
+    .keys = {1, 1, 1},
+    .since = "6.2.0",
+    .summary = "Returns a key's value and changes or removes its expiry.",
+    .handler = CmdGetex};
 
 // MGET key [key ...]: one value or null per key, all read at one instant.
 void CmdMget(CommandContext& ctx) {
@@ -263,6 +322,13 @@ void CmdMget(CommandContext& ctx) {
     }
   });
 }
+constexpr CommandSpec kMgetSpec{.name = "mget",
+                                .arity = -2,
+                                .flags = kReadonly | kFast,
+                                .keys = {1, -1, 1},
+                                .since = "1.0.0",
+                                .summary = "Returns the values of several keys.",
+                                .handler = CmdMget};
 
 std::vector<store::KeyRef> EveryOtherKey(CommandContext& ctx) {
   std::vector<store::KeyRef> keys;
@@ -287,6 +353,13 @@ void CmdMset(CommandContext& ctx) {
   });
   ctx.reply.Ok();
 }
+constexpr CommandSpec kMsetSpec{.name = "mset",
+                                .arity = -3,
+                                .flags = kWrite | kDenyOom,
+                                .keys = {1, -1, 2},
+                                .since = "1.0.1",
+                                .summary = "Sets several keys at once.",
+                                .handler = CmdMset};
 
 // MSETNX key value [key value ...]: sets all when none exists (1), else nothing (0).
 void CmdMsetnx(CommandContext& ctx) {
@@ -308,6 +381,14 @@ void CmdMsetnx(CommandContext& ctx) {
     ctx.reply.Integer(1);
   });
 }
+constexpr CommandSpec kMsetnxSpec{
+    .name = "msetnx",
+    .arity = -3,
+    .flags = kWrite | kDenyOom,
+    .keys = {1, -1, 2},
+    .since = "1.0.1",
+    .summary = "Sets several keys at once only when none of them exists.",
+    .handler = CmdMsetnx};
 
 // APPEND key value: the new length; the expiry is kept.
 void CmdAppend(CommandContext& ctx) {
@@ -332,6 +413,14 @@ void CmdAppend(CommandContext& ctx) {
     ctx.reply.Integer(static_cast<int64_t>(total));
   });
 }
+constexpr CommandSpec kAppendSpec{
+    .name = "append",
+    .arity = 3,
+    .flags = kWrite | kDenyOom | kFast,
+    .keys = {1, 1, 1},
+    .since = "2.0.0",
+    .summary = "Appends to a key's value, creating the key when missing.",
+    .handler = CmdAppend};
 
 // STRLEN key: the value's length, 0 when missing.
 void CmdStrlen(CommandContext& ctx) {
@@ -340,6 +429,13 @@ void CmdStrlen(CommandContext& ctx) {
     ctx.reply.Integer(entry ? static_cast<int64_t>(entry->value_size()) : 0);
   });
 }
+constexpr CommandSpec kStrlenSpec{.name = "strlen",
+                                  .arity = 2,
+                                  .flags = kReadonly | kFast,
+                                  .keys = {1, 1, 1},
+                                  .since = "2.2.0",
+                                  .summary = "Returns the length of a key's value.",
+                                  .handler = CmdStrlen};
 
 // Adds `delta` to the integer at key (0 when missing), keeping its expiry.
 void IncrementBy(CommandContext& ctx, int64_t delta) {
@@ -357,20 +453,41 @@ void IncrementBy(CommandContext& ctx, int64_t delta) {
     }
     char digits[24];
     const size_t length = util::FormatInt64(result, digits);
-    slot.Put(current, slot.NewEntry(std::string_view(digits, length),
-                                    current ? current->expire_ms() : 0));
+    slot.Put(current,
+             slot.NewEntry(std::string_view(digits, length), current ? current->expire_ms() : 0));
     ctx.reply.Integer(result);
   });
 }
 
 void CmdIncr(CommandContext& ctx) { IncrementBy(ctx, 1); }
+constexpr CommandSpec kIncrSpec{.name = "incr",
+                                .arity = 2,
+                                .flags = kWrite | kDenyOom | kFast,
+                                .keys = {1, 1, 1},
+                                .since = "1.0.0",
+                                .summary = "Adds one to the integer value of a key.",
+                                .handler = CmdIncr};
 void CmdDecr(CommandContext& ctx) { IncrementBy(ctx, -1); }
+constexpr CommandSpec kDecrSpec{.name = "decr",
+                                .arity = 2,
+                                .flags = kWrite | kDenyOom | kFast,
+                                .keys = {1, 1, 1},
+                                .since = "1.0.0",
+                                .summary = "Subtracts one from the integer value of a key.",
+                                .handler = CmdDecr};
 void CmdIncrby(CommandContext& ctx) {
   int64_t delta = 0;
   if (ParseInt64OrReply(ctx, ctx.args[2], &delta)) {
     IncrementBy(ctx, delta);
   }
 }
+constexpr CommandSpec kIncrbySpec{.name = "incrby",
+                                  .arity = 3,
+                                  .flags = kWrite | kDenyOom | kFast,
+                                  .keys = {1, 1, 1},
+                                  .since = "1.0.0",
+                                  .summary = "Adds an integer to the integer value of a key.",
+                                  .handler = CmdIncrby};
 void CmdDecrby(CommandContext& ctx) {
   int64_t delta = 0;
   if (!ParseInt64OrReply(ctx, ctx.args[2], &delta)) {
@@ -382,6 +499,14 @@ void CmdDecrby(CommandContext& ctx) {
   }
   IncrementBy(ctx, -delta);
 }
+constexpr CommandSpec kDecrbySpec{
+    .name = "decrby",
+    .arity = 3,
+    .flags = kWrite | kDenyOom | kFast,
+    .keys = {1, 1, 1},
+    .since = "1.0.0",
+    .summary = "Subtracts an integer from the integer value of a key.",
+    .handler = CmdDecrby};
 
 // INCRBYFLOAT key increment: the new value as a string, with Redis's long double formatting.
 void CmdIncrbyfloat(CommandContext& ctx) {
@@ -407,6 +532,14 @@ void CmdIncrbyfloat(CommandContext& ctx) {
     ctx.reply.Bulk(text);
   });
 }
+constexpr CommandSpec kIncrbyfloatSpec{
+    .name = "incrbyfloat",
+    .arity = 3,
+    .flags = kWrite | kDenyOom | kFast,
+    .keys = {1, 1, 1},
+    .since = "2.6.0",
+    .summary = "Adds a floating-point number to the numeric value of a key.",
+    .handler = CmdIncrbyfloat};
 
 // GETRANGE key start end: a substring, with Redis's clamping of negative and large indexes.
 void CmdGetrange(CommandContext& ctx) {
@@ -436,6 +569,13 @@ void CmdGetrange(CommandContext& ctx) {
     ctx.reply.Bulk(entry->value().substr(from, to - from + 1));
   });
 }
+constexpr CommandSpec kGetrangeSpec{.name = "getrange",
+                                    .arity = 4,
+                                    .flags = kReadonly,
+                                    .keys = {1, 1, 1},
+                                    .since = "2.4.0",
+                                    .summary = "Returns a substring of a key's value.",
+                                    .handler = CmdGetrange};
 
 // SETRANGE key offset value: overwrites part of the value (zero-padded); the new length.
 void CmdSetrange(CommandContext& ctx) {
@@ -462,8 +602,8 @@ void CmdSetrange(CommandContext& ctx) {
     }
     const int64_t needed = offset + static_cast<int64_t>(patch.size());
     const int64_t total = std::max(current_size, needed);
-    Entry* updated = slot.NewUninitialisedEntry(static_cast<size_t>(total),
-                                                current ? current->expire_ms() : 0);
+    Entry* updated =
+        slot.NewUninitialisedEntry(static_cast<size_t>(total), current ? current->expire_ms() : 0);
     char* out = updated->mutable_value();
     if (current != nullptr) {
       std::copy(current->value().begin(), current->value().end(), out);
@@ -476,50 +616,22 @@ void CmdSetrange(CommandContext& ctx) {
     ctx.reply.Integer(total);
   });
 }
+constexpr CommandSpec kSetrangeSpec{.name = "setrange",
+                                    .arity = 4,
+                                    .flags = kWrite | kDenyOom,
+                                    .keys = {1, 1, 1},
+                                    .since = "2.2.0",
+                                    .summary = "Overwrites part of a key's value from an offset.",
+                                    .handler = CmdSetrange};
 
-constexpr CommandSpec kStringCommands[] = {
-    {"get", 2, kReadonly | kFast, 1, 1, 1, "@read @string @fast", "string", "1.0.0",
-     "Returns the string value of a key.", CmdGet},
-    {"set", -3, kWrite | kDenyOom, 1, 1, 1, "@write @string @slow", "string", "1.0.0",
-     "Sets the string value of a key, with optional condition, expiry and old-value reply.",
-     CmdSet},
-    {"setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
-     "Sets a key's value only when the key does not exist.", CmdSetnx},
-    {"setex", 4, kWrite | kDenyOom, 1, 1, 1, "@write @string @slow", "string", "2.0.0",
-     "Sets a key's value and its expiry in seconds.", CmdSetex},
-    {"psetex", 4, kWrite | kDenyOom, 1, 1, 1, "@write @string @slow", "string", "2.6.0",
-     "Sets a key's value and its expiry in milliseconds.", CmdPsetex},
-    {"getset", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
-     "Sets a key's value and returns the previous one.", CmdGetset},
-    {"getdel", 2, kWrite | kFast, 1, 1, 1, "@write @string @fast", "string", "6.2.0",
-     "Returns a key's value and deletes the key.", CmdGetdel},
-    {"getex", -2, kWrite | kFast, 1, 1, 1, "@write @string @fast", "string", "6.2.0",
-     "Returns a key's value and changes or removes its expiry.", CmdGetex},
-    {"mget", -2, kReadonly | kFast, 1, -1, 1, "@read @string @fast", "string", "1.0.0",
-     "Returns the values of several keys.", CmdMget},
-    {"mset", -3, kWrite | kDenyOom, 1, -1, 2, "@write @string @slow", "string", "1.0.1",
-     "Sets several keys at once.", CmdMset},
-    {"msetnx", -3, kWrite | kDenyOom, 1, -1, 2, "@write @string @slow", "string", "1.0.1",
-     "Sets several keys at once only when none of them exists.", CmdMsetnx},
-    {"append", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "2.0.0",
-     "Appends to a key's value, creating the key when missing.", CmdAppend},
-    {"strlen", 2, kReadonly | kFast, 1, 1, 1, "@read @string @fast", "string", "2.2.0",
-     "Returns the length of a key's value.", CmdStrlen},
-    {"incr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
-     "Adds one to the integer value of a key.", CmdIncr},
-    {"decr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
-     "Subtracts one from the integer value of a key.", CmdDecr},
-    {"incrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
-     "Adds an integer to the integer value of a key.", CmdIncrby},
-    {"decrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
-     "Subtracts an integer from the integer value of a key.", CmdDecrby},
-    {"incrbyfloat", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string",
-     "2.6.0", "Adds a floating-point number to the numeric value of a key.", CmdIncrbyfloat},
-    {"getrange", 4, kReadonly, 1, 1, 1, "@read @string @slow", "string", "2.4.0",
-     "Returns a substring of a key's value.", CmdGetrange},
-    {"setrange", 4, kWrite | kDenyOom, 1, 1, 1, "@write @string @slow", "string", "2.2.0",
-     "Overwrites part of a key's value from an offset.", CmdSetrange},
-};
+constexpr CommandFamily kStringFamily{.group = "string", .acl_category = kAclString};
+
+constexpr auto kStringCommands = kStringFamily.Rows({
+    kGetSpec,    kSetSpec,    kSetnxSpec,       kSetexSpec,    kPsetexSpec,
+    kGetsetSpec, kGetdelSpec, kGetexSpec,       kMgetSpec,     kMsetSpec,
+    kMsetnxSpec, kAppendSpec, kStrlenSpec,      kIncrSpec,     kDecrSpec,
+    kIncrbySpec, kDecrbySpec, kIncrbyfloatSpec, kGetrangeSpec, kSetrangeSpec,
+});
 
 }  // namespace
 

@@ -52,6 +52,8 @@ void UnwatchAll(ServerContext& server, ClientState& client) {
 
 namespace {
 
+constexpr uint32_t kControl = kNoscript | kLoading | kStale | kFast | kAllowBusy | kNotQueued;
+
 // MULTI: starts queuing the client's commands.
 void CmdMulti(CommandContext& ctx) {
   if (ctx.client.tx.active) {
@@ -61,6 +63,13 @@ void CmdMulti(CommandContext& ctx) {
   ctx.client.tx.active = true;
   ctx.reply.Ok();
 }
+constexpr CommandSpec kMultiSpec{
+    .name = "multi",
+    .arity = 1,
+    .flags = kControl,
+    .since = "1.2.0",
+    .summary = "Starts a transaction: later commands are queued until EXEC.",
+    .handler = CmdMulti};
 
 // DISCARD: drops the queued commands and unwatches every key.
 void CmdDiscard(CommandContext& ctx) {
@@ -72,6 +81,12 @@ void CmdDiscard(CommandContext& ctx) {
   UnwatchAll(ctx.server, ctx.client);
   ctx.reply.Ok();
 }
+constexpr CommandSpec kDiscardSpec{.name = "discard",
+                                   .arity = 1,
+                                   .flags = kControl,
+                                   .since = "2.0.0",
+                                   .summary = "Drops the queued commands and ends the transaction.",
+                                   .handler = CmdDiscard};
 
 // EXEC: runs the queued commands atomically and replies with their replies; a null array
 // when a watched key changed.
@@ -123,6 +138,13 @@ void CmdExec(CommandContext& ctx) {
   }
   UnwatchAll(ctx.server, ctx.client);
 }
+constexpr CommandSpec kExecSpec{
+    .name = "exec",
+    .arity = 1,
+    .flags = kNoscript | kLoading | kStale | kSkipSlowlog | kNotQueued,
+    .since = "1.2.0",
+    .summary = "Runs the queued commands atomically and returns their replies.",
+    .handler = CmdExec};
 
 // WATCH key [key ...]: EXEC will run only if none of these keys changes meanwhile.
 void WatchKeys(ServerContext& server, ClientState& client, std::span<const std::string> keys,
@@ -165,28 +187,37 @@ void CmdWatch(CommandContext& ctx) {
   WatchKeys(ctx.server, ctx.client, keys, ctx.now_ms);
   ctx.reply.Ok();
 }
+constexpr CommandSpec kWatchSpec{
+    .name = "watch",
+    .arity = -2,
+    .flags = kControl,
+    .keys = {1, -1, 1},
+    .since = "2.2.0",
+    .summary = "Makes the next EXEC run only if none of the keys changed.",
+    .handler = CmdWatch};
 
 // UNWATCH: forgets every watched key.
 void CmdUnwatch(CommandContext& ctx) {
   UnwatchAll(ctx.server, ctx.client);
   ctx.reply.Ok();
 }
+constexpr CommandSpec kUnwatchSpec{.name = "unwatch",
+                                   .arity = 1,
+                                   .flags = kNoscript | kLoading | kStale | kFast | kAllowBusy,
+                                   .since = "2.2.0",
+                                   .summary = "Forgets every watched key.",
+                                   .handler = CmdUnwatch};
 
-constexpr uint32_t kControl = kNoscript | kLoading | kStale | kFast | kAllowBusy | kNotQueued;
+constexpr CommandFamily kTransactionsFamily{.group = "transactions",
+                                            .acl_category = kAclTransaction};
 
-constexpr CommandSpec kTransactionsCommands[] = {
-    {"multi", 1, kControl, 0, 0, 0, "@fast @transaction", "transactions", "1.2.0",
-     "Starts a transaction: later commands are queued until EXEC.", CmdMulti},
-    {"exec", 1, kNoscript | kLoading | kStale | kSkipSlowlog | kNotQueued, 0, 0, 0,
-     "@slow @transaction", "transactions", "1.2.0",
-     "Runs the queued commands atomically and returns their replies.", CmdExec},
-    {"discard", 1, kControl, 0, 0, 0, "@fast @transaction", "transactions", "2.0.0",
-     "Drops the queued commands and ends the transaction.", CmdDiscard},
-    {"watch", -2, kControl, 1, -1, 1, "@fast @transaction", "transactions", "2.2.0",
-     "Makes the next EXEC run only if none of the keys changed.", CmdWatch},
-    {"unwatch", 1, kNoscript | kLoading | kStale | kFast | kAllowBusy, 0, 0, 0,
-     "@fast @transaction", "transactions", "2.2.0", "Forgets every watched key.", CmdUnwatch},
-};
+constexpr auto kTransactionsCommands = kTransactionsFamily.Rows({
+    kMultiSpec,
+    kExecSpec,
+    kDiscardSpec,
+    kWatchSpec,
+    kUnwatchSpec,
+});
 
 }  // namespace
 
