@@ -49,8 +49,9 @@ void CountOverKeys(CommandContext& ctx, CountOne&& count_one) {
 }
 
 // DEL key [key ...] / UNLINK: how many of the keys existed.
-void CmdDel(CommandContext& ctx) {
+Status CmdDel(CommandContext& ctx) {
   CountOverKeys(ctx, [](KeySlot& slot) { return slot.Delete(); });
+  return kOk;
 }
 constexpr CommandSpec kDelSpec{.name = "del",
                                .arity = -2,
@@ -68,8 +69,9 @@ constexpr CommandSpec kUnlinkSpec{.name = "unlink",
                                   .handler = CmdDel};
 
 // EXISTS key [key ...]: how many of the keys exist (a key named twice counts twice).
-void CmdExists(CommandContext& ctx) {
+Status CmdExists(CommandContext& ctx) {
   CountOverKeys(ctx, [](KeySlot& slot) { return slot.Lookup() != nullptr; });
+  return kOk;
 }
 constexpr CommandSpec kExistsSpec{.name = "exists",
                                   .arity = -2,
@@ -80,23 +82,25 @@ constexpr CommandSpec kExistsSpec{.name = "exists",
                                   .handler = CmdExists};
 
 // TOUCH key [key ...]: how many of the keys exist.
-void CmdTouch(CommandContext& ctx) {
+Status CmdTouch(CommandContext& ctx) {
   CountOverKeys(ctx, [](KeySlot& slot) { return slot.Lookup() != nullptr; });
+  return kOk;
 }
 constexpr CommandSpec kTouchSpec{
     .name = "touch",
     .arity = -2,
-    .flags = kReadonly | kFast,
+    .flags = kReadonly | kFast | kTouchesAlways,
     .keys = {1, -1, 1},
     .since = "3.2.1",
     .summary = "Counts existing keys among the given ones, marking them as used.",
     .handler = CmdTouch};
 
 // TYPE key: "string", or "none" when missing.
-void CmdType(CommandContext& ctx) {
+Status CmdType(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     ctx.reply.SimpleString(slot.Lookup() ? "string" : "none");
   });
+  return kOk;
 }
 constexpr CommandSpec kTypeSpec{.name = "type",
                                 .arity = 2,
@@ -108,7 +112,7 @@ constexpr CommandSpec kTypeSpec{.name = "type",
 
 // EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT key time [NX|XX|GT|LT]: 1 when the expiry was set (or the
 // key deleted because the time is past), 0 when the key is missing or a condition failed.
-void ExpireGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
+Status ExpireGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
   bool nx = false, xx = false, gt = false, lt = false;
   for (size_t i = 3; i < ctx.args.size(); ++i) {
     const std::string_view option = ctx.args[i];
@@ -122,34 +126,34 @@ void ExpireGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
       lt = true;
     } else {
       ctx.reply.Error(errors::UnsupportedOption(option));
-      return;
+      return kError;
     }
   }
   if (nx && (xx || gt || lt)) {
     ctx.reply.Error(errors::kExpireNxWithOthers);
-    return;
+    return kError;
   }
   if (gt && lt) {
     ctx.reply.Error(errors::kExpireGtAndLt);
-    return;
+    return kError;
   }
   int64_t when = 0;
   if (!ParseInt64OrReply(ctx, ctx.args[2], &when)) {
-    return;
+    return kError;
   }
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   if (!milliseconds) {
     if (when > kMax / 1000 || when < kMin / 1000) {
       ctx.reply.Error(errors::InvalidExpireTime(ctx.spec->name));
-      return;
+      return kError;
     }
     when *= 1000;
   }
   const int64_t base = absolute ? 0 : ctx.now_ms;
   if (when > kMax - base) {
     ctx.reply.Error(errors::InvalidExpireTime(ctx.spec->name));
-    return;
+    return kError;
   }
   when += base;
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
@@ -172,9 +176,10 @@ void ExpireGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
     }
     ctx.reply.Integer(1);
   });
+  return kOk;
 }
 
-void CmdExpire(CommandContext& ctx) { ExpireGeneric(ctx, false, false); }
+Status CmdExpire(CommandContext& ctx) { return ExpireGeneric(ctx, false, false); }
 constexpr CommandSpec kExpireSpec{.name = "expire",
                                   .arity = -3,
                                   .flags = kWrite | kFast,
@@ -182,7 +187,7 @@ constexpr CommandSpec kExpireSpec{.name = "expire",
                                   .since = "1.0.0",
                                   .summary = "Sets a key's time to live in seconds.",
                                   .handler = CmdExpire};
-void CmdPexpire(CommandContext& ctx) { ExpireGeneric(ctx, true, false); }
+Status CmdPexpire(CommandContext& ctx) { return ExpireGeneric(ctx, true, false); }
 constexpr CommandSpec kPexpireSpec{.name = "pexpire",
                                    .arity = -3,
                                    .flags = kWrite | kFast,
@@ -190,7 +195,7 @@ constexpr CommandSpec kPexpireSpec{.name = "pexpire",
                                    .since = "2.6.0",
                                    .summary = "Sets a key's time to live in milliseconds.",
                                    .handler = CmdPexpire};
-void CmdExpireat(CommandContext& ctx) { ExpireGeneric(ctx, false, true); }
+Status CmdExpireat(CommandContext& ctx) { return ExpireGeneric(ctx, false, true); }
 constexpr CommandSpec kExpireatSpec{.name = "expireat",
                                     .arity = -3,
                                     .flags = kWrite | kFast,
@@ -198,7 +203,7 @@ constexpr CommandSpec kExpireatSpec{.name = "expireat",
                                     .since = "1.2.0",
                                     .summary = "Sets a key's expiry as a Unix time in seconds.",
                                     .handler = CmdExpireat};
-void CmdPexpireat(CommandContext& ctx) { ExpireGeneric(ctx, true, true); }
+Status CmdPexpireat(CommandContext& ctx) { return ExpireGeneric(ctx, true, true); }
 constexpr CommandSpec kPexpireatSpec{
     .name = "pexpireat",
     .arity = -3,
@@ -209,7 +214,7 @@ constexpr CommandSpec kPexpireatSpec{
     .handler = CmdPexpireat};
 
 // TTL/PTTL (remaining) and EXPIRETIME/PEXPIRETIME (absolute): -2 missing, -1 no expiry.
-void ReplyExpiry(CommandContext& ctx, bool milliseconds, bool absolute) {
+Status ReplyExpiry(CommandContext& ctx, bool milliseconds, bool absolute) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     const Entry* entry = slot.Lookup();
     if (entry == nullptr) {
@@ -223,9 +228,10 @@ void ReplyExpiry(CommandContext& ctx, bool milliseconds, bool absolute) {
       ctx.reply.Integer(milliseconds ? left : (left + 500) / 1000);
     }
   });
+  return kOk;
 }
 
-void CmdTtl(CommandContext& ctx) { ReplyExpiry(ctx, false, false); }
+Status CmdTtl(CommandContext& ctx) { return ReplyExpiry(ctx, false, false); }
 constexpr CommandSpec kTtlSpec{.name = "ttl",
                                .arity = 2,
                                .flags = kReadonly | kFast,
@@ -233,7 +239,7 @@ constexpr CommandSpec kTtlSpec{.name = "ttl",
                                .since = "1.0.0",
                                .summary = "Returns a key's remaining time to live in seconds.",
                                .handler = CmdTtl};
-void CmdPttl(CommandContext& ctx) { ReplyExpiry(ctx, true, false); }
+Status CmdPttl(CommandContext& ctx) { return ReplyExpiry(ctx, true, false); }
 constexpr CommandSpec kPttlSpec{
     .name = "pttl",
     .arity = 2,
@@ -242,7 +248,7 @@ constexpr CommandSpec kPttlSpec{
     .since = "2.6.0",
     .summary = "Returns a key's remaining time to live in milliseconds.",
     .handler = CmdPttl};
-void CmdExpiretime(CommandContext& ctx) { ReplyExpiry(ctx, false, true); }
+Status CmdExpiretime(CommandContext& ctx) { return ReplyExpiry(ctx, false, true); }
 constexpr CommandSpec kExpiretimeSpec{
     .name = "expiretime",
     .arity = 2,
@@ -251,7 +257,7 @@ constexpr CommandSpec kExpiretimeSpec{
     .since = "7.0.0",
     .summary = "Returns a key's expiry as a Unix time in seconds.",
     .handler = CmdExpiretime};
-void CmdPexpiretime(CommandContext& ctx) { ReplyExpiry(ctx, true, true); }
+Status CmdPexpiretime(CommandContext& ctx) { return ReplyExpiry(ctx, true, true); }
 constexpr CommandSpec kPexpiretimeSpec{
     .name = "pexpiretime",
     .arity = 2,
@@ -262,7 +268,7 @@ constexpr CommandSpec kPexpiretimeSpec{
     .handler = CmdPexpiretime};
 
 // PERSIST key: 1 when an expiry was removed.
-void CmdPersist(CommandContext& ctx) {
+Status CmdPersist(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     Entry* entry = slot.LookupForWrite();
     if (entry == nullptr || !entry->has_expire()) {
@@ -272,6 +278,7 @@ void CmdPersist(CommandContext& ctx) {
     slot.SetExpire(entry, 0);
     ctx.reply.Integer(1);
   });
+  return kOk;
 }
 constexpr CommandSpec kPersistSpec{.name = "persist",
                                    .arity = 2,
@@ -282,13 +289,14 @@ constexpr CommandSpec kPersistSpec{.name = "persist",
                                    .handler = CmdPersist};
 
 // KEYS pattern: every key matching the glob.
-void CmdKeys(CommandContext& ctx) {
+Status CmdKeys(CommandContext& ctx) {
   std::vector<std::string> keys;
   ctx.store().Keys(ctx.db(), ctx.args[1], ctx.now_ms, &keys);
   ctx.reply.ArrayHeader(keys.size());
   for (const std::string& key : keys) {
     ctx.reply.Bulk(key);
   }
+  return kOk;
 }
 constexpr CommandSpec kKeysSpec{.name = "keys",
                                 .arity = 2,
@@ -311,11 +319,11 @@ bool ParseCursor(std::string_view text, uint64_t* cursor) {
 }
 
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]: one page of keys and the next cursor.
-void CmdScan(CommandContext& ctx) {
+Status CmdScan(CommandContext& ctx) {
   uint64_t cursor = 0;
   if (!ParseCursor(ctx.args[1], &cursor)) {
     ctx.reply.Error(errors::kInvalidCursor);
-    return;
+    return kError;
   }
   std::string_view pattern;
   std::string_view type;
@@ -325,11 +333,11 @@ void CmdScan(CommandContext& ctx) {
     const bool has_value = i + 1 < ctx.args.size();
     if (has_value && EqualsIgnoreCase(ctx.args[i], "COUNT")) {
       if (!ParseInt64OrReply(ctx, ctx.args[i + 1], &count)) {
-        return;
+        return kError;
       }
       if (count < 1) {
         ctx.reply.Error(errors::kSyntax);
-        return;
+        return kError;
       }
     } else if (has_value && EqualsIgnoreCase(ctx.args[i], "MATCH")) {
       pattern = ctx.args[i + 1];
@@ -339,7 +347,7 @@ void CmdScan(CommandContext& ctx) {
       has_type = true;
     } else {
       ctx.reply.Error(errors::kSyntax);
-      return;
+      return kError;
     }
   }
   std::vector<std::string> keys;
@@ -355,6 +363,7 @@ void CmdScan(CommandContext& ctx) {
   for (const std::string& key : keys) {
     ctx.reply.Bulk(key);
   }
+  return kOk;
 }
 constexpr CommandSpec kScanSpec{
     .name = "scan",
@@ -365,9 +374,10 @@ constexpr CommandSpec kScanSpec{
     .handler = CmdScan};
 
 // RANDOMKEY: a random key, or null when the database is empty.
-void CmdRandomkey(CommandContext& ctx) {
+Status CmdRandomkey(CommandContext& ctx) {
   auto key = ctx.store().RandomKey(ctx.db(), ctx.now_ms);
   key ? ctx.reply.Bulk(*key) : ctx.reply.NullBulk();
+  return kOk;
 }
 constexpr CommandSpec kRandomkeySpec{.name = "randomkey",
                                      .arity = 1,
@@ -377,12 +387,14 @@ constexpr CommandSpec kRandomkeySpec{.name = "randomkey",
                                      .handler = CmdRandomkey};
 
 // RENAME/RENAMENX key newkey: moves the value (and its expiry) to a new name.
-void RenameGeneric(CommandContext& ctx, bool only_if_new) {
+Status RenameGeneric(CommandContext& ctx, bool only_if_new) {
+  Status status = kOk;
   const store::KeyRef keys[] = {{ctx.db(), ctx.args[1]}, {ctx.db(), ctx.args[2]}};
   ctx.store().WithKeys(keys, ctx.now_ms, [&](std::span<KeySlot> slots) {
     Entry* source = slots[0].LookupForWrite();
     if (source == nullptr) {
       ctx.reply.Error(errors::kNoSuchKey);
+      status = kError;
       return;
     }
     if (ctx.args[1] == ctx.args[2]) {
@@ -398,9 +410,10 @@ void RenameGeneric(CommandContext& ctx, bool only_if_new) {
     slots[0].Delete();
     only_if_new ? ctx.reply.Integer(1) : ctx.reply.Ok();
   });
+  return status;
 }
 
-void CmdRename(CommandContext& ctx) { RenameGeneric(ctx, false); }
+Status CmdRename(CommandContext& ctx) { return RenameGeneric(ctx, false); }
 constexpr CommandSpec kRenameSpec{.name = "rename",
                                   .arity = 3,
                                   .flags = kWrite,
@@ -408,7 +421,7 @@ constexpr CommandSpec kRenameSpec{.name = "rename",
                                   .since = "1.0.0",
                                   .summary = "Renames a key, replacing any key of the new name.",
                                   .handler = CmdRename};
-void CmdRenamenx(CommandContext& ctx) { RenameGeneric(ctx, true); }
+Status CmdRenamenx(CommandContext& ctx) { return RenameGeneric(ctx, true); }
 constexpr CommandSpec kRenamenxSpec{.name = "renamenx",
                                     .arity = 3,
                                     .flags = kWrite | kFast,
@@ -418,7 +431,7 @@ constexpr CommandSpec kRenamenxSpec{.name = "renamenx",
                                     .handler = CmdRenamenx};
 
 // COPY source destination [DB destination-db] [REPLACE]: 1 when copied.
-void CmdCopy(CommandContext& ctx) {
+Status CmdCopy(CommandContext& ctx) {
   size_t target_db = ctx.db();
   bool replace = false;
   for (size_t i = 3; i < ctx.args.size(); ++i) {
@@ -427,26 +440,26 @@ void CmdCopy(CommandContext& ctx) {
     } else if (EqualsIgnoreCase(ctx.args[i], "DB") && i + 1 < ctx.args.size()) {
       int64_t db = 0;
       if (!ParseInt64OrReply(ctx, ctx.args[i + 1], &db)) {
-        return;
+        return kError;
       }
       if (db < std::numeric_limits<int32_t>::min() || db > std::numeric_limits<int32_t>::max()) {
         ctx.reply.Error(errors::kIntOutOfRange);
-        return;
+        return kError;
       }
       if (db < 0 || static_cast<size_t>(db) >= ctx.store().databases()) {
         ctx.reply.Error(errors::kDbIndexOutOfRange);
-        return;
+        return kError;
       }
       target_db = static_cast<size_t>(db);
       ++i;
     } else {
       ctx.reply.Error(errors::kSyntax);
-      return;
+      return kError;
     }
   }
   if (target_db == ctx.db() && ctx.args[1] == ctx.args[2]) {
     ctx.reply.Error(errors::kSameObject);
-    return;
+    return kError;
   }
   const store::KeyRef keys[] = {{ctx.db(), ctx.args[1]}, {target_db, ctx.args[2]}};
   ctx.store().WithKeys(keys, ctx.now_ms, [&](std::span<KeySlot> slots) {
@@ -463,6 +476,7 @@ void CmdCopy(CommandContext& ctx) {
     slots[1].Put(target, slots[1].NewEntry(source->value(), source->expire_ms()));
     ctx.reply.Integer(1);
   });
+  return kOk;
 }
 constexpr CommandSpec kCopySpec{
     .name = "copy",
@@ -475,22 +489,23 @@ constexpr CommandSpec kCopySpec{
 
 // MOVE key db: 1 when the key moved to db (with its expiry), 0 when it is missing here or
 // already there.
-void CmdMove(CommandContext& ctx) {
+Status CmdMove(CommandContext& ctx) {
   int64_t db = 0;
   if (!ParseInt32OrReply(ctx, ctx.args[2], &db)) {
-    return;
+    return kError;
   }
   if (db < 0 || static_cast<size_t>(db) >= ctx.store().databases()) {
     ctx.reply.Error(errors::kDbIndexOutOfRange);
-    return;
+    return kError;
   }
   if (static_cast<size_t>(db) == ctx.db()) {
     ctx.reply.Error(errors::kSameObject);
-    return;
+    return kError;
   }
   const auto result =
       store::MoveKey(ctx.store(), ctx.db(), static_cast<size_t>(db), ctx.args[1], ctx.now_ms);
   ctx.reply.Integer(result == store::MoveResult::kMoved ? 1 : 0);
+  return kOk;
 }
 constexpr CommandSpec kMoveSpec{.name = "move",
                                 .arity = 3,
@@ -539,11 +554,12 @@ void WithObject(CommandContext& ctx, Fn&& fn) {
 }
 
 // OBJECT ENCODING key: the value's internal representation, as Redis names it.
-void CmdObjectEncoding(CommandContext& ctx) {
+Status CmdObjectEncoding(CommandContext& ctx) {
   WithObject(ctx, [&](const Entry& entry, int64_t) {
     int64_t integer = 0;
     ctx.reply.Bulk(StringEncoding(entry.value(), &integer));
   });
+  return kOk;
 }
 constexpr CommandSpec kObjectEncodingSpec{
     .name = "object|encoding",
@@ -555,7 +571,7 @@ constexpr CommandSpec kObjectEncodingSpec{
     .handler = CmdObjectEncoding};
 
 // OBJECT REFCOUNT key: 1, or INT_MAX for a small integer Redis keeps as a shared object.
-void CmdObjectRefcount(CommandContext& ctx) {
+Status CmdObjectRefcount(CommandContext& ctx) {
   const bool shared_integers = SharesIntegers(ctx);
   WithObject(ctx, [&](const Entry& entry, int64_t) {
     int64_t integer = -1;
@@ -563,6 +579,7 @@ void CmdObjectRefcount(CommandContext& ctx) {
                         integer < 10000 && shared_integers;
     ctx.reply.Integer(shared ? std::numeric_limits<int32_t>::max() : 1);
   });
+  return kOk;
 }
 constexpr CommandSpec kObjectRefcountSpec{
     .name = "object|refcount",
@@ -574,12 +591,18 @@ constexpr CommandSpec kObjectRefcountSpec{
     .handler = CmdObjectRefcount};
 
 // OBJECT FREQ key: the logarithmic access counter; only under an LFU policy.
-void CmdObjectFreq(CommandContext& ctx) {
+Status CmdObjectFreq(CommandContext& ctx) {
+  Status status = kOk;
   const bool lfu = LfuPolicy(ctx);
   WithObject(ctx, [&](const Entry& entry, int64_t now_ms) {
-    lfu ? ctx.reply.Integer(ctx.store().Frequency(entry, now_ms))
-        : ctx.reply.Error(errors::kLfuNotSelected);
+    if (!lfu) {
+      ctx.reply.Error(errors::kLfuNotSelected);
+      status = kError;
+      return;
+    }
+    ctx.reply.Integer(ctx.store().Frequency(entry, now_ms));
   });
+  return status;
 }
 constexpr CommandSpec kObjectFreqSpec{
     .name = "object|freq",
@@ -591,12 +614,18 @@ constexpr CommandSpec kObjectFreqSpec{
     .handler = CmdObjectFreq};
 
 // OBJECT IDLETIME key: seconds since the last access; not under an LFU policy.
-void CmdObjectIdletime(CommandContext& ctx) {
+Status CmdObjectIdletime(CommandContext& ctx) {
+  Status status = kOk;
   const bool lfu = LfuPolicy(ctx);
   WithObject(ctx, [&](const Entry& entry, int64_t now_ms) {
-    lfu ? ctx.reply.Error(errors::kLfuSelected)
-        : ctx.reply.Integer(ctx.store().IdleSeconds(entry, now_ms));
+    if (lfu) {
+      ctx.reply.Error(errors::kLfuSelected);
+      status = kError;
+      return;
+    }
+    ctx.reply.Integer(ctx.store().IdleSeconds(entry, now_ms));
   });
+  return status;
 }
 constexpr CommandSpec kObjectIdletimeSpec{
     .name = "object|idletime",
@@ -607,7 +636,7 @@ constexpr CommandSpec kObjectIdletimeSpec{
     .summary = "Returns the seconds since a key was last accessed.",
     .handler = CmdObjectIdletime};
 
-void CmdObjectHelp(CommandContext& ctx) {
+Status CmdObjectHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "OBJECT",
             {"ENCODING <key>",
              "    Return the kind of internal representation used in order to store the value",
@@ -619,6 +648,7 @@ void CmdObjectHelp(CommandContext& ctx) {
              "    seconds elapsed since the last access to the key.", "REFCOUNT <key>",
              "    Return the number of references of the value associated with the specified",
              "    <key>."});
+  return kOk;
 }
 constexpr CommandSpec kObjectHelpSpec{.name = "object|help",
                                       .arity = 2,

@@ -98,7 +98,7 @@ int64_t MaxStringLength(CommandContext& ctx) {
 }
 
 // SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ts|KEEPTTL]
-void CmdSet(CommandContext& ctx) {
+Status CmdSet(CommandContext& ctx) {
   SetOptions options;
   OptionReader reader(ctx.args, 3);
   using Kind = ExpireOption::Kind;
@@ -117,13 +117,13 @@ void CmdSet(CommandContext& ctx) {
   }
   if (!reader.ok()) {
     ctx.reply.Error(reader.error());
-    return;
+    return kError;
   }
   int64_t expire_at = 0;
   if (options.expire.kind == Kind::kRelative || options.expire.kind == Kind::kAbsolute) {
     auto at = ExpireAtMsOrReply(ctx, options.expire, "set");
     if (!at) {
-      return;
+      return kError;
     }
     expire_at = *at;
   }
@@ -147,6 +147,7 @@ void CmdSet(CommandContext& ctx) {
       ctx.reply.Ok();
     }
   });
+  return kOk;
 }
 constexpr CommandSpec kSetSpec{
     .name = "set",
@@ -159,11 +160,12 @@ constexpr CommandSpec kSetSpec{
     .handler = CmdSet};
 
 // GET key: the value, or null.
-void CmdGet(CommandContext& ctx) {
+Status CmdGet(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     const Entry* entry = slot.Lookup();
     entry ? ctx.reply.Bulk(entry->value()) : ctx.reply.NullBulk();
   });
+  return kOk;
 }
 constexpr CommandSpec kGetSpec{.name = "get",
                                .arity = 2,
@@ -174,7 +176,7 @@ constexpr CommandSpec kGetSpec{.name = "get",
                                .handler = CmdGet};
 
 // SETNX key value: 1 when set, 0 when the key existed.
-void CmdSetnx(CommandContext& ctx) {
+Status CmdSetnx(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     if (slot.LookupForWrite() != nullptr) {
       ctx.reply.Integer(0);
@@ -183,6 +185,7 @@ void CmdSetnx(CommandContext& ctx) {
     slot.Set(ctx.args[2], 0);
     ctx.reply.Integer(1);
   });
+  return kOk;
 }
 constexpr CommandSpec kSetnxSpec{.name = "setnx",
                                  .arity = 3,
@@ -193,17 +196,18 @@ constexpr CommandSpec kSetnxSpec{.name = "setnx",
                                  .handler = CmdSetnx};
 
 // SETEX key seconds value / PSETEX key milliseconds value.
-void SetWithExpire(CommandContext& ctx, bool milliseconds, std::string_view command) {
+Status SetWithExpire(CommandContext& ctx, bool milliseconds, std::string_view command) {
   ExpireOption expire{ExpireOption::Kind::kRelative, milliseconds, ctx.args[2]};
   auto at = ExpireAtMsOrReply(ctx, expire, command);
   if (!at) {
-    return;
+    return kError;
   }
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms,
                       [&](KeySlot& slot) { slot.Set(ctx.args[3], *at); });
   ctx.reply.Ok();
+  return kOk;
 }
-void CmdSetex(CommandContext& ctx) { SetWithExpire(ctx, false, "setex"); }
+Status CmdSetex(CommandContext& ctx) { return SetWithExpire(ctx, false, "setex"); }
 constexpr CommandSpec kSetexSpec{.name = "setex",
                                  .arity = 4,
                                  .flags = kWrite | kDenyOom,
@@ -211,7 +215,7 @@ constexpr CommandSpec kSetexSpec{.name = "setex",
                                  .since = "2.0.0",
                                  .summary = "Sets a key's value and its expiry in seconds.",
                                  .handler = CmdSetex};
-void CmdPsetex(CommandContext& ctx) { SetWithExpire(ctx, true, "psetex"); }
+Status CmdPsetex(CommandContext& ctx) { return SetWithExpire(ctx, true, "psetex"); }
 constexpr CommandSpec kPsetexSpec{.name = "psetex",
                                   .arity = 4,
                                   .flags = kWrite | kDenyOom,
@@ -221,12 +225,13 @@ constexpr CommandSpec kPsetexSpec{.name = "psetex",
                                   .handler = CmdPsetex};
 
 // GETSET key value: the old value (or null); the key loses its expiry.
-void CmdGetset(CommandContext& ctx) {
+Status CmdGetset(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     Entry* current = slot.Lookup();
     current ? ctx.reply.Bulk(current->value()) : ctx.reply.NullBulk();
     slot.Put(current, slot.NewEntry(ctx.args[2], 0));
   });
+  return kOk;
 }
 constexpr CommandSpec kGetsetSpec{.name = "getset",
                                   .arity = 3,
@@ -237,7 +242,7 @@ constexpr CommandSpec kGetsetSpec{.name = "getset",
                                   .handler = CmdGetset};
 
 // GETDEL key: the value (or null), then the key is deleted.
-void CmdGetdel(CommandContext& ctx) {
+Status CmdGetdel(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     const Entry* current = slot.Lookup();
     if (current == nullptr) {
@@ -247,6 +252,7 @@ void CmdGetdel(CommandContext& ctx) {
     ctx.reply.Bulk(current->value());
     slot.Delete();
   });
+  return kOk;
 }
 constexpr CommandSpec kGetdelSpec{.name = "getdel",
                                   .arity = 2,
@@ -257,7 +263,8 @@ constexpr CommandSpec kGetdelSpec{.name = "getdel",
                                   .handler = CmdGetdel};
 
 // GETEX key [EX s|PX ms|EXAT ts|PXAT ts|PERSIST]: the value, changing its expiry.
-void CmdGetex(CommandContext& ctx) {
+Status CmdGetex(CommandContext& ctx) {
+  Status status = kOk;
   ExpireOption expire;
   OptionReader reader(ctx.args, 2);
   while (reader.HasMore()) {
@@ -269,7 +276,7 @@ void CmdGetex(CommandContext& ctx) {
   }
   if (!reader.ok()) {
     ctx.reply.Error(reader.error());
-    return;
+    return kError;
   }
   const bool sets_expire =
       expire.kind == ExpireOption::Kind::kRelative || expire.kind == ExpireOption::Kind::kAbsolute;
@@ -284,6 +291,7 @@ void CmdGetex(CommandContext& ctx) {
     if (sets_expire) {
       auto at = ExpireAtMsOrReply(ctx, expire, "getex");
       if (!at) {
+        status = kError;
         return;
       }
       expire_at = *at;
@@ -297,6 +305,7 @@ void CmdGetex(CommandContext& ctx) {
       slot.SetExpire(current, 0);
     }
   });
+  return status;
 }
 constexpr CommandSpec kGetexSpec{
     .name = "getex",
@@ -308,7 +317,7 @@ constexpr CommandSpec kGetexSpec{
     .handler = CmdGetex};
 
 // MGET key [key ...]: one value or null per key, all read at one instant.
-void CmdMget(CommandContext& ctx) {
+Status CmdMget(CommandContext& ctx) {
   std::vector<store::KeyRef> keys;
   keys.reserve(ctx.args.size() - 1);
   for (size_t i = 1; i < ctx.args.size(); ++i) {
@@ -321,6 +330,7 @@ void CmdMget(CommandContext& ctx) {
       entry ? ctx.reply.Bulk(entry->value()) : ctx.reply.NullBulk();
     }
   });
+  return kOk;
 }
 constexpr CommandSpec kMgetSpec{.name = "mget",
                                 .arity = -2,
@@ -340,10 +350,10 @@ std::vector<store::KeyRef> EveryOtherKey(CommandContext& ctx) {
 }
 
 // MSET key value [key value ...]: sets all, atomically.
-void CmdMset(CommandContext& ctx) {
+Status CmdMset(CommandContext& ctx) {
   if (ctx.args.size() % 2 == 0) {
     ctx.reply.Error(errors::WrongArity(ctx.spec->name));
-    return;
+    return kError;
   }
   auto keys = EveryOtherKey(ctx);
   ctx.store().WithKeys(keys, ctx.now_ms, [&](std::span<KeySlot> slots) {
@@ -352,6 +362,7 @@ void CmdMset(CommandContext& ctx) {
     }
   });
   ctx.reply.Ok();
+  return kOk;
 }
 constexpr CommandSpec kMsetSpec{.name = "mset",
                                 .arity = -3,
@@ -362,10 +373,10 @@ constexpr CommandSpec kMsetSpec{.name = "mset",
                                 .handler = CmdMset};
 
 // MSETNX key value [key value ...]: sets all when none exists (1), else nothing (0).
-void CmdMsetnx(CommandContext& ctx) {
+Status CmdMsetnx(CommandContext& ctx) {
   if (ctx.args.size() % 2 == 0) {
     ctx.reply.Error(errors::WrongArity(ctx.spec->name));
-    return;
+    return kError;
   }
   auto keys = EveryOtherKey(ctx);
   ctx.store().WithKeys(keys, ctx.now_ms, [&](std::span<KeySlot> slots) {
@@ -380,6 +391,7 @@ void CmdMsetnx(CommandContext& ctx) {
     }
     ctx.reply.Integer(1);
   });
+  return kOk;
 }
 constexpr CommandSpec kMsetnxSpec{
     .name = "msetnx",
@@ -391,7 +403,8 @@ constexpr CommandSpec kMsetnxSpec{
     .handler = CmdMsetnx};
 
 // APPEND key value: the new length; the expiry is kept.
-void CmdAppend(CommandContext& ctx) {
+Status CmdAppend(CommandContext& ctx) {
+  Status status = kOk;
   const std::string_view suffix = ctx.args[2];
   const int64_t limit = MaxStringLength(ctx);
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
@@ -404,6 +417,7 @@ void CmdAppend(CommandContext& ctx) {
     const size_t total = current->value_size() + suffix.size();
     if (static_cast<int64_t>(total) > limit) {
       ctx.reply.Error(errors::kStringTooLong);
+      status = kError;
       return;
     }
     Entry* grown = slot.NewUninitialisedEntry(total, current->expire_ms());
@@ -412,6 +426,7 @@ void CmdAppend(CommandContext& ctx) {
     slot.Put(current, grown);
     ctx.reply.Integer(static_cast<int64_t>(total));
   });
+  return status;
 }
 constexpr CommandSpec kAppendSpec{
     .name = "append",
@@ -423,11 +438,12 @@ constexpr CommandSpec kAppendSpec{
     .handler = CmdAppend};
 
 // STRLEN key: the value's length, 0 when missing.
-void CmdStrlen(CommandContext& ctx) {
+Status CmdStrlen(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     const Entry* entry = slot.Lookup();
     ctx.reply.Integer(entry ? static_cast<int64_t>(entry->value_size()) : 0);
   });
+  return kOk;
 }
 constexpr CommandSpec kStrlenSpec{.name = "strlen",
                                   .arity = 2,
@@ -438,17 +454,20 @@ constexpr CommandSpec kStrlenSpec{.name = "strlen",
                                   .handler = CmdStrlen};
 
 // Adds `delta` to the integer at key (0 when missing), keeping its expiry.
-void IncrementBy(CommandContext& ctx, int64_t delta) {
+Status IncrementBy(CommandContext& ctx, int64_t delta) {
+  Status status = kOk;
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     Entry* current = slot.LookupForWrite();
     int64_t value = 0;
     if (current != nullptr && !util::ParseInt64(current->value(), &value)) {
       ctx.reply.Error(errors::kNotInteger);
+      status = kError;
       return;
     }
     int64_t result = 0;
     if (__builtin_add_overflow(value, delta, &result)) {
       ctx.reply.Error(errors::kIncrOverflow);
+      status = kError;
       return;
     }
     char digits[24];
@@ -457,9 +476,10 @@ void IncrementBy(CommandContext& ctx, int64_t delta) {
              slot.NewEntry(std::string_view(digits, length), current ? current->expire_ms() : 0));
     ctx.reply.Integer(result);
   });
+  return status;
 }
 
-void CmdIncr(CommandContext& ctx) { IncrementBy(ctx, 1); }
+Status CmdIncr(CommandContext& ctx) { return IncrementBy(ctx, 1); }
 constexpr CommandSpec kIncrSpec{.name = "incr",
                                 .arity = 2,
                                 .flags = kWrite | kDenyOom | kFast,
@@ -467,7 +487,7 @@ constexpr CommandSpec kIncrSpec{.name = "incr",
                                 .since = "1.0.0",
                                 .summary = "Adds one to the integer value of a key.",
                                 .handler = CmdIncr};
-void CmdDecr(CommandContext& ctx) { IncrementBy(ctx, -1); }
+Status CmdDecr(CommandContext& ctx) { return IncrementBy(ctx, -1); }
 constexpr CommandSpec kDecrSpec{.name = "decr",
                                 .arity = 2,
                                 .flags = kWrite | kDenyOom | kFast,
@@ -475,11 +495,12 @@ constexpr CommandSpec kDecrSpec{.name = "decr",
                                 .since = "1.0.0",
                                 .summary = "Subtracts one from the integer value of a key.",
                                 .handler = CmdDecr};
-void CmdIncrby(CommandContext& ctx) {
+Status CmdIncrby(CommandContext& ctx) {
   int64_t delta = 0;
-  if (ParseInt64OrReply(ctx, ctx.args[2], &delta)) {
-    IncrementBy(ctx, delta);
+  if (!ParseInt64OrReply(ctx, ctx.args[2], &delta)) {
+    return kError;
   }
+  return IncrementBy(ctx, delta);
 }
 constexpr CommandSpec kIncrbySpec{.name = "incrby",
                                   .arity = 3,
@@ -488,16 +509,16 @@ constexpr CommandSpec kIncrbySpec{.name = "incrby",
                                   .since = "1.0.0",
                                   .summary = "Adds an integer to the integer value of a key.",
                                   .handler = CmdIncrby};
-void CmdDecrby(CommandContext& ctx) {
+Status CmdDecrby(CommandContext& ctx) {
   int64_t delta = 0;
   if (!ParseInt64OrReply(ctx, ctx.args[2], &delta)) {
-    return;
+    return kError;
   }
   if (delta == std::numeric_limits<int64_t>::min()) {
     ctx.reply.Error(errors::kDecrOverflow);
-    return;
+    return kError;
   }
-  IncrementBy(ctx, -delta);
+  return IncrementBy(ctx, -delta);
 }
 constexpr CommandSpec kDecrbySpec{
     .name = "decrby",
@@ -509,28 +530,32 @@ constexpr CommandSpec kDecrbySpec{
     .handler = CmdDecrby};
 
 // INCRBYFLOAT key increment: the new value as a string, with Redis's long double formatting.
-void CmdIncrbyfloat(CommandContext& ctx) {
+Status CmdIncrbyfloat(CommandContext& ctx) {
+  Status status = kOk;
   long double delta = 0;
   if (!util::ParseLongDouble(ctx.args[2], &delta)) {
     ctx.reply.Error(errors::kNotFloat);
-    return;
+    return kError;
   }
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     Entry* current = slot.LookupForWrite();
     long double value = 0;
     if (current != nullptr && !util::ParseLongDouble(current->value(), &value)) {
       ctx.reply.Error(errors::kNotFloat);
+      status = kError;
       return;
     }
     value += delta;
     if (std::isnan(value) || std::isinf(value)) {
       ctx.reply.Error(errors::kIncrFloatNanOrInf);
+      status = kError;
       return;
     }
     const std::string text = util::LongDoubleToHumanString(value);
     slot.Put(current, slot.NewEntry(text, current ? current->expire_ms() : 0));
     ctx.reply.Bulk(text);
   });
+  return status;
 }
 constexpr CommandSpec kIncrbyfloatSpec{
     .name = "incrbyfloat",
@@ -542,11 +567,11 @@ constexpr CommandSpec kIncrbyfloatSpec{
     .handler = CmdIncrbyfloat};
 
 // GETRANGE key start end: a substring, with Redis's clamping of negative and large indexes.
-void CmdGetrange(CommandContext& ctx) {
+Status CmdGetrange(CommandContext& ctx) {
   int64_t start = 0;
   int64_t end = 0;
   if (!ParseInt64OrReply(ctx, ctx.args[2], &start) || !ParseInt64OrReply(ctx, ctx.args[3], &end)) {
-    return;
+    return kError;
   }
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     const Entry* entry = slot.Lookup();
@@ -568,6 +593,7 @@ void CmdGetrange(CommandContext& ctx) {
     }
     ctx.reply.Bulk(entry->value().substr(from, to - from + 1));
   });
+  return kOk;
 }
 constexpr CommandSpec kGetrangeSpec{.name = "getrange",
                                     .arity = 4,
@@ -578,14 +604,15 @@ constexpr CommandSpec kGetrangeSpec{.name = "getrange",
                                     .handler = CmdGetrange};
 
 // SETRANGE key offset value: overwrites part of the value (zero-padded); the new length.
-void CmdSetrange(CommandContext& ctx) {
+Status CmdSetrange(CommandContext& ctx) {
+  Status status = kOk;
   int64_t offset = 0;
   if (!ParseInt64OrReply(ctx, ctx.args[2], &offset)) {
-    return;
+    return kError;
   }
   if (offset < 0) {
     ctx.reply.Error(errors::kOffsetOutOfRange);
-    return;
+    return kError;
   }
   const std::string_view patch = ctx.args[3];
   const int64_t limit = MaxStringLength(ctx);
@@ -598,6 +625,7 @@ void CmdSetrange(CommandContext& ctx) {
     }
     if (offset > limit - static_cast<int64_t>(patch.size())) {
       ctx.reply.Error(errors::kStringTooLong);
+      status = kError;
       return;
     }
     const int64_t needed = offset + static_cast<int64_t>(patch.size());
@@ -615,6 +643,7 @@ void CmdSetrange(CommandContext& ctx) {
     slot.Put(current, updated);
     ctx.reply.Integer(total);
   });
+  return status;
 }
 constexpr CommandSpec kSetrangeSpec{.name = "setrange",
                                     .arity = 4,

@@ -55,13 +55,14 @@ namespace {
 constexpr uint32_t kControl = kNoscript | kLoading | kStale | kFast | kAllowBusy | kNotQueued;
 
 // MULTI: starts queuing the client's commands.
-void CmdMulti(CommandContext& ctx) {
+Status CmdMulti(CommandContext& ctx) {
   if (ctx.client.tx.active) {
     ctx.reply.Error(errors::kNestedMulti);
-    return;
+    return kError;
   }
   ctx.client.tx.active = true;
   ctx.reply.Ok();
+  return kOk;
 }
 constexpr CommandSpec kMultiSpec{
     .name = "multi",
@@ -72,14 +73,15 @@ constexpr CommandSpec kMultiSpec{
     .handler = CmdMulti};
 
 // DISCARD: drops the queued commands and unwatches every key.
-void CmdDiscard(CommandContext& ctx) {
+Status CmdDiscard(CommandContext& ctx) {
   if (!ctx.client.tx.active) {
     ctx.reply.Error(errors::kDiscardWithoutMulti);
-    return;
+    return kError;
   }
   DiscardTransaction(ctx.server, ctx.client);
   UnwatchAll(ctx.server, ctx.client);
   ctx.reply.Ok();
+  return kOk;
 }
 constexpr CommandSpec kDiscardSpec{.name = "discard",
                                    .arity = 1,
@@ -90,17 +92,17 @@ constexpr CommandSpec kDiscardSpec{.name = "discard",
 
 // EXEC: runs the queued commands atomically and replies with their replies; a null array
 // when a watched key changed.
-void CmdExec(CommandContext& ctx) {
+Status CmdExec(CommandContext& ctx) {
   TransactionState& tx = ctx.client.tx;
   if (!tx.active) {
     ctx.reply.Error(errors::kExecWithoutMulti);
-    return;
+    return kError;
   }
   if (tx.failed) {
     DiscardTransaction(ctx.server, ctx.client);
     UnwatchAll(ctx.server, ctx.client);
     ctx.reply.Error(errors::kExecAbortPrevious);
-    return;
+    return kError;
   }
   // The queue moves out: a queued command must not see (or change) this transaction.
   std::vector<QueuedCommand> queued = std::move(tx.queued);
@@ -137,11 +139,12 @@ void CmdExec(CommandContext& ctx) {
     }
   }
   UnwatchAll(ctx.server, ctx.client);
+  return kOk;
 }
 constexpr CommandSpec kExecSpec{
     .name = "exec",
     .arity = 1,
-    .flags = kNoscript | kLoading | kStale | kSkipSlowlog | kNotQueued,
+    .flags = kNoscript | kLoading | kStale | kSkipSlowlog | kNotQueued | kRunsQueue,
     .since = "1.2.0",
     .summary = "Runs the queued commands atomically and returns their replies.",
     .handler = CmdExec};
@@ -161,10 +164,10 @@ void WatchKeys(ServerContext& server, ClientState& client, std::span<const std::
   }
 }
 
-void CmdWatch(CommandContext& ctx) {
+Status CmdWatch(CommandContext& ctx) {
   if (ctx.client.tx.active) {
     ctx.reply.Error(errors::kWatchInMulti);
-    return;
+    return kError;
   }
   std::vector<std::string> keys(ctx.args.begin() + 1, ctx.args.end());
   if (ScriptHoldsShardsElsewhere(ctx.server)) {
@@ -182,10 +185,11 @@ void CmdWatch(CommandContext& ctx) {
       reply.Ok();
       return ContinuationStep::kDone;
     };
-    return;
+    return kOk;
   }
   WatchKeys(ctx.server, ctx.client, keys, ctx.now_ms);
   ctx.reply.Ok();
+  return kOk;
 }
 constexpr CommandSpec kWatchSpec{
     .name = "watch",
@@ -197,9 +201,10 @@ constexpr CommandSpec kWatchSpec{
     .handler = CmdWatch};
 
 // UNWATCH: forgets every watched key.
-void CmdUnwatch(CommandContext& ctx) {
+Status CmdUnwatch(CommandContext& ctx) {
   UnwatchAll(ctx.server, ctx.client);
   ctx.reply.Ok();
+  return kOk;
 }
 constexpr CommandSpec kUnwatchSpec{.name = "unwatch",
                                    .arity = 1,
@@ -220,8 +225,6 @@ constexpr auto kTransactionsCommands = kTransactionsFamily.Rows({
 });
 
 }  // namespace
-
-Handler CmdExecHandler() { return CmdExec; }
 
 std::span<const CommandSpec> TransactionsFamily() { return kTransactionsCommands; }
 

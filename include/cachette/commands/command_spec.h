@@ -15,7 +15,12 @@
 namespace cachette::commands {
 
 class CommandContext;
-using Handler = void (*)(CommandContext& ctx);
+
+// What a handler tells the dispatcher: kError when its reply is an error (Redis counts the call
+// in failed_calls and the error in errorstats), kOk otherwise. A handler returns kError exactly
+// when it wrote an error reply.
+enum [[nodiscard]] Status : uint8_t{kOk, kError};
+using Handler = Status (*)(CommandContext& ctx);
 
 // Command flags with Redis's names (COMMAND INFO shows them).
 enum CommandFlag : uint32_t {
@@ -42,6 +47,15 @@ enum CommandFlag : uint32_t {
   // Ours, not shown by COMMAND: runs at once inside MULTI instead of being queued (EXEC,
   // DISCARD, MULTI, WATCH, QUIT, RESET, as Redis treats them).
   kNotQueued = 1u << 16,
+  // Ours, not shown by COMMAND: the dispatcher's special cases, which Redis makes by comparing
+  // command procedures.
+  // EXEC: runs the client's queue, so a refusal discards the transaction (EXECABORT), the OOM
+  // check and CLIENT PAUSE WRITE consider the queued commands.
+  kRunsQueue = 1u << 17,
+  // TOUCH: updates keys' recency even for a CLIENT NO-TOUCH client.
+  kTouchesAlways = 1u << 18,
+  // CLIENT: does not end a CLIENT REPLY SKIP (Redis's resetClient keeps the flag after CLIENT).
+  kKeepsReplySkip = 1u << 19,
 };
 
 // ACL categories, in the order of Redis's category table (COMMAND INFO lists a command's

@@ -8,7 +8,7 @@
 namespace cachette::commands {
 namespace {
 
-void Noop(CommandContext&) {}
+Status Noop(CommandContext&) { return kOk; }
 
 constexpr CommandSpec kSubSpec{.name = "box|sub",
                                .arity = 2,

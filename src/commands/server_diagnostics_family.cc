@@ -1,6 +1,7 @@
-// Redis's "server" command group, the operator's side: MONITOR, SLOWLOG, LATENCY, DEBUG,
-// LASTSAVE and ROLE. (Database-wide commands, CONFIG, COMMAND, INFO and MEMORY are in
-// server_family.cc.)
+// Redis's "server" command group, second file: what an operator watches and probes the server
+// with (MONITOR, SLOWLOG, LATENCY, DEBUG) and the small replication and persistence stubs
+// (LASTSAVE, LOLWUT, ROLE). Database-wide commands, CONFIG, COMMAND, INFO and MEMORY are in
+// server_family.cc: one file for the group would pass 1,000 lines.
 
 #include <fmt/format.h>
 
@@ -28,19 +29,20 @@ constexpr uint32_t kAdminFlags = kAdmin | kNoscript | kLoading | kStale;
 
 // MONITOR: from now on the connection receives every command the server runs (admin commands
 // excepted), one line each.
-void CmdMonitor(CommandContext& ctx) {
+Status CmdMonitor(CommandContext& ctx) {
   if (ctx.client.tx.executing) {
     ctx.reply.Error(errors::kMonitorDenyBlocking);
-    return;
+    return kError;
   }
   if (ctx.client.monitor) {
-    return;  // already monitoring: Redis ignores it, with no reply
+    return kOk;  // already monitoring: Redis ignores it, with no reply
   }
   ctx.client.monitor = true;
   if (ctx.server.control != nullptr) {
     ctx.server.control->StartMonitor(ctx.client);
   }
   ctx.reply.Ok();
+  return kOk;
 }
 constexpr CommandSpec kMonitorSpec{.name = "monitor",
                                    .arity = 1,
@@ -50,19 +52,19 @@ constexpr CommandSpec kMonitorSpec{.name = "monitor",
                                    .handler = CmdMonitor};
 
 // SLOWLOG GET [count]: the newest entries (10 by default, -1 for all), newest first.
-void CmdSlowlogGet(CommandContext& ctx) {
+Status CmdSlowlogGet(CommandContext& ctx) {
   int64_t count = 10;
   if (ctx.args.size() > 3) {
     ctx.reply.Error(errors::SubcommandSyntax("SLOWLOG", ctx.args[1]));
-    return;
+    return kError;
   }
   if (ctx.args.size() == 3 && (!util::ParseInt64(ctx.args[2], &count) || count < -1)) {
     ctx.reply.Error(errors::kSlowlogCount);
-    return;
+    return kError;
   }
-  const std::vector<SlowLogEntry> entries = ctx.server.slowlog.Newest(count);
+  const std::vector<stats::SlowLogEntry> entries = ctx.server.slowlog.Newest(count);
   ctx.reply.ArrayHeader(entries.size());
-  for (const SlowLogEntry& entry : entries) {
+  for (const stats::SlowLogEntry& entry : entries) {
     ctx.reply.ArrayHeader(6);
     ctx.reply.Integer(entry.id);
     ctx.reply.Integer(entry.time_s);
@@ -74,6 +76,7 @@ void CmdSlowlogGet(CommandContext& ctx) {
     ctx.reply.Bulk(entry.peer_address);
     ctx.reply.Bulk(entry.client_name);
   }
+  return kOk;
 }
 constexpr CommandSpec kSlowlogGetSpec{.name = "slowlog|get",
                                       .arity = -2,
@@ -83,8 +86,9 @@ constexpr CommandSpec kSlowlogGetSpec{.name = "slowlog|get",
                                       .handler = CmdSlowlogGet};
 
 // SLOWLOG LEN: how many entries the slow log holds.
-void CmdSlowlogLen(CommandContext& ctx) {
+Status CmdSlowlogLen(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.slowlog.size()));
+  return kOk;
 }
 constexpr CommandSpec kSlowlogLenSpec{.name = "slowlog|len",
                                       .arity = 2,
@@ -94,9 +98,10 @@ constexpr CommandSpec kSlowlogLenSpec{.name = "slowlog|len",
                                       .handler = CmdSlowlogLen};
 
 // SLOWLOG RESET: empties the slow log.
-void CmdSlowlogReset(CommandContext& ctx) {
+Status CmdSlowlogReset(CommandContext& ctx) {
   ctx.server.slowlog.Reset();
   ctx.reply.Ok();
+  return kOk;
 }
 constexpr CommandSpec kSlowlogResetSpec{.name = "slowlog|reset",
                                         .arity = 2,
@@ -105,7 +110,7 @@ constexpr CommandSpec kSlowlogResetSpec{.name = "slowlog|reset",
                                         .summary = "Empties the slow log.",
                                         .handler = CmdSlowlogReset};
 
-void CmdSlowlogHelp(CommandContext& ctx) {
+Status CmdSlowlogHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "SLOWLOG",
             {"GET [<count>]",
              "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
@@ -113,6 +118,7 @@ void CmdSlowlogHelp(CommandContext& ctx) {
              "    id, timestamp, time in microseconds, arguments array, client IP and port,",
              "    client name", "LEN", "    Return the length of the slowlog.", "RESET",
              "    Reset the slowlog."});
+  return kOk;
 }
 constexpr CommandSpec kSlowlogHelpSpec{.name = "slowlog|help",
                                        .arity = 2,
@@ -122,7 +128,7 @@ constexpr CommandSpec kSlowlogHelpSpec{.name = "slowlog|help",
                                        .handler = CmdSlowlogHelp};
 
 // LATENCY LATEST: per event, [name, time of the latest sample, its latency, the maximum].
-void CmdLatencyLatest(CommandContext& ctx) {
+Status CmdLatencyLatest(CommandContext& ctx) {
   const auto events = ctx.server.latency.Events();
   ctx.reply.ArrayHeader(events.size());
   for (const auto& event : events) {
@@ -132,6 +138,7 @@ void CmdLatencyLatest(CommandContext& ctx) {
     ctx.reply.Integer(event.samples.back().latency_ms);
     ctx.reply.Integer(event.max_ms);
   }
+  return kOk;
 }
 constexpr CommandSpec kLatencyLatestSpec{
     .name = "latency|latest",
@@ -142,7 +149,7 @@ constexpr CommandSpec kLatencyLatestSpec{
     .handler = CmdLatencyLatest};
 
 // LATENCY HISTORY event: the event's samples, oldest first, as [time, latency].
-void CmdLatencyHistory(CommandContext& ctx) {
+Status CmdLatencyHistory(CommandContext& ctx) {
   for (const auto& event : ctx.server.latency.Events()) {
     if (event.name == ctx.args[2]) {
       ctx.reply.ArrayHeader(event.samples.size());
@@ -151,10 +158,11 @@ void CmdLatencyHistory(CommandContext& ctx) {
         ctx.reply.Integer(sample.time_s);
         ctx.reply.Integer(sample.latency_ms);
       }
-      return;
+      return kOk;
     }
   }
   ctx.reply.EmptyArray();
+  return kOk;
 }
 constexpr CommandSpec kLatencyHistorySpec{.name = "latency|history",
                                           .arity = 3,
@@ -164,8 +172,9 @@ constexpr CommandSpec kLatencyHistorySpec{.name = "latency|history",
                                           .handler = CmdLatencyHistory};
 
 // LATENCY RESET [event ...]: forgets the named events (all by default); how many there were.
-void CmdLatencyReset(CommandContext& ctx) {
+Status CmdLatencyReset(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.latency.Reset(ctx.args.subspan(2))));
+  return kOk;
 }
 constexpr CommandSpec kLatencyResetSpec{.name = "latency|reset",
                                         .arity = -2,
@@ -174,12 +183,13 @@ constexpr CommandSpec kLatencyResetSpec{.name = "latency|reset",
                                         .summary = "Forgets latency events' samples.",
                                         .handler = CmdLatencyReset};
 
-void CmdLatencyHelp(CommandContext& ctx) {
+Status CmdLatencyHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "LATENCY",
             {"HISTORY <event>", "    Return time-latency samples for the <event> class.", "LATEST",
              "    Return the latest latency samples for all events.", "RESET [<event> ...]",
              "    Reset latency data of one or more <event> classes.",
              "    (default: reset all data for all event classes)"});
+  return kOk;
 }
 constexpr CommandSpec kLatencyHelpSpec{.name = "latency|help",
                                        .arity = 2,
@@ -214,7 +224,8 @@ size_t SerializedLength(std::string_view value) {
 
 // DEBUG subcommand ...: the subcommands test suites use (Redis parses DEBUG's own subcommands,
 // so DEBUG is one command, as there).
-void CmdDebug(CommandContext& ctx) {
+Status CmdDebug(CommandContext& ctx) {
+  Status status = kOk;
   const std::string_view sub = ctx.args[1];
   const size_t argc = ctx.args.size();
   if (EqualsIgnoreCase(sub, "help")) {
@@ -259,6 +270,7 @@ void CmdDebug(CommandContext& ctx) {
       const store::Entry* entry = slot.LookupNoTouch();
       if (entry == nullptr) {
         ctx.reply.Error(errors::kNoSuchKey);
+        status = kError;
         return;
       }
       int64_t integer = -1;
@@ -271,7 +283,9 @@ void CmdDebug(CommandContext& ctx) {
     });
   } else {
     ctx.reply.Error(errors::SubcommandSyntax("DEBUG", sub));
+    return kError;
   }
+  return status;
 }
 constexpr CommandSpec kDebugSpec{.name = "debug",
                                  .arity = -2,
@@ -281,7 +295,10 @@ constexpr CommandSpec kDebugSpec{.name = "debug",
                                  .handler = CmdDebug};
 
 // LASTSAVE: the Unix time of the last save; nothing is ever saved, so the server's start.
-void CmdLastsave(CommandContext& ctx) { ctx.reply.Integer(ctx.server.start_time_ms / 1000); }
+Status CmdLastsave(CommandContext& ctx) {
+  ctx.reply.Integer(ctx.server.start_time_ms / 1000);
+  return kOk;
+}
 constexpr CommandSpec kLastsaveSpec{
     .name = "lastsave",
     .arity = 1,
@@ -292,11 +309,12 @@ constexpr CommandSpec kLastsaveSpec{
     .handler = CmdLastsave};
 
 // ROLE: a master with no replicas at offset 0.
-void CmdRole(CommandContext& ctx) {
+Status CmdRole(CommandContext& ctx) {
   ctx.reply.ArrayHeader(3);
   ctx.reply.Bulk("master");
   ctx.reply.Integer(0);
   ctx.reply.EmptyArray();
+  return kOk;
 }
 constexpr CommandSpec kRoleSpec{.name = "role",
                                 .arity = 1,
@@ -308,17 +326,18 @@ constexpr CommandSpec kRoleSpec{.name = "role",
 
 // LOLWUT [VERSION version]: Redis 7.0 without a version 5 or 6 art piece answers its version
 // line; so do we, for every version (the art of versions 5 and 6 is not drawn).
-void CmdLolwut(CommandContext& ctx) {
+Status CmdLolwut(CommandContext& ctx) {
   for (size_t i = 1; i + 1 < ctx.args.size(); ++i) {
     if (EqualsIgnoreCase(ctx.args[i], "version")) {
       int64_t version = 0;
       if (!ParseInt64OrReply(ctx, ctx.args[i + 1], &version)) {
-        return;
+        return kError;
       }
       ++i;
     }
   }
   ctx.reply.Verbatim(fmt::format("Redis ver. {}\n", kRedisCompatibleVersion));
+  return kOk;
 }
 constexpr CommandSpec kLolwutSpec{.name = "lolwut",
                                   .arity = -1,
@@ -327,16 +346,16 @@ constexpr CommandSpec kLolwutSpec{.name = "lolwut",
                                   .summary = "Shows the Redis version it speaks (no art).",
                                   .handler = CmdLolwut};
 
-constexpr CommandFamily kAdminFamily{.group = "server"};
+constexpr CommandFamily kServerDiagnosticsFamily{.group = "server"};
 
-constexpr auto kSlowlogSubcommands = kAdminFamily.Rows({
+constexpr auto kSlowlogSubcommands = kServerDiagnosticsFamily.Rows({
     kSlowlogGetSpec,
     kSlowlogLenSpec,
     kSlowlogResetSpec,
     kSlowlogHelpSpec,
 });
 
-constexpr auto kLatencySubcommands = kAdminFamily.Rows({
+constexpr auto kLatencySubcommands = kServerDiagnosticsFamily.Rows({
     kLatencyLatestSpec,
     kLatencyHistorySpec,
     kLatencyResetSpec,
@@ -354,7 +373,7 @@ constexpr CommandSpec kLatencySpec{.name = "latency",
                                    .summary = "Latency monitor commands.",
                                    .subcommands = kLatencySubcommands};
 
-constexpr auto kAdminCommands = kAdminFamily.Rows({
+constexpr auto kServerDiagnosticsCommands = kServerDiagnosticsFamily.Rows({
     kMonitorSpec,
     kSlowlogSpec,
     kLatencySpec,
@@ -366,6 +385,6 @@ constexpr auto kAdminCommands = kAdminFamily.Rows({
 
 }  // namespace
 
-std::span<const CommandSpec> AdminFamily() { return kAdminCommands; }
+std::span<const CommandSpec> ServerDiagnosticsFamily() { return kServerDiagnosticsCommands; }
 
 }  // namespace cachette::commands::detail
