@@ -7,7 +7,8 @@ export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 
 # What building cachette-server needs.
 BUILD_PACKAGES=(cmake make g++ pkg-config ccache libboost-dev libfmt-dev libspdlog-dev
-                nlohmann-json3-dev libjemalloc-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
+                nlohmann-json3-dev libjemalloc-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
+                python3)
 # What the test suite and benchmarks need on top: GoogleTest, Google Benchmark, the reference
 # redis-server and its clients, and Debian's Python packages the integration tests use (pip,
 # setuptools and venv: test_django_contrib.py installs contrib/django with pip, offline).

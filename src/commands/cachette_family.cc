@@ -51,7 +51,7 @@ void ReplyPrefixFigures(CommandContext& ctx, std::string_view prefix,
 // {hits, misses, hit_ratio, writes, keys, memory}, sorted (by default hits + misses, most
 // first), at most COUNT prefixes, then `other` when it holds anything. Empty when prefix-stats
 // is off.
-void CmdPrefixstats(CommandContext& ctx) {
+Status CmdPrefixstats(CommandContext& ctx) {
   stats::PrefixOrder order = stats::PrefixOrder::kReads;
   std::optional<bool> descending;
   int64_t count = -1;  // all
@@ -78,11 +78,11 @@ void CmdPrefixstats(CommandContext& ctx) {
         break;
       }
       if (!ParseInt64OrReply(ctx, text, &count)) {
-        return;
+        return kError;
       }
       if (count < 0) {
         ctx.reply.Error(errors::kNotInteger);
-        return;
+        return kError;
       }
     } else {
       options.Fail();
@@ -90,7 +90,7 @@ void CmdPrefixstats(CommandContext& ctx) {
   }
   if (!options.ok()) {
     ctx.reply.Error(options.error());
-    return;
+    return kError;
   }
   // Figures read most first; prefixes in byte order.
   const bool desc = descending.value_or(order != stats::PrefixOrder::kPrefix);
@@ -107,7 +107,15 @@ void CmdPrefixstats(CommandContext& ctx) {
   if (with_other) {
     ReplyPrefixFigures(ctx, "other", snapshot.other);
   }
+  return kOk;
 }
+constexpr CommandSpec kPrefixstatsSpec{
+    .name = "prefixstats",
+    .arity = -1,
+    .flags = kLoading | kStale,
+    .since = "0.1.0",
+    .summary = "Returns hits, misses, writes, keys and memory per key prefix.",
+    .handler = CmdPrefixstats};
 
 // --- The family -------------------------------------------------------------------------------
 
@@ -115,13 +123,13 @@ void CmdPrefixstats(CommandContext& ctx) {
 // other clients.
 constexpr int64_t kInvalidationSliceUs = 200;
 
-void RunInvalidation(CommandContext& ctx, store::InvalidationRule rule) {
+Status RunInvalidation(CommandContext& ctx, store::InvalidationRule rule) {
   store::Store& store = ctx.store();
   std::shared_ptr<store::Invalidation> job = store.BeginInvalidation(rule, ctx.now_ms);
   if (job != nullptr && (job->done() || store.HoldsShardsOnThisThread())) {
     store.ContinueInvalidation(*job, -1);
     ctx.reply.Integer(static_cast<int64_t>(job->removed()));
-    return;
+    return kOk;
   }
   // CLIENT REPLY OFF/SKIP drop a reply when the command returns; this one comes later.
   const bool silent = ctx.client.reply_off || ctx.client.reply_skip;
@@ -147,44 +155,68 @@ void RunInvalidation(CommandContext& ctx, store::InvalidationRule rule) {
     }
     return ContinuationStep::kDone;
   };
+  return kOk;
 }
 
-void CmdInvalidatePrefix(CommandContext& ctx) {
+Status CmdInvalidatePrefix(CommandContext& ctx) {
   std::vector<std::string> prefixes(ctx.args.begin() + 2, ctx.args.end());
-  RunInvalidation(ctx, store::InvalidationRule::Prefixes(ctx.db(), std::move(prefixes)));
+  return RunInvalidation(ctx, store::InvalidationRule::Prefixes(ctx.db(), std::move(prefixes)));
 }
+constexpr CommandSpec kInvalidatePrefixSpec{
+    .name = "invalidate|prefix",
+    .arity = -3,
+    .flags = kWrite,
+    .acl_categories = kAclKeyspace,
+    .since = "0.1.0",
+    .summary = "Removes every key that starts with one of the prefixes, at one instant.",
+    .handler = CmdInvalidatePrefix};
 
-void CmdInvalidateMatch(CommandContext& ctx) {
-  RunInvalidation(ctx, store::InvalidationRule::Pattern(ctx.db(), std::string(ctx.args[2])));
+Status CmdInvalidateMatch(CommandContext& ctx) {
+  return RunInvalidation(ctx, store::InvalidationRule::Pattern(ctx.db(), std::string(ctx.args[2])));
 }
+constexpr CommandSpec kInvalidateMatchSpec{
+    .name = "invalidate|match",
+    .arity = 3,
+    .flags = kWrite,
+    .acl_categories = kAclKeyspace,
+    .since = "0.1.0",
+    .summary = "Removes every key that matches a glob pattern, at one instant.",
+    .handler = CmdInvalidateMatch};
 
-void CmdInvalidateHelp(CommandContext& ctx) {
+Status CmdInvalidateHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "INVALIDATE",
             {"PREFIX <prefix> [<prefix> ...]",
              "    Remove every key of the selected database that starts with one of the",
              "    prefixes; return how many were removed.", "MATCH <pattern>",
              "    Remove every key of the selected database that matches the glob-style",
              "    pattern (KEYS rules); return how many were removed."});
+  return kOk;
 }
+constexpr CommandSpec kInvalidateHelpSpec{.name = "invalidate|help",
+                                          .arity = 2,
+                                          .flags = kLoading | kStale,
+                                          .since = "0.1.0",
+                                          .summary = "Shows what INVALIDATE's subcommands do.",
+                                          .handler = CmdInvalidateHelp};
 
-constexpr std::string_view kInvalidateCategories = "@keyspace @write @slow";
+constexpr CommandFamily kCachetteFamily{.group = "cachette"};
 
-constexpr CommandSpec kInvalidateSubcommands[] = {
-    {"invalidate|prefix", -3, kWrite, 0, 0, 0, kInvalidateCategories, "cachette", "0.1.0",
-     "Removes every key that starts with one of the prefixes, at one instant.",
-     CmdInvalidatePrefix},
-    {"invalidate|match", 3, kWrite, 0, 0, 0, kInvalidateCategories, "cachette", "0.1.0",
-     "Removes every key that matches a glob pattern, at one instant.", CmdInvalidateMatch},
-    {"invalidate|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "cachette", "0.1.0",
-     "Shows what INVALIDATE's subcommands do.", CmdInvalidateHelp},
-};
+constexpr auto kInvalidateSubcommands = kCachetteFamily.Rows({
+    kInvalidatePrefixSpec,
+    kInvalidateMatchSpec,
+    kInvalidateHelpSpec,
+});
 
-constexpr CommandSpec kCachetteCommands[] = {
-    {"invalidate", -2, 0, 0, 0, 0, "@slow", "cachette", "0.1.0",
-     "Removes groups of keys by prefix or pattern.", nullptr, kInvalidateSubcommands},
-    {"prefixstats", -1, kLoading | kStale, 0, 0, 0, "@slow", "cachette", "0.1.0",
-     "Returns hits, misses, writes, keys and memory per key prefix.", CmdPrefixstats},
-};
+constexpr CommandSpec kInvalidateSpec{.name = "invalidate",
+                                      .arity = -2,
+                                      .since = "0.1.0",
+                                      .summary = "Removes groups of keys by prefix or pattern.",
+                                      .subcommands = kInvalidateSubcommands};
+
+constexpr auto kCachetteCommands = kCachetteFamily.Rows({
+    kInvalidateSpec,
+    kPrefixstatsSpec,
+});
 
 }  // namespace
 

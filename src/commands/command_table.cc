@@ -13,6 +13,15 @@ constexpr size_t kMaxNameLength = 64;
 char FoldCase(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 }  // namespace
 
+std::string_view AclCategoryName(size_t bit) {
+  static constexpr std::string_view kNames[kAclCategoryCount] = {
+      "@keyspace",   "@read",        "@write",    "@set",         "@sortedset", "@list",
+      "@hash",       "@string",      "@bitmap",   "@hyperloglog", "@geo",       "@stream",
+      "@pubsub",     "@admin",       "@fast",     "@slow",        "@blocking",  "@dangerous",
+      "@connection", "@transaction", "@scripting"};
+  return bit < kAclCategoryCount ? kNames[bit] : std::string_view();
+}
+
 uint64_t CommandTable::FoldedHash(std::string_view name) {
   uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a: names are short, so this is a few cycles
   for (char c : name) {
@@ -96,12 +105,12 @@ const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& container,
 std::vector<std::string_view> KeyArguments(const CommandSpec& spec,
                                            std::span<const std::string_view> args) {
   std::vector<std::string_view> keys;
-  if (spec.first_key <= 0 || spec.key_step <= 0) {
+  if (spec.keys.first <= 0 || spec.keys.step <= 0) {
     return keys;
   }
   const int64_t argc = static_cast<int64_t>(args.size());
-  const int64_t last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
-  for (int64_t i = spec.first_key; i <= last && i < argc; i += spec.key_step) {
+  const int64_t last = spec.keys.last < 0 ? argc + spec.keys.last : spec.keys.last;
+  for (int64_t i = spec.keys.first; i <= last && i < argc; i += spec.keys.step) {
     keys.push_back(args[static_cast<size_t>(i)]);
   }
   return keys;

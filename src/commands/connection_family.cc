@@ -26,41 +26,75 @@ namespace errors = protocol::errors;
 
 namespace {
 
+constexpr uint32_t kClientFlags = kNoscript | kLoading | kStale;
+constexpr uint32_t kClientAdminFlags = kAdmin | kNoscript | kLoading | kStale;
+
 // PING [message]: PONG, or the message.
-void CmdPing(CommandContext& ctx) {
+Status CmdPing(CommandContext& ctx) {
   if (ctx.args.size() > 2) {
     ctx.reply.Error(errors::WrongArity(ctx.spec->name));
-    return;
+    return kError;
   }
   ctx.args.size() == 2 ? ctx.reply.Bulk(ctx.args[1]) : ctx.reply.SimpleString("PONG");
+  return kOk;
 }
+constexpr CommandSpec kPingSpec{.name = "ping",
+                                .arity = -1,
+                                .flags = kFast,
+                                .since = "1.0.0",
+                                .summary = "Checks that the server answers.",
+                                .handler = CmdPing};
 
 // ECHO message: the message.
-void CmdEcho(CommandContext& ctx) { ctx.reply.Bulk(ctx.args[1]); }
+Status CmdEcho(CommandContext& ctx) {
+  ctx.reply.Bulk(ctx.args[1]);
+  return kOk;
+}
+constexpr CommandSpec kEchoSpec{.name = "echo",
+                                .arity = 2,
+                                .flags = kLoading | kStale | kFast,
+                                .since = "1.0.0",
+                                .summary = "Returns the given message.",
+                                .handler = CmdEcho};
 
 // QUIT: OK, then the connection closes.
-void CmdQuit(CommandContext& ctx) {
+Status CmdQuit(CommandContext& ctx) {
   ctx.client.close_after_reply = true;
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kQuitSpec{
+    .name = "quit",
+    .arity = -1,
+    .flags = kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued,
+    .since = "1.0.0",
+    .summary = "Closes the connection after replying.",
+    .handler = CmdQuit};
 
 // SELECT index: switches the client's database.
-void CmdSelect(CommandContext& ctx) {
+Status CmdSelect(CommandContext& ctx) {
   int64_t index = 0;
   if (!ParseInt64OrReply(ctx, ctx.args[1], &index)) {
-    return;
+    return kError;
   }
   if (index < std::numeric_limits<int32_t>::min() || index > std::numeric_limits<int32_t>::max()) {
     ctx.reply.Error(errors::kIntOutOfRange);
-    return;
+    return kError;
   }
   if (index < 0 || static_cast<size_t>(index) >= ctx.store().databases()) {
     ctx.reply.Error(errors::kDbIndexOutOfRange);
-    return;
+    return kError;
   }
   ctx.client.db = static_cast<size_t>(index);
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kSelectSpec{.name = "select",
+                                  .arity = 2,
+                                  .flags = kFast | kLoading | kStale,
+                                  .since = "1.0.0",
+                                  .summary = "Changes the selected database.",
+                                  .handler = CmdSelect};
 
 // Checks a password for `user` against requirepass (the default user is the only one; without
 // requirepass it takes any password, as Redis's "nopass" default user). A refusal is counted
@@ -77,35 +111,43 @@ bool CheckPassword(CommandContext& ctx, std::string_view user, std::string_view 
 }
 
 // AUTH [username] password: authenticates as the default user against requirepass.
-void CmdAuth(CommandContext& ctx) {
+Status CmdAuth(CommandContext& ctx) {
   if (ctx.args.size() > 3) {
     ctx.reply.Error(errors::kSyntax);
-    return;
+    return kError;
   }
   if (ctx.args.size() == 2 && ctx.server.config->String(config::Id::kRequirepass).empty()) {
     ctx.reply.Error(errors::kAuthNotConfigured);
-    return;
+    return kError;
   }
   const std::string_view user = ctx.args.size() == 3 ? ctx.args[1] : "default";
   if (CheckPassword(ctx, user, ctx.args.back())) {
     ctx.client.authenticated = true;
     ctx.reply.Ok();
-    return;
+    return kOk;
   }
   ctx.reply.Error(errors::kWrongPass);
+  return kError;
 }
+constexpr CommandSpec kAuthSpec{
+    .name = "auth",
+    .arity = -2,
+    .flags = kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
+    .since = "1.0.0",
+    .summary = "Authenticates the connection.",
+    .handler = CmdAuth};
 
 // HELLO [protover [AUTH username password] [SETNAME clientname]]: switches the protocol,
 // optionally authenticating and naming the client, and describes the server.
-void CmdHello(CommandContext& ctx) {
+Status CmdHello(CommandContext& ctx) {
   int64_t version = 0;
   if (ctx.args.size() >= 2) {
     if (!ParseInt64OrReply(ctx, ctx.args[1], &version, errors::kProtoVersionNotInteger)) {
-      return;
+      return kError;
     }
     if (version < 2 || version > 3) {
       ctx.reply.Error(errors::kNoProto);
-      return;
+      return kError;
     }
   }
   std::optional<std::pair<std::string_view, std::string_view>> credentials;
@@ -118,25 +160,25 @@ void CmdHello(CommandContext& ctx) {
     } else if (EqualsIgnoreCase(ctx.args[i], "SETNAME") && more >= 1) {
       if (!IsValidClientName(ctx.args[i + 1])) {
         ctx.reply.Error(errors::kInvalidClientName);
-        return;
+        return kError;
       }
       name = ctx.args[i + 1];
       ++i;
     } else {
       ctx.reply.Error(errors::HelloSyntax(ctx.args[i]));
-      return;
+      return kError;
     }
   }
   if (credentials) {
     if (!CheckPassword(ctx, credentials->first, credentials->second)) {
       ctx.reply.Error(errors::kWrongPass);
-      return;
+      return kError;
     }
     ctx.client.authenticated = true;
   }
   if (!ctx.client.authenticated) {
     ctx.reply.Error(errors::kHelloNoAuth);
-    return;
+    return kError;
   }
   if (name) {
     ctx.client.name = std::string(*name);
@@ -160,7 +202,16 @@ void CmdHello(CommandContext& ctx) {
   ctx.reply.Bulk("master");
   ctx.reply.Bulk("modules");
   ctx.reply.EmptyArray();
+  return kOk;
 }
+constexpr CommandSpec kHelloSpec{
+    .name = "hello",
+    .arity = -1,
+    .flags = kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
+    .since = "6.0.0",
+    .summary =
+        "Switches the protocol version (2 or 3), optionally authenticating and naming the client.",
+    .handler = CmdHello};
 
 // ---- CLIENT ----------------------------------------------------------------------------------
 
@@ -199,25 +250,48 @@ std::string ClientLine(const ClientState& client, const ConnectionFigures& figur
 }
 
 // CLIENT ID: the connection's id.
-void CmdClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.client.id)); }
+Status CmdClientId(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.client.id));
+  return kOk;
+}
+constexpr CommandSpec kClientIdSpec{.name = "client|id",
+                                    .arity = 2,
+                                    .flags = kClientFlags,
+                                    .since = "5.0.0",
+                                    .summary = "Returns the connection's id.",
+                                    .handler = CmdClientId};
 
 // CLIENT SETNAME name: names the connection ("" removes the name).
-void CmdClientSetname(CommandContext& ctx) {
+Status CmdClientSetname(CommandContext& ctx) {
   if (!IsValidClientName(ctx.args[2])) {
     ctx.reply.Error(errors::kInvalidClientName);
-    return;
+    return kError;
   }
   ctx.client.name = std::string(ctx.args[2]);
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kClientSetnameSpec{.name = "client|setname",
+                                         .arity = 3,
+                                         .flags = kClientFlags,
+                                         .since = "2.6.9",
+                                         .summary = "Names the connection.",
+                                         .handler = CmdClientSetname};
 
 // CLIENT GETNAME: the connection's name, or null.
-void CmdClientGetname(CommandContext& ctx) {
+Status CmdClientGetname(CommandContext& ctx) {
   ctx.client.name.empty() ? ctx.reply.NullBulk() : ctx.reply.Bulk(ctx.client.name);
+  return kOk;
 }
+constexpr CommandSpec kClientGetnameSpec{.name = "client|getname",
+                                         .arity = 2,
+                                         .flags = kClientFlags,
+                                         .since = "2.6.9",
+                                         .summary = "Returns the connection's name.",
+                                         .handler = CmdClientGetname};
 
 // CLIENT SETINFO LIB-NAME|LIB-VER value: what the client library says it is (Redis 7.2).
-void CmdClientSetinfo(CommandContext& ctx) {
+Status CmdClientSetinfo(CommandContext& ctx) {
   const std::string_view attribute = ctx.args[2];
   std::string* target = nullptr;
   if (EqualsIgnoreCase(attribute, "lib-name")) {
@@ -226,23 +300,37 @@ void CmdClientSetinfo(CommandContext& ctx) {
     target = &ctx.client.lib_version;
   } else {
     ctx.reply.Error(errors::UnrecognizedOption(attribute));
-    return;
+    return kError;
   }
   if (!IsValidClientName(ctx.args[3])) {
     ctx.reply.Error(errors::InvalidClientAttribute(attribute));
-    return;
+    return kError;
   }
   *target = std::string(ctx.args[3]);
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kClientSetinfoSpec{.name = "client|setinfo",
+                                         .arity = 4,
+                                         .flags = kClientFlags,
+                                         .since = "7.2.0",
+                                         .summary = "Records the client library's name or version.",
+                                         .handler = CmdClientSetinfo};
 
 // CLIENT INFO: the CLIENT LIST line of this connection.
-void CmdClientInfo(CommandContext& ctx) {
+Status CmdClientInfo(CommandContext& ctx) {
   const ConnectionFigures figures = ctx.server.control != nullptr
                                         ? ctx.server.control->FiguresOf(ctx.client)
                                         : ConnectionFigures{};
   ctx.reply.Verbatim(ClientLine(ctx.client, figures, ctx.now_ms) + "\n");
+  return kOk;
 }
+constexpr CommandSpec kClientInfoSpec{.name = "client|info",
+                                      .arity = 2,
+                                      .flags = kClientFlags,
+                                      .since = "6.2.0",
+                                      .summary = "Describes the connection.",
+                                      .handler = CmdClientInfo};
 
 // Client types as CLIENT LIST/KILL TYPE name them; every client of ours is "normal".
 enum class ClientType { kNormal, kOther, kUnknown };
@@ -278,14 +366,14 @@ void ForEachClient(CommandContext& ctx, const std::function<void(ClientHandle&)>
 }
 
 // CLIENT LIST [TYPE type | ID id [id ...]]: one line per client, by id.
-void CmdClientList(CommandContext& ctx) {
+Status CmdClientList(CommandContext& ctx) {
   bool none = false;
   std::vector<int64_t> ids;
   if (ctx.args.size() == 4 && EqualsIgnoreCase(ctx.args[2], "type")) {
     const ClientType type = ParseClientType(ctx.args[3]);
     if (type == ClientType::kUnknown) {
       ctx.reply.Error(errors::UnknownClientType(ctx.args[3]));
-      return;
+      return kError;
     }
     none = type != ClientType::kNormal;
   } else if (ctx.args.size() > 3 && EqualsIgnoreCase(ctx.args[2], "id")) {
@@ -293,13 +381,13 @@ void CmdClientList(CommandContext& ctx) {
       int64_t id = 0;
       if (!util::ParseInt64(ctx.args[i], &id)) {
         ctx.reply.Error(errors::kInvalidClientId);
-        return;
+        return kError;
       }
       ids.push_back(id);
     }
   } else if (ctx.args.size() != 2) {
     ctx.reply.Error(errors::kSyntax);
-    return;
+    return kError;
   }
   std::mutex mutex;
   std::vector<std::pair<uint64_t, std::string>> lines;
@@ -322,12 +410,19 @@ void CmdClientList(CommandContext& ctx) {
     text += '\n';
   }
   ctx.reply.Verbatim(text);
+  return kOk;
 }
+constexpr CommandSpec kClientListSpec{.name = "client|list",
+                                      .arity = -2,
+                                      .flags = kClientAdminFlags,
+                                      .since = "2.4.0",
+                                      .summary = "Describes every connection.",
+                                      .handler = CmdClientList};
 
 // CLIENT KILL addr | CLIENT KILL [ID id] [TYPE type] [ADDR addr] [LADDR addr] [USER user]
 // [SKIPME yes|no] ...: closes the matching clients. The old form replies OK (or "No such
 // client"), the new one the number killed. A client that kills itself gets its reply first.
-void CmdClientKill(CommandContext& ctx) {
+Status CmdClientKill(CommandContext& ctx) {
   struct Filter {
     std::optional<uint64_t> id;
     std::optional<std::string_view> addr, laddr;
@@ -343,21 +438,21 @@ void CmdClientKill(CommandContext& ctx) {
       const std::string_view option = ctx.args[i];
       if (i + 1 >= ctx.args.size()) {
         ctx.reply.Error(errors::kSyntax);
-        return;
+        return kError;
       }
       const std::string_view value = ctx.args[i + 1];
       if (EqualsIgnoreCase(option, "id")) {
         int64_t id = 0;
         if (!util::ParseInt64(value, &id) || id < 1) {
           ctx.reply.Error(errors::kClientIdNotPositive);
-          return;
+          return kError;
         }
         filter.id = static_cast<uint64_t>(id);
       } else if (EqualsIgnoreCase(option, "type")) {
         const ClientType type = ParseClientType(value);
         if (type == ClientType::kUnknown) {
           ctx.reply.Error(errors::UnknownClientType(value));
-          return;
+          return kError;
         }
         filter.other_type = type != ClientType::kNormal;
       } else if (EqualsIgnoreCase(option, "addr")) {
@@ -367,7 +462,7 @@ void CmdClientKill(CommandContext& ctx) {
       } else if (EqualsIgnoreCase(option, "user")) {
         if (value != "default") {
           ctx.reply.Error(errors::NoSuchUser(value));
-          return;
+          return kError;
         }
       } else if (EqualsIgnoreCase(option, "skipme")) {
         if (EqualsIgnoreCase(value, "yes")) {
@@ -376,11 +471,11 @@ void CmdClientKill(CommandContext& ctx) {
           filter.skip_me = false;
         } else {
           ctx.reply.Error(errors::kSyntax);
-          return;
+          return kError;
         }
       } else {
         ctx.reply.Error(errors::kSyntax);
-        return;
+        return kError;
       }
     }
   }
@@ -413,10 +508,18 @@ void CmdClientKill(CommandContext& ctx) {
     ctx.reply.Integer(killed);
   } else if (killed == 0) {
     ctx.reply.Error(errors::kNoSuchClient);
+    return kError;
   } else {
     ctx.reply.Ok();
   }
+  return kOk;
 }
+constexpr CommandSpec kClientKillSpec{.name = "client|kill",
+                                      .arity = -3,
+                                      .flags = kClientAdminFlags,
+                                      .since = "2.4.0",
+                                      .summary = "Closes connections by id, address, type or user.",
+                                      .handler = CmdClientKill};
 
 // Reads ON|OFF for CLIENT NO-EVICT / NO-TOUCH; a syntax error reply otherwise.
 bool ParseOnOff(CommandContext& ctx, std::string_view text, bool* on) {
@@ -432,22 +535,40 @@ bool ParseOnOff(CommandContext& ctx, std::string_view text, bool* on) {
 }
 
 // CLIENT NO-EVICT ON|OFF: exempts the client from client eviction (which Cachette never does).
-void CmdClientNoEvict(CommandContext& ctx) {
-  if (ParseOnOff(ctx, ctx.args[2], &ctx.client.no_evict)) {
-    ctx.reply.Ok();
+Status CmdClientNoEvict(CommandContext& ctx) {
+  if (!ParseOnOff(ctx, ctx.args[2], &ctx.client.no_evict)) {
+    return kError;
   }
+  ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kClientNoEvictSpec{
+    .name = "client|no-evict",
+    .arity = 3,
+    .flags = kClientAdminFlags,
+    .since = "7.0.0",
+    .summary = "Sets the connection's client-eviction exemption.",
+    .handler = CmdClientNoEvict};
 
 // CLIENT NO-TOUCH ON|OFF: the client's reads stop updating keys' LRU/LFU data (Redis 7.2).
-void CmdClientNoTouch(CommandContext& ctx) {
-  if (ParseOnOff(ctx, ctx.args[2], &ctx.client.no_touch)) {
-    ctx.reply.Ok();
+Status CmdClientNoTouch(CommandContext& ctx) {
+  if (!ParseOnOff(ctx, ctx.args[2], &ctx.client.no_touch)) {
+    return kError;
   }
+  ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kClientNoTouchSpec{
+    .name = "client|no-touch",
+    .arity = 3,
+    .flags = kClientFlags,
+    .since = "7.2.0",
+    .summary = "Stops or resumes the connection's reads touching keys' LRU/LFU data.",
+    .handler = CmdClientNoTouch};
 
 // CLIENT REPLY ON|OFF|SKIP: ON replies OK; OFF and SKIP reply nothing (the dispatcher drops
 // the replies while they are in force).
-void CmdClientReply(CommandContext& ctx) {
+Status CmdClientReply(CommandContext& ctx) {
   const std::string_view mode = ctx.args[2];
   if (EqualsIgnoreCase(mode, "on")) {
     ctx.client.reply_off = ctx.client.reply_skip = false;
@@ -460,25 +581,34 @@ void CmdClientReply(CommandContext& ctx) {
     }
   } else {
     ctx.reply.Error(errors::kSyntax);
+    return kError;
   }
+  return kOk;
 }
+constexpr CommandSpec kClientReplySpec{
+    .name = "client|reply",
+    .arity = 3,
+    .flags = kClientFlags,
+    .since = "3.2.0",
+    .summary = "Turns the connection's replies on, off, or off for the next command.",
+    .handler = CmdClientReply};
 
 // CLIENT PAUSE timeout [WRITE|ALL]: holds back every command (ALL, the default) or those that
 // may write (WRITE) of every client for `timeout` milliseconds; active expiry stops meanwhile.
 // A second pause only lengthens the pause and only widens its mode, as Redis does.
-void CmdClientPause(CommandContext& ctx) {
+Status CmdClientPause(CommandContext& ctx) {
   if (ctx.args.size() > 4) {
     ctx.reply.Error(errors::SubcommandSyntax("CLIENT", ctx.args[1]));
-    return;
+    return kError;
   }
   int64_t timeout = 0;
   if (!util::ParseInt64(ctx.args[2], &timeout)) {
     ctx.reply.Error(errors::kTimeoutNotInteger);
-    return;
+    return kError;
   }
   if (timeout < 0) {
     ctx.reply.Error(errors::kTimeoutNegative);
-    return;
+    return kError;
   }
   int mode = ServerContext::kPauseAll;
   if (ctx.args.size() == 4) {
@@ -486,7 +616,7 @@ void CmdClientPause(CommandContext& ctx) {
       mode = ServerContext::kPauseWrite;
     } else if (!EqualsIgnoreCase(ctx.args[3], "all")) {
       ctx.reply.Error(errors::kPauseMode);
-      return;
+      return kError;
     }
   }
   ServerContext& server = ctx.server;
@@ -499,19 +629,44 @@ void CmdClientPause(CommandContext& ctx) {
   while ((!active || end > current) && !server.pause_end_ms.compare_exchange_weak(current, end)) {
   }
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kClientPauseSpec{
+    .name = "client|pause",
+    .arity = -3,
+    .flags = kClientAdminFlags,
+    .since = "3.0.0",
+    .summary = "Holds back clients' commands (all, or writes) for a while.",
+    .handler = CmdClientPause};
 
 // CLIENT UNPAUSE: ends a pause at once.
-void CmdClientUnpause(CommandContext& ctx) {
+Status CmdClientUnpause(CommandContext& ctx) {
   ctx.server.pause_end_ms.store(0);
   ctx.server.pause_mode.store(ServerContext::kPauseNone);
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kClientUnpauseSpec{.name = "client|unpause",
+                                         .arity = 2,
+                                         .flags = kClientAdminFlags,
+                                         .since = "6.2.0",
+                                         .summary = "Ends a CLIENT PAUSE.",
+                                         .handler = CmdClientUnpause};
 
 // CLIENT GETREDIR: -1 (no client tracking).
-void CmdClientGetredir(CommandContext& ctx) { ctx.reply.Integer(-1); }
+Status CmdClientGetredir(CommandContext& ctx) {
+  ctx.reply.Integer(-1);
+  return kOk;
+}
+constexpr CommandSpec kClientGetredirSpec{
+    .name = "client|getredir",
+    .arity = 2,
+    .flags = kClientFlags,
+    .since = "6.0.0",
+    .summary = "Returns the tracking redirection id (always -1).",
+    .handler = CmdClientGetredir};
 
-void CmdClientHelp(CommandContext& ctx) {
+Status CmdClientHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "CLIENT",
             {"GETREDIR",
              "    Return -1 (client tracking is not supported).",
@@ -553,12 +708,19 @@ void CmdClientHelp(CommandContext& ctx) {
              "    Protect current client connection from eviction.",
              "NO-TOUCH (ON|OFF)",
              "    Will not touch LRU/LFU stats when this mode is on."});
+  return kOk;
 }
+constexpr CommandSpec kClientHelpSpec{.name = "client|help",
+                                      .arity = 2,
+                                      .flags = kLoading | kStale,
+                                      .since = "5.0.0",
+                                      .summary = "Shows what CLIENT's subcommands do.",
+                                      .handler = CmdClientHelp};
 
 // RESET: back to a fresh connection's state (Redis 7's clearClientConnectionState): MULTI
 // discarded, keys unwatched, database 0, RESP2, CLIENT REPLY ON, no name, out of MONITOR,
 // authenticated only when no password is required. Replies +RESET.
-void CmdReset(CommandContext& ctx) {
+Status CmdReset(CommandContext& ctx) {
   ClientState& client = ctx.client;
   DiscardTransaction(ctx.server, client);
   UnwatchAll(ctx.server, client);
@@ -576,64 +738,52 @@ void CmdReset(CommandContext& ctx) {
     }
   }
   ctx.reply.SimpleString("RESET");
+  return kOk;
 }
+constexpr CommandSpec kResetSpec{
+    .name = "reset",
+    .arity = 1,
+    .flags = kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued,
+    .since = "6.2.0",
+    .summary = "Resets the connection's state.",
+    .handler = CmdReset};
 
-constexpr uint32_t kClientFlags = kNoscript | kLoading | kStale;
-constexpr uint32_t kClientAdminFlags = kAdmin | kNoscript | kLoading | kStale;
-constexpr std::string_view kClientCategories = "@slow @connection";
-constexpr std::string_view kClientAdminCategories = "@admin @slow @dangerous @connection";
+constexpr CommandFamily kConnectionFamily{.group = "connection", .acl_category = kAclConnection};
 
-constexpr CommandSpec kClientSubcommands[] = {
-    {"client|id", 2, kClientFlags, 0, 0, 0, kClientCategories, "connection", "5.0.0",
-     "Returns the connection's id.", CmdClientId},
-    {"client|setname", 3, kClientFlags, 0, 0, 0, kClientCategories, "connection", "2.6.9",
-     "Names the connection.", CmdClientSetname},
-    {"client|getname", 2, kClientFlags, 0, 0, 0, kClientCategories, "connection", "2.6.9",
-     "Returns the connection's name.", CmdClientGetname},
-    {"client|setinfo", 4, kClientFlags, 0, 0, 0, kClientCategories, "connection", "7.2.0",
-     "Records the client library's name or version.", CmdClientSetinfo},
-    {"client|info", 2, kClientFlags, 0, 0, 0, kClientCategories, "connection", "6.2.0",
-     "Describes the connection.", CmdClientInfo},
-    {"client|list", -2, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection", "2.4.0",
-     "Describes every connection.", CmdClientList},
-    {"client|kill", -3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection", "2.4.0",
-     "Closes connections by id, address, type or user.", CmdClientKill},
-    {"client|pause", -3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection", "3.0.0",
-     "Holds back clients' commands (all, or writes) for a while.", CmdClientPause},
-    {"client|unpause", 2, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection", "6.2.0",
-     "Ends a CLIENT PAUSE.", CmdClientUnpause},
-    {"client|no-evict", 3, kClientAdminFlags, 0, 0, 0, kClientAdminCategories, "connection",
-     "7.0.0", "Sets the connection's client-eviction exemption.", CmdClientNoEvict},
-    {"client|no-touch", 3, kClientFlags, 0, 0, 0, kClientCategories, "connection", "7.2.0",
-     "Stops or resumes the connection's reads touching keys' LRU/LFU data.", CmdClientNoTouch},
-    {"client|reply", 3, kClientFlags, 0, 0, 0, kClientCategories, "connection", "3.2.0",
-     "Turns the connection's replies on, off, or off for the next command.", CmdClientReply},
-    {"client|getredir", 2, kClientFlags, 0, 0, 0, kClientCategories, "connection", "6.0.0",
-     "Returns the tracking redirection id (always -1).", CmdClientGetredir},
-    {"client|help", 2, kLoading | kStale, 0, 0, 0, kClientCategories, "connection", "5.0.0",
-     "Shows what CLIENT's subcommands do.", CmdClientHelp},
-};
+constexpr auto kClientSubcommands = kConnectionFamily.Rows({
+    kClientIdSpec,
+    kClientSetnameSpec,
+    kClientGetnameSpec,
+    kClientSetinfoSpec,
+    kClientInfoSpec,
+    kClientListSpec,
+    kClientKillSpec,
+    kClientPauseSpec,
+    kClientUnpauseSpec,
+    kClientNoEvictSpec,
+    kClientNoTouchSpec,
+    kClientReplySpec,
+    kClientGetredirSpec,
+    kClientHelpSpec,
+});
 
-constexpr CommandSpec kConnectionCommands[] = {
-    {"ping", -1, kFast, 0, 0, 0, "@fast @connection", "connection", "1.0.0",
-     "Checks that the server answers.", CmdPing},
-    {"echo", 2, kLoading | kStale | kFast, 0, 0, 0, "@fast @connection", "connection", "1.0.0",
-     "Returns the given message.", CmdEcho},
-    {"quit", -1, kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued, 0, 0, 0,
-     "@fast @connection", "connection", "1.0.0", "Closes the connection after replying.", CmdQuit},
-    {"select", 2, kFast | kLoading | kStale, 0, 0, 0, "@fast @connection", "connection", "1.0.0",
-     "Changes the selected database.", CmdSelect},
-    {"auth", -2, kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0,
-     "@fast @connection", "connection", "1.0.0", "Authenticates the connection.", CmdAuth},
-    {"hello", -1, kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0,
-     "@fast @connection", "connection", "6.0.0",
-     "Switches the protocol version (2 or 3), optionally authenticating and naming the client.",
-     CmdHello},
-    {"client", -2, 0, 0, 0, 0, "@slow", "connection", "2.4.0", "Client connection commands.",
-     nullptr, kClientSubcommands},
-    {"reset", 1, kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued, 0, 0, 0,
-     "@fast @connection", "connection", "6.2.0", "Resets the connection's state.", CmdReset},
-};
+constexpr CommandSpec kClientSpec{.name = "client",
+                                  .arity = -2,
+                                  .flags = kKeepsReplySkip,
+                                  .since = "2.4.0",
+                                  .summary = "Client connection commands.",
+                                  .subcommands = kClientSubcommands};
+
+constexpr auto kConnectionCommands = kConnectionFamily.Rows({
+    kPingSpec,
+    kEchoSpec,
+    kQuitSpec,
+    kSelectSpec,
+    kAuthSpec,
+    kHelloSpec,
+    kClientSpec,
+    kResetSpec,
+});
 
 }  // namespace
 

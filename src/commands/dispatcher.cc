@@ -1,7 +1,9 @@
 #include "cachette/commands/dispatcher.h"
 
+#include <cassert>
 #include <optional>
 
+#include "cachette/commands/diagnostics.h"
 #include "cachette/config/config.h"
 #include "cachette/protocol/errors.h"
 #include "cachette/stats/stats.h"
@@ -13,7 +15,6 @@
 namespace cachette::commands {
 
 namespace errors = protocol::errors;
-using detail::CmdExecHandler;
 using detail::DiscardTransaction;
 using detail::UnwatchAll;
 
@@ -39,8 +40,8 @@ void Reject(stats::ThreadStats* stats, size_t index, protocol::ReplyWriter& repl
 }
 }  // namespace
 
-void Dispatcher::Route(ClientState& client, protocol::ReplyWriter& reply,
-                       std::span<const std::string_view> args) {
+const CommandSpec* Dispatcher::Route(ClientState& client, protocol::ReplyWriter& reply,
+                                     std::span<const std::string_view> args) {
   stats::ThreadStats* stats = client.stats;
   if (stats == nullptr && server_.stats != nullptr) {
     stats = client.stats = &server_.stats->ThreadBlock();
@@ -48,10 +49,11 @@ void Dispatcher::Route(ClientState& client, protocol::ReplyWriter& reply,
   TransactionState& tx = client.tx;
   size_t index = kNoCommand;
   const CommandSpec* spec = table_.Find(args[0], &index);
+  const CommandSpec* const command = spec;
   // A refusal inside MULTI also dooms the transaction; a refused EXEC discards it, with the
   // reason in an EXECABORT error.
   auto refuse = [&](size_t counted_index, std::string_view error) {
-    if (spec != nullptr && spec->handler == CmdExecHandler()) {
+    if (spec != nullptr && (spec->flags & kRunsQueue) != 0) {
       const std::string abort = errors::ExecAbortBecause(error);
       Reject(stats, counted_index, reply, abort);
       DiscardTransaction(server_, client);
@@ -64,49 +66,49 @@ void Dispatcher::Route(ClientState& client, protocol::ReplyWriter& reply,
   };
   if (spec == nullptr) {
     refuse(kNoCommand, errors::UnknownCommand(args[0], args.subspan(1)));
-    return;
+    return command;
   }
   if (!spec->subcommands.empty() && (args.size() >= 2 || spec->handler == nullptr)) {
     if (args.size() < 2) {
       refuse(index, errors::WrongArity(spec->name));
-      return;
+      return command;
     }
     const CommandSpec* sub = CommandTable::FindSubcommand(*spec, args[1]);
     if (sub == nullptr) {
       refuse(kNoCommand, errors::UnknownSubcommand(args[0], args[1]));
-      return;
+      return command;
     }
     index = CommandTable::SubcommandIndex(*spec, index, sub);
     spec = sub;
   }
   if (!ArityMatches(spec->arity, args.size())) {
     refuse(index, errors::WrongArity(spec->name));
-    return;
+    return command;
   }
   // As Redis, before authentication: DEBUG only where enable-debug-command allows it.
   if ((spec->flags & kProtected) != 0 && server_.config != nullptr &&
       !detail::ProtectedActionAllowed(server_.config->Int(config::Id::kEnableDebugCommand), client))
       [[unlikely]] {
     refuse(index, errors::kDebugNotAllowed);
-    return;
+    return command;
   }
   if (!client.authenticated && (spec->flags & kNoAuth) == 0) {
     refuse(index, errors::kNoAuth);
-    return;
+    return command;
   }
   const bool queue = tx.active && (spec->flags & kNotQueued) == 0;
   if (tx.active && (spec->flags & kNoMulti) != 0) {
     refuse(index, errors::kNotAllowedInMulti);
-    return;
+    return command;
   }
   // Redis refuses commands that may grow memory while it is over maxmemory and cannot evict;
   // inside MULTI it refuses queuing anything (the queue itself takes memory), and EXEC when
   // the queue holds such a command.
   const bool may_grow = (spec->flags & kDenyOom) != 0 || queue ||
-                        (spec->handler == CmdExecHandler() && tx.active && tx.deny_oom);
+                        ((spec->flags & kRunsQueue) != 0 && tx.active && tx.deny_oom);
   if (may_grow && server_.store->MemoryFull()) {
     refuse(index, errors::kOutOfMemory);
-    return;
+    return command;
   }
   // A script runs past busy-reply-threshold: Redis then serves only the commands flagged
   // allow-busy. On the script's own thread, the busy-script loop serving other clients
@@ -121,7 +123,7 @@ void Dispatcher::Route(ClientState& client, protocol::ReplyWriter& reply,
         !server_.scripting.WaitWhileRunning(threshold)) {
       refuse(index,
              server_.scripting.running_function() ? errors::kBusyFunction : errors::kBusyScript);
-      return;
+      return command;
     }
   }
   if (queue) {
@@ -129,12 +131,13 @@ void Dispatcher::Route(ClientState& client, protocol::ReplyWriter& reply,
     queued.spec = spec;
     queued.stats_index = index;
     queued.args.assign(args.begin(), args.end());
-    tx.keyless = tx.keyless || spec->first_key <= 0;
+    tx.keyless = tx.keyless || spec->keys.first <= 0;
     tx.deny_oom = tx.deny_oom || (spec->flags & kDenyOom) != 0;
     reply.SimpleString("QUEUED");
-    return;
+    return command;
   }
   Execute(client, reply, *spec, index, args);
+  return command;
 }
 
 void Dispatcher::Execute(ClientState& client, protocol::ReplyWriter& reply, const CommandSpec& spec,
@@ -151,11 +154,11 @@ void Dispatcher::Execute(ClientState& client, protocol::ReplyWriter& reply, cons
   ctx.now_ms = start_us / 1000;
   // CLIENT NO-TOUCH: the client's lookups leave recency alone, except TOUCH's (as Redis).
   std::optional<store::NoTouchScope> no_touch;
-  if (client.no_touch && spec.name != "touch") [[unlikely]] {
+  if (client.no_touch && (spec.flags & kTouchesAlways) == 0) [[unlikely]] {
     no_touch.emplace();
   }
   if (stats == nullptr) {
-    spec.handler(ctx);
+    (void)spec.handler(ctx);
     if (server_.monitors.load(std::memory_order_relaxed) != 0 && (spec.flags & kAdmin) == 0) {
       server_.control->FeedMonitors(MonitorLine(client, spec, args, start_us));
     }
@@ -163,7 +166,7 @@ void Dispatcher::Execute(ClientState& client, protocol::ReplyWriter& reply, cons
   }
   const std::string& out = *reply.buffer();
   const size_t reply_start = out.size();
-  spec.handler(ctx);
+  const Status status = spec.handler(ctx);
   const int64_t elapsed_us = util::UnixTimeUs() - start_us;
   stats::CommandCounters& counters = stats->command(index);
   counters.calls.Add(1);
@@ -175,9 +178,10 @@ void Dispatcher::Execute(ClientState& client, protocol::ReplyWriter& reply, cons
     server_.control->FeedMonitors(MonitorLine(client, spec, args, start_us));
   }
   RecordSlow(client, spec, args, start_us, elapsed_us);
-  // The handler failed when its reply is an error (Redis's failed_calls). EXEC's own reply is
-  // an array (its commands counted theirs).
-  if (out.size() > reply_start && out[reply_start] == '-') {
+  // Redis's failed_calls and errorstats, by the handler's word; the error's code is read from the
+  // reply it wrote. EXEC's own reply is an array (its commands counted theirs).
+  assert((status == kError) == (out.size() > reply_start && out[reply_start] == '-'));
+  if (status == kError && out.size() > reply_start && out[reply_start] == '-') [[unlikely]] {
     counters.failed_calls.Add(1);
     const size_t end = out.find('\r', reply_start);
     stats->CountError(std::string_view(out).substr(
@@ -218,7 +222,7 @@ bool Dispatcher::PausedFor(const ClientState& client, std::span<const std::strin
   if (spec == nullptr) {
     return false;
   }
-  if (spec->handler == CmdExecHandler()) {
+  if ((spec->flags & kRunsQueue) != 0) {
     for (const QueuedCommand& queued : client.tx.queued) {
       if ((queued.spec->flags & kWrite) != 0) {
         return true;
@@ -236,7 +240,8 @@ void Dispatcher::RecordSlow(ClientState& client, const CommandSpec& spec,
   const int64_t slower_than = config.Int(config::Id::kSlowlogLogSlowerThan);
   if (slower_than >= 0 && elapsed_us >= slower_than && (spec.flags & kSkipSlowlog) == 0)
       [[unlikely]] {
-    server_.slowlog.Record(client, spec, args, start_us, elapsed_us,
+    server_.slowlog.Record(RedactedArguments(spec, args), client.peer_address, client.name,
+                           start_us, elapsed_us,
                            static_cast<size_t>(config.Int(config::Id::kSlowlogMaxLen)));
   }
   const int64_t threshold_ms = config.Int(config::Id::kLatencyMonitorThreshold);
@@ -247,11 +252,11 @@ void Dispatcher::RecordSlow(ClientState& client, const CommandSpec& spec,
 }
 
 void Dispatcher::AfterQuietCommand(ClientState& client, protocol::ReplyWriter& reply, size_t mark,
-                                   std::span<const std::string_view> args) {
+                                   const CommandSpec* command) {
   if (client.reply_off || client.reply_skip) {
     reply.buffer()->resize(mark);
   }
-  if (!client.tx.active && !detail::EqualsIgnoreCase(args[0], "client")) {
+  if (!client.tx.active && (command == nullptr || (command->flags & kKeepsReplySkip) == 0)) {
     client.reply_skip = false;
   }
   if (client.reply_skip_next) {

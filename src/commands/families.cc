@@ -13,7 +13,7 @@ void RegisterAllFamilies(CommandTable& table) {
   table.Register(detail::ServerFamily());
   table.Register(detail::TransactionsFamily());
   table.Register(detail::ScriptingFamily());
-  table.Register(detail::AdminFamily());
+  table.Register(detail::ServerDiagnosticsFamily());
   table.Register(detail::CachetteFamily());
 }
 

@@ -49,30 +49,70 @@ void CountOverKeys(CommandContext& ctx, CountOne&& count_one) {
 }
 
 // DEL key [key ...] / UNLINK: how many of the keys existed.
-void CmdDel(CommandContext& ctx) {
+Status CmdDel(CommandContext& ctx) {
   CountOverKeys(ctx, [](KeySlot& slot) { return slot.Delete(); });
+  return kOk;
 }
+constexpr CommandSpec kDelSpec{.name = "del",
+                               .arity = -2,
+                               .flags = kWrite,
+                               .keys = {1, -1, 1},
+                               .since = "1.0.0",
+                               .summary = "Deletes keys.",
+                               .handler = CmdDel};
+constexpr CommandSpec kUnlinkSpec{.name = "unlink",
+                                  .arity = -2,
+                                  .flags = kWrite | kFast,
+                                  .keys = {1, -1, 1},
+                                  .since = "4.0.0",
+                                  .summary = "Deletes keys; memory is given back without blocking.",
+                                  .handler = CmdDel};
 
 // EXISTS key [key ...]: how many of the keys exist (a key named twice counts twice).
-void CmdExists(CommandContext& ctx) {
+Status CmdExists(CommandContext& ctx) {
   CountOverKeys(ctx, [](KeySlot& slot) { return slot.Lookup() != nullptr; });
+  return kOk;
 }
+constexpr CommandSpec kExistsSpec{.name = "exists",
+                                  .arity = -2,
+                                  .flags = kReadonly | kFast,
+                                  .keys = {1, -1, 1},
+                                  .since = "1.0.0",
+                                  .summary = "Counts how many of the given keys exist.",
+                                  .handler = CmdExists};
 
 // TOUCH key [key ...]: how many of the keys exist.
-void CmdTouch(CommandContext& ctx) {
+Status CmdTouch(CommandContext& ctx) {
   CountOverKeys(ctx, [](KeySlot& slot) { return slot.Lookup() != nullptr; });
+  return kOk;
 }
+constexpr CommandSpec kTouchSpec{
+    .name = "touch",
+    .arity = -2,
+    .flags = kReadonly | kFast | kTouchesAlways,
+    .keys = {1, -1, 1},
+    .since = "3.2.1",
+    .summary = "Counts existing keys among the given ones, marking them as used.",
+    .handler = CmdTouch};
 
 // TYPE key: "string", or "none" when missing.
-void CmdType(CommandContext& ctx) {
+Status CmdType(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     ctx.reply.SimpleString(slot.Lookup() ? "string" : "none");
   });
+  return kOk;
 }
+constexpr CommandSpec kTypeSpec{.name = "type",
+                                .arity = 2,
+                                .flags = kReadonly | kFast,
+                                .keys = {1, 1, 1},
+                                .since = "1.0.0",
+                                .summary = "Returns the type of a key's value.",
+                                .handler = CmdType};
 
 // EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT key time [NX|XX|GT|LT]: 1 when the expiry was set (or the
 // key deleted because the time is past), 0 when the key is missing or a condition failed.
-void ExpireGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
+Status ExpireGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
   bool nx = false, xx = false, gt = false, lt = false;
   for (size_t i = 3; i < ctx.args.size(); ++i) {
     const std::string_view option = ctx.args[i];
@@ -86,34 +126,34 @@ void ExpireGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
       lt = true;
     } else {
       ctx.reply.Error(errors::UnsupportedOption(option));
-      return;
+      return kError;
     }
   }
   if (nx && (xx || gt || lt)) {
     ctx.reply.Error(errors::kExpireNxWithOthers);
-    return;
+    return kError;
   }
   if (gt && lt) {
     ctx.reply.Error(errors::kExpireGtAndLt);
-    return;
+    return kError;
   }
   int64_t when = 0;
   if (!ParseInt64OrReply(ctx, ctx.args[2], &when)) {
-    return;
+    return kError;
   }
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   if (!milliseconds) {
     if (when > kMax / 1000 || when < kMin / 1000) {
       ctx.reply.Error(errors::InvalidExpireTime(ctx.spec->name));
-      return;
+      return kError;
     }
     when *= 1000;
   }
   const int64_t base = absolute ? 0 : ctx.now_ms;
   if (when > kMax - base) {
     ctx.reply.Error(errors::InvalidExpireTime(ctx.spec->name));
-    return;
+    return kError;
   }
   when += base;
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
@@ -136,15 +176,45 @@ void ExpireGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
     }
     ctx.reply.Integer(1);
   });
+  return kOk;
 }
 
-void CmdExpire(CommandContext& ctx) { ExpireGeneric(ctx, false, false); }
-void CmdPexpire(CommandContext& ctx) { ExpireGeneric(ctx, true, false); }
-void CmdExpireat(CommandContext& ctx) { ExpireGeneric(ctx, false, true); }
-void CmdPexpireat(CommandContext& ctx) { ExpireGeneric(ctx, true, true); }
+Status CmdExpire(CommandContext& ctx) { return ExpireGeneric(ctx, false, false); }
+constexpr CommandSpec kExpireSpec{.name = "expire",
+                                  .arity = -3,
+                                  .flags = kWrite | kFast,
+                                  .keys = {1, 1, 1},
+                                  .since = "1.0.0",
+                                  .summary = "Sets a key's time to live in seconds.",
+                                  .handler = CmdExpire};
+Status CmdPexpire(CommandContext& ctx) { return ExpireGeneric(ctx, true, false); }
+constexpr CommandSpec kPexpireSpec{.name = "pexpire",
+                                   .arity = -3,
+                                   .flags = kWrite | kFast,
+                                   .keys = {1, 1, 1},
+                                   .since = "2.6.0",
+                                   .summary = "Sets a key's time to live in milliseconds.",
+                                   .handler = CmdPexpire};
+Status CmdExpireat(CommandContext& ctx) { return ExpireGeneric(ctx, false, true); }
+constexpr CommandSpec kExpireatSpec{.name = "expireat",
+                                    .arity = -3,
+                                    .flags = kWrite | kFast,
+                                    .keys = {1, 1, 1},
+                                    .since = "1.2.0",
+                                    .summary = "Sets a key's expiry as a Unix time in seconds.",
+                                    .handler = CmdExpireat};
+Status CmdPexpireat(CommandContext& ctx) { return ExpireGeneric(ctx, true, true); }
+constexpr CommandSpec kPexpireatSpec{
+    .name = "pexpireat",
+    .arity = -3,
+    .flags = kWrite | kFast,
+    .keys = {1, 1, 1},
+    .since = "2.6.0",
+    .summary = "Sets a key's expiry as a Unix time in milliseconds.",
+    .handler = CmdPexpireat};
 
 // TTL/PTTL (remaining) and EXPIRETIME/PEXPIRETIME (absolute): -2 missing, -1 no expiry.
-void ReplyExpiry(CommandContext& ctx, bool milliseconds, bool absolute) {
+Status ReplyExpiry(CommandContext& ctx, bool milliseconds, bool absolute) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     const Entry* entry = slot.Lookup();
     if (entry == nullptr) {
@@ -158,15 +228,47 @@ void ReplyExpiry(CommandContext& ctx, bool milliseconds, bool absolute) {
       ctx.reply.Integer(milliseconds ? left : (left + 500) / 1000);
     }
   });
+  return kOk;
 }
 
-void CmdTtl(CommandContext& ctx) { ReplyExpiry(ctx, false, false); }
-void CmdPttl(CommandContext& ctx) { ReplyExpiry(ctx, true, false); }
-void CmdExpiretime(CommandContext& ctx) { ReplyExpiry(ctx, false, true); }
-void CmdPexpiretime(CommandContext& ctx) { ReplyExpiry(ctx, true, true); }
+Status CmdTtl(CommandContext& ctx) { return ReplyExpiry(ctx, false, false); }
+constexpr CommandSpec kTtlSpec{.name = "ttl",
+                               .arity = 2,
+                               .flags = kReadonly | kFast,
+                               .keys = {1, 1, 1},
+                               .since = "1.0.0",
+                               .summary = "Returns a key's remaining time to live in seconds.",
+                               .handler = CmdTtl};
+Status CmdPttl(CommandContext& ctx) { return ReplyExpiry(ctx, true, false); }
+constexpr CommandSpec kPttlSpec{
+    .name = "pttl",
+    .arity = 2,
+    .flags = kReadonly | kFast,
+    .keys = {1, 1, 1},
+    .since = "2.6.0",
+    .summary = "Returns a key's remaining time to live in milliseconds.",
+    .handler = CmdPttl};
+Status CmdExpiretime(CommandContext& ctx) { return ReplyExpiry(ctx, false, true); }
+constexpr CommandSpec kExpiretimeSpec{
+    .name = "expiretime",
+    .arity = 2,
+    .flags = kReadonly | kFast,
+    .keys = {1, 1, 1},
+    .since = "7.0.0",
+    .summary = "Returns a key's expiry as a Unix time in seconds.",
+    .handler = CmdExpiretime};
+Status CmdPexpiretime(CommandContext& ctx) { return ReplyExpiry(ctx, true, true); }
+constexpr CommandSpec kPexpiretimeSpec{
+    .name = "pexpiretime",
+    .arity = 2,
+    .flags = kReadonly | kFast,
+    .keys = {1, 1, 1},
+    .since = "7.0.0",
+    .summary = "Returns a key's expiry as a Unix time in milliseconds.",
+    .handler = CmdPexpiretime};
 
 // PERSIST key: 1 when an expiry was removed.
-void CmdPersist(CommandContext& ctx) {
+Status CmdPersist(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     Entry* entry = slot.LookupForWrite();
     if (entry == nullptr || !entry->has_expire()) {
@@ -176,17 +278,33 @@ void CmdPersist(CommandContext& ctx) {
     slot.SetExpire(entry, 0);
     ctx.reply.Integer(1);
   });
+  return kOk;
 }
+constexpr CommandSpec kPersistSpec{.name = "persist",
+                                   .arity = 2,
+                                   .flags = kWrite | kFast,
+                                   .keys = {1, 1, 1},
+                                   .since = "2.2.0",
+                                   .summary = "Removes a key's expiry.",
+                                   .handler = CmdPersist};
 
 // KEYS pattern: every key matching the glob.
-void CmdKeys(CommandContext& ctx) {
+Status CmdKeys(CommandContext& ctx) {
   std::vector<std::string> keys;
   ctx.store().Keys(ctx.db(), ctx.args[1], ctx.now_ms, &keys);
   ctx.reply.ArrayHeader(keys.size());
   for (const std::string& key : keys) {
     ctx.reply.Bulk(key);
   }
+  return kOk;
 }
+constexpr CommandSpec kKeysSpec{.name = "keys",
+                                .arity = 2,
+                                .flags = kReadonly,
+                                .acl_categories = kAclDangerous,
+                                .since = "1.0.0",
+                                .summary = "Returns every key matching a glob pattern.",
+                                .handler = CmdKeys};
 
 // Redis parseScanCursorOrReply: strtoul semantics (so "" is 0), no leading space, no junk.
 bool ParseCursor(std::string_view text, uint64_t* cursor) {
@@ -201,11 +319,11 @@ bool ParseCursor(std::string_view text, uint64_t* cursor) {
 }
 
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]: one page of keys and the next cursor.
-void CmdScan(CommandContext& ctx) {
+Status CmdScan(CommandContext& ctx) {
   uint64_t cursor = 0;
   if (!ParseCursor(ctx.args[1], &cursor)) {
     ctx.reply.Error(errors::kInvalidCursor);
-    return;
+    return kError;
   }
   std::string_view pattern;
   std::string_view type;
@@ -215,11 +333,11 @@ void CmdScan(CommandContext& ctx) {
     const bool has_value = i + 1 < ctx.args.size();
     if (has_value && EqualsIgnoreCase(ctx.args[i], "COUNT")) {
       if (!ParseInt64OrReply(ctx, ctx.args[i + 1], &count)) {
-        return;
+        return kError;
       }
       if (count < 1) {
         ctx.reply.Error(errors::kSyntax);
-        return;
+        return kError;
       }
     } else if (has_value && EqualsIgnoreCase(ctx.args[i], "MATCH")) {
       pattern = ctx.args[i + 1];
@@ -229,7 +347,7 @@ void CmdScan(CommandContext& ctx) {
       has_type = true;
     } else {
       ctx.reply.Error(errors::kSyntax);
-      return;
+      return kError;
     }
   }
   std::vector<std::string> keys;
@@ -245,21 +363,38 @@ void CmdScan(CommandContext& ctx) {
   for (const std::string& key : keys) {
     ctx.reply.Bulk(key);
   }
+  return kOk;
 }
+constexpr CommandSpec kScanSpec{
+    .name = "scan",
+    .arity = -2,
+    .flags = kReadonly,
+    .since = "2.8.0",
+    .summary = "Iterates over the keys of the database a page at a time.",
+    .handler = CmdScan};
 
 // RANDOMKEY: a random key, or null when the database is empty.
-void CmdRandomkey(CommandContext& ctx) {
+Status CmdRandomkey(CommandContext& ctx) {
   auto key = ctx.store().RandomKey(ctx.db(), ctx.now_ms);
   key ? ctx.reply.Bulk(*key) : ctx.reply.NullBulk();
+  return kOk;
 }
+constexpr CommandSpec kRandomkeySpec{.name = "randomkey",
+                                     .arity = 1,
+                                     .flags = kReadonly,
+                                     .since = "1.0.0",
+                                     .summary = "Returns a random key.",
+                                     .handler = CmdRandomkey};
 
 // RENAME/RENAMENX key newkey: moves the value (and its expiry) to a new name.
-void RenameGeneric(CommandContext& ctx, bool only_if_new) {
+Status RenameGeneric(CommandContext& ctx, bool only_if_new) {
+  Status status = kOk;
   const store::KeyRef keys[] = {{ctx.db(), ctx.args[1]}, {ctx.db(), ctx.args[2]}};
   ctx.store().WithKeys(keys, ctx.now_ms, [&](std::span<KeySlot> slots) {
     Entry* source = slots[0].LookupForWrite();
     if (source == nullptr) {
       ctx.reply.Error(errors::kNoSuchKey);
+      status = kError;
       return;
     }
     if (ctx.args[1] == ctx.args[2]) {
@@ -275,13 +410,28 @@ void RenameGeneric(CommandContext& ctx, bool only_if_new) {
     slots[0].Delete();
     only_if_new ? ctx.reply.Integer(1) : ctx.reply.Ok();
   });
+  return status;
 }
 
-void CmdRename(CommandContext& ctx) { RenameGeneric(ctx, false); }
-void CmdRenamenx(CommandContext& ctx) { RenameGeneric(ctx, true); }
+Status CmdRename(CommandContext& ctx) { return RenameGeneric(ctx, false); }
+constexpr CommandSpec kRenameSpec{.name = "rename",
+                                  .arity = 3,
+                                  .flags = kWrite,
+                                  .keys = {1, 2, 1},
+                                  .since = "1.0.0",
+                                  .summary = "Renames a key, replacing any key of the new name.",
+                                  .handler = CmdRename};
+Status CmdRenamenx(CommandContext& ctx) { return RenameGeneric(ctx, true); }
+constexpr CommandSpec kRenamenxSpec{.name = "renamenx",
+                                    .arity = 3,
+                                    .flags = kWrite | kFast,
+                                    .keys = {1, 2, 1},
+                                    .since = "1.0.0",
+                                    .summary = "Renames a key only when the new name is free.",
+                                    .handler = CmdRenamenx};
 
 // COPY source destination [DB destination-db] [REPLACE]: 1 when copied.
-void CmdCopy(CommandContext& ctx) {
+Status CmdCopy(CommandContext& ctx) {
   size_t target_db = ctx.db();
   bool replace = false;
   for (size_t i = 3; i < ctx.args.size(); ++i) {
@@ -290,26 +440,26 @@ void CmdCopy(CommandContext& ctx) {
     } else if (EqualsIgnoreCase(ctx.args[i], "DB") && i + 1 < ctx.args.size()) {
       int64_t db = 0;
       if (!ParseInt64OrReply(ctx, ctx.args[i + 1], &db)) {
-        return;
+        return kError;
       }
       if (db < std::numeric_limits<int32_t>::min() || db > std::numeric_limits<int32_t>::max()) {
         ctx.reply.Error(errors::kIntOutOfRange);
-        return;
+        return kError;
       }
       if (db < 0 || static_cast<size_t>(db) >= ctx.store().databases()) {
         ctx.reply.Error(errors::kDbIndexOutOfRange);
-        return;
+        return kError;
       }
       target_db = static_cast<size_t>(db);
       ++i;
     } else {
       ctx.reply.Error(errors::kSyntax);
-      return;
+      return kError;
     }
   }
   if (target_db == ctx.db() && ctx.args[1] == ctx.args[2]) {
     ctx.reply.Error(errors::kSameObject);
-    return;
+    return kError;
   }
   const store::KeyRef keys[] = {{ctx.db(), ctx.args[1]}, {target_db, ctx.args[2]}};
   ctx.store().WithKeys(keys, ctx.now_ms, [&](std::span<KeySlot> slots) {
@@ -326,27 +476,44 @@ void CmdCopy(CommandContext& ctx) {
     slots[1].Put(target, slots[1].NewEntry(source->value(), source->expire_ms()));
     ctx.reply.Integer(1);
   });
+  return kOk;
 }
+constexpr CommandSpec kCopySpec{
+    .name = "copy",
+    .arity = -3,
+    .flags = kWrite | kDenyOom,
+    .keys = {1, 2, 1},
+    .since = "6.2.0",
+    .summary = "Copies a key's value to another key, possibly in another database.",
+    .handler = CmdCopy};
 
 // MOVE key db: 1 when the key moved to db (with its expiry), 0 when it is missing here or
 // already there.
-void CmdMove(CommandContext& ctx) {
+Status CmdMove(CommandContext& ctx) {
   int64_t db = 0;
   if (!ParseInt32OrReply(ctx, ctx.args[2], &db)) {
-    return;
+    return kError;
   }
   if (db < 0 || static_cast<size_t>(db) >= ctx.store().databases()) {
     ctx.reply.Error(errors::kDbIndexOutOfRange);
-    return;
+    return kError;
   }
   if (static_cast<size_t>(db) == ctx.db()) {
     ctx.reply.Error(errors::kSameObject);
-    return;
+    return kError;
   }
   const auto result =
       store::MoveKey(ctx.store(), ctx.db(), static_cast<size_t>(db), ctx.args[1], ctx.now_ms);
   ctx.reply.Integer(result == store::MoveResult::kMoved ? 1 : 0);
+  return kOk;
 }
+constexpr CommandSpec kMoveSpec{.name = "move",
+                                .arity = 3,
+                                .flags = kWrite | kFast,
+                                .keys = {1, 1, 1},
+                                .since = "1.0.0",
+                                .summary = "Moves a key to another database.",
+                                .handler = CmdMove};
 
 // Redis's encoding of a string value: "int" when it reads as a 64-bit integer in canonical
 // form (at most 20 characters), "embstr" up to 44 bytes, "raw" beyond.
@@ -387,15 +554,24 @@ void WithObject(CommandContext& ctx, Fn&& fn) {
 }
 
 // OBJECT ENCODING key: the value's internal representation, as Redis names it.
-void CmdObjectEncoding(CommandContext& ctx) {
+Status CmdObjectEncoding(CommandContext& ctx) {
   WithObject(ctx, [&](const Entry& entry, int64_t) {
     int64_t integer = 0;
     ctx.reply.Bulk(StringEncoding(entry.value(), &integer));
   });
+  return kOk;
 }
+constexpr CommandSpec kObjectEncodingSpec{
+    .name = "object|encoding",
+    .arity = 3,
+    .flags = kReadonly,
+    .keys = {2, 2, 1},
+    .since = "2.2.3",
+    .summary = "Returns the internal encoding of a key's value.",
+    .handler = CmdObjectEncoding};
 
 // OBJECT REFCOUNT key: 1, or INT_MAX for a small integer Redis keeps as a shared object.
-void CmdObjectRefcount(CommandContext& ctx) {
+Status CmdObjectRefcount(CommandContext& ctx) {
   const bool shared_integers = SharesIntegers(ctx);
   WithObject(ctx, [&](const Entry& entry, int64_t) {
     int64_t integer = -1;
@@ -403,27 +579,64 @@ void CmdObjectRefcount(CommandContext& ctx) {
                         integer < 10000 && shared_integers;
     ctx.reply.Integer(shared ? std::numeric_limits<int32_t>::max() : 1);
   });
+  return kOk;
 }
+constexpr CommandSpec kObjectRefcountSpec{
+    .name = "object|refcount",
+    .arity = 3,
+    .flags = kReadonly,
+    .keys = {2, 2, 1},
+    .since = "2.2.3",
+    .summary = "Returns the reference count of a key's value.",
+    .handler = CmdObjectRefcount};
 
 // OBJECT FREQ key: the logarithmic access counter; only under an LFU policy.
-void CmdObjectFreq(CommandContext& ctx) {
+Status CmdObjectFreq(CommandContext& ctx) {
+  Status status = kOk;
   const bool lfu = LfuPolicy(ctx);
   WithObject(ctx, [&](const Entry& entry, int64_t now_ms) {
-    lfu ? ctx.reply.Integer(ctx.store().Frequency(entry, now_ms))
-        : ctx.reply.Error(errors::kLfuNotSelected);
+    if (!lfu) {
+      ctx.reply.Error(errors::kLfuNotSelected);
+      status = kError;
+      return;
+    }
+    ctx.reply.Integer(ctx.store().Frequency(entry, now_ms));
   });
+  return status;
 }
+constexpr CommandSpec kObjectFreqSpec{
+    .name = "object|freq",
+    .arity = 3,
+    .flags = kReadonly,
+    .keys = {2, 2, 1},
+    .since = "4.0.0",
+    .summary = "Returns the logarithmic access frequency of a key (LFU policies).",
+    .handler = CmdObjectFreq};
 
 // OBJECT IDLETIME key: seconds since the last access; not under an LFU policy.
-void CmdObjectIdletime(CommandContext& ctx) {
+Status CmdObjectIdletime(CommandContext& ctx) {
+  Status status = kOk;
   const bool lfu = LfuPolicy(ctx);
   WithObject(ctx, [&](const Entry& entry, int64_t now_ms) {
-    lfu ? ctx.reply.Error(errors::kLfuSelected)
-        : ctx.reply.Integer(ctx.store().IdleSeconds(entry, now_ms));
+    if (lfu) {
+      ctx.reply.Error(errors::kLfuSelected);
+      status = kError;
+      return;
+    }
+    ctx.reply.Integer(ctx.store().IdleSeconds(entry, now_ms));
   });
+  return status;
 }
+constexpr CommandSpec kObjectIdletimeSpec{
+    .name = "object|idletime",
+    .arity = 3,
+    .flags = kReadonly,
+    .keys = {2, 2, 1},
+    .since = "2.2.3",
+    .summary = "Returns the seconds since a key was last accessed.",
+    .handler = CmdObjectIdletime};
 
-void CmdObjectHelp(CommandContext& ctx) {
+Status CmdObjectHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "OBJECT",
             {"ENCODING <key>",
              "    Return the kind of internal representation used in order to store the value",
@@ -435,67 +648,37 @@ void CmdObjectHelp(CommandContext& ctx) {
              "    seconds elapsed since the last access to the key.", "REFCOUNT <key>",
              "    Return the number of references of the value associated with the specified",
              "    <key>."});
+  return kOk;
 }
+constexpr CommandSpec kObjectHelpSpec{.name = "object|help",
+                                      .arity = 2,
+                                      .flags = kLoading | kStale,
+                                      .since = "6.2.0",
+                                      .summary = "Shows what OBJECT's subcommands do.",
+                                      .handler = CmdObjectHelp};
 
-constexpr CommandSpec kObjectSubcommands[] = {
-    {"object|encoding", 3, kReadonly, 2, 2, 1, "@keyspace @read @slow", "generic", "2.2.3",
-     "Returns the internal encoding of a key's value.", CmdObjectEncoding},
-    {"object|freq", 3, kReadonly, 2, 2, 1, "@keyspace @read @slow", "generic", "4.0.0",
-     "Returns the logarithmic access frequency of a key (LFU policies).", CmdObjectFreq},
-    {"object|idletime", 3, kReadonly, 2, 2, 1, "@keyspace @read @slow", "generic", "2.2.3",
-     "Returns the seconds since a key was last accessed.", CmdObjectIdletime},
-    {"object|refcount", 3, kReadonly, 2, 2, 1, "@keyspace @read @slow", "generic", "2.2.3",
-     "Returns the reference count of a key's value.", CmdObjectRefcount},
-    {"object|help", 2, kLoading | kStale, 0, 0, 0, "@keyspace @slow", "generic", "6.2.0",
-     "Shows what OBJECT's subcommands do.", CmdObjectHelp},
-};
+constexpr CommandFamily kGenericFamily{.group = "generic", .acl_category = kAclKeyspace};
 
-constexpr CommandSpec kGenericCommands[] = {
-    {"del", -2, kWrite, 1, -1, 1, "@keyspace @write @slow", "generic", "1.0.0", "Deletes keys.",
-     CmdDel},
-    {"unlink", -2, kWrite | kFast, 1, -1, 1, "@keyspace @write @fast", "generic", "4.0.0",
-     "Deletes keys; memory is given back without blocking.", CmdDel},
-    {"exists", -2, kReadonly | kFast, 1, -1, 1, "@keyspace @read @fast", "generic", "1.0.0",
-     "Counts how many of the given keys exist.", CmdExists},
-    {"touch", -2, kReadonly | kFast, 1, -1, 1, "@keyspace @read @fast", "generic", "3.2.1",
-     "Counts existing keys among the given ones, marking them as used.", CmdTouch},
-    {"type", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "1.0.0",
-     "Returns the type of a key's value.", CmdType},
-    {"expire", -3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "1.0.0",
-     "Sets a key's time to live in seconds.", CmdExpire},
-    {"pexpire", -3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "2.6.0",
-     "Sets a key's time to live in milliseconds.", CmdPexpire},
-    {"expireat", -3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "1.2.0",
-     "Sets a key's expiry as a Unix time in seconds.", CmdExpireat},
-    {"pexpireat", -3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "2.6.0",
-     "Sets a key's expiry as a Unix time in milliseconds.", CmdPexpireat},
-    {"ttl", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "1.0.0",
-     "Returns a key's remaining time to live in seconds.", CmdTtl},
-    {"pttl", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "2.6.0",
-     "Returns a key's remaining time to live in milliseconds.", CmdPttl},
-    {"expiretime", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "7.0.0",
-     "Returns a key's expiry as a Unix time in seconds.", CmdExpiretime},
-    {"pexpiretime", 2, kReadonly | kFast, 1, 1, 1, "@keyspace @read @fast", "generic", "7.0.0",
-     "Returns a key's expiry as a Unix time in milliseconds.", CmdPexpiretime},
-    {"persist", 2, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "2.2.0",
-     "Removes a key's expiry.", CmdPersist},
-    {"keys", 2, kReadonly, 0, 0, 0, "@keyspace @read @slow @dangerous", "generic", "1.0.0",
-     "Returns every key matching a glob pattern.", CmdKeys},
-    {"scan", -2, kReadonly, 0, 0, 0, "@keyspace @read @slow", "generic", "2.8.0",
-     "Iterates over the keys of the database a page at a time.", CmdScan},
-    {"randomkey", 1, kReadonly, 0, 0, 0, "@keyspace @read @slow", "generic", "1.0.0",
-     "Returns a random key.", CmdRandomkey},
-    {"rename", 3, kWrite, 1, 2, 1, "@keyspace @write @slow", "generic", "1.0.0",
-     "Renames a key, replacing any key of the new name.", CmdRename},
-    {"renamenx", 3, kWrite | kFast, 1, 2, 1, "@keyspace @write @fast", "generic", "1.0.0",
-     "Renames a key only when the new name is free.", CmdRenamenx},
-    {"copy", -3, kWrite | kDenyOom, 1, 2, 1, "@keyspace @write @slow", "generic", "6.2.0",
-     "Copies a key's value to another key, possibly in another database.", CmdCopy},
-    {"move", 3, kWrite | kFast, 1, 1, 1, "@keyspace @write @fast", "generic", "1.0.0",
-     "Moves a key to another database.", CmdMove},
-    {"object", -2, 0, 0, 0, 0, "@slow", "generic", "2.2.3", "Inspects the internals of keys.",
-     nullptr, kObjectSubcommands},
-};
+constexpr auto kObjectSubcommands = kGenericFamily.Rows({
+    kObjectEncodingSpec,
+    kObjectFreqSpec,
+    kObjectIdletimeSpec,
+    kObjectRefcountSpec,
+    kObjectHelpSpec,
+});
+
+constexpr CommandSpec kObjectSpec{.name = "object",
+                                  .arity = -2,
+                                  .since = "2.2.3",
+                                  .summary = "Inspects the internals of keys.",
+                                  .subcommands = kObjectSubcommands};
+
+constexpr auto kGenericCommands = kGenericFamily.Rows({
+    kDelSpec,         kUnlinkSpec,   kExistsSpec,    kTouchSpec,  kTypeSpec,      kExpireSpec,
+    kPexpireSpec,     kExpireatSpec, kPexpireatSpec, kTtlSpec,    kPttlSpec,      kExpiretimeSpec,
+    kPexpiretimeSpec, kPersistSpec,  kKeysSpec,      kScanSpec,   kRandomkeySpec, kRenameSpec,
+    kRenamenxSpec,    kCopySpec,     kMoveSpec,      kObjectSpec,
+});
 
 }  // namespace
 

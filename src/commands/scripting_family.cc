@@ -30,6 +30,8 @@ namespace errors = protocol::errors;
 
 namespace {
 
+constexpr uint32_t kEvalFlags = kNoscript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys;
+
 bool ArityMatches(int arity, size_t argc) {
   return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
@@ -120,10 +122,10 @@ void ForgetPendingUnwatches(CommandContext& ctx) {
   }
 }
 
-void RunScript(CommandContext& ctx, bool by_sha, bool read_only) {
+Status RunScript(CommandContext& ctx, bool by_sha, bool read_only) {
   int64_t numkeys = 0;
   if (!ParseNumKeysOrReply(ctx, errors::kNotInteger, &numkeys)) {
-    return;
+    return kError;
   }
   scripting::Scripting& scripting = ctx.server.scripting;
   std::string sha;
@@ -131,11 +133,11 @@ void RunScript(CommandContext& ctx, bool by_sha, bool read_only) {
     sha.assign(ctx.args[1]);
     if (sha.size() != 40 || !scripting.Exists(sha)) {
       ctx.reply.Error(errors::kNoScript);
-      return;
+      return kError;
     }
   } else if (auto error = scripting.Load(ctx.args[1], &sha)) {
     ctx.reply.Error(*error);
-    return;
+    return kError;
   }
   // A script with a "#!lua" line declares whether it writes (Redis 7); one without it runs
   // in compatibility mode, where only EVAL_RO's own refusal of writes applies.
@@ -149,7 +151,7 @@ void RunScript(CommandContext& ctx, bool by_sha, bool read_only) {
   }
   if (read_only && flags.shebang && !flags.no_writes) {
     ctx.reply.Error(errors::kWriteFlagInReadOnlyCall);
-    return;
+    return kError;
   }
   const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
   const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
@@ -158,70 +160,126 @@ void RunScript(CommandContext& ctx, bool by_sha, bool read_only) {
     hold = ctx.store().HoldShards({}, /*all=*/true);
   }
   ScriptCaller caller(ctx, read_only || flags.no_writes);
+  const size_t reply_start = ctx.reply.buffer()->size();
   if (!scripting.Run(sha, keys, argv, caller, ctx.reply)) {
     ctx.reply.Error(errors::kNoScript);
   }
   ForgetPendingUnwatches(ctx);
+  // The reply is the script's result, which may be an error (a failed call, error_reply).
+  return ReplyIsError(ctx, reply_start) ? kError : kOk;
 }
 
 // EVAL script numkeys [key ...] [arg ...]: runs a Lua script (and caches it).
-void CmdEval(CommandContext& ctx) { RunScript(ctx, false, false); }
+Status CmdEval(CommandContext& ctx) { return RunScript(ctx, false, false); }
+constexpr CommandSpec kEvalSpec{.name = "eval",
+                                .arity = -3,
+                                .flags = kEvalFlags,
+                                .since = "2.6.0",
+                                .summary = "Runs a Lua script atomically.",
+                                .handler = CmdEval};
 // EVALSHA sha1 numkeys [key ...] [arg ...]: runs a cached script.
-void CmdEvalSha(CommandContext& ctx) { RunScript(ctx, true, false); }
+Status CmdEvalSha(CommandContext& ctx) { return RunScript(ctx, true, false); }
+constexpr CommandSpec kEvalshaSpec{.name = "evalsha",
+                                   .arity = -3,
+                                   .flags = kEvalFlags,
+                                   .since = "2.6.0",
+                                   .summary = "Runs a cached Lua script by its SHA1.",
+                                   .handler = CmdEvalSha};
 // EVAL_RO: EVAL whose script may not write.
-void CmdEvalRo(CommandContext& ctx) { RunScript(ctx, false, true); }
+Status CmdEvalRo(CommandContext& ctx) { return RunScript(ctx, false, true); }
+constexpr CommandSpec kEvalRoSpec{.name = "eval_ro",
+                                  .arity = -3,
+                                  .flags = kEvalFlags | kReadonly,
+                                  .since = "7.0.0",
+                                  .summary = "Runs a Lua script that may not write.",
+                                  .handler = CmdEvalRo};
 // EVALSHA_RO: EVALSHA whose script may not write.
-void CmdEvalShaRo(CommandContext& ctx) { RunScript(ctx, true, true); }
+Status CmdEvalShaRo(CommandContext& ctx) { return RunScript(ctx, true, true); }
+constexpr CommandSpec kEvalshaRoSpec{.name = "evalsha_ro",
+                                     .arity = -3,
+                                     .flags = kEvalFlags | kReadonly,
+                                     .since = "7.0.0",
+                                     .summary = "Runs a cached Lua script that may not write.",
+                                     .handler = CmdEvalShaRo};
 
 // SCRIPT LOAD script: compiles and caches the script; replies its SHA1.
-void CmdScriptLoad(CommandContext& ctx) {
+Status CmdScriptLoad(CommandContext& ctx) {
   std::string sha;
   if (auto error = ctx.server.scripting.Load(ctx.args[2], &sha)) {
     ctx.reply.Error(*error);
-    return;
+    return kError;
   }
   ctx.reply.Bulk(sha);
+  return kOk;
 }
+constexpr CommandSpec kScriptLoadSpec{
+    .name = "script|load",
+    .arity = 3,
+    .flags = kNoscript | kStale,
+    .since = "2.6.0",
+    .summary = "Compiles a script and caches it; returns its SHA1.",
+    .handler = CmdScriptLoad};
 
 // SCRIPT EXISTS sha1 [sha1 ...]: 1 or 0 per SHA1.
-void CmdScriptExists(CommandContext& ctx) {
+Status CmdScriptExists(CommandContext& ctx) {
   ctx.reply.ArrayHeader(ctx.args.size() - 2);
   for (size_t i = 2; i < ctx.args.size(); ++i) {
     ctx.reply.Integer(ctx.server.scripting.Exists(ctx.args[i]) ? 1 : 0);
   }
+  return kOk;
 }
+constexpr CommandSpec kScriptExistsSpec{.name = "script|exists",
+                                        .arity = -3,
+                                        .flags = kNoscript,
+                                        .since = "2.6.0",
+                                        .summary = "Tells which SHA1s name cached scripts.",
+                                        .handler = CmdScriptExists};
 
 // SCRIPT FLUSH [ASYNC|SYNC]: empties the script cache.
-void CmdScriptFlush(CommandContext& ctx) {
+Status CmdScriptFlush(CommandContext& ctx) {
   if (ctx.args.size() > 3 || (ctx.args.size() == 3 && !EqualsIgnoreCase(ctx.args[2], "SYNC") &&
                               !EqualsIgnoreCase(ctx.args[2], "ASYNC"))) {
     ctx.reply.Error(errors::kScriptFlushOption);
-    return;
+    return kError;
   }
   ctx.server.scripting.Flush();
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kScriptFlushSpec{.name = "script|flush",
+                                       .arity = -2,
+                                       .flags = kNoscript,
+                                       .since = "2.6.0",
+                                       .summary = "Empties the script cache.",
+                                       .handler = CmdScriptFlush};
 
 // SCRIPT KILL: stops the running script, unless it has written.
-void CmdScriptKill(CommandContext& ctx) {
+Status CmdScriptKill(CommandContext& ctx) {
   switch (ctx.server.scripting.Kill()) {
     case scripting::Scripting::KillResult::kNotBusy:
       ctx.reply.Error(errors::kNotBusy);
-      return;
+      return kError;
     case scripting::Scripting::KillResult::kUnkillable:
       ctx.reply.Error(errors::kUnkillable);
-      return;
+      return kError;
     case scripting::Scripting::KillResult::kWrongKind:
       ctx.reply.Error(errors::kBusyFunction);
-      return;
+      return kError;
     case scripting::Scripting::KillResult::kKilled:
       ctx.reply.Ok();
-      return;
+      return kOk;
   }
+  return kOk;
 }
+constexpr CommandSpec kScriptKillSpec{.name = "script|kill",
+                                      .arity = 2,
+                                      .flags = kNoscript | kAllowBusy,
+                                      .since = "2.6.0",
+                                      .summary = "Stops the running script if it has not written.",
+                                      .handler = CmdScriptKill};
 
 // SCRIPT HELP
-void CmdScriptHelp(CommandContext& ctx) {
+Status CmdScriptHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "SCRIPT",
             {"DEBUG (YES|SYNC|NO)", "    Set the debug mode for subsequent scripts executed.",
              "EXISTS <sha1> [<sha1> ...]",
@@ -234,25 +292,32 @@ void CmdScriptHelp(CommandContext& ctx) {
              "    * SYNC: Synchronously flush the scripts cache.", "KILL",
              "    Kill the currently executing Lua script.", "LOAD <script>",
              "    Load a script into the scripts cache without executing it."});
+  return kOk;
 }
+constexpr CommandSpec kScriptHelpSpec{.name = "script|help",
+                                      .arity = 2,
+                                      .flags = kLoading | kStale,
+                                      .since = "5.0.0",
+                                      .summary = "Shows what SCRIPT's subcommands do.",
+                                      .handler = CmdScriptHelp};
 
 // --- Functions --------------------------------------------------------------------------
 
 // FCALL/FCALL_RO function numkeys [key ...] [arg ...]
-void RunFunction(CommandContext& ctx, bool read_only) {
+Status RunFunction(CommandContext& ctx, bool read_only) {
   scripting::Scripting& scripting = ctx.server.scripting;
   const auto function = scripting.FindFunction(ctx.args[1]);
   if (!function) {
     ctx.reply.Error(errors::kFunctionNotFound);
-    return;
+    return kError;
   }
   int64_t numkeys = 0;
   if (!ParseNumKeysOrReply(ctx, errors::kBadNumberOfKeys, &numkeys)) {
-    return;
+    return kError;
   }
   if (read_only && !function->no_writes()) {
     ctx.reply.Error(errors::kWriteFlagInReadOnlyCall);
-    return;
+    return kError;
   }
   const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
   const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
@@ -261,17 +326,31 @@ void RunFunction(CommandContext& ctx, bool read_only) {
     hold = ctx.store().HoldShards({}, /*all=*/true);
   }
   ScriptCaller caller(ctx, read_only || function->no_writes());
+  const size_t reply_start = ctx.reply.buffer()->size();
   scripting.RunFunction(ctx.args[1], keys, argv, caller, ctx.reply, ctx.args);
   ForgetPendingUnwatches(ctx);
+  return ReplyIsError(ctx, reply_start) ? kError : kOk;
 }
 
 // FCALL function numkeys [key ...] [arg ...]: runs a function of a loaded library.
-void CmdFcall(CommandContext& ctx) { RunFunction(ctx, false); }
+Status CmdFcall(CommandContext& ctx) { return RunFunction(ctx, false); }
+constexpr CommandSpec kFcallSpec{.name = "fcall",
+                                 .arity = -3,
+                                 .flags = kEvalFlags,
+                                 .since = "7.0.0",
+                                 .summary = "Runs a function of a loaded library.",
+                                 .handler = CmdFcall};
 // FCALL_RO: FCALL of a function flagged no-writes.
-void CmdFcallRo(CommandContext& ctx) { RunFunction(ctx, true); }
+Status CmdFcallRo(CommandContext& ctx) { return RunFunction(ctx, true); }
+constexpr CommandSpec kFcallRoSpec{.name = "fcall_ro",
+                                   .arity = -3,
+                                   .flags = kEvalFlags | kReadonly,
+                                   .since = "7.0.0",
+                                   .summary = "Runs a function flagged no-writes.",
+                                   .handler = CmdFcallRo};
 
 // FUNCTION LOAD [REPLACE] code: loads a library; replies its name.
-void CmdFunctionLoad(CommandContext& ctx) {
+Status CmdFunctionLoad(CommandContext& ctx) {
   bool replace = false;
   for (size_t i = 2; i + 1 < ctx.args.size(); ++i) {
     if (EqualsIgnoreCase(ctx.args[i], "REPLACE")) {
@@ -279,42 +358,63 @@ void CmdFunctionLoad(CommandContext& ctx) {
       continue;
     }
     ctx.reply.Error("ERR Unknown option given: " + std::string(ctx.args[i]));
-    return;
+    return kError;
   }
   std::string name;
   if (auto error = ctx.server.scripting.LoadLibrary(ctx.args.back(), replace, &name)) {
     ctx.reply.Error(*error);
-    return;
+    return kError;
   }
   ctx.reply.Bulk(name);
+  return kOk;
 }
+constexpr CommandSpec kFunctionLoadSpec{.name = "function|load",
+                                        .arity = -3,
+                                        .flags = kWrite | kDenyOom | kNoscript,
+                                        .since = "7.0.0",
+                                        .summary = "Loads a library of functions.",
+                                        .handler = CmdFunctionLoad};
 
 // FUNCTION DELETE library
-void CmdFunctionDelete(CommandContext& ctx) {
+Status CmdFunctionDelete(CommandContext& ctx) {
   if (!ctx.server.scripting.DeleteLibrary(ctx.args[2])) {
     ctx.reply.Error(errors::kLibraryNotFound);
-    return;
+    return kError;
   }
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kFunctionDeleteSpec{.name = "function|delete",
+                                          .arity = 3,
+                                          .flags = kWrite | kNoscript,
+                                          .since = "7.0.0",
+                                          .summary = "Deletes a library and its functions.",
+                                          .handler = CmdFunctionDelete};
 
 // FUNCTION FLUSH [ASYNC|SYNC]
-void CmdFunctionFlush(CommandContext& ctx) {
+Status CmdFunctionFlush(CommandContext& ctx) {
   if (ctx.args.size() > 3) {
     ctx.reply.Error(errors::SubcommandSyntax("FUNCTION", ctx.args[1]));
-    return;
+    return kError;
   }
   if ((ctx.args.size() == 3 && !EqualsIgnoreCase(ctx.args[2], "SYNC") &&
        !EqualsIgnoreCase(ctx.args[2], "ASYNC"))) {
     ctx.reply.Error(errors::kFunctionFlushOption);
-    return;
+    return kError;
   }
   ctx.server.scripting.FlushFunctions();
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kFunctionFlushSpec{.name = "function|flush",
+                                         .arity = -2,
+                                         .flags = kWrite | kNoscript,
+                                         .since = "7.0.0",
+                                         .summary = "Deletes every library.",
+                                         .handler = CmdFunctionFlush};
 
 // FUNCTION LIST [WITHCODE] [LIBRARYNAME pattern]: the libraries and their functions.
-void CmdFunctionList(CommandContext& ctx) {
+Status CmdFunctionList(CommandContext& ctx) {
   bool with_code = false;
   std::optional<std::string_view> pattern;
   for (size_t i = 2; i < ctx.args.size(); ++i) {
@@ -325,13 +425,13 @@ void CmdFunctionList(CommandContext& ctx) {
     if (!pattern && EqualsIgnoreCase(ctx.args[i], "LIBRARYNAME")) {
       if (i + 1 >= ctx.args.size()) {
         ctx.reply.Error(errors::kLibraryNameMissing);
-        return;
+        return kError;
       }
       pattern = ctx.args[++i];
       continue;
     }
     ctx.reply.Error("ERR Unknown argument " + std::string(ctx.args[i]));
-    return;
+    return kError;
   }
   std::vector<scripting::Scripting::LibraryInfo> libraries = ctx.server.scripting.Libraries();
   std::erase_if(libraries, [&](const auto& library) {
@@ -367,14 +467,21 @@ void CmdFunctionList(CommandContext& ctx) {
       ctx.reply.Bulk(library.code);
     }
   }
+  return kOk;
 }
+constexpr CommandSpec kFunctionListSpec{.name = "function|list",
+                                        .arity = -2,
+                                        .flags = kNoscript,
+                                        .since = "7.0.0",
+                                        .summary = "Lists the libraries and their functions.",
+                                        .handler = CmdFunctionList};
 
 // FUNCTION STATS: the running function, and how many libraries and functions are loaded.
-void CmdFunctionStats(CommandContext& ctx) {
+Status CmdFunctionStats(CommandContext& ctx) {
   // As Redis: not while an EVAL script runs (it is not a function to show).
   if (ctx.server.scripting.running() && !ctx.server.scripting.running_function()) {
     ctx.reply.Error(errors::kBusyScript);
-    return;
+    return kError;
   }
   ctx.reply.MapHeader(2);
   ctx.reply.Bulk("running_script");
@@ -405,35 +512,60 @@ void CmdFunctionStats(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(libraries.size()));
   ctx.reply.Bulk("functions_count");
   ctx.reply.Integer(static_cast<int64_t>(functions));
+  return kOk;
 }
+constexpr CommandSpec kFunctionStatsSpec{
+    .name = "function|stats",
+    .arity = 2,
+    .flags = kNoscript | kAllowBusy,
+    .since = "7.0.0",
+    .summary = "Shows the running function and how many are loaded.",
+    .handler = CmdFunctionStats};
 
 // FUNCTION KILL: stops the running function, unless it has written.
-void CmdFunctionKill(CommandContext& ctx) {
+Status CmdFunctionKill(CommandContext& ctx) {
   switch (ctx.server.scripting.Kill(/*function=*/true)) {
     case scripting::Scripting::KillResult::kNotBusy:
       ctx.reply.Error(errors::kNotBusy);
-      return;
+      return kError;
     case scripting::Scripting::KillResult::kUnkillable:
       ctx.reply.Error(errors::kUnkillable);
-      return;
+      return kError;
     case scripting::Scripting::KillResult::kWrongKind:
       ctx.reply.Error(errors::kBusyScript);
-      return;
+      return kError;
     case scripting::Scripting::KillResult::kKilled:
       ctx.reply.Ok();
-      return;
+      return kOk;
   }
+  return kOk;
 }
+constexpr CommandSpec kFunctionKillSpec{
+    .name = "function|kill",
+    .arity = 2,
+    .flags = kNoscript | kAllowBusy,
+    .since = "7.0.0",
+    .summary = "Stops the running function if it has not written.",
+    .handler = CmdFunctionKill};
 
 // FUNCTION DUMP: every library in one payload (Cachette's format, not Redis's RDB one).
-void CmdFunctionDump(CommandContext& ctx) { ctx.reply.Bulk(ctx.server.scripting.DumpFunctions()); }
+Status CmdFunctionDump(CommandContext& ctx) {
+  ctx.reply.Bulk(ctx.server.scripting.DumpFunctions());
+  return kOk;
+}
+constexpr CommandSpec kFunctionDumpSpec{.name = "function|dump",
+                                        .arity = 2,
+                                        .flags = kNoscript,
+                                        .since = "7.0.0",
+                                        .summary = "Serializes every library.",
+                                        .handler = CmdFunctionDump};
 
 // FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]
-void CmdFunctionRestore(CommandContext& ctx) {
+Status CmdFunctionRestore(CommandContext& ctx) {
   auto policy = scripting::Scripting::RestorePolicy::kAppend;
   if (ctx.args.size() > 4) {
     ctx.reply.Error(errors::kSyntax);
-    return;
+    return kError;
   }
   if (ctx.args.size() == 4) {
     if (EqualsIgnoreCase(ctx.args[3], "FLUSH")) {
@@ -442,18 +574,26 @@ void CmdFunctionRestore(CommandContext& ctx) {
       policy = scripting::Scripting::RestorePolicy::kReplace;
     } else if (!EqualsIgnoreCase(ctx.args[3], "APPEND")) {
       ctx.reply.Error(errors::kWrongRestorePolicy);
-      return;
+      return kError;
     }
   }
   if (auto error = ctx.server.scripting.RestoreFunctions(ctx.args[2], policy)) {
     ctx.reply.Error(*error);
-    return;
+    return kError;
   }
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kFunctionRestoreSpec{
+    .name = "function|restore",
+    .arity = -3,
+    .flags = kWrite | kDenyOom | kNoscript,
+    .since = "7.0.0",
+    .summary = "Loads the libraries of a FUNCTION DUMP payload.",
+    .handler = CmdFunctionRestore};
 
 // FUNCTION HELP
-void CmdFunctionHelp(CommandContext& ctx) {
+Status CmdFunctionHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "FUNCTION",
             {"LOAD [REPLACE] <FUNCTION CODE>",
              "    Create a new library with the given library name and code.",
@@ -499,62 +639,58 @@ void CmdFunctionHelp(CommandContext& ctx) {
              "      libraries with the new libraries (notice that even on this option there is "
              "a chance of failure",
              "      in case of functions name collision with another library)."});
+  return kOk;
 }
+constexpr CommandSpec kFunctionHelpSpec{.name = "function|help",
+                                        .arity = 2,
+                                        .flags = kLoading | kStale,
+                                        .since = "7.0.0",
+                                        .summary = "Shows what FUNCTION's subcommands do.",
+                                        .handler = CmdFunctionHelp};
 
-constexpr uint32_t kEvalFlags = kNoscript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys;
+constexpr CommandFamily kScriptingFamily{.group = "scripting", .acl_category = kAclScripting};
 
-constexpr CommandSpec kFunctionSubcommands[] = {
-    {"function|load", -3, kWrite | kDenyOom | kNoscript, 0, 0, 0, "@write @slow @scripting",
-     "scripting", "7.0.0", "Loads a library of functions.", CmdFunctionLoad},
-    {"function|delete", 3, kWrite | kNoscript, 0, 0, 0, "@write @slow @scripting", "scripting",
-     "7.0.0", "Deletes a library and its functions.", CmdFunctionDelete},
-    {"function|flush", -2, kWrite | kNoscript, 0, 0, 0, "@write @slow @scripting", "scripting",
-     "7.0.0", "Deletes every library.", CmdFunctionFlush},
-    {"function|list", -2, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Lists the libraries and their functions.", CmdFunctionList},
-    {"function|stats", 2, kNoscript | kAllowBusy, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Shows the running function and how many are loaded.", CmdFunctionStats},
-    {"function|kill", 2, kNoscript | kAllowBusy, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Stops the running function if it has not written.", CmdFunctionKill},
-    {"function|dump", 2, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Serializes every library.", CmdFunctionDump},
-    {"function|restore", -3, kWrite | kDenyOom | kNoscript, 0, 0, 0, "@write @slow @scripting",
-     "scripting", "7.0.0", "Loads the libraries of a FUNCTION DUMP payload.", CmdFunctionRestore},
-    {"function|help", 2, kLoading | kStale, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Shows what FUNCTION's subcommands do.", CmdFunctionHelp},
-};
+constexpr auto kFunctionSubcommands = kScriptingFamily.Rows({
+    kFunctionLoadSpec,
+    kFunctionDeleteSpec,
+    kFunctionFlushSpec,
+    kFunctionListSpec,
+    kFunctionStatsSpec,
+    kFunctionKillSpec,
+    kFunctionDumpSpec,
+    kFunctionRestoreSpec,
+    kFunctionHelpSpec,
+});
 
-constexpr CommandSpec kScriptSubcommands[] = {
-    {"script|load", 3, kNoscript | kStale, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
-     "Compiles a script and caches it; returns its SHA1.", CmdScriptLoad},
-    {"script|exists", -3, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
-     "Tells which SHA1s name cached scripts.", CmdScriptExists},
-    {"script|flush", -2, kNoscript, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
-     "Empties the script cache.", CmdScriptFlush},
-    {"script|kill", 2, kNoscript | kAllowBusy, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
-     "Stops the running script if it has not written.", CmdScriptKill},
-    {"script|help", 2, kLoading | kStale, 0, 0, 0, "@slow @scripting", "scripting", "5.0.0",
-     "Shows what SCRIPT's subcommands do.", CmdScriptHelp},
-};
+constexpr auto kScriptSubcommands = kScriptingFamily.Rows({
+    kScriptLoadSpec,
+    kScriptExistsSpec,
+    kScriptFlushSpec,
+    kScriptKillSpec,
+    kScriptHelpSpec,
+});
 
-constexpr CommandSpec kScriptingCommands[] = {
-    {"eval", -3, kEvalFlags, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
-     "Runs a Lua script atomically.", CmdEval},
-    {"evalsha", -3, kEvalFlags, 0, 0, 0, "@slow @scripting", "scripting", "2.6.0",
-     "Runs a cached Lua script by its SHA1.", CmdEvalSha},
-    {"eval_ro", -3, kEvalFlags | kReadonly, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Runs a Lua script that may not write.", CmdEvalRo},
-    {"evalsha_ro", -3, kEvalFlags | kReadonly, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Runs a cached Lua script that may not write.", CmdEvalShaRo},
-    {"script", -2, 0, 0, 0, 0, "@slow", "scripting", "2.6.0", "Script cache commands.", nullptr,
-     kScriptSubcommands},
-    {"fcall", -3, kEvalFlags, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Runs a function of a loaded library.", CmdFcall},
-    {"fcall_ro", -3, kEvalFlags | kReadonly, 0, 0, 0, "@slow @scripting", "scripting", "7.0.0",
-     "Runs a function flagged no-writes.", CmdFcallRo},
-    {"function", -2, 0, 0, 0, 0, "@slow", "scripting", "7.0.0", "Function library commands.",
-     nullptr, kFunctionSubcommands},
-};
+constexpr CommandSpec kScriptSpec{.name = "script",
+                                  .arity = -2,
+                                  .since = "2.6.0",
+                                  .summary = "Script cache commands.",
+                                  .subcommands = kScriptSubcommands};
+constexpr CommandSpec kFunctionSpec{.name = "function",
+                                    .arity = -2,
+                                    .since = "7.0.0",
+                                    .summary = "Function library commands.",
+                                    .subcommands = kFunctionSubcommands};
+
+constexpr auto kScriptingCommands = kScriptingFamily.Rows({
+    kEvalSpec,
+    kEvalshaSpec,
+    kEvalRoSpec,
+    kEvalshaRoSpec,
+    kScriptSpec,
+    kFcallSpec,
+    kFcallRoSpec,
+    kFunctionSpec,
+});
 
 }  // namespace
 

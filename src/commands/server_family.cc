@@ -32,9 +32,17 @@ namespace errors = protocol::errors;
 namespace {
 
 // DBSIZE: keys in the selected database.
-void CmdDbsize(CommandContext& ctx) {
+Status CmdDbsize(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.store().DbSize(ctx.db())));
+  return kOk;
 }
+constexpr CommandSpec kDbsizeSpec{.name = "dbsize",
+                                  .arity = 1,
+                                  .flags = kReadonly | kFast,
+                                  .acl_categories = kAclKeyspace,
+                                  .since = "1.0.0",
+                                  .summary = "Returns the number of keys in the selected database.",
+                                  .handler = CmdDbsize};
 
 // FLUSHDB/FLUSHALL [ASYNC|SYNC]: removes the keys at once; ASYNC leaves freeing their memory
 // to the store's maintenance thread (SYNC, the default as in Redis, frees it before replying).
@@ -49,47 +57,72 @@ bool ParseFlushMode(CommandContext& ctx, bool* lazily) {
   return true;
 }
 
-void CmdFlushdb(CommandContext& ctx) {
+Status CmdFlushdb(CommandContext& ctx) {
   bool lazily = false;
-  if (ParseFlushMode(ctx, &lazily)) {
-    ctx.store().FlushDb(ctx.db(), lazily);
-    ctx.reply.Ok();
+  if (!ParseFlushMode(ctx, &lazily)) {
+    return kError;
   }
+  ctx.store().FlushDb(ctx.db(), lazily);
+  ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kFlushdbSpec{.name = "flushdb",
+                                   .arity = -1,
+                                   .flags = kWrite,
+                                   .acl_categories = kAclKeyspace | kAclDangerous,
+                                   .since = "1.0.0",
+                                   .summary = "Removes every key of the selected database.",
+                                   .handler = CmdFlushdb};
 
-void CmdFlushall(CommandContext& ctx) {
+Status CmdFlushall(CommandContext& ctx) {
   bool lazily = false;
-  if (ParseFlushMode(ctx, &lazily)) {
-    ctx.store().FlushAll(lazily);
-    ctx.reply.Ok();
+  if (!ParseFlushMode(ctx, &lazily)) {
+    return kError;
   }
+  ctx.store().FlushAll(lazily);
+  ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kFlushallSpec{.name = "flushall",
+                                    .arity = -1,
+                                    .flags = kWrite,
+                                    .acl_categories = kAclKeyspace | kAclDangerous,
+                                    .since = "1.0.0",
+                                    .summary = "Removes every key of every database.",
+                                    .handler = CmdFlushall};
 
 // TIME: Unix time as [seconds, microseconds].
-void CmdTime(CommandContext& ctx) {
+Status CmdTime(CommandContext& ctx) {
   const int64_t now_us = util::UnixTimeUs();
   ctx.reply.ArrayHeader(2);
   ctx.reply.BulkInt(now_us / 1000000);
   ctx.reply.BulkInt(now_us % 1000000);
+  return kOk;
 }
+constexpr CommandSpec kTimeSpec{.name = "time",
+                                .arity = 1,
+                                .flags = kLoading | kStale | kFast,
+                                .since = "2.6.0",
+                                .summary = "Returns the server's time.",
+                                .handler = CmdTime};
 
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]: stops the server gracefully; the client gets no reply.
-void CmdShutdown(CommandContext& ctx) {
+Status CmdShutdown(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     const std::string_view option = ctx.args[i];
     if (EqualsIgnoreCase(option, "ABORT")) {
       ctx.reply.Error(errors::kNoShutdownInProgress);
-      return;
+      return kError;
     }
     if (!EqualsIgnoreCase(option, "NOSAVE") && !EqualsIgnoreCase(option, "SAVE") &&
         !EqualsIgnoreCase(option, "NOW") && !EqualsIgnoreCase(option, "FORCE")) {
       ctx.reply.Error(errors::kSyntax);
-      return;
+      return kError;
     }
   }
   if (ctx.server.control == nullptr) {
     ctx.reply.Error(errors::kShutdownNotAllowed);
-    return;
+    return kError;
   }
   // A script runs (on another thread, or on this one while it serves other clients past the
   // threshold): SHUTDOWN NOSAVE stops it (even after it wrote) and shuts down; without
@@ -103,18 +136,27 @@ void CmdShutdown(CommandContext& ctx) {
     }
     if (nosave) {
       scripting.ForceKill();
-    } else if (!scripting.WaitWhileRunning(ctx.server.config->Int(config::Id::kBusyReplyThreshold))) {
+    } else if (!scripting.WaitWhileRunning(
+                   ctx.server.config->Int(config::Id::kBusyReplyThreshold))) {
       ctx.reply.Error(scripting.running_function() ? errors::kBusyFunction : errors::kBusyScript);
-      return;
+      return kError;
     }
   }
   ctx.client.close_after_reply = true;
   ctx.server.control->RequestShutdown();
+  return kOk;
 }
+constexpr CommandSpec kShutdownSpec{
+    .name = "shutdown",
+    .arity = -1,
+    .flags = kAdmin | kNoscript | kLoading | kStale | kNoMulti | kAllowBusy,
+    .since = "1.0.0",
+    .summary = "Stops the server gracefully.",
+    .handler = CmdShutdown};
 
 // CONFIG GET pattern [pattern ...]: matching directives and their values, as a map. A name
 // without glob characters is echoed as the client spelled it, as Redis does.
-void CmdConfigGet(CommandContext& ctx) {
+Status CmdConfigGet(CommandContext& ctx) {
   std::vector<std::pair<std::string_view, config::Id>> matches;
   std::set<config::Id> seen;
   for (size_t i = 2; i < ctx.args.size(); ++i) {
@@ -137,13 +179,20 @@ void CmdConfigGet(CommandContext& ctx) {
     ctx.reply.Bulk(name);
     ctx.reply.Bulk(ctx.server.config->Get(id));
   }
+  return kOk;
 }
+constexpr CommandSpec kConfigGetSpec{.name = "config|get",
+                                     .arity = -3,
+                                     .flags = kAdmin | kNoscript | kLoading | kStale,
+                                     .since = "2.0.0",
+                                     .summary = "Returns the values of configuration directives.",
+                                     .handler = CmdConfigGet};
 
 // CONFIG SET name value [name value ...]: all or nothing.
-void CmdConfigSet(CommandContext& ctx) {
+Status CmdConfigSet(CommandContext& ctx) {
   if (ctx.args.size() % 2 != 0) {
     ctx.reply.Error(errors::kSyntax);
-    return;
+    return kError;
   }
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
   for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) {
@@ -154,7 +203,7 @@ void CmdConfigSet(CommandContext& ctx) {
                                     ctx.client));
   if (!error) {
     ctx.reply.Ok();
-    return;
+    return kOk;
   }
   using Kind = config::SetError::Kind;
   switch (error->kind) {
@@ -175,74 +224,119 @@ void CmdConfigSet(CommandContext& ctx) {
       ctx.reply.Error(errors::ConfigSetFailed(error->name, error->reason));
       break;
   }
+  return kError;
 }
+constexpr CommandSpec kConfigSetSpec{.name = "config|set",
+                                     .arity = -4,
+                                     .flags = kAdmin | kNoscript | kLoading | kStale,
+                                     .since = "2.0.0",
+                                     .summary = "Sets configuration directives at run time.",
+                                     .handler = CmdConfigSet};
 
 // CONFIG RESETSTAT: zeroes the statistics INFO reports.
-void CmdConfigResetstat(CommandContext& ctx) {
+Status CmdConfigResetstat(CommandContext& ctx) {
   ResetStats(ctx);
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kConfigResetstatSpec{.name = "config|resetstat",
+                                           .arity = 2,
+                                           .flags = kAdmin | kNoscript | kLoading | kStale,
+                                           .since = "2.0.0",
+                                           .summary = "Resets the statistics INFO reports.",
+                                           .handler = CmdConfigResetstat};
 
 // CONFIG REWRITE: writes the running configuration back to the file the server started with.
-void CmdConfigRewrite(CommandContext& ctx) {
+Status CmdConfigRewrite(CommandContext& ctx) {
   if (ctx.server.config->config_file().empty()) {
     ctx.reply.Error(errors::kNoConfigFile);
-    return;
+    return kError;
   }
   if (auto error = ctx.server.config->Rewrite()) {
     ctx.reply.Error(std::string(errors::kRewriteFailed) + *error);
-    return;
+    return kError;
   }
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kConfigRewriteSpec{
+    .name = "config|rewrite",
+    .arity = 2,
+    .flags = kAdmin | kNoscript | kLoading | kStale,
+    .since = "2.8.0",
+    .summary = "Writes the running configuration back to its file.",
+    .handler = CmdConfigRewrite};
 
-void CmdConfigHelp(CommandContext& ctx) {
+Status CmdConfigHelp(CommandContext& ctx) {
   ReplyHelp(
       ctx, "CONFIG",
       {"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
        "SET <directive> <value>", "    Set the configuration <directive> to <value>.", "RESETSTAT",
        "    Reset statistics reported by the INFO command.", "REWRITE",
        "    Rewrite the configuration file."});
+  return kOk;
 }
+constexpr CommandSpec kConfigHelpSpec{.name = "config|help",
+                                      .arity = 2,
+                                      .flags = kLoading | kStale,
+                                      .since = "5.0.0",
+                                      .summary = "Shows what CONFIG's subcommands do.",
+                                      .handler = CmdConfigHelp};
 
 // INFO [section ...]: Redis's text report, one "# Section" after another.
-void CmdInfo(CommandContext& ctx) {
+Status CmdInfo(CommandContext& ctx) {
   ctx.reply.Verbatim(BuildInfo(ctx, stats::SectionSet::Parse(ctx.args.subspan(1))));
+  return kOk;
 }
+constexpr CommandSpec kInfoSpec{.name = "info",
+                                .arity = -1,
+                                .flags = kLoading | kStale,
+                                .acl_categories = kAclDangerous,
+                                .since = "1.0.0",
+                                .summary = "Returns the server's information and statistics.",
+                                .handler = CmdInfo};
 
 // SWAPDB index1 index2: exchanges two databases' contents.
-void CmdSwapdb(CommandContext& ctx) {
+Status CmdSwapdb(CommandContext& ctx) {
   int64_t first = 0, second = 0;
   if (!ParseInt32OrReply(ctx, ctx.args[1], &first, errors::kInvalidFirstDbIndex) ||
       !ParseInt32OrReply(ctx, ctx.args[2], &second, errors::kInvalidSecondDbIndex)) {
-    return;
+    return kError;
   }
   const auto databases = static_cast<int64_t>(ctx.store().databases());
   if (first < 0 || first >= databases || second < 0 || second >= databases) {
     ctx.reply.Error(errors::kDbIndexOutOfRange);
-    return;
+    return kError;
   }
   ctx.store().SwapDatabases(static_cast<size_t>(first), static_cast<size_t>(second));
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kSwapdbSpec{.name = "swapdb",
+                                  .arity = 3,
+                                  .flags = kWrite | kFast,
+                                  .acl_categories = kAclKeyspace | kAclDangerous,
+                                  .since = "4.0.0",
+                                  .summary = "Exchanges the contents of two databases.",
+                                  .handler = CmdSwapdb};
 
 // MEMORY USAGE key [SAMPLES count]: bytes the key and its value take (null when missing). A
 // string has nothing nested to sample; the option is checked as Redis checks it.
-void CmdMemoryUsage(CommandContext& ctx) {
+Status CmdMemoryUsage(CommandContext& ctx) {
   for (size_t i = 3; i < ctx.args.size(); ++i) {
     if (EqualsIgnoreCase(ctx.args[i], "SAMPLES") && i + 1 < ctx.args.size()) {
       int64_t samples = 0;
       if (!ParseInt64OrReply(ctx, ctx.args[i + 1], &samples)) {
-        return;
+        return kError;
       }
       if (samples < 0) {
         ctx.reply.Error(errors::kSyntax);
-        return;
+        return kError;
       }
       ++i;
     } else {
       ctx.reply.Error(errors::kSyntax);
-      return;
+      return kError;
     }
   }
   ctx.store().WithKey(ctx.db(), ctx.args[2], ctx.now_ms, [&](store::KeySlot& slot) {
@@ -253,10 +347,18 @@ void CmdMemoryUsage(CommandContext& ctx) {
     }
     ctx.reply.Integer(static_cast<int64_t>(store::KeyMemoryUsage(*entry)));
   });
+  return kOk;
 }
+constexpr CommandSpec kMemoryUsageSpec{.name = "memory|usage",
+                                       .arity = -3,
+                                       .flags = kReadonly,
+                                       .keys = {2, 2, 1},
+                                       .since = "4.0.0",
+                                       .summary = "Returns the bytes a key and its value take.",
+                                       .handler = CmdMemoryUsage};
 
 // MEMORY STATS: Redis's memory report as a map (the fields clients read).
-void CmdMemoryStats(CommandContext& ctx) {
+Status CmdMemoryStats(CommandContext& ctx) {
   const stats::MemoryFigures memory = CurrentMemory(ctx.server);
   struct DbOverhead {
     size_t db;
@@ -328,10 +430,16 @@ void CmdMemoryStats(CommandContext& ctx) {
   field("rss-overhead.bytes", difference(memory.used_memory_rss, memory.allocator_resident));
   field_double("fragmentation", ratio(memory.used_memory_rss, used));
   field("fragmentation.bytes", difference(memory.used_memory_rss, used));
+  return kOk;
 }
+constexpr CommandSpec kMemoryStatsSpec{.name = "memory|stats",
+                                       .arity = 2,
+                                       .since = "4.0.0",
+                                       .summary = "Returns details about the server's memory.",
+                                       .handler = CmdMemoryStats};
 
 // MEMORY DOCTOR: a short report on memory problems, in Redis's words.
-void CmdMemoryDoctor(CommandContext& ctx) {
+Status CmdMemoryDoctor(CommandContext& ctx) {
   constexpr uint64_t kTooSmallToJudge = 5 * 1024 * 1024;
   const stats::MemoryFigures memory = CurrentMemory(ctx.server);
   if (memory.used_memory < kTooSmallToJudge) {
@@ -340,7 +448,7 @@ void CmdMemoryDoctor(CommandContext& ctx) {
         "can't be used in these conditions. Please, leave for your mission on Earth and fill it "
         "with some data. The new Sam and I will be back to our programming as soon as I "
         "finished rebooting.");
-    return;
+    return kOk;
   }
   std::string report;
   if (memory.used_memory_peak > memory.used_memory / 2 * 3) {
@@ -368,21 +476,41 @@ void CmdMemoryDoctor(CommandContext& ctx) {
     ctx.reply.Verbatim(
         "Hi Sam, I can't find any memory issue in your instance. I can only account for what "
         "occurs on this base.");
-    return;
+    return kOk;
   }
   ctx.reply.Verbatim("Sam, I detected a few issues in this Redis instance memory implants:\n\n" +
                      report + "I'm here to keep you safe, Sam. I want to help you.\n");
+  return kOk;
 }
+constexpr CommandSpec kMemoryDoctorSpec{.name = "memory|doctor",
+                                        .arity = 2,
+                                        .since = "4.0.0",
+                                        .summary = "Reports memory problems, if any.",
+                                        .handler = CmdMemoryDoctor};
 
 // MEMORY MALLOC-STATS: the allocator's own report (not available through this interface yet).
-void CmdMemoryMallocStats(CommandContext& ctx) {
+Status CmdMemoryMallocStats(CommandContext& ctx) {
   ctx.reply.Verbatim("Stats not supported for the current allocator");
+  return kOk;
 }
+constexpr CommandSpec kMemoryMallocStatsSpec{.name = "memory|malloc-stats",
+                                             .arity = 2,
+                                             .since = "4.0.0",
+                                             .summary = "Returns the allocator's statistics.",
+                                             .handler = CmdMemoryMallocStats};
 
 // MEMORY PURGE: asks the allocator to return free pages (nothing to do through malloc).
-void CmdMemoryPurge(CommandContext& ctx) { ctx.reply.Ok(); }
+Status CmdMemoryPurge(CommandContext& ctx) {
+  ctx.reply.Ok();
+  return kOk;
+}
+constexpr CommandSpec kMemoryPurgeSpec{.name = "memory|purge",
+                                       .arity = 2,
+                                       .since = "4.0.0",
+                                       .summary = "Asks the allocator to release free memory.",
+                                       .handler = CmdMemoryPurge};
 
-void CmdMemoryHelp(CommandContext& ctx) {
+Status CmdMemoryHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "MEMORY",
             {"DOCTOR", "    Return memory problems reports.", "MALLOC-STATS",
              "    Return internal statistics report from the memory allocator.", "PURGE",
@@ -391,17 +519,33 @@ void CmdMemoryHelp(CommandContext& ctx) {
              "USAGE <key> [SAMPLES <count>]",
              "    Return memory in bytes used by <key> and its value. Nested values are",
              "    sampled up to <count> times (default: 5, 0 means sample all)."});
+  return kOk;
 }
+constexpr CommandSpec kMemoryHelpSpec{.name = "memory|help",
+                                      .arity = 2,
+                                      .flags = kLoading | kStale,
+                                      .since = "4.0.0",
+                                      .summary = "Shows what MEMORY's subcommands do.",
+                                      .handler = CmdMemoryHelp};
 
 std::vector<std::string_view> FlagNames(uint32_t flags) {
   // Redis's order (addReplyCommandFlags).
   static constexpr std::pair<CommandFlag, std::string_view> kNames[] = {
-      {kWrite, "write"},      {kReadonly, "readonly"},   {kDenyOom, "denyoom"},
-      {kAdmin, "admin"},      {kNoscript, "noscript"},   {kLoading, "loading"},
-      {kStale, "stale"},      {kSkipSlowlog, "skip_slowlog"},
-      {kFast, "fast"},        {kNoAuth, "no_auth"},
-      {kNoMulti, "no_multi"}, {kAllowBusy, "allow_busy"}, {kSkipMonitor, "skip_monitor"},
-      {kNoMandatoryKeys, "no_mandatory_keys"}, {kMovableKeys, "movablekeys"}};
+      {kWrite, "write"},
+      {kReadonly, "readonly"},
+      {kDenyOom, "denyoom"},
+      {kAdmin, "admin"},
+      {kNoscript, "noscript"},
+      {kLoading, "loading"},
+      {kStale, "stale"},
+      {kSkipSlowlog, "skip_slowlog"},
+      {kFast, "fast"},
+      {kNoAuth, "no_auth"},
+      {kNoMulti, "no_multi"},
+      {kAllowBusy, "allow_busy"},
+      {kSkipMonitor, "skip_monitor"},
+      {kNoMandatoryKeys, "no_mandatory_keys"},
+      {kMovableKeys, "movablekeys"}};
   std::vector<std::string_view> names;
   for (const auto& [flag, name] : kNames) {
     if (flags & flag) {
@@ -411,19 +555,15 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
   return names;
 }
 
-std::vector<std::string_view> Words(std::string_view text) {
-  std::vector<std::string_view> words;
-  while (!text.empty()) {
-    const size_t space = text.find(' ');
-    if (space != 0) {
-      words.push_back(text.substr(0, space));
+// The command's ACL categories by name ("@read"), in Redis's order.
+std::vector<std::string_view> AclCategoryNames(uint32_t categories) {
+  std::vector<std::string_view> names;
+  for (size_t bit = 0; bit < kAclCategoryCount; ++bit) {
+    if ((categories & (1u << bit)) != 0) {
+      names.push_back(AclCategoryName(bit));
     }
-    if (space == std::string_view::npos) {
-      break;
-    }
-    text.remove_prefix(space + 1);
   }
-  return words;
+  return names;
 }
 
 // A command by name, or a subcommand by its full name ("config|get"), as COMMAND INFO/DOCS
@@ -476,10 +616,10 @@ void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
   for (std::string_view flag : flags) {
     ctx.reply.SimpleString(flag);
   }
-  ctx.reply.Integer(spec.first_key);
-  ctx.reply.Integer(spec.last_key);
-  ctx.reply.Integer(spec.key_step);
-  const auto categories = Words(spec.acl_categories);
+  ctx.reply.Integer(spec.keys.first);
+  ctx.reply.Integer(spec.keys.last);
+  ctx.reply.Integer(spec.keys.step);
+  const auto categories = AclCategoryNames(spec.acl_categories);
   ctx.reply.SetHeader(categories.size());
   for (std::string_view category : categories) {
     ctx.reply.SimpleString(category);
@@ -500,31 +640,47 @@ void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
 }
 
 // COMMAND: every command's info.
-void CmdCommand(CommandContext& ctx) {
+Status CmdCommand(CommandContext& ctx) {
   const auto& all = ctx.server.commands->all();
   ctx.reply.ArrayHeader(all.size());
   for (const CommandSpec* spec : all) {
     ReplyCommandInfo(ctx, *spec);
   }
+  return kOk;
 }
 
 // COMMAND COUNT: how many commands there are.
-void CmdCommandCount(CommandContext& ctx) {
+Status CmdCommandCount(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.commands->all().size()));
+  return kOk;
 }
+constexpr CommandSpec kCommandCountSpec{.name = "command|count",
+                                        .arity = 2,
+                                        .flags = kLoading | kStale,
+                                        .acl_categories = kAclConnection,
+                                        .since = "2.8.13",
+                                        .summary = "Returns how many commands there are.",
+                                        .handler = CmdCommandCount};
 
 // COMMAND INFO [name ...]: info per named command (null for unknown names).
-void CmdCommandInfo(CommandContext& ctx) {
+Status CmdCommandInfo(CommandContext& ctx) {
   if (ctx.args.size() == 2) {
-    CmdCommand(ctx);
-    return;
+    return CmdCommand(ctx);
   }
   ctx.reply.ArrayHeader(ctx.args.size() - 2);
   for (size_t i = 2; i < ctx.args.size(); ++i) {
     const CommandSpec* spec = FindByFullName(ctx, ctx.args[i]);
     spec ? ReplyCommandInfo(ctx, *spec) : ctx.reply.NullBulk();
   }
+  return kOk;
 }
+constexpr CommandSpec kCommandInfoSpec{.name = "command|info",
+                                       .arity = -2,
+                                       .flags = kLoading | kStale,
+                                       .acl_categories = kAclConnection,
+                                       .since = "2.8.13",
+                                       .summary = "Returns details about commands.",
+                                       .handler = CmdCommandInfo};
 
 void ReplyArguments(CommandContext& ctx, std::span<const ArgumentSpec> arguments) {
   ctx.reply.ArrayHeader(arguments.size());
@@ -594,7 +750,7 @@ void ReplyCommandDocs(CommandContext& ctx, const CommandSpec& spec) {
 }
 
 // COMMAND DOCS [name ...]: summary, since and group per command, as a map.
-void CmdCommandDocs(CommandContext& ctx) {
+Status CmdCommandDocs(CommandContext& ctx) {
   std::vector<const CommandSpec*> specs;
   if (ctx.args.size() == 2) {
     specs = ctx.server.commands->all();
@@ -609,7 +765,15 @@ void CmdCommandDocs(CommandContext& ctx) {
   for (const CommandSpec* spec : specs) {
     ReplyCommandDocs(ctx, *spec);
   }
+  return kOk;
 }
+constexpr CommandSpec kCommandDocsSpec{.name = "command|docs",
+                                       .arity = -2,
+                                       .flags = kLoading | kStale,
+                                       .acl_categories = kAclConnection,
+                                       .since = "7.0.0",
+                                       .summary = "Returns documentation about commands.",
+                                       .handler = CmdCommandDocs};
 
 // Whether a command passes COMMAND LIST's FILTERBY (kind: "module", "aclcat", "pattern").
 bool PassesFilter(const CommandSpec& spec, std::string_view kind, std::string_view value) {
@@ -617,7 +781,7 @@ bool PassesFilter(const CommandSpec& spec, std::string_view kind, std::string_vi
     return true;
   }
   if (EqualsIgnoreCase(kind, "aclcat")) {
-    for (std::string_view category : Words(spec.acl_categories)) {
+    for (std::string_view category : AclCategoryNames(spec.acl_categories)) {
       if (EqualsIgnoreCase(category.substr(1), value)) {
         return true;
       }
@@ -632,7 +796,7 @@ bool PassesFilter(const CommandSpec& spec, std::string_view kind, std::string_vi
 
 // COMMAND LIST [FILTERBY MODULE name|ACLCAT category|PATTERN pattern]: every command name,
 // subcommands included ("config|get"), as Redis lists them.
-void CmdCommandList(CommandContext& ctx) {
+Status CmdCommandList(CommandContext& ctx) {
   std::string_view kind, value;
   for (size_t i = 2; i < ctx.args.size(); i += 3) {
     if (!EqualsIgnoreCase(ctx.args[i], "filterby") || ctx.args.size() - 1 - i != 2 ||
@@ -640,7 +804,7 @@ void CmdCommandList(CommandContext& ctx) {
           EqualsIgnoreCase(ctx.args[i + 1], "aclcat") ||
           EqualsIgnoreCase(ctx.args[i + 1], "pattern"))) {
       ctx.reply.Error(errors::kSyntax);
-      return;
+      return kError;
     }
     kind = ctx.args[i + 1];
     value = ctx.args[i + 2];
@@ -660,10 +824,18 @@ void CmdCommandList(CommandContext& ctx) {
   for (std::string_view name : names) {
     ctx.reply.Bulk(name);
   }
+  return kOk;
 }
+constexpr CommandSpec kCommandListSpec{.name = "command|list",
+                                       .arity = -2,
+                                       .flags = kLoading | kStale,
+                                       .acl_categories = kAclConnection,
+                                       .since = "7.0.0",
+                                       .summary = "Returns the names of all commands.",
+                                       .handler = CmdCommandList};
 
 // COMMAND GETKEYS command [arg ...]: the key arguments of a full command line.
-void CmdCommandGetkeys(CommandContext& ctx) {
+Status CmdCommandGetkeys(CommandContext& ctx) {
   const std::span<const std::string_view> line = ctx.args.subspan(2);
   const CommandSpec* spec = ctx.server.commands->Find(line[0]);
   if (spec != nullptr && !spec->subcommands.empty() && line.size() >= 2) {
@@ -671,26 +843,34 @@ void CmdCommandGetkeys(CommandContext& ctx) {
   }
   if (spec == nullptr) {
     ctx.reply.Error(errors::kInvalidCommandSpecified);
-    return;
+    return kError;
   }
-  if (spec->first_key <= 0) {
+  if (spec->keys.first <= 0) {
     ctx.reply.Error(errors::kNoKeyArguments);
-    return;
+    return kError;
   }
   const size_t argc = line.size();
   if ((spec->arity > 0 && static_cast<size_t>(spec->arity) != argc) ||
       argc < static_cast<size_t>(std::abs(spec->arity))) {
     ctx.reply.Error(errors::kInvalidArgumentCount);
-    return;
+    return kError;
   }
   const std::vector<std::string_view> keys = KeyArguments(*spec, line);
   ctx.reply.ArrayHeader(keys.size());
   for (std::string_view key : keys) {
     ctx.reply.Bulk(key);
   }
+  return kOk;
 }
+constexpr CommandSpec kCommandGetkeysSpec{.name = "command|getkeys",
+                                          .arity = -4,
+                                          .flags = kLoading | kStale,
+                                          .acl_categories = kAclConnection,
+                                          .since = "2.8.13",
+                                          .summary = "Returns the key arguments of a command line.",
+                                          .handler = CmdCommandGetkeys};
 
-void CmdCommandHelp(CommandContext& ctx) {
+Status CmdCommandHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "COMMAND",
             {"(no subcommand)", "    Return details about all commands.", "COUNT",
              "    Return the total number of commands in this server.", "LIST",
@@ -700,75 +880,75 @@ void CmdCommandHelp(CommandContext& ctx) {
              "    Return the keys from a full command.",
              "LIST FILTERBY (MODULE <name>|ACLCAT <category>|PATTERN <pattern>)",
              "    Return the names of the commands that pass the filter."});
+  return kOk;
 }
+constexpr CommandSpec kCommandHelpSpec{.name = "command|help",
+                                       .arity = 2,
+                                       .flags = kLoading | kStale,
+                                       .acl_categories = kAclConnection,
+                                       .since = "5.0.0",
+                                       .summary = "Shows what COMMAND's subcommands do.",
+                                       .handler = CmdCommandHelp};
 
-constexpr CommandSpec kConfigSubcommands[] = {
-    {"config|get", -3, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, "@admin @slow @dangerous",
-     "server", "2.0.0", "Returns the values of configuration directives.", CmdConfigGet},
-    {"config|set", -4, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, "@admin @slow @dangerous",
-     "server", "2.0.0", "Sets configuration directives at run time.", CmdConfigSet},
-    {"config|resetstat", 2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0,
-     "@admin @slow @dangerous", "server", "2.0.0", "Resets the statistics INFO reports.",
-     CmdConfigResetstat},
-    {"config|rewrite", 2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0,
-     "@admin @slow @dangerous", "server", "2.8.0",
-     "Writes the running configuration back to its file.", CmdConfigRewrite},
-    {"config|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "server", "5.0.0",
-     "Shows what CONFIG's subcommands do.", CmdConfigHelp},
-};
+constexpr CommandFamily kServerFamily{.group = "server"};
 
-constexpr CommandSpec kCommandSubcommands[] = {
-    {"command|count", 2, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "2.8.13",
-     "Returns how many commands there are.", CmdCommandCount},
-    {"command|info", -2, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "2.8.13",
-     "Returns details about commands.", CmdCommandInfo},
-    {"command|docs", -2, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "7.0.0",
-     "Returns documentation about commands.", CmdCommandDocs},
-    {"command|list", -2, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "7.0.0",
-     "Returns the names of all commands.", CmdCommandList},
-    {"command|getkeys", -4, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "2.8.13",
-     "Returns the key arguments of a command line.", CmdCommandGetkeys},
-    {"command|help", 2, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "5.0.0",
-     "Shows what COMMAND's subcommands do.", CmdCommandHelp},
-};
+constexpr auto kConfigSubcommands = kServerFamily.Rows({
+    kConfigGetSpec,
+    kConfigSetSpec,
+    kConfigResetstatSpec,
+    kConfigRewriteSpec,
+    kConfigHelpSpec,
+});
 
-constexpr CommandSpec kMemorySubcommands[] = {
-    {"memory|doctor", 2, 0, 0, 0, 0, "@slow", "server", "4.0.0", "Reports memory problems, if any.",
-     CmdMemoryDoctor},
-    {"memory|malloc-stats", 2, 0, 0, 0, 0, "@slow", "server", "4.0.0",
-     "Returns the allocator's statistics.", CmdMemoryMallocStats},
-    {"memory|purge", 2, 0, 0, 0, 0, "@slow", "server", "4.0.0",
-     "Asks the allocator to release free memory.", CmdMemoryPurge},
-    {"memory|stats", 2, 0, 0, 0, 0, "@slow", "server", "4.0.0",
-     "Returns details about the server's memory.", CmdMemoryStats},
-    {"memory|usage", -3, kReadonly, 2, 2, 1, "@read @slow", "server", "4.0.0",
-     "Returns the bytes a key and its value take.", CmdMemoryUsage},
-    {"memory|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "server", "4.0.0",
-     "Shows what MEMORY's subcommands do.", CmdMemoryHelp},
-};
+constexpr auto kCommandSubcommands = kServerFamily.Rows({
+    kCommandCountSpec,
+    kCommandInfoSpec,
+    kCommandDocsSpec,
+    kCommandListSpec,
+    kCommandGetkeysSpec,
+    kCommandHelpSpec,
+});
 
-constexpr CommandSpec kServerCommands[] = {
-    {"dbsize", 1, kReadonly | kFast, 0, 0, 0, "@keyspace @read @fast", "server", "1.0.0",
-     "Returns the number of keys in the selected database.", CmdDbsize},
-    {"flushdb", -1, kWrite, 0, 0, 0, "@keyspace @write @slow @dangerous", "server", "1.0.0",
-     "Removes every key of the selected database.", CmdFlushdb},
-    {"flushall", -1, kWrite, 0, 0, 0, "@keyspace @write @slow @dangerous", "server", "1.0.0",
-     "Removes every key of every database.", CmdFlushall},
-    {"time", 1, kLoading | kStale | kFast, 0, 0, 0, "@fast", "server", "2.6.0",
-     "Returns the server's time.", CmdTime},
-    {"info", -1, kLoading | kStale, 0, 0, 0, "@slow @dangerous", "server", "1.0.0",
-     "Returns the server's information and statistics.", CmdInfo},
-    {"shutdown", -1, kAdmin | kNoscript | kLoading | kStale | kNoMulti | kAllowBusy, 0, 0, 0,
-     "@admin @slow @dangerous", "server", "1.0.0", "Stops the server gracefully.", CmdShutdown},
-    {"config", -2, 0, 0, 0, 0, "@slow", "server", "2.0.0", "Configuration commands.", nullptr,
-     kConfigSubcommands},
-    {"command", -1, kLoading | kStale, 0, 0, 0, "@slow @connection", "server", "2.8.13",
-     "Returns details about every command.", CmdCommand, kCommandSubcommands},
-    {"swapdb", 3, kWrite | kFast, 0, 0, 0, "@keyspace @write @fast @dangerous", "server", "4.0.0",
-     "Exchanges the contents of two databases.", CmdSwapdb},
-    {"memory", -2, 0, 0, 0, 0, "@slow", "server", "4.0.0", "Memory introspection commands.",
-     nullptr, kMemorySubcommands},
-};
+constexpr auto kMemorySubcommands = kServerFamily.Rows({
+    kMemoryDoctorSpec,
+    kMemoryMallocStatsSpec,
+    kMemoryPurgeSpec,
+    kMemoryStatsSpec,
+    kMemoryUsageSpec,
+    kMemoryHelpSpec,
+});
+
+constexpr CommandSpec kConfigSpec{.name = "config",
+                                  .arity = -2,
+                                  .since = "2.0.0",
+                                  .summary = "Configuration commands.",
+                                  .subcommands = kConfigSubcommands};
+constexpr CommandSpec kCommandSpec{.name = "command",
+                                   .arity = -1,
+                                   .flags = kLoading | kStale,
+                                   .acl_categories = kAclConnection,
+                                   .since = "2.8.13",
+                                   .summary = "Returns details about every command.",
+                                   .handler = CmdCommand,
+                                   .subcommands = kCommandSubcommands};
+constexpr CommandSpec kMemorySpec{.name = "memory",
+                                  .arity = -2,
+                                  .since = "4.0.0",
+                                  .summary = "Memory introspection commands.",
+                                  .subcommands = kMemorySubcommands};
+
+constexpr auto kServerCommands = kServerFamily.Rows({
+    kDbsizeSpec,
+    kFlushdbSpec,
+    kFlushallSpec,
+    kTimeSpec,
+    kInfoSpec,
+    kShutdownSpec,
+    kConfigSpec,
+    kCommandSpec,
+    kSwapdbSpec,
+    kMemorySpec,
+});
 
 }  // namespace
 

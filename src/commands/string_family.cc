@@ -98,7 +98,7 @@ int64_t MaxStringLength(CommandContext& ctx) {
 }
 
 // SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ts|KEEPTTL]
-void CmdSet(CommandContext& ctx) {
+Status CmdSet(CommandContext& ctx) {
   SetOptions options;
   OptionReader reader(ctx.args, 3);
   using Kind = ExpireOption::Kind;
@@ -117,13 +117,13 @@ void CmdSet(CommandContext& ctx) {
   }
   if (!reader.ok()) {
     ctx.reply.Error(reader.error());
-    return;
+    return kError;
   }
   int64_t expire_at = 0;
   if (options.expire.kind == Kind::kRelative || options.expire.kind == Kind::kAbsolute) {
     auto at = ExpireAtMsOrReply(ctx, options.expire, "set");
     if (!at) {
-      return;
+      return kError;
     }
     expire_at = *at;
   }
@@ -147,18 +147,36 @@ void CmdSet(CommandContext& ctx) {
       ctx.reply.Ok();
     }
   });
+  return kOk;
 }
+constexpr CommandSpec kSetSpec{
+    .name = "set",
+    .arity = -3,
+    .flags = kWrite | kDenyOom,
+    .keys = {1, 1, 1},
+    .since = "1.0.0",
+    .summary =
+        "Sets the string value of a key, with optional condition, expiry and old-value reply.",
+    .handler = CmdSet};
 
 // GET key: the value, or null.
-void CmdGet(CommandContext& ctx) {
+Status CmdGet(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     const Entry* entry = slot.Lookup();
     entry ? ctx.reply.Bulk(entry->value()) : ctx.reply.NullBulk();
   });
+  return kOk;
 }
+constexpr CommandSpec kGetSpec{.name = "get",
+                               .arity = 2,
+                               .flags = kReadonly | kFast,
+                               .keys = {1, 1, 1},
+                               .since = "1.0.0",
+                               .summary = "Returns the string value of a key.",
+                               .handler = CmdGet};
 
 // SETNX key value: 1 when set, 0 when the key existed.
-void CmdSetnx(CommandContext& ctx) {
+Status CmdSetnx(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     if (slot.LookupForWrite() != nullptr) {
       ctx.reply.Integer(0);
@@ -167,33 +185,64 @@ void CmdSetnx(CommandContext& ctx) {
     slot.Set(ctx.args[2], 0);
     ctx.reply.Integer(1);
   });
+  return kOk;
 }
+constexpr CommandSpec kSetnxSpec{.name = "setnx",
+                                 .arity = 3,
+                                 .flags = kWrite | kDenyOom | kFast,
+                                 .keys = {1, 1, 1},
+                                 .since = "1.0.0",
+                                 .summary = "Sets a key's value only when the key does not exist.",
+                                 .handler = CmdSetnx};
 
 // SETEX key seconds value / PSETEX key milliseconds value.
-void SetWithExpire(CommandContext& ctx, bool milliseconds, std::string_view command) {
+Status SetWithExpire(CommandContext& ctx, bool milliseconds, std::string_view command) {
   ExpireOption expire{ExpireOption::Kind::kRelative, milliseconds, ctx.args[2]};
   auto at = ExpireAtMsOrReply(ctx, expire, command);
   if (!at) {
-    return;
+    return kError;
   }
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms,
                       [&](KeySlot& slot) { slot.Set(ctx.args[3], *at); });
   ctx.reply.Ok();
+  return kOk;
 }
-void CmdSetex(CommandContext& ctx) { SetWithExpire(ctx, false, "setex"); }
-void CmdPsetex(CommandContext& ctx) { SetWithExpire(ctx, true, "psetex"); }
+Status CmdSetex(CommandContext& ctx) { return SetWithExpire(ctx, false, "setex"); }
+constexpr CommandSpec kSetexSpec{.name = "setex",
+                                 .arity = 4,
+                                 .flags = kWrite | kDenyOom,
+                                 .keys = {1, 1, 1},
+                                 .since = "2.0.0",
+                                 .summary = "Sets a key's value and its expiry in seconds.",
+                                 .handler = CmdSetex};
+Status CmdPsetex(CommandContext& ctx) { return SetWithExpire(ctx, true, "psetex"); }
+constexpr CommandSpec kPsetexSpec{.name = "psetex",
+                                  .arity = 4,
+                                  .flags = kWrite | kDenyOom,
+                                  .keys = {1, 1, 1},
+                                  .since = "2.6.0",
+                                  .summary = "Sets a key's value and its expiry in milliseconds.",
+                                  .handler = CmdPsetex};
 
 // GETSET key value: the old value (or null); the key loses its expiry.
-void CmdGetset(CommandContext& ctx) {
+Status CmdGetset(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     Entry* current = slot.Lookup();
     current ? ctx.reply.Bulk(current->value()) : ctx.reply.NullBulk();
     slot.Put(current, slot.NewEntry(ctx.args[2], 0));
   });
+  return kOk;
 }
+constexpr CommandSpec kGetsetSpec{.name = "getset",
+                                  .arity = 3,
+                                  .flags = kWrite | kDenyOom | kFast,
+                                  .keys = {1, 1, 1},
+                                  .since = "1.0.0",
+                                  .summary = "Sets a key's value and returns the previous one.",
+                                  .handler = CmdGetset};
 
 // GETDEL key: the value (or null), then the key is deleted.
-void CmdGetdel(CommandContext& ctx) {
+Status CmdGetdel(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     const Entry* current = slot.Lookup();
     if (current == nullptr) {
@@ -203,10 +252,19 @@ void CmdGetdel(CommandContext& ctx) {
     ctx.reply.Bulk(current->value());
     slot.Delete();
   });
+  return kOk;
 }
+constexpr CommandSpec kGetdelSpec{.name = "getdel",
+                                  .arity = 2,
+                                  .flags = kWrite | kFast,
+                                  .keys = {1, 1, 1},
+                                  .since = "6.2.0",
+                                  .summary = "Returns a key's value and deletes the key.",
+                                  .handler = CmdGetdel};
 
 // GETEX key [EX s|PX ms|EXAT ts|PXAT ts|PERSIST]: the value, changing its expiry.
-void CmdGetex(CommandContext& ctx) {
+Status CmdGetex(CommandContext& ctx) {
+  Status status = kOk;
   ExpireOption expire;
   OptionReader reader(ctx.args, 2);
   while (reader.HasMore()) {
@@ -218,7 +276,7 @@ void CmdGetex(CommandContext& ctx) {
   }
   if (!reader.ok()) {
     ctx.reply.Error(reader.error());
-    return;
+    return kError;
   }
   const bool sets_expire =
       expire.kind == ExpireOption::Kind::kRelative || expire.kind == ExpireOption::Kind::kAbsolute;
@@ -233,6 +291,7 @@ void CmdGetex(CommandContext& ctx) {
     if (sets_expire) {
       auto at = ExpireAtMsOrReply(ctx, expire, "getex");
       if (!at) {
+        status = kError;
         return;
       }
       expire_at = *at;
@@ -246,10 +305,19 @@ void CmdGetex(CommandContext& ctx) {
       slot.SetExpire(current, 0);
     }
   });
+  return status;
 }
+constexpr CommandSpec kGetexSpec{
+    .name = "getex",
+    .arity = -2,
+    .flags = kWrite | kFast,
+    .keys = {1, 1, 1},
+    .since = "6.2.0",
+    .summary = "Returns a key's value and changes or removes its expiry.",
+    .handler = CmdGetex};
 
 // MGET key [key ...]: one value or null per key, all read at one instant.
-void CmdMget(CommandContext& ctx) {
+Status CmdMget(CommandContext& ctx) {
   std::vector<store::KeyRef> keys;
   keys.reserve(ctx.args.size() - 1);
   for (size_t i = 1; i < ctx.args.size(); ++i) {
@@ -262,7 +330,15 @@ void CmdMget(CommandContext& ctx) {
       entry ? ctx.reply.Bulk(entry->value()) : ctx.reply.NullBulk();
     }
   });
+  return kOk;
 }
+constexpr CommandSpec kMgetSpec{.name = "mget",
+                                .arity = -2,
+                                .flags = kReadonly | kFast,
+                                .keys = {1, -1, 1},
+                                .since = "1.0.0",
+                                .summary = "Returns the values of several keys.",
+                                .handler = CmdMget};
 
 std::vector<store::KeyRef> EveryOtherKey(CommandContext& ctx) {
   std::vector<store::KeyRef> keys;
@@ -274,10 +350,10 @@ std::vector<store::KeyRef> EveryOtherKey(CommandContext& ctx) {
 }
 
 // MSET key value [key value ...]: sets all, atomically.
-void CmdMset(CommandContext& ctx) {
+Status CmdMset(CommandContext& ctx) {
   if (ctx.args.size() % 2 == 0) {
     ctx.reply.Error(errors::WrongArity(ctx.spec->name));
-    return;
+    return kError;
   }
   auto keys = EveryOtherKey(ctx);
   ctx.store().WithKeys(keys, ctx.now_ms, [&](std::span<KeySlot> slots) {
@@ -286,13 +362,21 @@ void CmdMset(CommandContext& ctx) {
     }
   });
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kMsetSpec{.name = "mset",
+                                .arity = -3,
+                                .flags = kWrite | kDenyOom,
+                                .keys = {1, -1, 2},
+                                .since = "1.0.1",
+                                .summary = "Sets several keys at once.",
+                                .handler = CmdMset};
 
 // MSETNX key value [key value ...]: sets all when none exists (1), else nothing (0).
-void CmdMsetnx(CommandContext& ctx) {
+Status CmdMsetnx(CommandContext& ctx) {
   if (ctx.args.size() % 2 == 0) {
     ctx.reply.Error(errors::WrongArity(ctx.spec->name));
-    return;
+    return kError;
   }
   auto keys = EveryOtherKey(ctx);
   ctx.store().WithKeys(keys, ctx.now_ms, [&](std::span<KeySlot> slots) {
@@ -307,10 +391,20 @@ void CmdMsetnx(CommandContext& ctx) {
     }
     ctx.reply.Integer(1);
   });
+  return kOk;
 }
+constexpr CommandSpec kMsetnxSpec{
+    .name = "msetnx",
+    .arity = -3,
+    .flags = kWrite | kDenyOom,
+    .keys = {1, -1, 2},
+    .since = "1.0.1",
+    .summary = "Sets several keys at once only when none of them exists.",
+    .handler = CmdMsetnx};
 
 // APPEND key value: the new length; the expiry is kept.
-void CmdAppend(CommandContext& ctx) {
+Status CmdAppend(CommandContext& ctx) {
+  Status status = kOk;
   const std::string_view suffix = ctx.args[2];
   const int64_t limit = MaxStringLength(ctx);
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
@@ -323,6 +417,7 @@ void CmdAppend(CommandContext& ctx) {
     const size_t total = current->value_size() + suffix.size();
     if (static_cast<int64_t>(total) > limit) {
       ctx.reply.Error(errors::kStringTooLong);
+      status = kError;
       return;
     }
     Entry* grown = slot.NewUninitialisedEntry(total, current->expire_ms());
@@ -331,89 +426,152 @@ void CmdAppend(CommandContext& ctx) {
     slot.Put(current, grown);
     ctx.reply.Integer(static_cast<int64_t>(total));
   });
+  return status;
 }
+constexpr CommandSpec kAppendSpec{
+    .name = "append",
+    .arity = 3,
+    .flags = kWrite | kDenyOom | kFast,
+    .keys = {1, 1, 1},
+    .since = "2.0.0",
+    .summary = "Appends to a key's value, creating the key when missing.",
+    .handler = CmdAppend};
 
 // STRLEN key: the value's length, 0 when missing.
-void CmdStrlen(CommandContext& ctx) {
+Status CmdStrlen(CommandContext& ctx) {
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     const Entry* entry = slot.Lookup();
     ctx.reply.Integer(entry ? static_cast<int64_t>(entry->value_size()) : 0);
   });
+  return kOk;
 }
+constexpr CommandSpec kStrlenSpec{.name = "strlen",
+                                  .arity = 2,
+                                  .flags = kReadonly | kFast,
+                                  .keys = {1, 1, 1},
+                                  .since = "2.2.0",
+                                  .summary = "Returns the length of a key's value.",
+                                  .handler = CmdStrlen};
 
 // Adds `delta` to the integer at key (0 when missing), keeping its expiry.
-void IncrementBy(CommandContext& ctx, int64_t delta) {
+Status IncrementBy(CommandContext& ctx, int64_t delta) {
+  Status status = kOk;
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     Entry* current = slot.LookupForWrite();
     int64_t value = 0;
     if (current != nullptr && !util::ParseInt64(current->value(), &value)) {
       ctx.reply.Error(errors::kNotInteger);
+      status = kError;
       return;
     }
     int64_t result = 0;
     if (__builtin_add_overflow(value, delta, &result)) {
       ctx.reply.Error(errors::kIncrOverflow);
+      status = kError;
       return;
     }
     char digits[24];
     const size_t length = util::FormatInt64(result, digits);
-    slot.Put(current, slot.NewEntry(std::string_view(digits, length),
-                                    current ? current->expire_ms() : 0));
+    slot.Put(current,
+             slot.NewEntry(std::string_view(digits, length), current ? current->expire_ms() : 0));
     ctx.reply.Integer(result);
   });
+  return status;
 }
 
-void CmdIncr(CommandContext& ctx) { IncrementBy(ctx, 1); }
-void CmdDecr(CommandContext& ctx) { IncrementBy(ctx, -1); }
-void CmdIncrby(CommandContext& ctx) {
-  int64_t delta = 0;
-  if (ParseInt64OrReply(ctx, ctx.args[2], &delta)) {
-    IncrementBy(ctx, delta);
-  }
-}
-void CmdDecrby(CommandContext& ctx) {
+Status CmdIncr(CommandContext& ctx) { return IncrementBy(ctx, 1); }
+constexpr CommandSpec kIncrSpec{.name = "incr",
+                                .arity = 2,
+                                .flags = kWrite | kDenyOom | kFast,
+                                .keys = {1, 1, 1},
+                                .since = "1.0.0",
+                                .summary = "Adds one to the integer value of a key.",
+                                .handler = CmdIncr};
+Status CmdDecr(CommandContext& ctx) { return IncrementBy(ctx, -1); }
+constexpr CommandSpec kDecrSpec{.name = "decr",
+                                .arity = 2,
+                                .flags = kWrite | kDenyOom | kFast,
+                                .keys = {1, 1, 1},
+                                .since = "1.0.0",
+                                .summary = "Subtracts one from the integer value of a key.",
+                                .handler = CmdDecr};
+Status CmdIncrby(CommandContext& ctx) {
   int64_t delta = 0;
   if (!ParseInt64OrReply(ctx, ctx.args[2], &delta)) {
-    return;
+    return kError;
+  }
+  return IncrementBy(ctx, delta);
+}
+constexpr CommandSpec kIncrbySpec{.name = "incrby",
+                                  .arity = 3,
+                                  .flags = kWrite | kDenyOom | kFast,
+                                  .keys = {1, 1, 1},
+                                  .since = "1.0.0",
+                                  .summary = "Adds an integer to the integer value of a key.",
+                                  .handler = CmdIncrby};
+Status CmdDecrby(CommandContext& ctx) {
+  int64_t delta = 0;
+  if (!ParseInt64OrReply(ctx, ctx.args[2], &delta)) {
+    return kError;
   }
   if (delta == std::numeric_limits<int64_t>::min()) {
     ctx.reply.Error(errors::kDecrOverflow);
-    return;
+    return kError;
   }
-  IncrementBy(ctx, -delta);
+  return IncrementBy(ctx, -delta);
 }
+constexpr CommandSpec kDecrbySpec{
+    .name = "decrby",
+    .arity = 3,
+    .flags = kWrite | kDenyOom | kFast,
+    .keys = {1, 1, 1},
+    .since = "1.0.0",
+    .summary = "Subtracts an integer from the integer value of a key.",
+    .handler = CmdDecrby};
 
 // INCRBYFLOAT key increment: the new value as a string, with Redis's long double formatting.
-void CmdIncrbyfloat(CommandContext& ctx) {
+Status CmdIncrbyfloat(CommandContext& ctx) {
+  Status status = kOk;
   long double delta = 0;
   if (!util::ParseLongDouble(ctx.args[2], &delta)) {
     ctx.reply.Error(errors::kNotFloat);
-    return;
+    return kError;
   }
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     Entry* current = slot.LookupForWrite();
     long double value = 0;
     if (current != nullptr && !util::ParseLongDouble(current->value(), &value)) {
       ctx.reply.Error(errors::kNotFloat);
+      status = kError;
       return;
     }
     value += delta;
     if (std::isnan(value) || std::isinf(value)) {
       ctx.reply.Error(errors::kIncrFloatNanOrInf);
+      status = kError;
       return;
     }
     const std::string text = util::LongDoubleToHumanString(value);
     slot.Put(current, slot.NewEntry(text, current ? current->expire_ms() : 0));
     ctx.reply.Bulk(text);
   });
+  return status;
 }
+constexpr CommandSpec kIncrbyfloatSpec{
+    .name = "incrbyfloat",
+    .arity = 3,
+    .flags = kWrite | kDenyOom | kFast,
+    .keys = {1, 1, 1},
+    .since = "2.6.0",
+    .summary = "Adds a floating-point number to the numeric value of a key.",
+    .handler = CmdIncrbyfloat};
 
 // GETRANGE key start end: a substring, with Redis's clamping of negative and large indexes.
-void CmdGetrange(CommandContext& ctx) {
+Status CmdGetrange(CommandContext& ctx) {
   int64_t start = 0;
   int64_t end = 0;
   if (!ParseInt64OrReply(ctx, ctx.args[2], &start) || !ParseInt64OrReply(ctx, ctx.args[3], &end)) {
-    return;
+    return kError;
   }
   ctx.store().WithKey(ctx.db(), ctx.args[1], ctx.now_ms, [&](KeySlot& slot) {
     const Entry* entry = slot.Lookup();
@@ -435,17 +593,26 @@ void CmdGetrange(CommandContext& ctx) {
     }
     ctx.reply.Bulk(entry->value().substr(from, to - from + 1));
   });
+  return kOk;
 }
+constexpr CommandSpec kGetrangeSpec{.name = "getrange",
+                                    .arity = 4,
+                                    .flags = kReadonly,
+                                    .keys = {1, 1, 1},
+                                    .since = "2.4.0",
+                                    .summary = "Returns a substring of a key's value.",
+                                    .handler = CmdGetrange};
 
 // SETRANGE key offset value: overwrites part of the value (zero-padded); the new length.
-void CmdSetrange(CommandContext& ctx) {
+Status CmdSetrange(CommandContext& ctx) {
+  Status status = kOk;
   int64_t offset = 0;
   if (!ParseInt64OrReply(ctx, ctx.args[2], &offset)) {
-    return;
+    return kError;
   }
   if (offset < 0) {
     ctx.reply.Error(errors::kOffsetOutOfRange);
-    return;
+    return kError;
   }
   const std::string_view patch = ctx.args[3];
   const int64_t limit = MaxStringLength(ctx);
@@ -458,12 +625,13 @@ void CmdSetrange(CommandContext& ctx) {
     }
     if (offset > limit - static_cast<int64_t>(patch.size())) {
       ctx.reply.Error(errors::kStringTooLong);
+      status = kError;
       return;
     }
     const int64_t needed = offset + static_cast<int64_t>(patch.size());
     const int64_t total = std::max(current_size, needed);
-    Entry* updated = slot.NewUninitialisedEntry(static_cast<size_t>(total),
-                                                current ? current->expire_ms() : 0);
+    Entry* updated =
+        slot.NewUninitialisedEntry(static_cast<size_t>(total), current ? current->expire_ms() : 0);
     char* out = updated->mutable_value();
     if (current != nullptr) {
       std::copy(current->value().begin(), current->value().end(), out);
@@ -475,51 +643,24 @@ void CmdSetrange(CommandContext& ctx) {
     slot.Put(current, updated);
     ctx.reply.Integer(total);
   });
+  return status;
 }
+constexpr CommandSpec kSetrangeSpec{.name = "setrange",
+                                    .arity = 4,
+                                    .flags = kWrite | kDenyOom,
+                                    .keys = {1, 1, 1},
+                                    .since = "2.2.0",
+                                    .summary = "Overwrites part of a key's value from an offset.",
+                                    .handler = CmdSetrange};
 
-constexpr CommandSpec kStringCommands[] = {
-    {"get", 2, kReadonly | kFast, 1, 1, 1, "@read @string @fast", "string", "1.0.0",
-     "Returns the string value of a key.", CmdGet},
-    {"set", -3, kWrite | kDenyOom, 1, 1, 1, "@write @string @slow", "string", "1.0.0",
-     "Sets the string value of a key, with optional condition, expiry and old-value reply.",
-     CmdSet},
-    {"setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
-     "Sets a key's value only when the key does not exist.", CmdSetnx},
-    {"setex", 4, kWrite | kDenyOom, 1, 1, 1, "@write @string @slow", "string", "2.0.0",
-     "Sets a key's value and its expiry in seconds.", CmdSetex},
-    {"psetex", 4, kWrite | kDenyOom, 1, 1, 1, "@write @string @slow", "string", "2.6.0",
-     "Sets a key's value and its expiry in milliseconds.", CmdPsetex},
-    {"getset", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
-     "Sets a key's value and returns the previous one.", CmdGetset},
-    {"getdel", 2, kWrite | kFast, 1, 1, 1, "@write @string @fast", "string", "6.2.0",
-     "Returns a key's value and deletes the key.", CmdGetdel},
-    {"getex", -2, kWrite | kFast, 1, 1, 1, "@write @string @fast", "string", "6.2.0",
-     "Returns a key's value and changes or removes its expiry.", CmdGetex},
-    {"mget", -2, kReadonly | kFast, 1, -1, 1, "@read @string @fast", "string", "1.0.0",
-     "Returns the values of several keys.", CmdMget},
-    {"mset", -3, kWrite | kDenyOom, 1, -1, 2, "@write @string @slow", "string", "1.0.1",
-     "Sets several keys at once.", CmdMset},
-    {"msetnx", -3, kWrite | kDenyOom, 1, -1, 2, "@write @string @slow", "string", "1.0.1",
-     "Sets several keys at once only when none of them exists.", CmdMsetnx},
-    {"append", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "2.0.0",
-     "Appends to a key's value, creating the key when missing.", CmdAppend},
-    {"strlen", 2, kReadonly | kFast, 1, 1, 1, "@read @string @fast", "string", "2.2.0",
-     "Returns the length of a key's value.", CmdStrlen},
-    {"incr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
-     "Adds one to the integer value of a key.", CmdIncr},
-    {"decr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
-     "Subtracts one from the integer value of a key.", CmdDecr},
-    {"incrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
-     "Adds an integer to the integer value of a key.", CmdIncrby},
-    {"decrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string", "1.0.0",
-     "Subtracts an integer from the integer value of a key.", CmdDecrby},
-    {"incrbyfloat", 3, kWrite | kDenyOom | kFast, 1, 1, 1, "@write @string @fast", "string",
-     "2.6.0", "Adds a floating-point number to the numeric value of a key.", CmdIncrbyfloat},
-    {"getrange", 4, kReadonly, 1, 1, 1, "@read @string @slow", "string", "2.4.0",
-     "Returns a substring of a key's value.", CmdGetrange},
-    {"setrange", 4, kWrite | kDenyOom, 1, 1, 1, "@write @string @slow", "string", "2.2.0",
-     "Overwrites part of a key's value from an offset.", CmdSetrange},
-};
+constexpr CommandFamily kStringFamily{.group = "string", .acl_category = kAclString};
+
+constexpr auto kStringCommands = kStringFamily.Rows({
+    kGetSpec,    kSetSpec,    kSetnxSpec,       kSetexSpec,    kPsetexSpec,
+    kGetsetSpec, kGetdelSpec, kGetexSpec,       kMgetSpec,     kMsetSpec,
+    kMsetnxSpec, kAppendSpec, kStrlenSpec,      kIncrSpec,     kDecrSpec,
+    kIncrbySpec, kDecrbySpec, kIncrbyfloatSpec, kGetrangeSpec, kSetrangeSpec,
+});
 
 }  // namespace
 

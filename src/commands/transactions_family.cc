@@ -52,40 +52,57 @@ void UnwatchAll(ServerContext& server, ClientState& client) {
 
 namespace {
 
+constexpr uint32_t kControl = kNoscript | kLoading | kStale | kFast | kAllowBusy | kNotQueued;
+
 // MULTI: starts queuing the client's commands.
-void CmdMulti(CommandContext& ctx) {
+Status CmdMulti(CommandContext& ctx) {
   if (ctx.client.tx.active) {
     ctx.reply.Error(errors::kNestedMulti);
-    return;
+    return kError;
   }
   ctx.client.tx.active = true;
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kMultiSpec{
+    .name = "multi",
+    .arity = 1,
+    .flags = kControl,
+    .since = "1.2.0",
+    .summary = "Starts a transaction: later commands are queued until EXEC.",
+    .handler = CmdMulti};
 
 // DISCARD: drops the queued commands and unwatches every key.
-void CmdDiscard(CommandContext& ctx) {
+Status CmdDiscard(CommandContext& ctx) {
   if (!ctx.client.tx.active) {
     ctx.reply.Error(errors::kDiscardWithoutMulti);
-    return;
+    return kError;
   }
   DiscardTransaction(ctx.server, ctx.client);
   UnwatchAll(ctx.server, ctx.client);
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kDiscardSpec{.name = "discard",
+                                   .arity = 1,
+                                   .flags = kControl,
+                                   .since = "2.0.0",
+                                   .summary = "Drops the queued commands and ends the transaction.",
+                                   .handler = CmdDiscard};
 
 // EXEC: runs the queued commands atomically and replies with their replies; a null array
 // when a watched key changed.
-void CmdExec(CommandContext& ctx) {
+Status CmdExec(CommandContext& ctx) {
   TransactionState& tx = ctx.client.tx;
   if (!tx.active) {
     ctx.reply.Error(errors::kExecWithoutMulti);
-    return;
+    return kError;
   }
   if (tx.failed) {
     DiscardTransaction(ctx.server, ctx.client);
     UnwatchAll(ctx.server, ctx.client);
     ctx.reply.Error(errors::kExecAbortPrevious);
-    return;
+    return kError;
   }
   // The queue moves out: a queued command must not see (or change) this transaction.
   std::vector<QueuedCommand> queued = std::move(tx.queued);
@@ -122,7 +139,15 @@ void CmdExec(CommandContext& ctx) {
     }
   }
   UnwatchAll(ctx.server, ctx.client);
+  return kOk;
 }
+constexpr CommandSpec kExecSpec{
+    .name = "exec",
+    .arity = 1,
+    .flags = kNoscript | kLoading | kStale | kSkipSlowlog | kNotQueued | kRunsQueue,
+    .since = "1.2.0",
+    .summary = "Runs the queued commands atomically and returns their replies.",
+    .handler = CmdExec};
 
 // WATCH key [key ...]: EXEC will run only if none of these keys changes meanwhile.
 void WatchKeys(ServerContext& server, ClientState& client, std::span<const std::string> keys,
@@ -139,10 +164,10 @@ void WatchKeys(ServerContext& server, ClientState& client, std::span<const std::
   }
 }
 
-void CmdWatch(CommandContext& ctx) {
+Status CmdWatch(CommandContext& ctx) {
   if (ctx.client.tx.active) {
     ctx.reply.Error(errors::kWatchInMulti);
-    return;
+    return kError;
   }
   std::vector<std::string> keys(ctx.args.begin() + 1, ctx.args.end());
   if (ScriptHoldsShardsElsewhere(ctx.server)) {
@@ -160,37 +185,46 @@ void CmdWatch(CommandContext& ctx) {
       reply.Ok();
       return ContinuationStep::kDone;
     };
-    return;
+    return kOk;
   }
   WatchKeys(ctx.server, ctx.client, keys, ctx.now_ms);
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kWatchSpec{
+    .name = "watch",
+    .arity = -2,
+    .flags = kControl,
+    .keys = {1, -1, 1},
+    .since = "2.2.0",
+    .summary = "Makes the next EXEC run only if none of the keys changed.",
+    .handler = CmdWatch};
 
 // UNWATCH: forgets every watched key.
-void CmdUnwatch(CommandContext& ctx) {
+Status CmdUnwatch(CommandContext& ctx) {
   UnwatchAll(ctx.server, ctx.client);
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kUnwatchSpec{.name = "unwatch",
+                                   .arity = 1,
+                                   .flags = kNoscript | kLoading | kStale | kFast | kAllowBusy,
+                                   .since = "2.2.0",
+                                   .summary = "Forgets every watched key.",
+                                   .handler = CmdUnwatch};
 
-constexpr uint32_t kControl = kNoscript | kLoading | kStale | kFast | kAllowBusy | kNotQueued;
+constexpr CommandFamily kTransactionsFamily{.group = "transactions",
+                                            .acl_category = kAclTransaction};
 
-constexpr CommandSpec kTransactionsCommands[] = {
-    {"multi", 1, kControl, 0, 0, 0, "@fast @transaction", "transactions", "1.2.0",
-     "Starts a transaction: later commands are queued until EXEC.", CmdMulti},
-    {"exec", 1, kNoscript | kLoading | kStale | kSkipSlowlog | kNotQueued, 0, 0, 0,
-     "@slow @transaction", "transactions", "1.2.0",
-     "Runs the queued commands atomically and returns their replies.", CmdExec},
-    {"discard", 1, kControl, 0, 0, 0, "@fast @transaction", "transactions", "2.0.0",
-     "Drops the queued commands and ends the transaction.", CmdDiscard},
-    {"watch", -2, kControl, 1, -1, 1, "@fast @transaction", "transactions", "2.2.0",
-     "Makes the next EXEC run only if none of the keys changed.", CmdWatch},
-    {"unwatch", 1, kNoscript | kLoading | kStale | kFast | kAllowBusy, 0, 0, 0,
-     "@fast @transaction", "transactions", "2.2.0", "Forgets every watched key.", CmdUnwatch},
-};
+constexpr auto kTransactionsCommands = kTransactionsFamily.Rows({
+    kMultiSpec,
+    kExecSpec,
+    kDiscardSpec,
+    kWatchSpec,
+    kUnwatchSpec,
+});
 
 }  // namespace
-
-Handler CmdExecHandler() { return CmdExec; }
 
 std::span<const CommandSpec> TransactionsFamily() { return kTransactionsCommands; }
 

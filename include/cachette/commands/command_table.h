@@ -54,8 +54,8 @@ class CommandTable {
   std::vector<size_t> top_index_;            // index of ordered_[i]
 };
 
-// The key arguments of a command, by its spec's key positions (first_key, last_key, key_step;
-// a negative last_key counts from the end). Empty for a command without key positions.
+// The key arguments of a command, by its spec's key positions (keys: first, last, step;
+// a negative last counts from the end). Empty for a command without key positions.
 std::vector<std::string_view> KeyArguments(const CommandSpec& spec,
                                            std::span<const std::string_view> args);
 

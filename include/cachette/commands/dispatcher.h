@@ -26,9 +26,9 @@ class Dispatcher {
   void Dispatch(ClientState& client, protocol::ReplyWriter& reply,
                 std::span<const std::string_view> args) {
     const size_t mark = reply.buffer()->size();
-    Route(client, reply, args);
+    const CommandSpec* command = Route(client, reply, args);
     if (client.reply_off || client.reply_skip || client.reply_skip_next) [[unlikely]] {
-      AfterQuietCommand(client, reply, mark, args);
+      AfterQuietCommand(client, reply, mark, command);
     }
   }
 
@@ -59,12 +59,14 @@ class Dispatcher {
 
  private:
   bool PausedFor(const ClientState& client, std::span<const std::string_view> args);
-  void Route(ClientState& client, protocol::ReplyWriter& reply,
-             std::span<const std::string_view> args);
+  // Checks and runs (or queues) the command; returns its top-level spec (CLIENT for CLIENT
+  // REPLY), null for an unknown command.
+  const CommandSpec* Route(ClientState& client, protocol::ReplyWriter& reply,
+                           std::span<const std::string_view> args);
   // CLIENT REPLY OFF/SKIP: drops the reply written since `mark`, then moves SKIP along as
   // Redis's resetClient does.
   void AfterQuietCommand(ClientState& client, protocol::ReplyWriter& reply, size_t mark,
-                         std::span<const std::string_view> args);
+                         const CommandSpec* command);
   // After a command ran: the slow log and latency samples, when it was slow enough.
   void RecordSlow(ClientState& client, const CommandSpec& spec,
                   std::span<const std::string_view> args, int64_t start_us, int64_t elapsed_us);

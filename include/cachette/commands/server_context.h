@@ -11,9 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "cachette/commands/diagnostics.h"
 #include "cachette/scripting/scripting.h"
+#include "cachette/stats/latency_monitor.h"
 #include "cachette/stats/memory.h"
+#include "cachette/stats/slow_log.h"
 #include "cachette/store/watch_token.h"
 
 namespace cachette::config {
@@ -149,8 +150,8 @@ struct ServerContext {
   // How many clients are in MONITOR mode (kept by the net layer): the dispatcher formats a
   // monitor line only when this is not zero (one relaxed load per command).
   std::atomic<uint32_t> monitors{0};
-  SlowLog slowlog;
-  LatencyMonitor latency;
+  stats::SlowLog slowlog;
+  stats::LatencyMonitor latency;
   int64_t start_time_ms = 0;
   std::string executable;
   std::string config_file;

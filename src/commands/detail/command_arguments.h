@@ -2,8 +2,9 @@
 
 // Argument trees for COMMAND DOCS, in Redis's terms (name, type, token, flags, nested
 // arguments), from which redis-cli 7 builds its hints, and COMMAND INFO's tips and key
-// specifications. The tables are generated from redis-server's own COMMAND DOCS and COMMAND
-// INFO (scripts/gen-command-args) into command_arguments.cc.
+// specifications. The build generates command_arguments.cc (in the build tree) from
+// src/commands/data/ for exactly the commands of the compiled table (scripts/gen-command-args;
+// CMakeLists.txt has the steps).
 
 #include <cstdint>
 #include <span>

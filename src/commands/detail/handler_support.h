@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "cachette/commands/command_context.h"
@@ -39,6 +40,13 @@ bool ParseInt64OrReply(CommandContext& ctx, std::string_view text, int64_t* out,
 // replies `error` when given, else Redis's not-an-integer or out-of-range text.
 bool ParseInt32OrReply(CommandContext& ctx, std::string_view text, int64_t* out,
                        std::string_view error = {});
+
+// Whether what the handler wrote since `reply_start` is an error reply: for a reply the handler
+// passes through rather than composes (a script's result).
+inline bool ReplyIsError(const CommandContext& ctx, size_t reply_start) {
+  const std::string& out = *ctx.reply.buffer();
+  return out.size() > reply_start && out[reply_start] == '-';
+}
 
 // A HELP subcommand's reply: "<CONTAINER> <subcommand> [<arg> [value] [opt] ...]. Subcommands
 // are:", the given lines, then HELP's own two lines (Redis's addReplyHelp).
@@ -86,7 +94,7 @@ std::span<const CommandSpec> GenericFamily();
 std::span<const CommandSpec> ServerFamily();
 std::span<const CommandSpec> TransactionsFamily();
 std::span<const CommandSpec> ScriptingFamily();
-std::span<const CommandSpec> AdminFamily();
+std::span<const CommandSpec> ServerDiagnosticsFamily();
 std::span<const CommandSpec> CachetteFamily();
 
 }  // namespace cachette::commands::detail

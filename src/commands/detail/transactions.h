@@ -8,8 +8,6 @@
 
 namespace cachette::commands::detail {
 
-// EXEC's handler, so the dispatcher can tell EXEC apart (its refusals abort the transaction).
-Handler CmdExecHandler();
 // Ends MULTI, dropping the queued commands (the watched keys stay).
 void DiscardTransaction(ServerContext& server, ClientState& client);
 // Whether a script runs on another thread, holding every shard lock (a store call would wait

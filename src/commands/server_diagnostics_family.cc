@@ -1,6 +1,7 @@
-// Redis's "server" command group, the operator's side: MONITOR, SLOWLOG, LATENCY, DEBUG,
-// LASTSAVE and ROLE. (Database-wide commands, CONFIG, COMMAND, INFO and MEMORY are in
-// server_family.cc.)
+// Redis's "server" command group, second file: what an operator watches and probes the server
+// with (MONITOR, SLOWLOG, LATENCY, DEBUG) and the small replication and persistence stubs
+// (LASTSAVE, LOLWUT, ROLE). Database-wide commands, CONFIG, COMMAND, INFO and MEMORY are in
+// server_family.cc: one file for the group would pass 1,000 lines.
 
 #include <fmt/format.h>
 
@@ -24,37 +25,46 @@ namespace errors = protocol::errors;
 
 namespace {
 
+constexpr uint32_t kAdminFlags = kAdmin | kNoscript | kLoading | kStale;
+
 // MONITOR: from now on the connection receives every command the server runs (admin commands
 // excepted), one line each.
-void CmdMonitor(CommandContext& ctx) {
+Status CmdMonitor(CommandContext& ctx) {
   if (ctx.client.tx.executing) {
     ctx.reply.Error(errors::kMonitorDenyBlocking);
-    return;
+    return kError;
   }
   if (ctx.client.monitor) {
-    return;  // already monitoring: Redis ignores it, with no reply
+    return kOk;  // already monitoring: Redis ignores it, with no reply
   }
   ctx.client.monitor = true;
   if (ctx.server.control != nullptr) {
     ctx.server.control->StartMonitor(ctx.client);
   }
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kMonitorSpec{.name = "monitor",
+                                   .arity = 1,
+                                   .flags = kAdminFlags,
+                                   .since = "1.0.0",
+                                   .summary = "Streams every command the server runs.",
+                                   .handler = CmdMonitor};
 
 // SLOWLOG GET [count]: the newest entries (10 by default, -1 for all), newest first.
-void CmdSlowlogGet(CommandContext& ctx) {
+Status CmdSlowlogGet(CommandContext& ctx) {
   int64_t count = 10;
   if (ctx.args.size() > 3) {
     ctx.reply.Error(errors::SubcommandSyntax("SLOWLOG", ctx.args[1]));
-    return;
+    return kError;
   }
   if (ctx.args.size() == 3 && (!util::ParseInt64(ctx.args[2], &count) || count < -1)) {
     ctx.reply.Error(errors::kSlowlogCount);
-    return;
+    return kError;
   }
-  const std::vector<SlowLogEntry> entries = ctx.server.slowlog.Newest(count);
+  const std::vector<stats::SlowLogEntry> entries = ctx.server.slowlog.Newest(count);
   ctx.reply.ArrayHeader(entries.size());
-  for (const SlowLogEntry& entry : entries) {
+  for (const stats::SlowLogEntry& entry : entries) {
     ctx.reply.ArrayHeader(6);
     ctx.reply.Integer(entry.id);
     ctx.reply.Integer(entry.time_s);
@@ -66,20 +76,41 @@ void CmdSlowlogGet(CommandContext& ctx) {
     ctx.reply.Bulk(entry.peer_address);
     ctx.reply.Bulk(entry.client_name);
   }
+  return kOk;
 }
+constexpr CommandSpec kSlowlogGetSpec{.name = "slowlog|get",
+                                      .arity = -2,
+                                      .flags = kAdmin | kLoading | kStale,
+                                      .since = "2.2.12",
+                                      .summary = "Returns the slow log's newest entries.",
+                                      .handler = CmdSlowlogGet};
 
 // SLOWLOG LEN: how many entries the slow log holds.
-void CmdSlowlogLen(CommandContext& ctx) {
+Status CmdSlowlogLen(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.slowlog.size()));
+  return kOk;
 }
+constexpr CommandSpec kSlowlogLenSpec{.name = "slowlog|len",
+                                      .arity = 2,
+                                      .flags = kAdmin | kLoading | kStale,
+                                      .since = "2.2.12",
+                                      .summary = "Returns how many entries the slow log holds.",
+                                      .handler = CmdSlowlogLen};
 
 // SLOWLOG RESET: empties the slow log.
-void CmdSlowlogReset(CommandContext& ctx) {
+Status CmdSlowlogReset(CommandContext& ctx) {
   ctx.server.slowlog.Reset();
   ctx.reply.Ok();
+  return kOk;
 }
+constexpr CommandSpec kSlowlogResetSpec{.name = "slowlog|reset",
+                                        .arity = 2,
+                                        .flags = kAdmin | kLoading | kStale,
+                                        .since = "2.2.12",
+                                        .summary = "Empties the slow log.",
+                                        .handler = CmdSlowlogReset};
 
-void CmdSlowlogHelp(CommandContext& ctx) {
+Status CmdSlowlogHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "SLOWLOG",
             {"GET [<count>]",
              "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
@@ -87,10 +118,17 @@ void CmdSlowlogHelp(CommandContext& ctx) {
              "    id, timestamp, time in microseconds, arguments array, client IP and port,",
              "    client name", "LEN", "    Return the length of the slowlog.", "RESET",
              "    Reset the slowlog."});
+  return kOk;
 }
+constexpr CommandSpec kSlowlogHelpSpec{.name = "slowlog|help",
+                                       .arity = 2,
+                                       .flags = kLoading | kStale,
+                                       .since = "6.2.0",
+                                       .summary = "Shows what SLOWLOG's subcommands do.",
+                                       .handler = CmdSlowlogHelp};
 
 // LATENCY LATEST: per event, [name, time of the latest sample, its latency, the maximum].
-void CmdLatencyLatest(CommandContext& ctx) {
+Status CmdLatencyLatest(CommandContext& ctx) {
   const auto events = ctx.server.latency.Events();
   ctx.reply.ArrayHeader(events.size());
   for (const auto& event : events) {
@@ -100,10 +138,18 @@ void CmdLatencyLatest(CommandContext& ctx) {
     ctx.reply.Integer(event.samples.back().latency_ms);
     ctx.reply.Integer(event.max_ms);
   }
+  return kOk;
 }
+constexpr CommandSpec kLatencyLatestSpec{
+    .name = "latency|latest",
+    .arity = 2,
+    .flags = kAdminFlags,
+    .since = "2.8.13",
+    .summary = "Returns the latest sample of every latency event.",
+    .handler = CmdLatencyLatest};
 
 // LATENCY HISTORY event: the event's samples, oldest first, as [time, latency].
-void CmdLatencyHistory(CommandContext& ctx) {
+Status CmdLatencyHistory(CommandContext& ctx) {
   for (const auto& event : ctx.server.latency.Events()) {
     if (event.name == ctx.args[2]) {
       ctx.reply.ArrayHeader(event.samples.size());
@@ -112,24 +158,45 @@ void CmdLatencyHistory(CommandContext& ctx) {
         ctx.reply.Integer(sample.time_s);
         ctx.reply.Integer(sample.latency_ms);
       }
-      return;
+      return kOk;
     }
   }
   ctx.reply.EmptyArray();
+  return kOk;
 }
+constexpr CommandSpec kLatencyHistorySpec{.name = "latency|history",
+                                          .arity = 3,
+                                          .flags = kAdminFlags,
+                                          .since = "2.8.13",
+                                          .summary = "Returns a latency event's samples.",
+                                          .handler = CmdLatencyHistory};
 
 // LATENCY RESET [event ...]: forgets the named events (all by default); how many there were.
-void CmdLatencyReset(CommandContext& ctx) {
+Status CmdLatencyReset(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.latency.Reset(ctx.args.subspan(2))));
+  return kOk;
 }
+constexpr CommandSpec kLatencyResetSpec{.name = "latency|reset",
+                                        .arity = -2,
+                                        .flags = kAdminFlags,
+                                        .since = "2.8.13",
+                                        .summary = "Forgets latency events' samples.",
+                                        .handler = CmdLatencyReset};
 
-void CmdLatencyHelp(CommandContext& ctx) {
+Status CmdLatencyHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "LATENCY",
             {"HISTORY <event>", "    Return time-latency samples for the <event> class.", "LATEST",
              "    Return the latest latency samples for all events.", "RESET [<event> ...]",
              "    Reset latency data of one or more <event> classes.",
              "    (default: reset all data for all event classes)"});
+  return kOk;
 }
+constexpr CommandSpec kLatencyHelpSpec{.name = "latency|help",
+                                       .arity = 2,
+                                       .flags = kLoading | kStale,
+                                       .since = "2.8.13",
+                                       .summary = "Shows what LATENCY's subcommands do.",
+                                       .handler = CmdLatencyHelp};
 
 // The length Redis's RDB format would give a string value (uncompressed): a small integer in
 // 1, 2 or 4 bytes after a type byte, else a length prefix and the bytes.
@@ -157,7 +224,8 @@ size_t SerializedLength(std::string_view value) {
 
 // DEBUG subcommand ...: the subcommands test suites use (Redis parses DEBUG's own subcommands,
 // so DEBUG is one command, as there).
-void CmdDebug(CommandContext& ctx) {
+Status CmdDebug(CommandContext& ctx) {
+  Status status = kOk;
   const std::string_view sub = ctx.args[1];
   const size_t argc = ctx.args.size();
   if (EqualsIgnoreCase(sub, "help")) {
@@ -202,6 +270,7 @@ void CmdDebug(CommandContext& ctx) {
       const store::Entry* entry = slot.LookupNoTouch();
       if (entry == nullptr) {
         ctx.reply.Error(errors::kNoSuchKey);
+        status = kError;
         return;
       }
       int64_t integer = -1;
@@ -214,79 +283,108 @@ void CmdDebug(CommandContext& ctx) {
     });
   } else {
     ctx.reply.Error(errors::SubcommandSyntax("DEBUG", sub));
+    return kError;
   }
+  return status;
 }
+constexpr CommandSpec kDebugSpec{.name = "debug",
+                                 .arity = -2,
+                                 .flags = kAdminFlags | kProtected,
+                                 .since = "1.0.0",
+                                 .summary = "Debugging commands test suites use.",
+                                 .handler = CmdDebug};
 
 // LASTSAVE: the Unix time of the last save; nothing is ever saved, so the server's start.
-void CmdLastsave(CommandContext& ctx) { ctx.reply.Integer(ctx.server.start_time_ms / 1000); }
+Status CmdLastsave(CommandContext& ctx) {
+  ctx.reply.Integer(ctx.server.start_time_ms / 1000);
+  return kOk;
+}
+constexpr CommandSpec kLastsaveSpec{
+    .name = "lastsave",
+    .arity = 1,
+    .flags = kLoading | kStale | kFast,
+    .acl_categories = kAclAdmin | kAclDangerous,
+    .since = "1.0.0",
+    .summary = "Returns when the data was last saved (the server's start).",
+    .handler = CmdLastsave};
 
 // ROLE: a master with no replicas at offset 0.
-void CmdRole(CommandContext& ctx) {
+Status CmdRole(CommandContext& ctx) {
   ctx.reply.ArrayHeader(3);
   ctx.reply.Bulk("master");
   ctx.reply.Integer(0);
   ctx.reply.EmptyArray();
+  return kOk;
 }
+constexpr CommandSpec kRoleSpec{.name = "role",
+                                .arity = 1,
+                                .flags = kNoscript | kLoading | kStale | kFast,
+                                .acl_categories = kAclAdmin | kAclDangerous,
+                                .since = "2.8.12",
+                                .summary = "Returns the replication role (always master).",
+                                .handler = CmdRole};
 
 // LOLWUT [VERSION version]: Redis 7.0 without a version 5 or 6 art piece answers its version
 // line; so do we, for every version (the art of versions 5 and 6 is not drawn).
-void CmdLolwut(CommandContext& ctx) {
+Status CmdLolwut(CommandContext& ctx) {
   for (size_t i = 1; i + 1 < ctx.args.size(); ++i) {
     if (EqualsIgnoreCase(ctx.args[i], "version")) {
       int64_t version = 0;
       if (!ParseInt64OrReply(ctx, ctx.args[i + 1], &version)) {
-        return;
+        return kError;
       }
       ++i;
     }
   }
   ctx.reply.Verbatim(fmt::format("Redis ver. {}\n", kRedisCompatibleVersion));
+  return kOk;
 }
+constexpr CommandSpec kLolwutSpec{.name = "lolwut",
+                                  .arity = -1,
+                                  .flags = kReadonly | kFast,
+                                  .since = "5.0.0",
+                                  .summary = "Shows the Redis version it speaks (no art).",
+                                  .handler = CmdLolwut};
 
-constexpr uint32_t kAdminFlags = kAdmin | kNoscript | kLoading | kStale;
-constexpr std::string_view kAdminCategories = "@admin @slow @dangerous";
+constexpr CommandFamily kServerDiagnosticsFamily{.group = "server"};
 
-constexpr CommandSpec kSlowlogSubcommands[] = {
-    {"slowlog|get", -2, kAdmin | kLoading | kStale, 0, 0, 0, kAdminCategories, "server", "2.2.12",
-     "Returns the slow log's newest entries.", CmdSlowlogGet},
-    {"slowlog|len", 2, kAdmin | kLoading | kStale, 0, 0, 0, kAdminCategories, "server", "2.2.12",
-     "Returns how many entries the slow log holds.", CmdSlowlogLen},
-    {"slowlog|reset", 2, kAdmin | kLoading | kStale, 0, 0, 0, kAdminCategories, "server", "2.2.12",
-     "Empties the slow log.", CmdSlowlogReset},
-    {"slowlog|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "server", "6.2.0",
-     "Shows what SLOWLOG's subcommands do.", CmdSlowlogHelp},
-};
+constexpr auto kSlowlogSubcommands = kServerDiagnosticsFamily.Rows({
+    kSlowlogGetSpec,
+    kSlowlogLenSpec,
+    kSlowlogResetSpec,
+    kSlowlogHelpSpec,
+});
 
-constexpr CommandSpec kLatencySubcommands[] = {
-    {"latency|latest", 2, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "2.8.13",
-     "Returns the latest sample of every latency event.", CmdLatencyLatest},
-    {"latency|history", 3, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "2.8.13",
-     "Returns a latency event's samples.", CmdLatencyHistory},
-    {"latency|reset", -2, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "2.8.13",
-     "Forgets latency events' samples.", CmdLatencyReset},
-    {"latency|help", 2, kLoading | kStale, 0, 0, 0, "@slow", "server", "2.8.13",
-     "Shows what LATENCY's subcommands do.", CmdLatencyHelp},
-};
+constexpr auto kLatencySubcommands = kServerDiagnosticsFamily.Rows({
+    kLatencyLatestSpec,
+    kLatencyHistorySpec,
+    kLatencyResetSpec,
+    kLatencyHelpSpec,
+});
 
-constexpr CommandSpec kAdminCommands[] = {
-    {"monitor", 1, kAdminFlags, 0, 0, 0, kAdminCategories, "server", "1.0.0",
-     "Streams every command the server runs.", CmdMonitor},
-    {"slowlog", -2, 0, 0, 0, 0, "@slow", "server", "2.2.12", "Slow log commands.", nullptr,
-     kSlowlogSubcommands},
-    {"latency", -2, 0, 0, 0, 0, "@slow", "server", "2.8.13", "Latency monitor commands.", nullptr,
-     kLatencySubcommands},
-    {"debug", -2, kAdminFlags | kProtected, 0, 0, 0, kAdminCategories, "server", "1.0.0",
-     "Debugging commands test suites use.", CmdDebug},
-    {"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, "@admin @fast @dangerous", "server",
-     "1.0.0", "Returns when the data was last saved (the server's start).", CmdLastsave},
-    {"lolwut", -1, kReadonly | kFast, 0, 0, 0, "@read @fast", "server", "5.0.0",
-     "Shows the Redis version it speaks (no art).", CmdLolwut},
-    {"role", 1, kNoscript | kLoading | kStale | kFast, 0, 0, 0, "@admin @fast @dangerous", "server",
-     "2.8.12", "Returns the replication role (always master).", CmdRole},
-};
+constexpr CommandSpec kSlowlogSpec{.name = "slowlog",
+                                   .arity = -2,
+                                   .since = "2.2.12",
+                                   .summary = "Slow log commands.",
+                                   .subcommands = kSlowlogSubcommands};
+constexpr CommandSpec kLatencySpec{.name = "latency",
+                                   .arity = -2,
+                                   .since = "2.8.13",
+                                   .summary = "Latency monitor commands.",
+                                   .subcommands = kLatencySubcommands};
+
+constexpr auto kServerDiagnosticsCommands = kServerDiagnosticsFamily.Rows({
+    kMonitorSpec,
+    kSlowlogSpec,
+    kLatencySpec,
+    kDebugSpec,
+    kLastsaveSpec,
+    kLolwutSpec,
+    kRoleSpec,
+});
 
 }  // namespace
 
-std::span<const CommandSpec> AdminFamily() { return kAdminCommands; }
+std::span<const CommandSpec> ServerDiagnosticsFamily() { return kServerDiagnosticsCommands; }
 
 }  // namespace cachette::commands::detail

@@ -14,10 +14,10 @@ namespace {
 
 const std::string kOk = "+OK\r\n";
 
-class AdminFamilyTest : public ::testing::Test {
+class ServerDiagnosticsFamilyTest : public ::testing::Test {
  protected:
   // DEBUG is refused by default (enable-debug-command no); these tests use it.
-  AdminFamilyTest() {
+  ServerDiagnosticsFamilyTest() {
     EXPECT_EQ(h_.config().LoadText("enable-debug-command yes", "test"), std::nullopt);
   }
   std::string Run(std::vector<std::string> args) { return h_.Run(std::move(args)); }
@@ -72,7 +72,7 @@ TEST(AdminDebugAccessTest, ProtectedConfigsFollowEnableProtectedConfigs) {
   EXPECT_EQ(h.Run({"CONFIG", "SET", "dir", "/tmp"}), refused);
 }
 
-TEST_F(AdminFamilyTest, SlowlogRecordsCommandsAboveTheThreshold) {
+TEST_F(ServerDiagnosticsFamilyTest, SlowlogRecordsCommandsAboveTheThreshold) {
   EXPECT_EQ(Run({"SLOWLOG", "LEN"}), Int(0));
   EXPECT_EQ(Run({"SLOWLOG", "GET"}), "*0\r\n");
   ASSERT_EQ(Run({"CONFIG", "SET", "slowlog-log-slower-than", "0"}), kOk);
@@ -91,7 +91,7 @@ TEST_F(AdminFamilyTest, SlowlogRecordsCommandsAboveTheThreshold) {
   EXPECT_EQ(Run({"SLOWLOG", "LEN"}), Int(1));  // the RESET itself
 }
 
-TEST_F(AdminFamilyTest, SlowlogKeepsMaxLenEntriesAndCapsArguments) {
+TEST_F(ServerDiagnosticsFamilyTest, SlowlogKeepsMaxLenEntriesAndCapsArguments) {
   ASSERT_EQ(Run({"CONFIG", "SET", "slowlog-log-slower-than", "0", "slowlog-max-len", "2"}), kOk);
   std::vector<std::string> many = {"DEL"};
   for (int i = 0; i < 40; ++i) {
@@ -105,7 +105,7 @@ TEST_F(AdminFamilyTest, SlowlogKeepsMaxLenEntriesAndCapsArguments) {
   EXPECT_NE(all.find("*32\r\n$3\r\nDEL\r\n"), std::string::npos);
 }
 
-TEST_F(AdminFamilyTest, SlowlogRedactsAuth) {
+TEST_F(ServerDiagnosticsFamilyTest, SlowlogRedactsAuth) {
   ASSERT_EQ(Run({"CONFIG", "SET", "slowlog-log-slower-than", "0"}), kOk);
   Run({"AUTH", "default", "secret"});
   const std::string get = Run({"SLOWLOG", "GET", "1"});
@@ -115,7 +115,7 @@ TEST_F(AdminFamilyTest, SlowlogRedactsAuth) {
   EXPECT_EQ(get.find("secret"), std::string::npos);
 }
 
-TEST_F(AdminFamilyTest, SlowlogOffAndErrors) {
+TEST_F(ServerDiagnosticsFamilyTest, SlowlogOffAndErrors) {
   ASSERT_EQ(Run({"CONFIG", "SET", "slowlog-log-slower-than", "-1"}), kOk);
   Run({"PING"});
   EXPECT_EQ(Run({"SLOWLOG", "LEN"}), Int(0));
@@ -130,7 +130,7 @@ TEST_F(AdminFamilyTest, SlowlogOffAndErrors) {
                 "- argument must be between -1 and 9223372036854775807 inclusive"));
 }
 
-TEST_F(AdminFamilyTest, LatencyRecordsSlowCommandsPerEvent) {
+TEST_F(ServerDiagnosticsFamilyTest, LatencyRecordsSlowCommandsPerEvent) {
   EXPECT_EQ(Run({"LATENCY", "LATEST"}), "*0\r\n");
   EXPECT_EQ(Run({"LATENCY", "HISTORY", "command"}), "*0\r\n");
   EXPECT_EQ(Run({"LATENCY", "RESET"}), Int(0));
@@ -147,7 +147,7 @@ TEST_F(AdminFamilyTest, LatencyRecordsSlowCommandsPerEvent) {
   EXPECT_EQ(Run({"LATENCY", "NOPE"}), Err("ERR unknown subcommand 'NOPE'. Try LATENCY HELP."));
 }
 
-TEST_F(AdminFamilyTest, MonitorLineFormat) {
+TEST_F(ServerDiagnosticsFamilyTest, MonitorLineFormat) {
   ClientState client;
   client.db = 3;
   client.peer_address = "127.0.0.1:5555";
@@ -162,7 +162,7 @@ TEST_F(AdminFamilyTest, MonitorLineFormat) {
             "\"(redacted)\" \"SETNAME\" \"n\"\r\n");
 }
 
-TEST_F(AdminFamilyTest, MonitorRepliesOkOnceAndIsRefusedInsideExec) {
+TEST_F(ServerDiagnosticsFamilyTest, MonitorRepliesOkOnceAndIsRefusedInsideExec) {
   EXPECT_EQ(Run({"MONITOR"}), kOk);
   EXPECT_TRUE(h_.client().monitor);
   EXPECT_EQ(Run({"MONITOR"}), "");  // already monitoring: no reply, as Redis
@@ -174,7 +174,7 @@ TEST_F(AdminFamilyTest, MonitorRepliesOkOnceAndIsRefusedInsideExec) {
   EXPECT_EQ(Run({"MONITOR", "x"}), Err("ERR wrong number of arguments for 'monitor' command"));
 }
 
-TEST_F(AdminFamilyTest, DebugSubcommands) {
+TEST_F(ServerDiagnosticsFamilyTest, DebugSubcommands) {
   EXPECT_EQ(Run({"DEBUG", "SLEEP", "0"}), kOk);
   EXPECT_EQ(Run({"DEBUG", "SLEEP", "x"}), kOk);  // strtod, as Redis
   EXPECT_EQ(Run({"DEBUG", "JMAP"}), kOk);
@@ -202,25 +202,25 @@ TEST_F(AdminFamilyTest, DebugSubcommands) {
   EXPECT_EQ(Run({"DEBUG", "HELP"}).rfind("*", 0), 0u);
 }
 
-TEST_F(AdminFamilyTest, LastsaveIsTheStartTimeAndRoleIsMaster) {
+TEST_F(ServerDiagnosticsFamilyTest, LastsaveIsTheStartTimeAndRoleIsMaster) {
   EXPECT_EQ(Run({"LASTSAVE"}), Int(h_.server().start_time_ms / 1000));
   EXPECT_EQ(Run({"ROLE"}), "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n");
   EXPECT_EQ(Run({"ROLE", "x"}), Err("ERR wrong number of arguments for 'role' command"));
 }
 
-TEST_F(AdminFamilyTest, LolwutAnswersTheVersionLine) {
+TEST_F(ServerDiagnosticsFamilyTest, LolwutAnswersTheVersionLine) {
   EXPECT_EQ(Run({"LOLWUT"}), Bulk("Redis ver. 7.0.15\n"));
   EXPECT_EQ(Run({"LOLWUT", "VERSION", "6", "x"}), Bulk("Redis ver. 7.0.15\n"));
   EXPECT_EQ(Run({"LOLWUT", "VERSION", "x"}), Err("ERR value is not an integer or out of range"));
 }
 
-TEST_F(AdminFamilyTest, ConfigRewriteNeedsAConfigFile) {
+TEST_F(ServerDiagnosticsFamilyTest, ConfigRewriteNeedsAConfigFile) {
   EXPECT_EQ(Run({"CONFIG", "REWRITE"}), Err("ERR The server is running without a config file"));
   EXPECT_EQ(Run({"CONFIG", "REWRITE", "x"}),
             Err("ERR wrong number of arguments for 'config|rewrite' command"));
 }
 
-TEST_F(AdminFamilyTest, CommandGetkeys) {
+TEST_F(ServerDiagnosticsFamilyTest, CommandGetkeys) {
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "SET", "k", "v"}), BulkArray({"k"}));
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "mset", "a", "1", "b", "2"}), BulkArray({"a", "b"}));
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "MEMORY", "USAGE", "k"}), BulkArray({"k"}));
@@ -235,7 +235,7 @@ TEST_F(AdminFamilyTest, CommandGetkeys) {
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "MEMORY", "NOPE"}), Err("ERR Invalid command specified"));
 }
 
-TEST_F(AdminFamilyTest, CommandInfoAndDocsTakeFullSubcommandNames) {
+TEST_F(ServerDiagnosticsFamilyTest, CommandInfoAndDocsTakeFullSubcommandNames) {
   EXPECT_EQ(
       Run({"COMMAND", "INFO", "config|get"}).rfind("*1\r\n*10\r\n$10\r\nconfig|get\r\n:-3\r\n", 0),
       0u);
@@ -245,7 +245,7 @@ TEST_F(AdminFamilyTest, CommandInfoAndDocsTakeFullSubcommandNames) {
   EXPECT_EQ(Run({"COMMAND", "DOCS", "client|nope"}), "*0\r\n");
 }
 
-TEST_F(AdminFamilyTest, CommandInfoCarriesRedisTipsAndKeySpecs) {
+TEST_F(ServerDiagnosticsFamilyTest, CommandInfoCarriesRedisTipsAndKeySpecs) {
   // Redis 7.0's reply for GET, byte for byte.
   EXPECT_EQ(Run({"COMMAND", "INFO", "get"}),
             "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n"
@@ -258,7 +258,7 @@ TEST_F(AdminFamilyTest, CommandInfoCarriesRedisTipsAndKeySpecs) {
   EXPECT_NE(keys.find("$29\r\nnondeterministic_output_order\r\n"), std::string::npos) << keys;
 }
 
-TEST_F(AdminFamilyTest, CommandListFilters) {
+TEST_F(ServerDiagnosticsFamilyTest, CommandListFilters) {
   const auto all = ParseBulkArray(Run({"COMMAND", "LIST"}));
   ASSERT_TRUE(all);
   EXPECT_NE(std::find(all->begin(), all->end(), "config|get"), all->end());
@@ -272,7 +272,7 @@ TEST_F(AdminFamilyTest, CommandListFilters) {
   EXPECT_EQ(Run({"COMMAND", "LIST", "x"}), Err("ERR syntax error"));
 }
 
-TEST_F(AdminFamilyTest, CommandDocsCarryArgumentTrees) {
+TEST_F(ServerDiagnosticsFamilyTest, CommandDocsCarryArgumentTrees) {
   const std::string docs = Run({"COMMAND", "DOCS", "get"});
   EXPECT_NE(docs.find("$9\r\narguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
                       "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n"),
