@@ -22,17 +22,21 @@ uint64_t RandomNumber() {
   return generator();
 }
 
-// LRU stamps are 100 ms ticks since the Unix epoch modulo 2^28 (the entry's access field), a
-// clock that wraps every 310 days (Redis's 24-bit seconds clock wraps every 194). Ages are taken
-// modulo the wrap, as Redis's estimateObjectIdleTime does, so they are right for stamps less
-// than 310 days old.
-constexpr int64_t kLruTickMs = 100;
-constexpr uint32_t kLruClockMask = Entry::kAccessMask;
+// LRU stamps are 1 s ticks since the Unix epoch modulo 2^27 (the access field below its
+// referenced bit), a clock that wraps every 4.2 years (Redis's 24-bit seconds clock wraps every
+// 194 days). Ages are taken modulo the wrap, as Redis's estimateObjectIdleTime does, so they are
+// right for stamps less than one wrap old. Eviction order does not depend on the tick's length
+// (the lists and the referenced bit keep it); the stamp serves OBJECT IDLETIME and comparing
+// the tails of different lists.
+constexpr int64_t kLruTickMs = 1000;
+constexpr uint32_t kLruClockMask = Entry::kReferencedBit - 1;
 uint32_t LruTick(int64_t now_ms) {
   return static_cast<uint32_t>(now_ms / kLruTickMs) & kLruClockMask;
 }
 // Ticks from stamp `earlier` to stamp `later`, `later` being less than a wrap after it.
-int64_t TicksBetween(uint32_t earlier, uint32_t later) { return (later - earlier) & kLruClockMask; }
+int64_t TicksBetween(uint32_t earlier, uint32_t later) {
+  return ((later & kLruClockMask) - (earlier & kLruClockMask)) & kLruClockMask;
+}
 
 // LFU (Redis's evict.c): 16 bits of "last decrement" time in minutes, 8 bits of a logarithmic
 // access counter that starts at 5.
@@ -452,7 +456,7 @@ Entry* KeySlot::Lookup() {
   if (entry != nullptr) {
     ++shard_->counters.keyspace_hits;
     if (!no_touch) {
-      store_->OnAccess(*table_, *entry, now_ms_);
+      store_->OnAccess(*entry, now_ms_);
     }
   } else {
     ++shard_->counters.keyspace_misses;
@@ -466,7 +470,7 @@ Entry* KeySlot::Lookup() {
 Entry* KeySlot::LookupForWrite() {
   Entry* entry = FindLive();
   if (entry != nullptr && !no_touch) {
-    store_->OnAccess(*table_, *entry, now_ms_);
+    store_->OnAccess(*entry, now_ms_);
   }
   return entry;
 }
@@ -960,7 +964,7 @@ uint32_t Store::InitialAccess(int64_t now_ms) const {
   return LruTick(now_ms);
 }
 
-void Store::OnAccess(Table& table, Entry& entry, int64_t now_ms) const {
+void Store::OnAccess(Entry& entry, int64_t now_ms) const {
   if (IsLfu(eviction_policy())) {
     // Redis's LFULogIncr: the higher the counter, the less likely an access increments it.
     uint32_t counter = DecayedFrequency(entry.access(), now_ms);
@@ -975,14 +979,12 @@ void Store::OnAccess(Table& table, Entry& entry, int64_t now_ms) const {
     entry.set_access((LfuMinutes(now_ms) << 8) | counter);
     return;  // LFU victims are sampled: the list order is not used
   }
-  // Recency is kept at 100 ms resolution (Redis's LRU clock has 1 s): a key already used in
-  // this tick stays where it is, so hot keys skip the list move and its cache misses. The tick
-  // must stay short: a key read again within one tick does not move, so keys written meanwhile
-  // get ahead of it in the list; at 1 s a fast writer pushes a hot key out (test_eviction.py).
-  const uint32_t tick = LruTick(now_ms);
-  if (entry.access() != tick) {
-    entry.set_access(tick);
-    table.Touch(&entry);
+  // CLOCK: a hit sets the referenced bit (the eviction scan gives the entry a second chance)
+  // and the stamp of its tick. No list move, and no write at all when both are already set:
+  // a hot key's header is read by the lookup anyway, and its list neighbours are not touched.
+  const uint32_t marked = Entry::kReferencedBit | LruTick(now_ms);
+  if (entry.access() != marked) {
+    entry.set_access(marked);
   }
 }
 
@@ -1013,14 +1015,17 @@ Entry* Store::PickVictim(Shard& shard, const Entry* keep, int64_t now_ms, size_t
   };
 
   if (policy == EvictionPolicy::kAllkeysLru || policy == EvictionPolicy::kVolatileLru) {
-    // The tails of the eviction lists are the least recently used of each list: compare their
-    // ages (taken from now, which is right across the clock's wrap).
+    // Each eviction list's CLOCK victim (its least recent entry without the referenced bit,
+    // after second chances) is a candidate: the one used longest ago wins (ages taken from now,
+    // which is right across the clock's wrap).
     const uint32_t now_tick = LruTick(now_ms);
     for (size_t i = 0; i < shard.tables.size(); ++i) {
-      const Table& table = shard.tables[i];
-      for (Entry* tail :
-           {table.OldestVolatile(), volatile_only ? nullptr : table.OldestPersistent()}) {
-        Entry* candidate = tail ? skip_kept(table, tail) : nullptr;
+      Table& table = shard.tables[i];
+      for (const bool with_expire : {true, false}) {
+        if (!with_expire && volatile_only) {
+          continue;
+        }
+        Entry* candidate = table.SecondChanceVictim(with_expire, keep);
         if (candidate != nullptr &&
             (best == nullptr || TicksBetween(candidate->access(), now_tick) >
                                     TicksBetween(best->access(), now_tick))) {

@@ -100,6 +100,28 @@ void Table::Touch(Entry* entry) {
   }
 }
 
+Entry* Table::SecondChanceVictim(bool with_expire, const Entry* keep) {
+  EvictionList& list = with_expire ? volatile_ : persistent_;
+  Entry* entry = arena_.Resolve(list.tail);
+  while (entry != nullptr) {
+    Entry* newer = Newer(entry);
+    if (entry == keep) {
+      entry = newer;
+      continue;
+    }
+    const uint32_t access = entry->access();
+    if ((access & Entry::kReferencedBit) == 0) {
+      return entry;
+    }
+    entry->set_access(access & ~Entry::kReferencedBit);
+    Touch(entry);
+    // Entries moved to the head are met again after the others; the head itself is looked at
+    // again at once (it has no newer neighbour, and it has just lost its bit).
+    entry = newer != nullptr ? newer : entry;
+  }
+  return nullptr;
+}
+
 Entry* Table::Find(std::string_view key, uint64_t hash) const {
   if (buckets_.empty()) {
     return nullptr;

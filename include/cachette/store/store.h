@@ -12,11 +12,12 @@
 // Memory limit: maxmemory is split into equal per-shard budgets (after subtracting what the
 // process allocates besides keys, measured by the maintenance thread). A write that takes its
 // shard over budget evicts from that shard, under the lock it already holds, by the policy:
-// LRU victims are the tail of the tables' eviction lists (O(1), exact recency order per
-// shard); LFU, random and volatile-ttl victims are the best of `maxmemory-samples` random
-// entries of the shard, as Redis picks them. When nothing can be evicted (noeviction, or a
-// volatile policy with no key that has an expiry) the shard is marked full, and MemoryFull()
-// makes the dispatcher answer OOM to commands that may grow memory until memory is freed.
+// LRU victims come from the tails of the tables' eviction lists, CLOCK style (a hit sets a
+// referenced bit; the scan gives referenced entries a second chance); LFU, random and volatile-ttl
+// victims are the best of `maxmemory-samples` random entries of the shard, as Redis picks them.
+// When nothing can be evicted (noeviction, or a volatile policy with no key that has an expiry) the
+// shard is marked full, and MemoryFull() makes the dispatcher answer OOM to commands that may grow
+// memory until memory is freed.
 
 #include <atomic>
 #include <cstddef>
@@ -419,8 +420,8 @@ class Store {
   static void ForgetPrefixesOf(Shard& shard, size_t db);
   size_t IndexOf(const Shard& shard) const { return static_cast<size_t>(&shard - shards_.data()); }
 
-  // Marks `entry` as used now (recency or frequency, by policy).
-  void OnAccess(Table& table, Entry& entry, int64_t now_ms) const;
+  // Marks `entry` as used now (referenced bit and tick, or frequency, by policy).
+  void OnAccess(Entry& entry, int64_t now_ms) const;
   // The access field of a new entry.
   uint32_t InitialAccess(int64_t now_ms) const;
   // Evicts from `shard` until it is within budget; never evicts `keep`. Caller holds the lock.

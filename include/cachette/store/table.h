@@ -1,10 +1,12 @@
 #pragma once
 
 // One database's keys inside one shard: a chained hash table with a power-of-two number of
-// buckets, and two eviction lists in recency order (most recent at the head): one for keys
-// with an expiry, one for keys without, so that the volatile-* policies find their victim in
-// O(1) too. Entries live in the table's own EntryArena; buckets, chains and lists hold 32-bit
-// handles into it (4 bytes per bucket, 12 bytes of links per entry).
+// buckets, and two eviction lists (most recently written or given a second chance at the
+// head): one for keys with an expiry, one for keys without, so that the volatile-* policies
+// find their victim without sampling too. The lists are CLOCK rings (second chance): a hit
+// only sets the entry's referenced bit, and the eviction scan at the tail moves referenced
+// entries to the head (SecondChanceVictim). Entries live in the table's own EntryArena; buckets,
+// chains and lists hold 32-bit handles into it (4 bytes per bucket, 12 bytes of links per entry).
 //
 // The table grows (doubles) when it holds more keys than buckets and shrinks when it is less
 // than 1/8 full, rehashing everything at once: a shard holds 1/shards of the keyspace, so one
@@ -91,8 +93,16 @@ class Table {
   int64_t Erase(Entry* entry);
   // Changes an entry's expiry in place, moving it between the eviction lists when needed.
   void SetExpire(Entry* entry, int64_t expire_ms);
-  // Marks an entry as just used: most recent in its list.
+  // Makes an entry the most recent in its list.
   void Touch(Entry* entry);
+  // The CLOCK (second-chance) victim of the list of entries with an expiry (`with_expire`) or
+  // without one, for the LRU policies: walking from the least recent end, an entry with
+  // Entry::kReferencedBit set in its access field gets its second chance (the bit is cleared
+  // and the entry moves to the most recent end); the first entry without the bit is returned.
+  // Never returns `keep`; nullptr when the list holds no other entry. A hit costs nothing but
+  // the bit; this scan clears at most one bit per hit since the last scan passed the entry, so
+  // it is amortised O(1) per hit, though one call may walk the whole list once.
+  Entry* SecondChanceVictim(bool with_expire, const Entry* keep);
 
   // The least recently used entry with an expiry / without one (nullptr when none).
   Entry* OldestVolatile() const { return arena_.Resolve(volatile_.tail); }

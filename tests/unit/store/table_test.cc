@@ -274,6 +274,42 @@ TEST(TableTest, TouchMakesAnEntryTheMostRecent) {
   EXPECT_NE(table.OldestPersistent(), b);
 }
 
+TEST(TableTest, SecondChanceVictimPassesOverReferencedEntries) {
+  Table table;
+  Entry* a = Add(table, "a", "v", 0);
+  Entry* b = Add(table, "b", "v", 0);
+  Entry* c = Add(table, "c", "v", 0);
+  a->set_access(a->access() | Entry::kReferencedBit);
+  EXPECT_EQ(table.SecondChanceVictim(/*with_expire=*/false, nullptr), b);
+  // a lost its bit and became the most recent: b, c, a from the oldest.
+  EXPECT_EQ(a->access() & Entry::kReferencedBit, 0u);
+  EXPECT_EQ(table.OldestPersistent(), b);
+  EXPECT_EQ(table.SecondChanceVictim(false, /*keep=*/b), c);
+  EXPECT_EQ(table.SecondChanceVictim(/*with_expire=*/true, nullptr), nullptr);
+}
+
+TEST(TableTest, SecondChanceVictimWhenEveryEntryIsReferenced) {
+  Table table;
+  Entry* a = Add(table, "a", "v", 0);
+  Entry* b = Add(table, "b", "v", 0);
+  for (Entry* e : {a, b}) {
+    e->set_access(e->access() | Entry::kReferencedBit);
+  }
+  // Both get their second chance; then the oldest goes, unless it is the one kept.
+  EXPECT_EQ(table.SecondChanceVictim(false, nullptr), a);
+  b->set_access(b->access() | Entry::kReferencedBit);
+  EXPECT_EQ(table.SecondChanceVictim(false, /*keep=*/a), b);
+  EXPECT_EQ(table.SecondChanceVictim(false, /*keep=*/b), a);
+}
+
+TEST(TableTest, SecondChanceVictimNeverReturnsTheOnlyKeptEntry) {
+  Table table;
+  Entry* a = Add(table, "a", "v", 0);
+  a->set_access(a->access() | Entry::kReferencedBit);
+  EXPECT_EQ(table.SecondChanceVictim(false, a), nullptr);
+  EXPECT_EQ(table.SecondChanceVictim(false, nullptr), a);
+}
+
 TEST(TableTest, BytesFollowEntriesAndTheBucketArray) {
   Table table;
   int64_t shard_total = 0;
