@@ -513,6 +513,15 @@ Entry* KeySlot::Put(Entry* current, Entry* replacement) {
   return replacement;
 }
 
+Entry* KeySlot::GrowValue(Entry* current, size_t value_size) {
+  Entry* grown = table_->GrowValue(current, value_size, hash_);
+  Store::NoteModified(*shard_, db(), key_);
+  if (shard_->used_bytes > shard_->budget_bytes) {
+    store_->EvictWithinShard(*shard_, grown, now_ms_, SIZE_MAX);
+  }
+  return grown;
+}
+
 void KeySlot::SetExpire(Entry* entry, int64_t expire_ms) {
   table_->SetExpire(entry, expire_ms);
   Store::NoteModified(*shard_, db(), key_);

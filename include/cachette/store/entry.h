@@ -149,6 +149,9 @@ class Entry {
            (Field(info, kValueShift, kValueMask) == kLongValueSize ? sizeof(uint32_t) : 0);
   }
   char* mutable_key() { return const_cast<char*>(key_data()); }
+  // Changes the value's size where it is kept; the new size must be on the same side of
+  // kLongValueSize as the old one (so that no byte moves). The arena grows the block first.
+  void SetValueSize(size_t value_size);
   size_t bytes() const { return BytesFor(key_size(), value_size()); }
 
   uint32_t expire_low_ = 0;

@@ -142,6 +142,11 @@ class KeySlot {
   // Puts a new entry from NewEntry/NewUninitialisedEntry of this slot in place of `current`
   // (or inserts it when current is nullptr). Takes ownership.
   Entry* Put(Entry* current, Entry* replacement);
+  // Lengthens the value of the live entry `current` of this slot to `value_size` bytes (not
+  // shorter than now), keeping its bytes; the new ones are uninitialised for the caller to fill
+  // (APPEND, SETRANGE). Amortised O(1) per byte added: big values keep spare capacity, as
+  // Redis's strings do. Returns the entry (it may have moved); evicts as a write does.
+  Entry* GrowValue(Entry* current, size_t value_size);
   // Changes the expiry of a live entry in place (0 removes it).
   void SetExpire(Entry* entry, int64_t expire_ms);
   // Deletes the key; true when a live entry was there.

@@ -84,6 +84,12 @@ class Table {
   // the bucket chain nor the key index changes (an overwrite of a value of the same size, the
   // common case of a cache, costs a copy instead of an index update).
   Entry* Replace(Entry* current, Entry* replacement, uint64_t hash);
+  // Lengthens the value of `entry` (in the table) to `value_size` bytes, keeping its bytes (the
+  // new ones are uninitialised), and returns the entry, which may have moved; its access field
+  // and list position are kept. A big value grows in its spare capacity or is reallocated with
+  // more (EntryArena::Grow: amortised O(1) per byte appended); a small one is copied into a new
+  // entry. bytes() counts the allocation, spare capacity included.
+  Entry* GrowValue(Entry* entry, size_t value_size, uint64_t hash);
   // Removes the entry for key without freeing it (the caller frees it with Free); nullptr
   // when absent.
   Entry* Detach(std::string_view key, uint64_t hash);
