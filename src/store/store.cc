@@ -63,10 +63,6 @@ std::optional<EvictionPolicy> ParseEvictionPolicy(std::string_view name) {
 }
 
 namespace {
-// The hold of the calling thread (EXEC or a script), if any.
-thread_local const ShardHold* t_hold = nullptr;
-thread_local const Store* t_hold_store = nullptr;
-
 std::string WatchMapKey(size_t db, std::string_view key) {
   std::string map_key(sizeof(uint32_t), '\0');
   const uint32_t db32 = static_cast<uint32_t>(db);
@@ -83,62 +79,6 @@ std::string_view WatchMapUserKey(const std::string& map_key) {
   return std::string_view(map_key).substr(sizeof(uint32_t));
 }
 }  // namespace
-
-ShardGuard::ShardGuard(const Store& store, Shard& shard) {
-  if (!store.HeldByThisThread(shard)) {
-    mutex_ = &shard.mutex;
-    mutex_->lock();
-  }
-}
-
-ShardHold::ShardHold(Store* store, std::vector<uint32_t> indexes)
-    : store_(store), indexes_(std::move(indexes)), held_(store->shards_.size(), 0) {
-  // Announced before locking, so I/O threads' expiry slices stop taking shard locks (they
-  // would wait behind a long script otherwise, and the clients of their thread with them).
-  if (indexes_.size() == store_->shards_.size()) {
-    store_->whole_holds_.fetch_add(1, std::memory_order_acq_rel);
-  }
-  for (uint32_t index : indexes_) {
-    store_->shards_[index].mutex.lock();
-    held_[index] = 1;
-  }
-  t_hold = this;
-  t_hold_store = store_;
-}
-
-ShardHold::~ShardHold() {
-  t_hold = nullptr;
-  t_hold_store = nullptr;
-  for (auto it = indexes_.rbegin(); it != indexes_.rend(); ++it) {
-    store_->shards_[*it].mutex.unlock();
-  }
-  if (indexes_.size() == store_->shards_.size()) {
-    store_->whole_holds_.fetch_sub(1, std::memory_order_acq_rel);
-  }
-}
-
-bool Store::HoldsShardsOnThisThread() const { return t_hold != nullptr && t_hold_store == this; }
-
-bool Store::HeldByThisThread(const Shard& shard) const {
-  return t_hold != nullptr && t_hold_store == this && t_hold->holds(IndexOf(shard));
-}
-
-std::unique_ptr<ShardHold> Store::HoldShards(std::span<const std::string_view> keys, bool all) {
-  std::vector<uint32_t> indexes;
-  if (all) {
-    indexes.resize(shards_.size());
-    for (uint32_t i = 0; i < indexes.size(); ++i) {
-      indexes[i] = i;
-    }
-  } else {
-    for (std::string_view key : keys) {
-      indexes.push_back(ShardIndex(util::HashBytes(key)));
-    }
-    std::sort(indexes.begin(), indexes.end());
-    indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
-  }
-  return std::unique_ptr<ShardHold>(new ShardHold(this, std::move(indexes)));
-}
 
 void Store::NoteModifiedSlow(Shard& shard, size_t db, std::string_view key) {
   auto it = shard.watched.find(WatchMapKey(db, key));
@@ -557,25 +497,6 @@ Store::Store(StoreOptions options)
 
 Store::~Store() = default;
 
-Store::MultiLock::MultiLock(Store* store, std::vector<uint32_t> shard_indexes)
-    : store_(store), indexes_(std::move(shard_indexes)) {
-  std::sort(indexes_.begin(), indexes_.end());
-  indexes_.erase(std::unique(indexes_.begin(), indexes_.end()), indexes_.end());
-  // Shards this thread holds already (a transaction or a script) are not locked again.
-  std::erase_if(indexes_,
-                [&](uint32_t index) { return store_->HeldByThisThread(store_->shards_[index]); });
-  for (uint32_t index : indexes_) {
-    store_->shards_[index].mutex.lock();
-  }
-}
-
-Store::MultiLock::~MultiLock() {
-  // (Not counted in whole_holds_: a MultiLock is held for a moment, not for a script.)
-  for (auto it = indexes_.rbegin(); it != indexes_.rend(); ++it) {
-    store_->shards_[*it].mutex.unlock();
-  }
-}
-
 void Store::SwapDatabases(size_t a, size_t b) {
   if (a == b) {
     return;
@@ -618,14 +539,6 @@ size_t Store::DbSize(size_t db) {
     }
   }
   return total;
-}
-
-std::vector<uint32_t> Store::AllShards() const {
-  std::vector<uint32_t> all(shards_.size());
-  for (uint32_t i = 0; i < all.size(); ++i) {
-    all[i] = i;
-  }
-  return all;
 }
 
 bool Store::Condemned(const Shard& shard, size_t db, std::string_view key) {
