@@ -8,6 +8,7 @@
 #include "cachette/util/clock.h"
 #include "cachette/util/glob.h"
 #include "cachette/util/memory.h"
+#include "detail/watch_map.h"
 
 namespace cachette::store {
 
@@ -62,93 +63,9 @@ std::optional<EvictionPolicy> ParseEvictionPolicy(std::string_view name) {
   return std::nullopt;
 }
 
-namespace {
-std::string WatchMapKey(size_t db, std::string_view key) {
-  std::string map_key(sizeof(uint32_t), '\0');
-  const uint32_t db32 = static_cast<uint32_t>(db);
-  std::memcpy(map_key.data(), &db32, sizeof(db32));
-  map_key.append(key);
-  return map_key;
-}
-size_t WatchMapDb(const std::string& map_key) {
-  uint32_t db32 = 0;
-  std::memcpy(&db32, map_key.data(), sizeof(db32));
-  return db32;
-}
-std::string_view WatchMapUserKey(const std::string& map_key) {
-  return std::string_view(map_key).substr(sizeof(uint32_t));
-}
-}  // namespace
-
-void Store::NoteModifiedSlow(Shard& shard, size_t db, std::string_view key) {
-  auto it = shard.watched.find(WatchMapKey(db, key));
-  if (it != shard.watched.end()) {
-    it->second.version = ++shard.watch_clock;
-  }
-}
-
-void Store::NoteDatabaseReplaced(Shard& shard, size_t db,
-                                 std::initializer_list<const Table*> tables) {
-  for (auto& [map_key, watched] : shard.watched) {
-    if (WatchMapDb(map_key) != db) {
-      continue;
-    }
-    const std::string_view key = WatchMapUserKey(map_key);
-    const uint64_t hash = util::HashBytes(key);
-    for (const Table* table : tables) {
-      if (table->Find(key, hash) != nullptr) {
-        watched.version = ++shard.watch_clock;
-        break;
-      }
-    }
-  }
-}
-
-WatchToken Store::Watch(size_t db, std::string_view key, int64_t now_ms) {
-  const uint64_t hash = util::HashBytes(key);
-  Shard& shard = shards_[ShardIndex(hash)];
-  ShardGuard lock(*this, shard);
-  WatchedKey& watched = shard.watched[WatchMapKey(db, key)];
-  ++watched.watchers;
-  const Entry* entry = shard.tables[db].Find(key, hash);
-  return WatchToken{db, std::string(key), watched.version,
-                    entry != nullptr && entry->IsExpired(now_ms)};
-}
-
-void Store::Unwatch(const WatchToken& token) {
-  Shard& shard = shards_[ShardIndex(util::HashBytes(token.key))];
-  ShardGuard lock(*this, shard);
-  auto it = shard.watched.find(WatchMapKey(token.db, token.key));
-  if (it != shard.watched.end() && --it->second.watchers == 0) {
-    shard.watched.erase(it);
-  }
-}
-
-bool Store::WatchBroken(const WatchToken& token, int64_t now_ms) {
-  const uint64_t hash = util::HashBytes(token.key);
-  Shard& shard = shards_[ShardIndex(hash)];
-  ShardGuard lock(*this, shard);
-  auto it = shard.watched.find(WatchMapKey(token.db, token.key));
-  if (it == shard.watched.end() || it->second.version != token.version) {
-    return true;
-  }
-  if (!token.expired) {
-    const Entry* entry = shard.tables[token.db].Find(token.key, hash);
-    if (entry != nullptr && entry->IsExpired(now_ms)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-size_t Store::WatchedKeyCount() {
-  size_t total = 0;
-  for (Shard& shard : shards_) {
-    ShardGuard lock(*this, shard);
-    total += shard.watched.size();
-  }
-  return total;
-}
+using detail::WatchMapDb;
+using detail::WatchMapKey;
+using detail::WatchMapUserKey;
 
 std::shared_ptr<Invalidation> Store::BeginInvalidation(InvalidationRule rule, int64_t now_ms) {
   // One invalidation at a time, so that each key is removed, and counted, by exactly one, and
