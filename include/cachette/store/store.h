@@ -325,6 +325,13 @@ class Store {
   // pass finds few expired keys or `budget_us` of work is spent. Returns keys removed.
   uint64_t ActiveExpireCycle(int64_t now_ms, int64_t budget_us);
 
+  // Active expiry for an I/O thread (active_expiry.cc has the schedule and its reasons): runs
+  // a slice of ActiveExpireSlice for part `part` of `parts` when one is due, `idle` saying
+  // whether the thread has nothing else to do. Cheap when none is due (one clock read); call
+  // it on every turn of the thread's loop, from that thread only. Returns true while a
+  // backlog remains (an idle caller comes back at once instead of sleeping).
+  bool ActiveExpireWhenDue(bool idle, unsigned part, unsigned parts);
+
   // One slice of active expiry for one part of the shards (part of parts: shards part,
   // part + parts, ...), for the I/O thread that owns that part: steps through its shards,
   // resuming where its last slice stopped, for at most about `budget_us`. Returns true while
@@ -440,6 +447,10 @@ class Store {
   struct ExpiryProgress {
     size_t next_shard = SIZE_MAX;  // SIZE_MAX: a new pass starts
     bool backlog_in_pass = false;
+    // ActiveExpireWhenDue's schedule (monotonic us).
+    bool backlog = false;
+    int64_t next_pass_us = 0;
+    int64_t next_slice_us = 0;
   };
   // One per possible part (I/O thread); each is touched only by its own thread.
   std::vector<ExpiryProgress> expiry_progress_ = std::vector<ExpiryProgress>(256);
