@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "cachette/store/entry_arena.h"
+#include "detail/entry_arena.h"
 
 namespace cachette::store {
 

@@ -32,6 +32,7 @@
 #include "cachette/util/clock.h"
 #include "cachette/util/memory.h"
 #include "detail/random.h"
+#include "detail/shard.h"
 
 namespace cachette::store {
 

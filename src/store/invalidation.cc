@@ -13,6 +13,7 @@
 #include "cachette/util/clock.h"
 #include "cachette/util/glob.h"
 #include "cachette/util/hash.h"
+#include "detail/shard.h"
 #include "detail/watch_map.h"
 
 namespace cachette::store {

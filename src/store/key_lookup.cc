@@ -22,6 +22,7 @@
 // Entry* it returns is valid until the next write through any slot of the same shard.
 
 #include "cachette/store/store.h"
+#include "detail/shard.h"
 
 namespace cachette::store {
 

@@ -20,6 +20,8 @@
 #include <algorithm>
 
 #include "cachette/store/store.h"
+#include "cachette/util/hash.h"
+#include "detail/shard.h"
 
 namespace cachette::store {
 
@@ -85,24 +87,56 @@ std::unique_ptr<ShardHold> Store::HoldShards(std::span<const std::string_view> k
   return std::unique_ptr<ShardHold>(new ShardHold(this, std::move(indexes)));
 }
 
-Store::MultiLock::MultiLock(Store* store, std::vector<uint32_t> shard_indexes)
-    : store_(store), indexes_(std::move(shard_indexes)) {
-  std::sort(indexes_.begin(), indexes_.end());
-  indexes_.erase(std::unique(indexes_.begin(), indexes_.end()), indexes_.end());
-  // Shards this thread holds already (a transaction or a script) are not locked again.
-  std::erase_if(indexes_,
-                [&](uint32_t index) { return store_->HeldByThisThread(store_->shards_[index]); });
-  for (uint32_t index : indexes_) {
-    store_->shards_[index].mutex.lock();
+KeySlot Store::SlotOf(size_t db, std::string_view key, int64_t now_ms) {
+  const uint64_t hash = util::HashBytes(key);
+  Shard& shard = shards_[ShardIndex(hash)];
+  return KeySlot(this, &shard, &shard.tables[db], key, hash, now_ms);
+}
+
+LockedKey::LockedKey(Store& store, size_t db, std::string_view key, int64_t now_ms)
+    : slot(store.SlotOf(db, key, now_ms)) {
+  if (!store.HeldByThisThread(*slot.shard_)) {
+    mutex_ = &slot.shard_->mutex;
+    mutex_->lock();
   }
 }
 
-Store::MultiLock::~MultiLock() {
-  // (Not counted in whole_holds_: a MultiLock is held for a moment, not for a script.)
-  for (auto it = indexes_.rbegin(); it != indexes_.rend(); ++it) {
-    store_->shards_[*it].mutex.unlock();
+void Store::LockInOrder(std::vector<uint32_t>* indexes) {
+  std::sort(indexes->begin(), indexes->end());
+  indexes->erase(std::unique(indexes->begin(), indexes->end()), indexes->end());
+  // Shards this thread holds already (a transaction or a script) are not locked again.
+  std::erase_if(*indexes, [&](uint32_t index) { return HeldByThisThread(shards_[index]); });
+  for (uint32_t index : *indexes) {
+    shards_[index].mutex.lock();
   }
 }
+
+void Store::UnlockInReverse(const std::vector<uint32_t>& indexes) {
+  for (auto it = indexes.rbegin(); it != indexes.rend(); ++it) {
+    shards_[*it].mutex.unlock();
+  }
+}
+
+LockedKeys::LockedKeys(Store& store, std::span<const KeyRef> keys, int64_t now_ms)
+    : store_(&store) {
+  slots.reserve(keys.size());
+  locked_.reserve(keys.size());
+  for (const KeyRef& ref : keys) {
+    slots.push_back(store.SlotOf(ref.db, ref.key, now_ms));
+    locked_.push_back(store.ShardIndex(slots.back().hash_));
+  }
+  store.LockInOrder(&locked_);
+}
+
+LockedKeys::~LockedKeys() { store_->UnlockInReverse(locked_); }
+
+Store::MultiLock::MultiLock(Store* store, std::vector<uint32_t> shard_indexes)
+    : store_(store), indexes_(std::move(shard_indexes)) {
+  store_->LockInOrder(&indexes_);
+}
+
+// (Not counted in whole_holds_: a MultiLock is held for a moment, not for a script.)
+Store::MultiLock::~MultiLock() { store_->UnlockInReverse(indexes_); }
 
 std::vector<uint32_t> Store::AllShards() const {
   std::vector<uint32_t> all(shards_.size());

@@ -9,6 +9,7 @@
 #include "cachette/util/glob.h"
 #include "cachette/util/memory.h"
 #include "detail/random.h"
+#include "detail/shard.h"
 #include "detail/watch_map.h"
 
 namespace cachette::store {
@@ -32,6 +33,7 @@ Store::Store(StoreOptions options)
   shard_mask_ = static_cast<uint32_t>(shards_.size() - 1);
   shard_bits_ = static_cast<unsigned>(std::countr_zero(shards_.size()));
   shard_shift_ = kShardShift;
+  shard_count_ = shards_.size();
   for (Shard& shard : shards_) {
     shard.tables.resize(databases_);
     for (Table& table : shard.tables) {

@@ -1,4 +1,4 @@
-#include "cachette/store/table.h"
+#include "detail/table.h"
 
 #include <algorithm>
 #include <bit>

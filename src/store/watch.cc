@@ -14,6 +14,7 @@
 
 #include "cachette/store/store.h"
 #include "cachette/util/hash.h"
+#include "detail/shard.h"
 #include "detail/watch_map.h"
 
 namespace cachette::store {

@@ -1,4 +1,4 @@
-#include "cachette/store/entry_arena.h"
+#include "detail/entry_arena.h"
 
 #include <gtest/gtest.h>
 

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "cachette/store/entry_arena.h"
 #include "cachette/store/store.h"
+#include "detail/entry_arena.h"
 
 namespace cachette::store {
 namespace {

@@ -1,4 +1,4 @@
-#include "cachette/store/table.h"
+#include "detail/table.h"
 
 #include <gtest/gtest.h>
 
@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "cachette/store/entry.h"
-#include "cachette/store/entry_arena.h"
 #include "cachette/util/hash.h"
+#include "detail/entry_arena.h"
 
 namespace cachette::store {
 namespace {

@@ -30,8 +30,8 @@
 #include <vector>
 
 #include "cachette/store/entry.h"
-#include "cachette/store/entry_arena.h"
-#include "cachette/store/key_index.h"
+#include "entry_arena.h"
+#include "key_index.h"
 
 namespace cachette::store {
 
