@@ -131,9 +131,8 @@ int main(int argc, char** argv) {
     context.executable = executable;
   }
   context.config_file = config.config_file();
-  context.background_work = [&store](int64_t budget_us, unsigned part, unsigned parts) {
-    uint64_t removed = 0;
-    return store.ActiveExpireSlice(cachette::util::UnixTimeMs(), budget_us, part, parts, &removed);
+  context.background_work = [&store](bool idle, unsigned part, unsigned parts) {
+    return store.ActiveExpireWhenDue(idle, part, parts);
   };
   context.memory_figures = [&store] {
     cachette::stats::MemoryFigures figures = cachette::stats::ProcessMemoryFigures();

@@ -420,10 +420,9 @@ Status CmdAppend(CommandContext& ctx) {
       status = kError;
       return;
     }
-    Entry* grown = slot.NewUninitialisedEntry(total, current->expire_ms());
-    std::copy(current->value().begin(), current->value().end(), grown->mutable_value());
-    std::copy(suffix.begin(), suffix.end(), grown->mutable_value() + current->value_size());
-    slot.Put(current, grown);
+    const size_t old_size = current->value_size();
+    Entry* grown = slot.GrowValue(current, total);
+    std::copy(suffix.begin(), suffix.end(), grown->mutable_value() + old_size);
     ctx.reply.Integer(static_cast<int64_t>(total));
   });
   return status;
@@ -630,17 +629,18 @@ Status CmdSetrange(CommandContext& ctx) {
     }
     const int64_t needed = offset + static_cast<int64_t>(patch.size());
     const int64_t total = std::max(current_size, needed);
-    Entry* updated =
-        slot.NewUninitialisedEntry(static_cast<size_t>(total), current ? current->expire_ms() : 0);
+    // An existing value grows where it is (amortised O(1), as Redis's strings); a new key
+    // gets a fresh entry.
+    Entry* updated = current != nullptr ? slot.GrowValue(current, static_cast<size_t>(total))
+                                        : slot.NewUninitialisedEntry(static_cast<size_t>(total), 0);
     char* out = updated->mutable_value();
-    if (current != nullptr) {
-      std::copy(current->value().begin(), current->value().end(), out);
-    }
     if (offset > current_size) {
       std::fill(out + current_size, out + offset, '\0');
     }
     std::copy(patch.begin(), patch.end(), out + offset);
-    slot.Put(current, updated);
+    if (current == nullptr) {
+      slot.Put(nullptr, updated);
+    }
     ctx.reply.Integer(total);
   });
   return status;

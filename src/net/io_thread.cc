@@ -11,18 +11,9 @@
 namespace cachette::net::detail {
 
 namespace {
-// Also the longest an idle thread sleeps, so background passes happen at least this often.
+// Also the longest an idle thread sleeps, so background work (active expiry, whose schedule
+// is the store's: store/active_expiry.cc) is looked at least this often.
 constexpr auto kHousekeepingPeriod = std::chrono::milliseconds(100);
-// Background work: a quiet pass every 100 ms; with a backlog, a slice of at most 250 us per
-// millisecond while requests flow (a request waits at most that long behind it), and slices of
-// 250 us back to back, with a poll for requests between them, while the thread finds nothing
-// to do. Under a load of many clients at pipeline 1 the thread finds nothing to do for a few
-// microseconds at a time: 1 ms idle slices doubled the load's p99 during a purge (2.03x of the
-// baseline, against 1.12x with 250 us; docs/benchmarks.md).
-constexpr int64_t kPassPeriodUs = 100'000;
-constexpr int64_t kBusySliceUs = 250;
-constexpr int64_t kSlicePeriodUs = 1'000;
-constexpr int64_t kIdleSliceUs = 250;
 thread_local IoThread* current_thread = nullptr;
 }  // namespace
 
@@ -141,19 +132,7 @@ void IoThread::UnparkAll() {
 }
 
 bool IoThread::RunBackground(bool idle) {
-  if (!background_ || shutting_down_) {
-    return false;
-  }
-  const int64_t now_us = util::MonotonicUs();
-  if (backlog_ ? (!idle && now_us < next_slice_us_) : now_us < next_pass_us_) {
-    return false;
-  }
-  backlog_ = background_(idle ? kIdleSliceUs : kBusySliceUs);
-  next_slice_us_ = now_us + kSlicePeriodUs;
-  if (!backlog_) {
-    next_pass_us_ = now_us + kPassPeriodUs;
-  }
-  return backlog_;
+  return background_ && !shutting_down_ && background_(idle);
 }
 
 bool IoThread::PollFor(int64_t microseconds) {

@@ -174,11 +174,9 @@ std::optional<std::string> Server::Impl::Start() {
   for (size_t i = 0; i < threads_.size(); ++i) {
     // Each thread expires the keys of its own share of the shards.
     threads_[i]->SetBackgroundWork([this, part = static_cast<unsigned>(i),
-                                    parts =
-                                        static_cast<unsigned>(threads_.size())](int64_t budget_us) {
+                                    parts = static_cast<unsigned>(threads_.size())](bool idle) {
       return context_.background_work && context_.active_expire.load(std::memory_order_relaxed) &&
-             !context_.Paused(util::UnixTimeMs()) &&
-             context_.background_work(budget_us, part, parts);
+             !context_.Paused(util::UnixTimeMs()) && context_.background_work(idle, part, parts);
     });
   }
   for (auto& thread : threads_) {

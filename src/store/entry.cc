@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "cachette/store/entry_arena.h"
+#include "detail/entry_arena.h"
 
 namespace cachette::store {
 
@@ -36,8 +36,19 @@ void Entry::set_expire_ms(int64_t value) {
   SetInfo((Info() & ~kExpireHighMask) | (expire >> 32));
 }
 
+void Entry::SetValueSize(size_t value_size) {
+  if (long_value()) {
+    const uint32_t size = static_cast<uint32_t>(value_size);
+    std::memcpy(const_cast<char*>(data()) + (long_key() ? sizeof(uint32_t) : 0), &size,
+                sizeof(size));
+  } else {
+    SetInfo((Info() & ~(kValueMask << kValueShift)) | (uint64_t{value_size} << kValueShift));
+  }
+}
+
 size_t Entry::AllocatedSize() const {
-  return separate() ? EntryArena::SeparateSize(bytes()) : EntryArena::SlotSize(bytes());
+  return separate() ? EntryArena::SeparateSize(bytes() + EntryArena::SpareBytes(*this))
+                    : EntryArena::SlotSize(bytes());
 }
 
 }  // namespace cachette::store

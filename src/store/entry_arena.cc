@@ -1,4 +1,4 @@
-#include "cachette/store/entry_arena.h"
+#include "detail/entry_arena.h"
 
 #include <bit>
 #include <cstdlib>
@@ -71,7 +71,20 @@ size_t EntryArena::SlotSize(size_t bytes) {
   return (bytes + step - 1) & ~(step - 1);
 }
 
-size_t EntryArena::SeparateSize(size_t bytes) { return util::AllocationSize(bytes + kPrefixBytes); }
+size_t EntryArena::SeparateSize(size_t bytes) {
+  return util::AllocationSize(bytes + kSeparatePrefixBytes);
+}
+
+size_t EntryArena::SpareBytes(const Entry& entry) {
+  if (!entry.separate()) {
+    return 0;
+  }
+  return ReadIndex(reinterpret_cast<const char*>(&entry) - kSeparatePrefixBytes);
+}
+
+size_t EntryArena::GrowthCapacity(size_t bytes) {
+  return bytes < kGrowthStep ? 2 * bytes : bytes + kGrowthStep;
+}
 
 size_t EntryArena::ClassOf(size_t slot) {
   if (slot <= kFineLimit) {
@@ -110,8 +123,22 @@ Entry* EntryArena::Allocate(std::string_view key, size_t value_size, int64_t exp
   }
   const bool separate = memory == nullptr;
   if (separate) {
-    memory = AllocateSeparate(bytes);
+    memory = AllocateSeparate(bytes, 0);
   }
+  return Construct(memory, key, value_size, expire_ms, separate);
+}
+
+Entry* EntryArena::AllocateGrowable(std::string_view key, size_t value_size, int64_t expire_ms) {
+  const size_t bytes = Entry::BytesFor(key.size(), value_size);
+  if (bytes <= kMaxSlabEntry) {
+    return Allocate(key, value_size, expire_ms);
+  }
+  void* memory = AllocateSeparate(bytes, GrowthCapacity(bytes) - bytes);
+  return Construct(memory, key, value_size, expire_ms, /*separate=*/true);
+}
+
+Entry* EntryArena::Construct(void* memory, std::string_view key, size_t value_size,
+                             int64_t expire_ms, bool separate) {
   Entry* entry = new (memory) Entry(key.size(), value_size, expire_ms, separate);
   if (!key.empty()) {
     std::memcpy(entry->mutable_key(), key.data(), key.size());
@@ -119,7 +146,7 @@ Entry* EntryArena::Allocate(std::string_view key, size_t value_size, int64_t exp
   return entry;
 }
 
-void* EntryArena::AllocateSeparate(size_t bytes) {
+void* EntryArena::AllocateSeparate(size_t bytes, size_t spare) {
   uint32_t index = 0;
   if (!free_separate_.empty()) {
     index = free_separate_.back();
@@ -129,7 +156,7 @@ void* EntryArena::AllocateSeparate(size_t bytes) {
     }
     index = static_cast<uint32_t>(separate_.size());
   }
-  char* memory = static_cast<char*>(std::malloc(bytes + kPrefixBytes));
+  char* memory = static_cast<char*>(std::malloc(bytes + spare + kSeparatePrefixBytes));
   if (memory == nullptr) {
     throw std::bad_alloc();
   }
@@ -139,8 +166,51 @@ void* EntryArena::AllocateSeparate(size_t bytes) {
   } else {
     separate_.push_back(memory);
   }
-  WriteIndex(memory, index);
-  return memory + kPrefixBytes;
+  WriteIndex(memory, static_cast<uint32_t>(spare));
+  WriteIndex(memory + kSeparatePrefixBytes - sizeof(uint32_t), index);
+  return memory + kSeparatePrefixBytes;
+}
+
+Entry* EntryArena::Grow(Entry* entry, size_t value_size) {
+  const size_t old_value_size = entry->value_size();
+  const bool long_value = old_value_size >= Entry::kLongValueSize;
+  if (!entry->separate() || value_size < old_value_size ||
+      (value_size >= Entry::kLongValueSize) != long_value) {
+    return nullptr;
+  }
+  const size_t old_bytes = entry->bytes();
+  const size_t capacity = old_bytes + SpareBytes(*entry);
+  const size_t bytes = old_bytes + (value_size - old_value_size);
+  char* block = reinterpret_cast<char*>(entry) - kSeparatePrefixBytes;
+  size_t spare = capacity - std::min(capacity, bytes);
+  if (bytes > capacity) {
+    const size_t grown = GrowthCapacity(bytes);
+    char* moved = static_cast<char*>(std::realloc(block, grown + kSeparatePrefixBytes));
+    if (moved == nullptr) {
+      throw std::bad_alloc();
+    }
+    block = moved;
+    separate_[ReadIndex(block + kSeparatePrefixBytes - sizeof(uint32_t))] = block;
+    spare = grown - bytes;
+  }
+  WriteIndex(block, static_cast<uint32_t>(spare));
+  entry = reinterpret_cast<Entry*>(block + kSeparatePrefixBytes);
+  // Small separate entries are counted in their slot's class (see Allocate).
+  const size_t old_slot = SlotSize(old_bytes);
+  const size_t new_slot = SlotSize(bytes);
+  if (old_slot != new_slot) {
+    if (classes_.empty()) {
+      classes_.resize(kClassCount);
+    }
+    if (old_slot != 0) {
+      --classes_[ClassOf(old_slot)].live;
+    }
+    if (new_slot != 0) {
+      ++classes_[ClassOf(new_slot)].live;
+    }
+  }
+  entry->SetValueSize(value_size);
+  return entry;
 }
 
 bool EntryArena::PageHasRoom(const Page& page, size_t slot) const {
@@ -237,7 +307,7 @@ EntryHandle EntryArena::HandleOf(const Entry* entry) const {
   }
   const char* at = reinterpret_cast<const char*>(entry);
   if (entry->separate()) {
-    return kSeparateTag | ReadIndex(at - kPrefixBytes);
+    return kSeparateTag | ReadIndex(at - sizeof(uint32_t));
   }
   const char* base =
       reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(at) & ~(kPageBytes - 1));
@@ -255,8 +325,8 @@ void EntryArena::Free(Entry* entry) {
   }
   char* at = reinterpret_cast<char*>(entry);
   if (entry->separate()) {
-    const uint32_t index = ReadIndex(at - kPrefixBytes);
-    std::free(at - kPrefixBytes);
+    const uint32_t index = ReadIndex(at - sizeof(uint32_t));
+    std::free(at - kSeparatePrefixBytes);
     separate_[index] = nullptr;
     free_separate_.push_back(index);
     return;

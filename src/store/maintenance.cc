@@ -4,6 +4,7 @@
 
 #include "cachette/store/store.h"
 #include "cachette/util/clock.h"
+#include "detail/shard.h"
 
 namespace cachette::store {
 

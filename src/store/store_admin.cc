@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "detail/shard.h"
+
 namespace cachette::store {
 
 namespace {

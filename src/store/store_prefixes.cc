@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "cachette/store/store.h"
+#include "detail/shard.h"
 
 namespace cachette::store {
 

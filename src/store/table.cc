@@ -1,5 +1,6 @@
-#include "cachette/store/table.h"
+#include "detail/table.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <utility>
@@ -100,6 +101,28 @@ void Table::Touch(Entry* entry) {
   }
 }
 
+Entry* Table::SecondChanceVictim(bool with_expire, const Entry* keep) {
+  EvictionList& list = with_expire ? volatile_ : persistent_;
+  Entry* entry = arena_.Resolve(list.tail);
+  while (entry != nullptr) {
+    Entry* newer = Newer(entry);
+    if (entry == keep) {
+      entry = newer;
+      continue;
+    }
+    const uint32_t access = entry->access();
+    if ((access & Entry::kReferencedBit) == 0) {
+      return entry;
+    }
+    entry->set_access(access & ~Entry::kReferencedBit);
+    Touch(entry);
+    // Entries moved to the head are met again after the others; the head itself is looked at
+    // again at once (it has no newer neighbour, and it has just lost its bit).
+    entry = newer != nullptr ? newer : entry;
+  }
+  return nullptr;
+}
+
 Entry* Table::Find(std::string_view key, uint64_t hash) const {
   if (buckets_.empty()) {
     return nullptr;
@@ -180,6 +203,24 @@ Entry* Table::Replace(Entry* current, Entry* replacement, uint64_t hash) {
     }
   }
   return replacement;
+}
+
+Entry* Table::GrowValue(Entry* entry, size_t value_size, uint64_t hash) {
+  const auto before = static_cast<int64_t>(entry->AllocatedSize());
+  if (Entry* grown = value_size == entry->value_size() ? entry : arena_.Grow(entry, value_size)) {
+    const auto after = static_cast<int64_t>(grown->AllocatedSize());
+    AddBytes(after - before);
+    if (prefixes_ != nullptr) {
+      prefixes_->Removed(grown->key(), before);
+      prefixes_->Added(grown->key(), after);
+    }
+    return grown;
+  }
+  Entry* grown = arena_.AllocateGrowable(entry->key(), value_size, entry->expire_ms());
+  const std::string_view value = entry->value();
+  std::memcpy(grown->mutable_value(), value.data(), std::min(value.size(), value_size));
+  grown->set_access(entry->access());
+  return Replace(entry, grown, hash);
 }
 
 Entry* Table::UnlinkAt(EntryHandle* link) {

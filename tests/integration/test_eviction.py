@@ -54,7 +54,7 @@ def test_lru_keeps_keys_that_are_read(start_server):
     for i in range(100_000):
         pipe.set(f"cold:{i}", VALUE)
         if i % 500 == 0:
-            pipe.get("hot")  # read often: stays the most recently used
+            pipe.get("hot")  # read often: a second chance each time it reaches the tail
         if (i + 1) % 1000 == 0:
             pipe.execute()
     pipe.execute()

@@ -1,5 +1,6 @@
 """String commands through redis-py, against the real server."""
 
+import threading
 import time
 
 import pytest
@@ -467,3 +468,48 @@ def test_setrange_empty_value_on_missing_key_creates_nothing(r):
 def test_setrange_beyond_512mb_is_error(r):
     with pytest.raises(redis.ResponseError, match="string exceeds maximum allowed size"):
         r.setrange("k", 536870912, "x")
+
+
+# ---- Growing a big string -----------------------------------------------------------------
+
+def test_small_appends_to_a_512mb_string_do_not_copy_it_each_time(start_server):
+    # One I/O thread, so the pinging client waits behind whatever the appends cost; strings
+    # may pass 512 MB.
+    server = start_server(threads=1, **{"proto-max-bulk-len": "1gb"})
+    big = server.client()
+    pinger = server.client()
+    size = 512 * 1024 * 1024
+    assert big.setrange("big", size - 1, "x") == size  # built by the server, zero-filled
+    longest_ping = [0.0]
+    done = threading.Event()
+
+    def ping_meanwhile():
+        while not done.is_set():
+            start = time.monotonic()
+            assert pinger.ping() is True
+            longest_ping[0] = max(longest_ping[0], time.monotonic() - start)
+
+    thread = threading.Thread(target=ping_meanwhile)
+    thread.start()
+    start = time.monotonic()
+    try:
+        for i in range(100):
+            assert big.append("big", "a") == size + i + 1
+        for i in range(100):
+            assert big.setrange("big", size + 100 + i, "s") == size + 101 + i
+    finally:
+        done.set()
+        thread.join()
+    elapsed = time.monotonic() - start
+    # Copying 512 MB costs at least ~25 ms at any memory bandwidth this decade (about 32 ms
+    # here), so 200 writes that each copied the value would take over 5 s on any machine. With
+    # growth amortised, at most a few of them copy (the first one makes room for the next
+    # MiB): well under a second, and under 3 s with a sanitizer on a busy machine.
+    assert elapsed < 3.0, f"200 one-byte writes past the end took {elapsed:.2f} s"
+    assert longest_ping[0] < 2.0, f"a PING waited {longest_ping[0]:.2f} s"
+    assert big.strlen("big") == size + 200
+    assert big.getrange("big", size - 1, -1) == b"x" + b"a" * 100 + b"s" * 100
+    assert big.getrange("big", 0, 3) == b"\0\0\0\0"
+    # The allocation, spare room included (jemalloc's classes are at most 25% apart here).
+    assert size + 200 <= big.memory_usage("big") <= size * 1.25 + 2 * 1024 * 1024
+    big.delete("big")

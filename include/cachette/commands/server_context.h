@@ -127,9 +127,11 @@ struct ServerContext {
   // INFO memory and MEMORY STATS read their figures here; when empty, malloc's totals
   // (stats::ProcessMemoryFigures). The store engine registers its accounting.
   stats::MemoryFiguresSource memory_figures;
-  // Background work the I/O threads interleave with requests (active expiry): part `part` of
-  // `parts`, for about `budget_us`; returns true while a backlog remains.
-  std::function<bool(int64_t budget_us, unsigned part, unsigned parts)> background_work;
+  // Background work the I/O threads interleave with requests (active expiry, which decides
+  // when a slice is due: store/active_expiry.cc), called on every turn of a thread's loop for
+  // part `part` of `parts`, `idle` when the thread has nothing else to do; returns true while
+  // a backlog remains.
+  std::function<bool(bool idle, unsigned part, unsigned parts)> background_work;
   // Lua scripts: the cache shared by every thread and the running script's state (BUSY).
   scripting::Scripting scripting;
   PendingUnwatches pending_unwatches;

@@ -18,17 +18,18 @@
 //                  16-23  key size; 255: a long key, whose real size is in a 4-byte prefix
 //                  24-34  value size; 2047: a long value, whose real size is in a 4-byte prefix
 //                  35     allocated on its own, outside the arena's pages
-//                  36-63  access (28 bits): the eviction metadata, an LRU clock of 100 ms ticks
-//                         that wraps every 2^28 ticks (310 days; Redis's 24-bit seconds clock
-//                         wraps every 194), or Redis's 24-bit LFU field (16 bits of minutes and
-//                         an 8-bit counter)
+//                  36-63  access (28 bits): the eviction metadata. LRU policies: a referenced
+//                         bit (the top one; see Table::SecondChanceVictim) and a clock of 1 s
+//                         ticks in the 27 others, which wraps every 2^27 s (4.2 years; Redis's
+//                         24-bit seconds clock wraps every 194 days). LFU policies: Redis's
+//                         24-bit LFU field (16 bits of minutes and an 8-bit counter)
 // Then: [key size, 4 bytes, if long] [value size, 4 bytes, if long] key bytes, value bytes.
 //
 // The prefixes cost little: keys of 255 bytes or more are rare, and values of 2047 bytes or
 // more make entries of over 2 KiB, whose slots are 256 bytes apart (or which are allocated on
 // their own beyond 4 KiB), so 4 more bytes rarely change what one takes. The value size field
-// is that narrow so that the access field keeps the 100 ms LRU ticks (see Store::OnAccess) with
-// a wrap longer than Redis's.
+// is that narrow so that the access field keeps a referenced bit beside an LRU clock that wraps
+// later than Redis's (see Store::OnAccess).
 
 #include <cstddef>
 #include <cstdint>
@@ -55,6 +56,9 @@ class Entry {
   // The eviction metadata is this many bits wide (set_access keeps only these).
   static constexpr unsigned kAccessBits = 28;
   static constexpr uint32_t kAccessMask = (uint32_t{1} << kAccessBits) - 1;
+  // LRU policies: set by a hit, cleared when the eviction scan gives the entry its second
+  // chance. (LFU data uses only the low 24 bits of the field.)
+  static constexpr uint32_t kReferencedBit = uint32_t{1} << (kAccessBits - 1);
 
   // Bytes of header, size prefixes, key and value for an entry of these sizes.
   static size_t BytesFor(size_t key_size, size_t value_size);
@@ -145,6 +149,9 @@ class Entry {
            (Field(info, kValueShift, kValueMask) == kLongValueSize ? sizeof(uint32_t) : 0);
   }
   char* mutable_key() { return const_cast<char*>(key_data()); }
+  // Changes the value's size where it is kept; the new size must be on the same side of
+  // kLongValueSize as the old one (so that no byte moves). The arena grows the block first.
+  void SetValueSize(size_t value_size);
   size_t bytes() const { return BytesFor(key_size(), value_size()); }
 
   uint32_t expire_low_ = 0;

@@ -12,11 +12,12 @@
 // Memory limit: maxmemory is split into equal per-shard budgets (after subtracting what the
 // process allocates besides keys, measured by the maintenance thread). A write that takes its
 // shard over budget evicts from that shard, under the lock it already holds, by the policy:
-// LRU victims are the tail of the tables' eviction lists (O(1), exact recency order per
-// shard); LFU, random and volatile-ttl victims are the best of `maxmemory-samples` random
-// entries of the shard, as Redis picks them. When nothing can be evicted (noeviction, or a
-// volatile policy with no key that has an expiry) the shard is marked full, and MemoryFull()
-// makes the dispatcher answer OOM to commands that may grow memory until memory is freed.
+// LRU victims come from the tails of the tables' eviction lists, CLOCK style (a hit sets a
+// referenced bit; the scan gives referenced entries a second chance); LFU, random and volatile-ttl
+// victims are the best of `maxmemory-samples` random entries of the shard, as Redis picks them.
+// When nothing can be evicted (noeviction, or a volatile policy with no key that has an expiry) the
+// shard is marked full, and MemoryFull() makes the dispatcher answer OOM to commands that may grow
+// memory until memory is freed.
 
 #include <atomic>
 #include <cstddef>
@@ -34,7 +35,6 @@
 #include "cachette/store/entry.h"
 #include "cachette/store/invalidation.h"
 #include "cachette/store/prefix_counts.h"
-#include "cachette/store/table.h"
 #include "cachette/store/watch_token.h"
 #include "cachette/util/hash.h"
 
@@ -66,33 +66,10 @@ struct ShardCounters {
   uint64_t evicted_keys = 0;
 };
 
-// A key some client WATCHes: how many clients watch it, and its version, bumped whenever the key
-// is written, deleted, expired or evicted (and by FLUSHDB/FLUSHALL/SWAPDB when it existed).
-struct WatchedKey {
-  uint32_t watchers = 0;
-  uint64_t version = 0;
-};
-
-struct alignas(64) Shard {
-  std::mutex mutex;
-  // Guarded by mutex:
-  std::vector<Table> tables;  // one per database
-  // Watched keys of this shard, by WatchMapKey(db, key); usually empty, which is all a write
-  // checks.
-  std::unordered_map<std::string, WatchedKey> watched;
-  uint64_t watch_clock = 0;
-  ShardCounters counters;
-  int64_t used_bytes = 0;  // entries and bucket arrays of every table (kept by the tables)
-  int64_t budget_bytes = INT64_MAX;
-  bool full = false;     // over budget with nothing to evict
-  size_t expiry_db = 0;  // where active expiry resumes in this shard
-  uint64_t expiry_cursor = 0;
-  // INVALIDATEs whose part in this shard is not swept yet (see invalidation.h); usually empty,
-  // which is all a lookup checks.
-  std::vector<std::shared_ptr<Invalidation>> invalidations;
-  // Figures per key prefix of every database of this shard; null when prefix-stats is off.
-  std::unique_ptr<PrefixCounts> prefixes;
-};
+// A shard's lock and state (src/store/detail/shard.h): opaque here, so that no user of the
+// store compiles its tables, arena or key index.
+struct Shard;
+class Table;
 
 class Store;
 
@@ -141,12 +118,19 @@ class KeySlot {
   // Puts a new entry from NewEntry/NewUninitialisedEntry of this slot in place of `current`
   // (or inserts it when current is nullptr). Takes ownership.
   Entry* Put(Entry* current, Entry* replacement);
+  // Lengthens the value of the live entry `current` of this slot to `value_size` bytes (not
+  // shorter than now), keeping its bytes; the new ones are uninitialised for the caller to fill
+  // (APPEND, SETRANGE). Amortised O(1) per byte added: big values keep spare capacity, as
+  // Redis's strings do. Returns the entry (it may have moved); evicts as a write does.
+  Entry* GrowValue(Entry* current, size_t value_size);
   // Changes the expiry of a live entry in place (0 removes it).
   void SetExpire(Entry* entry, int64_t expire_ms);
   // Deletes the key; true when a live entry was there.
   bool Delete();
 
  private:
+  friend class LockedKey;
+  friend class LockedKeys;
   Entry* FindLive();
 
   Store* store_;
@@ -160,6 +144,42 @@ class KeySlot {
 struct KeyRef {
   size_t db;
   std::string_view key;
+};
+
+// Store::WithKey's lock and slot: the key's shard is locked (unless this thread holds it
+// through a ShardHold) for the object's lifetime. Built out of line, so that callers compile
+// nothing of the shard.
+class LockedKey {
+ public:
+  LockedKey(Store& store, size_t db, std::string_view key, int64_t now_ms);
+  ~LockedKey() {
+    if (mutex_ != nullptr) {
+      mutex_->unlock();
+    }
+  }
+  LockedKey(const LockedKey&) = delete;
+  LockedKey& operator=(const LockedKey&) = delete;
+
+  KeySlot slot;
+
+ private:
+  std::mutex* mutex_ = nullptr;
+};
+
+// Store::WithKeys's locks and slots: slots[i] is the slot of keys[i]; their shards are locked
+// in ascending order, each once (but those this thread holds), for the object's lifetime.
+class LockedKeys {
+ public:
+  LockedKeys(Store& store, std::span<const KeyRef> keys, int64_t now_ms);
+  ~LockedKeys();
+  LockedKeys(const LockedKeys&) = delete;
+  LockedKeys& operator=(const LockedKeys&) = delete;
+
+  std::vector<KeySlot> slots;
+
+ private:
+  Store* store_;
+  std::vector<uint32_t> locked_;  // ascending
 };
 
 class Store;
@@ -206,46 +226,27 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   size_t databases() const { return databases_; }
-  size_t shard_count() const { return shards_.size(); }
+  size_t shard_count() const { return shard_count_; }
 
   // Locks the key's shard and calls fn(KeySlot&); returns what fn returns.
   template <typename Fn>
   decltype(auto) WithKey(size_t db, std::string_view key, int64_t now_ms, Fn&& fn) {
-    const uint64_t hash = util::HashBytes(key);
-    Shard& shard = shards_[ShardIndex(hash)];
-    ShardGuard lock(*this, shard);
-    KeySlot slot(this, &shard, &shard.tables[db], key, hash, now_ms);
-    return fn(slot);
+    LockedKey locked(*this, db, key, now_ms);
+    return fn(locked.slot);
   }
 
   // Locks the shards of all keys in ascending order and calls fn(slots), where slots[i] is the
   // KeySlot of keys[i]. Keys may repeat and may be in different databases.
   template <typename Fn>
   decltype(auto) WithKeys(std::span<const KeyRef> keys, int64_t now_ms, Fn&& fn) {
-    std::vector<KeySlot> slots;
-    slots.reserve(keys.size());
-    std::vector<uint32_t> order;
-    order.reserve(keys.size());
-    for (const KeyRef& ref : keys) {
-      const uint64_t hash = util::HashBytes(ref.key);
-      const uint32_t index = ShardIndex(hash);
-      Shard& shard = shards_[index];
-      slots.emplace_back(this, &shard, &shard.tables[ref.db], ref.key, hash, now_ms);
-      order.push_back(index);
-    }
-    MultiLock lock(this, std::move(order));
-    return fn(std::span<KeySlot>(slots));
+    LockedKeys locked(*this, keys, now_ms);
+    return fn(std::span<KeySlot>(locked.slots));
   }
 
-  // Calls fn(const Table&) for `db`'s table in every shard, one shard lock at a time.
+  // Calls fn(const Table&) for `db`'s table in every shard, one shard lock at a time. Defined
+  // in src/store/detail/shard.h: for the store's own files.
   template <typename Fn>
-  void VisitTables(size_t db, Fn&& fn) {
-    for (Shard& shard : shards_) {
-      ShardGuard lock(*this, shard);
-      SettleInvalidations(shard);
-      fn(static_cast<const Table&>(shard.tables[db]));
-    }
-  }
+  void VisitTables(size_t db, Fn&& fn);
 
   // Locks, for the calling thread, the shards of `keys` (all shards when `all`), in ascending
   // order, until the returned hold is destroyed. Meanwhile every store call on this thread
@@ -319,6 +320,13 @@ class Store {
   // pass finds few expired keys or `budget_us` of work is spent. Returns keys removed.
   uint64_t ActiveExpireCycle(int64_t now_ms, int64_t budget_us);
 
+  // Active expiry for an I/O thread (active_expiry.cc has the schedule and its reasons): runs
+  // a slice of ActiveExpireSlice for part `part` of `parts` when one is due, `idle` saying
+  // whether the thread has nothing else to do. Cheap when none is due (one clock read); call
+  // it on every turn of the thread's loop, from that thread only. Returns true while a
+  // backlog remains (an idle caller comes back at once instead of sleeping).
+  bool ActiveExpireWhenDue(bool idle, unsigned part, unsigned parts);
+
   // One slice of active expiry for one part of the shards (part of parts: shards part,
   // part + parts, ...), for the I/O thread that owns that part: steps through its shards,
   // resuming where its last slice stopped, for at most about `budget_us`. Returns true while
@@ -379,15 +387,13 @@ class Store {
 
  private:
   friend class KeySlot;
+  friend class LockedKey;
+  friend class LockedKeys;
   friend class ShardGuard;
   friend class ShardHold;
 
   // Bumps the version of a watched key after it changed (cheap when the shard has none).
-  static void NoteModified(Shard& shard, size_t db, std::string_view key) {
-    if (!shard.watched.empty()) {
-      NoteModifiedSlow(shard, db, key);
-    }
-  }
+  static void NoteModified(Shard& shard, size_t db, std::string_view key);  // inline: shard.h
   static void NoteModifiedSlow(Shard& shard, size_t db, std::string_view key);
   // Bumps every watched key of `db` in this shard that exists in one of `tables`.
   static void NoteDatabaseReplaced(Shard& shard, size_t db,
@@ -396,11 +402,7 @@ class Store {
   // lock).
   void SettleInvalidationsFor(Shard& shard, size_t db, std::string_view key);
   // Sweeps every invalidation registered with `shard` to the end (caller holds the lock).
-  void SettleInvalidations(Shard& shard) {
-    if (!shard.invalidations.empty()) [[unlikely]] {
-      SettleAllInShard(shard);
-    }
-  }
+  void SettleInvalidations(Shard& shard);  // inline: shard.h
   void SettleAllInShard(Shard& shard);
   // A shard's part of `job` is done: the last one ends the invalidation.
   void FinishShardPart(Invalidation& job);
@@ -417,10 +419,16 @@ class Store {
   // Takes the keys of shard.tables[db] off the shard's per-prefix figures (before a flush
   // moves the table out). Caller holds the lock.
   static void ForgetPrefixesOf(Shard& shard, size_t db);
-  size_t IndexOf(const Shard& shard) const { return static_cast<size_t>(&shard - shards_.data()); }
+  size_t IndexOf(const Shard& shard) const;  // inline: shard.h
+  // The slot of `key` in `db` (its shard not locked yet).
+  KeySlot SlotOf(size_t db, std::string_view key, int64_t now_ms);
+  // Locks the shards of `indexes` in ascending order, each once, but those this thread holds;
+  // leaves in `indexes` the ones it locked.
+  void LockInOrder(std::vector<uint32_t>* indexes);
+  void UnlockInReverse(const std::vector<uint32_t>& indexes);
 
-  // Marks `entry` as used now (recency or frequency, by policy).
-  void OnAccess(Table& table, Entry& entry, int64_t now_ms) const;
+  // Marks `entry` as used now (referenced bit and tick, or frequency, by policy).
+  void OnAccess(Entry& entry, int64_t now_ms) const;
   // The access field of a new entry.
   uint32_t InitialAccess(int64_t now_ms) const;
   // Evicts from `shard` until it is within budget; never evicts `keep`. Caller holds the lock.
@@ -434,6 +442,10 @@ class Store {
   struct ExpiryProgress {
     size_t next_shard = SIZE_MAX;  // SIZE_MAX: a new pass starts
     bool backlog_in_pass = false;
+    // ActiveExpireWhenDue's schedule (monotonic us).
+    bool backlog = false;
+    int64_t next_pass_us = 0;
+    int64_t next_slice_us = 0;
   };
   // One per possible part (I/O thread); each is touched only by its own thread.
   std::vector<ExpiryProgress> expiry_progress_ = std::vector<ExpiryProgress>(256);
@@ -477,7 +489,8 @@ class Store {
   }
 
   size_t databases_;
-  std::vector<Shard> shards_;
+  std::vector<Shard> shards_;  // Shard is complete only in the store's own files
+  size_t shard_count_;
   uint32_t shard_mask_;
   unsigned shard_bits_;
   unsigned shard_shift_;

@@ -96,8 +96,10 @@ class IoThread {
   // Posted to this thread at shutdown: closes every connection once its write is done.
   void BeginShutdown();
   void StartHousekeeping();
-  // Work the thread interleaves with requests; returns true while a backlog remains.
-  using BackgroundWork = std::function<bool(int64_t budget_us)>;
+  // Work the thread interleaves with requests, called on every turn of its loop (`idle`: the
+  // thread found nothing else to do); it decides itself whether anything is due. Returns true
+  // while a backlog remains.
+  using BackgroundWork = std::function<bool(bool idle)>;
   void SetBackgroundWork(BackgroundWork work) { background_ = std::move(work); }
   // Runs the event loop on the calling thread until BeginShutdown has let every connection go
   // (or the context is stopped); then `finished()` becomes ready.
@@ -111,7 +113,7 @@ class IoThread {
   void Housekeeping();
   // Runs ready handlers for up to `microseconds`; true as soon as one ran.
   bool PollFor(int64_t microseconds);
-  // Runs a slice of background work when one is due; true when it left a backlog.
+  // Calls the background work; true when it left a backlog.
   bool RunBackground(bool idle);
 
   Shared& shared_;
@@ -129,9 +131,6 @@ class IoThread {
   bool serving_while_busy_ = false;
   std::vector<std::weak_ptr<Connection>> parked_;
   BackgroundWork background_;
-  bool backlog_ = false;
-  int64_t next_pass_us_ = 0;
-  int64_t next_slice_us_ = 0;
 };
 
 }  // namespace cachette::net::detail

@@ -1,8 +1,9 @@
-#include "cachette/store/entry_arena.h"
+#include "detail/entry_arena.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <random>
 #include <string>
@@ -154,6 +155,78 @@ TEST(EntryArenaTest, BigEntriesAreAllocatedSeparately) {
   EXPECT_EQ(big->value().size(), EntryArena::kMaxSlabEntry);
   EXPECT_GE(big->AllocatedSize(), EntryArena::kMaxSlabEntry + sizeof(Entry) + 3);
   arena.Free(big);
+}
+
+TEST(EntryArenaTest, GrowthCapacityDoublesBelowOneMibAndAddsOneMibAbove) {
+  constexpr size_t kMib = size_t{1} << 20;
+  EXPECT_EQ(EntryArena::GrowthCapacity(5000), 10000u);
+  EXPECT_EQ(EntryArena::GrowthCapacity(kMib - 1), 2 * kMib - 2);
+  EXPECT_EQ(EntryArena::GrowthCapacity(kMib), 2 * kMib);
+  EXPECT_EQ(EntryArena::GrowthCapacity(512 * kMib), 513 * kMib);
+}
+
+TEST(EntryArenaTest, GrowingABigValueKeepsItsBytesAndHandle) {
+  EntryArena arena;
+  Entry* e = arena.Allocate("k", 10'000, 0);
+  std::memset(e->mutable_value(), 'a', 10'000);
+  const EntryHandle handle = arena.HandleOf(e);
+  e = arena.Grow(e, 10'001);
+  ASSERT_NE(e, nullptr);
+  e->mutable_value()[10'000] = 'b';
+  EXPECT_EQ(arena.Resolve(handle), e);
+  EXPECT_EQ(e->value(), std::string(10'000, 'a') + "b");
+  EXPECT_EQ(e->key(), "k");
+  // The reallocation made room for as much again: the next bytes go in place.
+  EXPECT_EQ(EntryArena::SpareBytes(*e), Entry::BytesFor(1, 10'001));
+  Entry* same = arena.Grow(e, 10'100);
+  EXPECT_EQ(same, e);
+  EXPECT_EQ(EntryArena::SpareBytes(*e), Entry::BytesFor(1, 10'001) - 99);
+  EXPECT_EQ(e->AllocatedSize(), EntryArena::SeparateSize(2 * Entry::BytesFor(1, 10'001)));
+  arena.Free(e);
+  EXPECT_EQ(arena.separate_count(), 0u);
+}
+
+TEST(EntryArenaTest, AppendingByteByByteReallocatesLogarithmicallyOften) {
+  EntryArena arena;
+  Entry* e = arena.Allocate("k", 5000, 0);
+  size_t reallocations = 0;
+  for (size_t size = 5001; size <= 3 * (size_t{1} << 20); size += 97) {
+    const size_t spare_before = EntryArena::SpareBytes(*e);
+    e = arena.Grow(e, size);
+    ASSERT_NE(e, nullptr);
+    if (EntryArena::SpareBytes(*e) > spare_before) {
+      ++reallocations;
+    }
+  }
+  // Doublings from 5 KB to 1 MiB (8), then one per MiB (2).
+  EXPECT_LE(reallocations, 11u);
+  EXPECT_GE(reallocations, 9u);
+  arena.Free(e);
+}
+
+TEST(EntryArenaTest, GrowRefusesWhatItCannotGrowInPlace) {
+  EntryArena arena;
+  Entry* small = arena.Allocate("s", 10, 0);
+  for (int i = 0; i < 300; ++i) {
+    arena.Allocate("f" + std::to_string(100 + i), 7, 0);  // 35 bytes, as "p" below: slab pages
+  }
+  Entry* slab = arena.Allocate("p", 10, 0);
+  ASSERT_FALSE(slab->allocated_separately());
+  EXPECT_EQ(arena.Grow(slab, 11), nullptr);
+  Entry* big = arena.Allocate("b", 10'000, 0);
+  EXPECT_EQ(arena.Grow(big, 9'999), nullptr);  // shorter
+  // A separate entry whose value would cross into the long-value prefix stays unchanged.
+  ASSERT_TRUE(small->allocated_separately());
+  EXPECT_EQ(arena.Grow(small, Entry::kLongValueSize), nullptr);
+  EXPECT_NE(arena.Grow(small, 20), nullptr);
+}
+
+TEST(EntryArenaTest, AllocateGrowableLeavesRoomOnlyBeyondTheSlabs) {
+  EntryArena arena;
+  Entry* big = arena.AllocateGrowable("b", 10'000, 0);
+  EXPECT_EQ(EntryArena::SpareBytes(*big), Entry::BytesFor(1, 10'000));
+  Entry* small = arena.AllocateGrowable("s", 100, 0);
+  EXPECT_EQ(EntryArena::SpareBytes(*small), 0u);
 }
 
 TEST(EntryArenaTest, MovingKeepsEntriesAndHandles) {

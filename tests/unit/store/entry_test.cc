@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cachette/store/entry_arena.h"
+#include "detail/entry_arena.h"
 
 namespace cachette::store {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "cachette/store/entry_arena.h"
 #include "cachette/store/store.h"
+#include "detail/entry_arena.h"
 
 namespace cachette::store {
 namespace {
@@ -194,36 +194,36 @@ TEST_F(EvictionTest, IdleSecondsAndFrequencyComeFromTheAccessField) {
   });
 }
 
-// The instant `ms` milliseconds into tick `tick` of an LRU clock period: the clock (100 ms
-// ticks modulo 2^28) reads 0 at tick 0 and wraps again at tick 2^28 (310 days later).
-constexpr int64_t kLruWrap = int64_t{1} << 28;
+// The instant `ms` milliseconds into tick `tick` of an LRU clock period: the clock (1 s ticks
+// modulo 2^27) reads 0 at tick 0 and wraps again at tick 2^27 (4.2 years later).
+constexpr int64_t kLruWrap = int64_t{1} << 27;
 int64_t AtLruTick(int64_t tick, int64_t ms = 0) {
-  return ((kNow / 100 / kLruWrap + 1) * kLruWrap + tick) * 100 + ms;
+  return ((kNow / 1000 / kLruWrap + 1) * kLruWrap + tick) * 1000 + ms;
 }
 
-TEST_F(EvictionTest, IdleSecondsCountTenthsOfASecond) {
+TEST_F(EvictionTest, IdleSecondsCountWholeSeconds) {
   store_.SetEvictionPolicy(EvictionPolicy::kAllkeysLru);
-  Set("k", 0, AtLruTick(1000, 50));
-  store_.WithKey(0, "k", AtLruTick(1000, 50), [&](KeySlot& slot) {
+  Set("k", 0, AtLruTick(1000, 500));
+  store_.WithKey(0, "k", AtLruTick(1000, 500), [&](KeySlot& slot) {
     const Entry& entry = *slot.Peek();
-    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(1000, 99)), 0);
-    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(1009, 99)), 0);
-    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(1010, 0)), 1);
-    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(1420, 0)), 42);
+    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(1000, 999)), 0);
+    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(1001, 0)), 1);
+    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(1042, 0)), 42);
   });
 }
 
 TEST_F(EvictionTest, IdleSecondsAreRightAcrossTheClockWrap) {
   store_.SetEvictionPolicy(EvictionPolicy::kAllkeysLru);
-  Set("k", 0, AtLruTick(kLruWrap - 30));
-  store_.WithKey(0, "k", AtLruTick(kLruWrap - 30), [&](KeySlot& slot) {
+  Set("k", 0, AtLruTick(kLruWrap - 3));
+  Read("k", AtLruTick(kLruWrap - 3));  // the referenced bit is not part of the age
+  store_.WithKey(0, "k", AtLruTick(kLruWrap - 3), [&](KeySlot& slot) {
     const Entry& entry = *slot.Peek();
-    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(kLruWrap - 10)), 2);
+    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(kLruWrap - 1)), 2);
     EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(kLruWrap)), 3);
-    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(kLruWrap + 70)), 10);
-    // Up to one whole wrap (310 days) later; Redis's clock wraps after 194.
-    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(2 * kLruWrap - 31)), (kLruWrap - 1) / 10);
-    EXPECT_GT((kLruWrap - 1) / 10, int64_t{194} * 24 * 3600);
+    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(kLruWrap + 7)), 10);
+    // Up to one whole wrap (4.2 years) later; Redis's clock wraps after 194 days.
+    EXPECT_EQ(store_.IdleSeconds(entry, AtLruTick(2 * kLruWrap - 4)), kLruWrap - 1);
+    EXPECT_GT(kLruWrap - 1, int64_t{194} * 24 * 3600);
   });
 }
 
@@ -236,17 +236,66 @@ TEST_F(EvictionTest, LruComparesAgesAcrossTheClockWrap) {
       store.WithKey(db, key, now, [](KeySlot& slot) { slot.Set(std::string(100, 'v'), 0); });
     };
     auto exists = [&](const std::string& key, size_t db) {
-      return store.WithKey(db, key, AtLruTick(kLruWrap + 100),
+      return store.WithKey(db, key, AtLruTick(kLruWrap + 10),
                            [](KeySlot& slot) { return slot.Peek() != nullptr; });
     };
-    set("old", AtLruTick(kLruWrap - 50), old_db);
-    set("young", AtLruTick(kLruWrap + 20), 1 - old_db);
+    set("old", AtLruTick(kLruWrap - 5), old_db);
+    set("young", AtLruTick(kLruWrap + 2), 1 - old_db);
     store.SetBudgetPerShard(BudgetFor(2));
-    set("new", AtLruTick(kLruWrap + 100), 1 - old_db);
+    set("new", AtLruTick(kLruWrap + 10), 1 - old_db);
     EXPECT_FALSE(exists("old", old_db)) << old_db;
     EXPECT_TRUE(exists("young", 1 - old_db)) << old_db;
     EXPECT_TRUE(exists("new", 1 - old_db)) << old_db;
   }
+}
+
+TEST_F(EvictionTest, LruKeepsAKeyReadOftenWhileWritesFloodTheSameTick) {
+  // Every operation at the same instant: recency cannot come from the clock.
+  store_.SetEvictionPolicy(EvictionPolicy::kAllkeysLru);
+  store_.SetBudgetPerShard(BudgetFor(20));
+  Set("hot");
+  for (int i = 0; i < 2000; ++i) {
+    Set("cold" + std::to_string(i));
+    if (i % 10 == 0) {
+      Read("hot", kNow);  // read twice per lap of the 20 keys the budget holds
+    }
+  }
+  EXPECT_GT(store_.SumCounters().evicted_keys, 1900u);
+  EXPECT_TRUE(Exists("hot"));
+  EXPECT_FALSE(Exists("cold0"));
+  EXPECT_TRUE(Exists("cold1999"));
+}
+
+TEST_F(EvictionTest, LruEvictsTheOldestWhenEveryKeyWasRead) {
+  store_.SetEvictionPolicy(EvictionPolicy::kAllkeysLru);
+  for (int i = 0; i < 6; ++i) {
+    Set("k" + std::to_string(i));
+  }
+  for (int i = 5; i >= 0; --i) {
+    Read("k" + std::to_string(i), kNow);
+  }
+  store_.SetBudgetPerShard(BudgetFor(6));
+  Set("new");
+  // Every key had its second chance, in list order: the first one written goes.
+  EXPECT_FALSE(Exists("k0"));
+  for (int i = 1; i < 6; ++i) {
+    EXPECT_TRUE(Exists("k" + std::to_string(i))) << i;
+  }
+  EXPECT_EQ(store_.SumCounters().evicted_keys, 1u);
+}
+
+TEST_F(EvictionTest, LruReadsUnderNoTouchGiveNoSecondChance) {
+  store_.SetEvictionPolicy(EvictionPolicy::kAllkeysLru);
+  Set("a");
+  Set("b");
+  {
+    NoTouchScope no_touch;
+    Read("a", kNow);
+  }
+  store_.SetBudgetPerShard(BudgetFor(2));
+  Set("c");
+  EXPECT_FALSE(Exists("a"));
+  EXPECT_TRUE(Exists("b"));
 }
 
 TEST_F(EvictionTest, LfuFieldKeepsMinutesAndCounterIn24Bits) {

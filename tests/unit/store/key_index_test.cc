@@ -1,4 +1,4 @@
-#include "cachette/store/key_index.h"
+#include "detail/key_index.h"
 
 #include <gtest/gtest.h>
 

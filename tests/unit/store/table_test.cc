@@ -1,4 +1,4 @@
-#include "cachette/store/table.h"
+#include "detail/table.h"
 
 #include <gtest/gtest.h>
 
@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "cachette/store/entry.h"
-#include "cachette/store/entry_arena.h"
 #include "cachette/util/hash.h"
+#include "detail/entry_arena.h"
 
 namespace cachette::store {
 namespace {
@@ -272,6 +272,42 @@ TEST(TableTest, TouchMakesAnEntryTheMostRecent) {
   EXPECT_EQ(table.OldestPersistent(), b);
   EXPECT_TRUE(table.Remove("b", Hash("b")));
   EXPECT_NE(table.OldestPersistent(), b);
+}
+
+TEST(TableTest, SecondChanceVictimPassesOverReferencedEntries) {
+  Table table;
+  Entry* a = Add(table, "a", "v", 0);
+  Entry* b = Add(table, "b", "v", 0);
+  Entry* c = Add(table, "c", "v", 0);
+  a->set_access(a->access() | Entry::kReferencedBit);
+  EXPECT_EQ(table.SecondChanceVictim(/*with_expire=*/false, nullptr), b);
+  // a lost its bit and became the most recent: b, c, a from the oldest.
+  EXPECT_EQ(a->access() & Entry::kReferencedBit, 0u);
+  EXPECT_EQ(table.OldestPersistent(), b);
+  EXPECT_EQ(table.SecondChanceVictim(false, /*keep=*/b), c);
+  EXPECT_EQ(table.SecondChanceVictim(/*with_expire=*/true, nullptr), nullptr);
+}
+
+TEST(TableTest, SecondChanceVictimWhenEveryEntryIsReferenced) {
+  Table table;
+  Entry* a = Add(table, "a", "v", 0);
+  Entry* b = Add(table, "b", "v", 0);
+  for (Entry* e : {a, b}) {
+    e->set_access(e->access() | Entry::kReferencedBit);
+  }
+  // Both get their second chance; then the oldest goes, unless it is the one kept.
+  EXPECT_EQ(table.SecondChanceVictim(false, nullptr), a);
+  b->set_access(b->access() | Entry::kReferencedBit);
+  EXPECT_EQ(table.SecondChanceVictim(false, /*keep=*/a), b);
+  EXPECT_EQ(table.SecondChanceVictim(false, /*keep=*/b), a);
+}
+
+TEST(TableTest, SecondChanceVictimNeverReturnsTheOnlyKeptEntry) {
+  Table table;
+  Entry* a = Add(table, "a", "v", 0);
+  a->set_access(a->access() | Entry::kReferencedBit);
+  EXPECT_EQ(table.SecondChanceVictim(false, a), nullptr);
+  EXPECT_EQ(table.SecondChanceVictim(false, nullptr), a);
 }
 
 TEST(TableTest, BytesFollowEntriesAndTheBucketArray) {

@@ -14,8 +14,17 @@
 //   whose last entry is freed goes back to the allocator at once.
 // - Separate allocations. Entries above kMaxSlabEntry, and entries of a class that holds too
 //   few entries in this table to fill a good part of a page, are allocated on their own
-//   (jemalloc), with a 4-byte prefix that names them; so a small table with entries of many
-//   sizes does not pin one page per size.
+//   (jemalloc), with an 8-byte prefix: the spare capacity after the entry (4 bytes) and the
+//   index that names it (4 bytes, just before the entry); so a small table with entries of
+//   many sizes does not pin one page per size.
+// - Growth (APPEND, SETRANGE past the end). Grow() lengthens a separate entry's value within
+//   its spare capacity, or reallocates it (same handle) with room to spare as Redis's
+//   sdsMakeRoomFor does: twice the needed bytes below 1 MiB, the needed bytes + 1 MiB above
+//   (GrowthCapacity). Appending n bytes one at a time therefore copies the value O(log n)
+//   times below 1 MiB and once per MiB above (each copy of a value of m bytes pays for the
+//   MiB, or the m bytes, appended since the last one): amortised O(1) per byte below 1 MiB,
+//   O(m / 1 MiB) above, which is Redis's cost too. Entries that live in slab pages are not
+//   grown in place (they are at most 4 KiB: copying them is cheap).
 // - Handles. A slab entry's handle is its page's index (17 bits) and its offset in the page
 //   in 4-byte units (14 bits); a separate entry's handle has the top bit set and its index in
 //   a table of separate entries. Resolve() is one array load and an add. HandleOf() finds a
@@ -25,7 +34,8 @@
 // Limits: 131071 slab pages per arena (8 GiB of entries per table: shards * databases tables);
 // past that, entries are allocated separately, which costs memory but never fails.
 //
-// Accounting: an entry counts its slot size (slab) or its allocation size (separate);
+// Accounting: an entry counts its slot size (slab) or its allocation size (separate, spare
+// capacity included: what the allocator really holds for it);
 // slack_bytes() is what slab pages hold besides live entries (never-used tails and freed
 // slots), which the server subtracts from the allocator's total, as jemalloc's own statistics
 // leave out the free regions of its slabs.
@@ -57,6 +67,18 @@ class EntryArena {
   // A new entry holding a copy of key, with `value_size` uninitialised value bytes and the
   // given expiry (0: none). Throws std::bad_alloc when memory is exhausted.
   Entry* Allocate(std::string_view key, size_t value_size, int64_t expire_ms);
+  // Allocate, but an entry too big for slab pages gets spare capacity (GrowthCapacity), for a
+  // value about to grow again (the first APPEND past kMaxSlabEntry).
+  Entry* AllocateGrowable(std::string_view key, size_t value_size, int64_t expire_ms);
+  // Lengthens a separate entry's value to `value_size` bytes, keeping its bytes (the new ones
+  // are uninitialised): in place within the spare capacity, else reallocated with spare
+  // capacity (the entry may move; its handle stays). Returns the entry, or nullptr, changing
+  // nothing, when it cannot be grown that way (a slab entry, a shorter value, or a value that
+  // would cross kLongValueSize and so move its bytes): the caller allocates a new one. Throws
+  // std::bad_alloc when memory is exhausted (the entry is then unchanged).
+  Entry* Grow(Entry* entry, size_t value_size);
+  // The bytes a separate entry that needs `bytes` bytes is given when it grows.
+  static size_t GrowthCapacity(size_t bytes);
   // Frees an entry of this arena.
   void Free(Entry* entry);
   // Frees every entry at once (no walk over them).
@@ -67,7 +89,7 @@ class EntryArena {
       return nullptr;
     }
     if ((handle & kSeparateTag) != 0) {
-      return reinterpret_cast<Entry*>(separate_[handle & ~kSeparateTag] + kPrefixBytes);
+      return reinterpret_cast<Entry*>(separate_[handle & ~kSeparateTag] + kSeparatePrefixBytes);
     }
     return reinterpret_cast<Entry*>(pages_[handle >> kOffsetBits].base +
                                     (handle & kOffsetMask) * kUnit);
@@ -76,8 +98,10 @@ class EntryArena {
 
   // The slot an entry of `bytes` bytes gets in a page (0 when it is too big for pages).
   static size_t SlotSize(size_t bytes);
-  // What a separate allocation of an entry of `bytes` bytes occupies.
+  // What a separate allocation of an entry of `bytes` bytes (spare capacity included) occupies.
   static size_t SeparateSize(size_t bytes);
+  // The spare capacity after a separate entry's bytes (0 for slab entries).
+  static size_t SpareBytes(const Entry& entry);
 
   // Bytes of slab pages not holding live entries.
   int64_t slack_bytes() const { return page_bytes_ - slab_live_bytes_; }
@@ -92,7 +116,10 @@ class EntryArena {
   static constexpr size_t kUnit = 4;
   static constexpr uint32_t kSeparateTag = uint32_t{1} << 31;
   static constexpr size_t kMaxPages = size_t{1} << (31 - kOffsetBits);
-  static constexpr size_t kPrefixBytes = 4;  // page index / separate index before the slots
+  static constexpr size_t kPrefixBytes = 4;  // the page index before the slots
+  // Before a separate entry: its spare capacity, then its index.
+  static constexpr size_t kSeparatePrefixBytes = 8;
+  static constexpr size_t kGrowthStep = size_t{1} << 20;  // Redis's SDS_MAX_PREALLOC
 
   struct Page {
     char* base = nullptr;
@@ -114,7 +141,10 @@ class EntryArena {
   static size_t SlotsPerPage(size_t slot) { return (kPageBytes - kPrefixBytes) / slot; }
 
   void* AllocateInPage(size_t size_class, size_t slot, EntryHandle* handle);
-  void* AllocateSeparate(size_t bytes);
+  // A block for an entry of `bytes` bytes followed by `spare` bytes of room to grow.
+  void* AllocateSeparate(size_t bytes, size_t spare);
+  Entry* Construct(void* memory, std::string_view key, size_t value_size, int64_t expire_ms,
+                   bool separate);
   bool PageHasRoom(const Page& page, size_t slot) const;
   void OpenPage(uint32_t index);
   void ClosePage(uint32_t index);

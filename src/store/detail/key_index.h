@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "cachette/store/entry.h"
-#include "cachette/store/entry_arena.h"
+#include "entry_arena.h"
 
 namespace cachette::store {
 

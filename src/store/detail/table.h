@@ -1,10 +1,12 @@
 #pragma once
 
 // One database's keys inside one shard: a chained hash table with a power-of-two number of
-// buckets, and two eviction lists in recency order (most recent at the head): one for keys
-// with an expiry, one for keys without, so that the volatile-* policies find their victim in
-// O(1) too. Entries live in the table's own EntryArena; buckets, chains and lists hold 32-bit
-// handles into it (4 bytes per bucket, 12 bytes of links per entry).
+// buckets, and two eviction lists (most recently written or given a second chance at the
+// head): one for keys with an expiry, one for keys without, so that the volatile-* policies
+// find their victim without sampling too. The lists are CLOCK rings (second chance): a hit
+// only sets the entry's referenced bit, and the eviction scan at the tail moves referenced
+// entries to the head (SecondChanceVictim). Entries live in the table's own EntryArena; buckets,
+// chains and lists hold 32-bit handles into it (4 bytes per bucket, 12 bytes of links per entry).
 //
 // The table grows (doubles) when it holds more keys than buckets and shrinks when it is less
 // than 1/8 full, rehashing everything at once: a shard holds 1/shards of the keyspace, so one
@@ -28,8 +30,8 @@
 #include <vector>
 
 #include "cachette/store/entry.h"
-#include "cachette/store/entry_arena.h"
-#include "cachette/store/key_index.h"
+#include "entry_arena.h"
+#include "key_index.h"
 
 namespace cachette::store {
 
@@ -82,6 +84,12 @@ class Table {
   // the bucket chain nor the key index changes (an overwrite of a value of the same size, the
   // common case of a cache, costs a copy instead of an index update).
   Entry* Replace(Entry* current, Entry* replacement, uint64_t hash);
+  // Lengthens the value of `entry` (in the table) to `value_size` bytes, keeping its bytes (the
+  // new ones are uninitialised), and returns the entry, which may have moved; its access field
+  // and list position are kept. A big value grows in its spare capacity or is reallocated with
+  // more (EntryArena::Grow: amortised O(1) per byte appended); a small one is copied into a new
+  // entry. bytes() counts the allocation, spare capacity included.
+  Entry* GrowValue(Entry* entry, size_t value_size, uint64_t hash);
   // Removes the entry for key without freeing it (the caller frees it with Free); nullptr
   // when absent.
   Entry* Detach(std::string_view key, uint64_t hash);
@@ -91,8 +99,16 @@ class Table {
   int64_t Erase(Entry* entry);
   // Changes an entry's expiry in place, moving it between the eviction lists when needed.
   void SetExpire(Entry* entry, int64_t expire_ms);
-  // Marks an entry as just used: most recent in its list.
+  // Makes an entry the most recent in its list.
   void Touch(Entry* entry);
+  // The CLOCK (second-chance) victim of the list of entries with an expiry (`with_expire`) or
+  // without one, for the LRU policies: walking from the least recent end, an entry with
+  // Entry::kReferencedBit set in its access field gets its second chance (the bit is cleared
+  // and the entry moves to the most recent end); the first entry without the bit is returned.
+  // Never returns `keep`; nullptr when the list holds no other entry. A hit costs nothing but
+  // the bit; this scan clears at most one bit per hit since the last scan passed the entry, so
+  // it is amortised O(1) per hit, though one call may walk the whole list once.
+  Entry* SecondChanceVictim(bool with_expire, const Entry* keep);
 
   // The least recently used entry with an expiry / without one (nullptr when none).
   Entry* OldestVolatile() const { return arena_.Resolve(volatile_.tail); }
