@@ -103,7 +103,8 @@ void CmdShutdown(CommandContext& ctx) {
     }
     if (nosave) {
       scripting.ForceKill();
-    } else if (!scripting.WaitWhileRunning(ctx.server.config->Int(config::Id::kBusyReplyThreshold))) {
+    } else if (!scripting.WaitWhileRunning(
+                   ctx.server.config->Int(config::Id::kBusyReplyThreshold))) {
       ctx.reply.Error(scripting.running_function() ? errors::kBusyFunction : errors::kBusyScript);
       return;
     }
@@ -396,12 +397,21 @@ void CmdMemoryHelp(CommandContext& ctx) {
 std::vector<std::string_view> FlagNames(uint32_t flags) {
   // Redis's order (addReplyCommandFlags).
   static constexpr std::pair<CommandFlag, std::string_view> kNames[] = {
-      {kWrite, "write"},      {kReadonly, "readonly"},   {kDenyOom, "denyoom"},
-      {kAdmin, "admin"},      {kNoscript, "noscript"},   {kLoading, "loading"},
-      {kStale, "stale"},      {kSkipSlowlog, "skip_slowlog"},
-      {kFast, "fast"},        {kNoAuth, "no_auth"},
-      {kNoMulti, "no_multi"}, {kAllowBusy, "allow_busy"}, {kSkipMonitor, "skip_monitor"},
-      {kNoMandatoryKeys, "no_mandatory_keys"}, {kMovableKeys, "movablekeys"}};
+      {kWrite, "write"},
+      {kReadonly, "readonly"},
+      {kDenyOom, "denyoom"},
+      {kAdmin, "admin"},
+      {kNoscript, "noscript"},
+      {kLoading, "loading"},
+      {kStale, "stale"},
+      {kSkipSlowlog, "skip_slowlog"},
+      {kFast, "fast"},
+      {kNoAuth, "no_auth"},
+      {kNoMulti, "no_multi"},
+      {kAllowBusy, "allow_busy"},
+      {kSkipMonitor, "skip_monitor"},
+      {kNoMandatoryKeys, "no_mandatory_keys"},
+      {kMovableKeys, "movablekeys"}};
   std::vector<std::string_view> names;
   for (const auto& [flag, name] : kNames) {
     if (flags & flag) {

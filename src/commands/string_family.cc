@@ -357,8 +357,8 @@ void IncrementBy(CommandContext& ctx, int64_t delta) {
     }
     char digits[24];
     const size_t length = util::FormatInt64(result, digits);
-    slot.Put(current, slot.NewEntry(std::string_view(digits, length),
-                                    current ? current->expire_ms() : 0));
+    slot.Put(current,
+             slot.NewEntry(std::string_view(digits, length), current ? current->expire_ms() : 0));
     ctx.reply.Integer(result);
   });
 }
@@ -462,8 +462,8 @@ void CmdSetrange(CommandContext& ctx) {
     }
     const int64_t needed = offset + static_cast<int64_t>(patch.size());
     const int64_t total = std::max(current_size, needed);
-    Entry* updated = slot.NewUninitialisedEntry(static_cast<size_t>(total),
-                                                current ? current->expire_ms() : 0);
+    Entry* updated =
+        slot.NewUninitialisedEntry(static_cast<size_t>(total), current ? current->expire_ms() : 0);
     char* out = updated->mutable_value();
     if (current != nullptr) {
       std::copy(current->value().begin(), current->value().end(), out);
