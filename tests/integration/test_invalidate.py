@@ -11,7 +11,7 @@ import time
 import pytest
 import redis
 
-from conftest import start_cachette, wait_until
+from conftest import scaled_count, start_cachette, wait_until
 from resp import RespConnection, encode, parse
 
 FILL = ("for i = 1, tonumber(ARGV[2]) do redis.call('SET', ARGV[1] .. i, 'v') end "
@@ -221,7 +221,7 @@ def test_large_invalidation_then_every_view_is_empty(t):
 
 
 def test_readers_never_see_a_partial_invalidation(threaded, t):
-    count = 300_000
+    count = scaled_count(300_000)
     fill(t, "doomed:", count)
     t.set("bystander", 1)
     probe = ["doomed:1", "doomed:%d" % (count // 3), "doomed:%d" % (count // 2),
@@ -270,7 +270,7 @@ def test_readers_never_see_a_partial_invalidation(threaded, t):
 
 
 def test_keys_written_after_the_instant_are_ordinary_keys(threaded, t):
-    count = 300_000
+    count = scaled_count(300_000)
     fill(t, "old:", count)
     writer = threaded.client(decode_responses=True)
     result = []
@@ -292,7 +292,7 @@ def test_keys_written_after_the_instant_are_ordinary_keys(threaded, t):
 
 
 def test_other_clients_are_served_while_it_runs(threaded, t):
-    fill(t, "slow:", 300_000)
+    fill(t, "slow:", scaled_count(300_000))
     t.set("hot", "v")
     served = []
     done = threading.Event()
@@ -311,7 +311,7 @@ def test_other_clients_are_served_while_it_runs(threaded, t):
 
 
 def test_a_client_that_disconnects_does_not_stop_it(threaded, t):
-    fill(t, "gone:", 100_000)
+    fill(t, "gone:", scaled_count(100_000))
     sock = socket.create_connection(("127.0.0.1", threaded.port))
     sock.sendall(encode("INVALIDATE", "PREFIX", "gone:"))
     sock.close()
