@@ -41,7 +41,8 @@ SANITIZER_REPORT_MARKERS = ("AddressSanitizer:", "LeakSanitizer:", "ThreadSaniti
 
 # How many times slower than a Release build the server under test runs: the ThreadSanitizer run
 # sets 10 (tests/CMakeLists.txt). The tests that fill hundreds of thousands of keys to keep the
-# server busy for a while fill that many times fewer (scaled_count), which keeps them as long.
+# server busy for a while fill that many times fewer (scaled_count), which keeps them as long;
+# a script that must outlast a few round trips runs that many times longer.
 SLOWDOWN = max(1.0, float(os.environ.get("CACHETTE_IT_SLOWDOWN", "1")))
 
 
