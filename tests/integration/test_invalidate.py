@@ -201,9 +201,10 @@ def test_watch_of_a_matching_key_aborts_exec(server):
 
 
 def test_large_invalidation_then_every_view_is_empty(t):
-    fill(t, "big:", 200_000)
+    count = scaled_count(200_000)
+    fill(t, "big:", count)
     t.set("keep", 1)
-    assert t.execute_command("INVALIDATE", "PREFIX", "big:") == 200_000
+    assert t.execute_command("INVALIDATE", "PREFIX", "big:") == count
     assert t.dbsize() == 1
     assert t.keys("big:*") == []
     cursor, found = 0, []
@@ -213,7 +214,7 @@ def test_large_invalidation_then_every_view_is_empty(t):
         if cursor == 0:
             break
     assert found == []
-    assert t.mget("big:1", "big:100000", "big:200000") == [None, None, None]
+    assert t.mget("big:1", f"big:{count // 2}", f"big:{count}") == [None, None, None]
     assert t.ttl("big:7") == -2
     assert t.exists("big:1", "big:2") == 0
     assert t.eval("return redis.call('EXISTS', 'big:1', 'big:99')", 0) == 0
