@@ -11,10 +11,11 @@ BUILD_PACKAGES=(cmake make g++ pkg-config ccache libboost-dev libfmt-dev libspdl
                 python3)
 # What the test suite and benchmarks need on top: GoogleTest, Google Benchmark, the reference
 # redis-server and its clients, and Debian's Python packages the integration tests use (pip,
-# setuptools and venv: test_django_contrib.py installs contrib/django with pip, offline).
+# setuptools and venv: test_django_contrib.py installs contrib/django with pip, offline), and
+# clang-format for scripts/test's format check.
 TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev redis-server redis-tools python3
                python3-pytest python3-redis python3-django python3-django-redis python3-pip
-               python3-setuptools python3-venv tmux)
+               python3-setuptools python3-venv tmux clang-format)
 
 # Installs the missing packages with apt-get when root; otherwise prints the exact command.
 ensure_packages() {

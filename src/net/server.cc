@@ -308,7 +308,11 @@ void Server::Impl::ForEachClient(const std::function<void(commands::ClientHandle
     if (thread.get() == current) {
       continue;
     }
-    ++state->pending;
+    {
+      // Under the mutex: a task submitted in an earlier round may already be counting down.
+      std::lock_guard lock(state->mutex);
+      ++state->pending;
+    }
     thread->Submit([state, &visit, io = thread.get()] {
       {
         std::lock_guard lock(state->mutex);

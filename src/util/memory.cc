@@ -7,8 +7,8 @@
 
 #ifdef CACHETTE_WITH_JEMALLOC
 #include <jemalloc/jemalloc.h>
-#elif defined(__SANITIZE_ADDRESS__)
-// From libasan (sanitizer/allocator_interface.h, which Debian's g++ does not ship).
+#elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+// From libasan / libtsan (sanitizer/allocator_interface.h, which Debian's g++ does not ship).
 extern "C" size_t __sanitizer_get_current_allocated_bytes();
 extern "C" size_t __sanitizer_get_heap_size();
 #endif
@@ -52,8 +52,8 @@ AllocatorStats ReadAllocatorStats() {
   if (mallctl("stats.resident", &value, &length, nullptr, 0) == 0) {
     stats.resident = value;
   }
-#elif defined(__SANITIZE_ADDRESS__)
-  // ASan replaces malloc, so mallinfo2 sees nothing; its own allocator keeps the totals.
+#elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // ASan and TSan replace malloc, so mallinfo2 sees nothing; their allocator keeps the totals.
   stats.allocated = __sanitizer_get_current_allocated_bytes();
   stats.active = __sanitizer_get_heap_size();
   stats.resident = stats.active;

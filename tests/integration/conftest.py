@@ -7,6 +7,10 @@ differential tests) on free loopback ports.
   stopped with SIGTERM at the end of the test and must exit with status 0.
 - `redis_server`: Debian's /usr/bin/redis-server on a free port, for byte comparisons.
 
+A server whose log holds a sanitizer report (a ThreadSanitizer data race, an AddressSanitizer
+error) fails the test that stops it, whatever its exit status; sanitizer builds also set the
+sanitizer's exit code (tests/CMakeLists.txt) so that the report fails the status check too.
+
 Nothing here sleeps for a fixed time: readiness and shutdown are awaited with deadlines.
 """
 
@@ -28,12 +32,34 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 REDIS_SERVER = "/usr/bin/redis-server"
 START_DEADLINE_S = 10.0
 STOP_DEADLINE_S = 10.0
+# What every report of ASan, LSan, UBSan and TSan (builds with CACHETTE_SANITIZE or CACHETTE_TSAN)
+# holds, errors ("WARNING: ThreadSanitizer: data race"), summaries ("SUMMARY:
+# UndefinedBehaviorSanitizer: ...") and the tools' own failures ("ThreadSanitizer: CHECK failed")
+# alike.
+SANITIZER_REPORT_MARKERS = ("AddressSanitizer:", "LeakSanitizer:", "ThreadSanitizer:",
+                            "UndefinedBehaviorSanitizer:")
+
+# How many times slower than a Release build the server under test runs: the ThreadSanitizer run
+# sets 10 (tests/CMakeLists.txt). The tests that fill hundreds of thousands of keys to keep the
+# server busy for a while fill that many times fewer (scaled_count), which keeps them as long;
+# a script that must outlast a few round trips runs that many times longer.
+SLOWDOWN = max(1.0, float(os.environ.get("CACHETTE_IT_SLOWDOWN", "1")))
+
+
+def scaled_count(count):
+    """`count` for a Release server; proportionally fewer for a slower (sanitizer) one."""
+    return max(1, int(count / SLOWDOWN))
+
+
+# The tests configure Django themselves (settings.configure); a DJANGO_SETTINGS_MODULE left in a
+# Django developer's shell would name a project that is not this one.
+os.environ.pop("DJANGO_SETTINGS_MODULE", None)
 
 
 def server_binary():
     path = os.environ.get("CACHETTE_SERVER")
     if not path:
-        for candidate in ("build-it", "build"):
+        for candidate in ("build/release", "build-it", "build"):
             p = os.path.join(REPO, candidate, "cachette-server")
             if os.path.exists(p):
                 path = p
@@ -87,6 +113,15 @@ class ServerHandle:
                 return f.read().decode(errors="replace")
         except OSError:
             return ""
+
+    def sanitizer_report(self):
+        """The sanitizer report in the server's log, from its first line; "" when none."""
+        text = self.log()
+        starts = [text.find(m) for m in SANITIZER_REPORT_MARKERS if m in text]
+        if not starts:
+            return ""
+        start = text.rfind("\n", 0, min(starts)) + 1
+        return text[start:start + 8000]
 
     def _ping_once(self):
         try:
@@ -172,7 +207,8 @@ class ServerHandle:
                                  f"{self.log()[-4000:]}")
 
     def stop(self, check=True):
-        """SIGTERM, await exit; asserts status 0 when `check`."""
+        """SIGTERM, await exit; asserts status 0 when `check`, and always that the log holds no
+        sanitizer report."""
         self.close_clients()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -184,6 +220,8 @@ class ServerHandle:
             raise
         finally:
             self._log.close()
+        report = self.sanitizer_report()
+        assert not report, f"{self.name} (pid {self.pid}) reported:\n{report}"
         if check:
             assert status == 0, f"{self.name} exited with {status}; log:\n{self.log()[-4000:]}"
         return status
@@ -222,6 +260,10 @@ def _launch(make_argv, log_dir, name, password=None, attempts=5):
 def start_cachette(log_dir, *args, **directives):
     binary = server_binary()
     directives.setdefault("threads", 2)
+    # The ThreadSanitizer run sets 32 (tests/CMakeLists.txt): its lock-order checker follows at
+    # most 64 locks held at once, and a whole-store hold takes every shard's.
+    if os.environ.get("CACHETTE_IT_SHARDS") and "shards" not in directives:
+        directives["shards"] = os.environ["CACHETTE_IT_SHARDS"]
     password = directives.get("requirepass")
     extra = _directive_args(args, directives)
 

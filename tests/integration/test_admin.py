@@ -315,6 +315,9 @@ def _connected(conn):
 def test_client_kill_skipme_no_kills_the_caller_after_its_reply(start_server):
     srv = start_server()
     with srv.conn() as c:
+        # The start-up readiness probe's connection may not be reaped yet (its close is seen on
+        # the server's own time): wait until this one is the only client.
+        wait_until(lambda: c.call("CLIENT", "LIST").count(b"id=") == 1, message="one client")
         c.send(encode("CLIENT", "KILL", "LADDR", f"127.0.0.1:{srv.port}", "SKIPME", "no"))
         assert c.read_reply() == b":1\r\n"
         assert c.read_until_closed(5) == b""

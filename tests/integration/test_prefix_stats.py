@@ -197,13 +197,12 @@ def test_django_keys_with_three_segments(start_server):
     from django.conf import settings
 
     srv = start_server(prefix_stats_segments=3)
-    settings.configure(
-        SECRET_KEY="prefix-stats-tests",
-        CACHES={"default": {"BACKEND": "django_redis.cache.RedisCache",
-                            "LOCATION": f"redis://127.0.0.1:{srv.port}/1"}},
-    )
-    django.setup()
-    from django.core.cache import cache
+    if not settings.configured:  # another test module may have configured them in this process
+        settings.configure(SECRET_KEY="prefix-stats-tests")
+        django.setup()
+    from django_redis.cache import RedisCache
+
+    cache = RedisCache(f"redis://127.0.0.1:{srv.port}/1", {})
 
     for user in range(10):
         cache.set(f"reviews:user:{user}", {"stars": user % 5})

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import wait_until
+from conftest import SLOWDOWN, wait_until
 from resp import RespConnection, encode
 
 THRESHOLD_MS = 100
@@ -122,9 +122,11 @@ def test_busy_clients_keep_working_after_a_script_ends_by_itself(cachette):
     # A script that runs past the threshold, then returns: the clients it answered -BUSY
     # meanwhile go on normally (their reads were taken over and are handed back).
     a, b, c, d, e = _clients(cachette.port)
+    # 400 ms on a Release server: long enough for b and then e to be answered -BUSY.
+    run_us = int(400_000 * SLOWDOWN)
     a.send(encode("EVAL", "local t = redis.call('TIME') local s = t[1] * 1000000 + t[2] "
                           "repeat local n = redis.call('TIME') until "
-                          "(n[1] * 1000000 + n[2]) - s > 400000 return 'done'", "0"))
+                          f"(n[1] * 1000000 + n[2]) - s > {run_us} return 'done'", "0"))
     assert _wait_busy(b) == BUSY_SCRIPT
     assert e.call("GET", "k") == BUSY_SCRIPT
     assert a.read_reply() == b"$4\r\ndone\r\n"

@@ -30,79 +30,78 @@ enum class Type {
 
 // X(Id, "name", Type, "default", min, max, "choices", runtime, "one-line description")
 // `runtime`: CONFIG SET may change it while the server runs.
-#define CACHETTE_DIRECTIVES(X)                                                                    \
-  X(kBind, "bind", kString, "127.0.0.1", 0, 0, "", false,                                         \
-    "Addresses to listen on, separated by spaces")                                                \
-  X(kPort, "port", kInt, "6379", 0, 65535, "", false, "TCP port to listen on")                    \
-  X(kTcpBacklog, "tcp-backlog", kInt, "511", 0, 65535, "", false,                                 \
-    "Backlog of the listening socket")                                                            \
-  X(kThreads, "threads", kInt, "0", 0, 256, "", false,                                            \
-    "I/O threads, each with its own event loop; 0 means one per CPU core")                        \
-  X(kDatabases, "databases", kInt, "16", 1, 1024, "", false, "Number of databases")               \
-  X(kShards, "shards", kInt, "256", 1, 65536, "", false,                                          \
-    "Keyspace shards, each with its own lock (rounded up to a power of two)")                     \
-  X(kMaxclients, "maxclients", kInt, "10000", 1, 1000000, "", true,                               \
-    "Most clients connected at once; more get an error and are closed")                           \
-  X(kTimeout, "timeout", kInt, "0", 0, 2147483647, "", true,                                      \
-    "Close a client idle for this many seconds; 0 never")                                         \
-  X(kBusyPollUs, "busy-poll-us", kInt, "20", 0, 1000000, "", true,                                \
-    "Microseconds an idle I/O thread keeps polling before it sleeps; 0 sleeps at once")           \
-  X(kTcpKeepalive, "tcp-keepalive", kInt, "300", 0, 2147483647, "", true,                         \
-    "Seconds between TCP keepalive probes to clients; 0 off")                                     \
-  X(kSlowlogLogSlowerThan, "slowlog-log-slower-than", kInt, "10000", -1, INT64_MAX, "", true,     \
-    "Commands running at least this many microseconds go to the slow log; -1 none, 0 all")        \
-  X(kSlowlogMaxLen, "slowlog-max-len", kInt, "128", 0, INT64_MAX, "", true,                       \
-    "Entries the slow log keeps (the oldest go first)")                                           \
-  X(kLatencyMonitorThreshold, "latency-monitor-threshold", kInt, "0", 0, INT64_MAX, "", true,     \
-    "Commands running at least this many milliseconds are LATENCY samples; 0 records none")       \
-  X(kPrefixStats, "prefix-stats", kBool, "yes", 0, 0, "", true,                                   \
-    "Count hits, misses, writes, keys and memory per key prefix (INFO prefixes, PREFIXSTATS)")    \
-  X(kPrefixStatsSegments, "prefix-stats-segments", kInt, "1", 1, 64, "", true,                    \
-    "A key's prefix is the key up to its N-th separator, excluded (the whole key with fewer)")    \
-  X(kPrefixStatsSeparator, "prefix-stats-separator", kString, ":", 0, 0, "", true,                \
-    "The character between key segments")                                                         \
-  X(kPrefixStatsMaxPrefixes, "prefix-stats-max-prefixes", kInt, "128", 1, 10000, "", true,        \
-    "Prefixes with figures of their own (the busiest); the others are summed as `other`")         \
-  X(kProtectedMode, "protected-mode", kBool, "yes", 0, 0, "", true,                               \
-    "Accepted for compatibility; no effect (cachette listens where bind says)")                   \
-  X(kDir, "dir", kString, "./", 0, 0, "", true,                                                   \
-    "Accepted for compatibility; no effect (cachette writes no data files)")                      \
-  X(kEnableDebugCommand, "enable-debug-command", kEnum, "no", 0, 0, "no|yes|local", false,       \
-    "Who may run DEBUG: nobody (no), every client (yes), or loopback clients only (local)")       \
-  X(kEnableProtectedConfigs, "enable-protected-configs", kEnum, "no", 0, 0, "no|yes|local",       \
-    false,                                                                                        \
-    "Who may CONFIG SET protected directives (dir): nobody, every client, or loopback clients")   \
-  X(kRequirepass, "requirepass", kString, "", 0, 0, "", true,                                     \
-    "Password clients must give with AUTH; empty means none")                                     \
-  X(kLoglevel, "loglevel", kEnum, "notice", 0, 0, "debug|verbose|notice|warning|nothing", true,   \
-    "Log verbosity")                                                                              \
-  X(kLogfile, "logfile", kString, "", 0, 0, "", false,                                            \
-    "Log file path; empty logs to standard output")                                               \
-  X(kMaxmemory, "maxmemory", kMemory, "0", 0, INT64_MAX, "", true,                                \
-    "Memory limit for data; 0 means no limit")                                                    \
-  X(kMaxmemoryPolicy, "maxmemory-policy", kEnum, "noeviction", 0, 0,                              \
-    "volatile-lru|volatile-lfu|volatile-random|volatile-ttl|allkeys-lru|allkeys-lfu|"             \
-    "allkeys-random|noeviction",                                                                  \
-    true, "What to evict when maxmemory is reached")                                              \
-  X(kMaxmemorySamples, "maxmemory-samples", kInt, "5", 1, 64, "", true,                           \
-    "Random keys compared per eviction by the sampled policies (LFU, random, volatile-ttl)")      \
-  X(kLfuLogFactor, "lfu-log-factor", kInt, "10", 0, 2147483647, "", true,                         \
-    "How slowly the LFU access counter grows")                                                    \
-  X(kLfuDecayTime, "lfu-decay-time", kInt, "1", 0, 2147483647, "", true,                          \
-    "Minutes per decrement of an idle key's LFU counter; 0 never")                                \
-  X(kProtoMaxBulkLen, "proto-max-bulk-len", kMemory, "512mb", 1024 * 1024, INT64_MAX, "", true,   \
-    "Largest bulk string a client may send")                                                      \
-  X(kClientQueryBufferLimit, "client-query-buffer-limit", kMemory, "1gb", 1024 * 1024, INT64_MAX, \
-    "", true, "Largest unparsed input one client may accumulate")                                 \
-  X(kClientOutputBufferLimit, "client-output-buffer-limit", kOutputBufferLimit,                   \
-    "normal 1gb 256mb 60 replica 256mb 64mb 60 pubsub 32mb 8mb 60", 0, 0, "", true,               \
-    "Pending-output limits per client class: hard, soft, soft seconds (normal is bounded, "       \
-    "unlike Redis, so a client that never reads cannot exhaust memory)")                          \
-  X(kSave, "save", kString, "", 0, 0, "", true,                                                   \
-    "Accepted for compatibility; cachette keeps no snapshots")                                    \
-  X(kBusyReplyThreshold, "busy-reply-threshold", kInt, "5000", 0, INT64_MAX, "", true,            \
-    "Milliseconds a script may run before other clients get -BUSY (alias lua-time-limit)")        \
-  X(kAppendonly, "appendonly", kBool, "no", 0, 0, "", true,                                       \
+#define CACHETTE_DIRECTIVES(X)                                                                     \
+  X(kBind, "bind", kString, "127.0.0.1", 0, 0, "", false,                                          \
+    "Addresses to listen on, separated by spaces")                                                 \
+  X(kPort, "port", kInt, "6379", 0, 65535, "", false, "TCP port to listen on")                     \
+  X(kTcpBacklog, "tcp-backlog", kInt, "511", 0, 65535, "", false,                                  \
+    "Backlog of the listening socket")                                                             \
+  X(kThreads, "threads", kInt, "0", 0, 256, "", false,                                             \
+    "I/O threads, each with its own event loop; 0 means one per CPU core")                         \
+  X(kDatabases, "databases", kInt, "16", 1, 1024, "", false, "Number of databases")                \
+  X(kShards, "shards", kInt, "256", 1, 65536, "", false,                                           \
+    "Keyspace shards, each with its own lock (rounded up to a power of two)")                      \
+  X(kMaxclients, "maxclients", kInt, "10000", 1, 1000000, "", true,                                \
+    "Most clients connected at once; more get an error and are closed")                            \
+  X(kTimeout, "timeout", kInt, "0", 0, 2147483647, "", true,                                       \
+    "Close a client idle for this many seconds; 0 never")                                          \
+  X(kBusyPollUs, "busy-poll-us", kInt, "20", 0, 1000000, "", true,                                 \
+    "Microseconds an idle I/O thread keeps polling before it sleeps; 0 sleeps at once")            \
+  X(kTcpKeepalive, "tcp-keepalive", kInt, "300", 0, 2147483647, "", true,                          \
+    "Seconds between TCP keepalive probes to clients; 0 off")                                      \
+  X(kSlowlogLogSlowerThan, "slowlog-log-slower-than", kInt, "10000", -1, INT64_MAX, "", true,      \
+    "Commands running at least this many microseconds go to the slow log; -1 none, 0 all")         \
+  X(kSlowlogMaxLen, "slowlog-max-len", kInt, "128", 0, INT64_MAX, "", true,                        \
+    "Entries the slow log keeps (the oldest go first)")                                            \
+  X(kLatencyMonitorThreshold, "latency-monitor-threshold", kInt, "0", 0, INT64_MAX, "", true,      \
+    "Commands running at least this many milliseconds are LATENCY samples; 0 records none")        \
+  X(kPrefixStats, "prefix-stats", kBool, "yes", 0, 0, "", true,                                    \
+    "Count hits, misses, writes, keys and memory per key prefix (INFO prefixes, PREFIXSTATS)")     \
+  X(kPrefixStatsSegments, "prefix-stats-segments", kInt, "1", 1, 64, "", true,                     \
+    "A key's prefix is the key up to its N-th separator, excluded (the whole key with fewer)")     \
+  X(kPrefixStatsSeparator, "prefix-stats-separator", kString, ":", 0, 0, "", true,                 \
+    "The character between key segments")                                                          \
+  X(kPrefixStatsMaxPrefixes, "prefix-stats-max-prefixes", kInt, "128", 1, 10000, "", true,         \
+    "Prefixes with figures of their own (the busiest); the others are summed as `other`")          \
+  X(kProtectedMode, "protected-mode", kBool, "yes", 0, 0, "", true,                                \
+    "Accepted for compatibility; no effect (cachette listens where bind says)")                    \
+  X(kDir, "dir", kString, "./", 0, 0, "", true,                                                    \
+    "Accepted for compatibility; no effect (cachette writes no data files)")                       \
+  X(kEnableDebugCommand, "enable-debug-command", kEnum, "no", 0, 0, "no|yes|local", false,         \
+    "Who may run DEBUG: nobody (no), every client (yes), or loopback clients only (local)")        \
+  X(kEnableProtectedConfigs, "enable-protected-configs", kEnum, "no", 0, 0, "no|yes|local", false, \
+    "Who may CONFIG SET protected directives (dir): nobody, every client, or loopback clients")    \
+  X(kRequirepass, "requirepass", kString, "", 0, 0, "", true,                                      \
+    "Password clients must give with AUTH; empty means none")                                      \
+  X(kLoglevel, "loglevel", kEnum, "notice", 0, 0, "debug|verbose|notice|warning|nothing", true,    \
+    "Log verbosity")                                                                               \
+  X(kLogfile, "logfile", kString, "", 0, 0, "", false,                                             \
+    "Log file path; empty logs to standard output")                                                \
+  X(kMaxmemory, "maxmemory", kMemory, "0", 0, INT64_MAX, "", true,                                 \
+    "Memory limit for data; 0 means no limit")                                                     \
+  X(kMaxmemoryPolicy, "maxmemory-policy", kEnum, "noeviction", 0, 0,                               \
+    "volatile-lru|volatile-lfu|volatile-random|volatile-ttl|allkeys-lru|allkeys-lfu|"              \
+    "allkeys-random|noeviction",                                                                   \
+    true, "What to evict when maxmemory is reached")                                               \
+  X(kMaxmemorySamples, "maxmemory-samples", kInt, "5", 1, 64, "", true,                            \
+    "Random keys compared per eviction by the sampled policies (LFU, random, volatile-ttl)")       \
+  X(kLfuLogFactor, "lfu-log-factor", kInt, "10", 0, 2147483647, "", true,                          \
+    "How slowly the LFU access counter grows")                                                     \
+  X(kLfuDecayTime, "lfu-decay-time", kInt, "1", 0, 2147483647, "", true,                           \
+    "Minutes per decrement of an idle key's LFU counter; 0 never")                                 \
+  X(kProtoMaxBulkLen, "proto-max-bulk-len", kMemory, "512mb", 1024 * 1024, INT64_MAX, "", true,    \
+    "Largest bulk string a client may send")                                                       \
+  X(kClientQueryBufferLimit, "client-query-buffer-limit", kMemory, "1gb", 1024 * 1024, INT64_MAX,  \
+    "", true, "Largest unparsed input one client may accumulate")                                  \
+  X(kClientOutputBufferLimit, "client-output-buffer-limit", kOutputBufferLimit,                    \
+    "normal 1gb 256mb 60 replica 256mb 64mb 60 pubsub 32mb 8mb 60", 0, 0, "", true,                \
+    "Pending-output limits per client class: hard, soft, soft seconds (normal is bounded, "        \
+    "unlike Redis, so a client that never reads cannot exhaust memory)")                           \
+  X(kSave, "save", kString, "", 0, 0, "", true,                                                    \
+    "Accepted for compatibility; cachette keeps no snapshots")                                     \
+  X(kBusyReplyThreshold, "busy-reply-threshold", kInt, "5000", 0, INT64_MAX, "", true,             \
+    "Milliseconds a script may run before other clients get -BUSY (alias lua-time-limit)")         \
+  X(kAppendonly, "appendonly", kBool, "no", 0, 0, "", true,                                        \
     "Accepted for compatibility; must stay no (no persistence)")
 
 enum class Id {

@@ -109,9 +109,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;
   bool reading_ = false;
   bool killed_ = false;
-  bool parsed_ = false;     // parser_.args() holds a command not run yet (postponed)
-  bool postponed_ = false;  // waiting for a CLIENT PAUSE to end
-  bool suspended_ = false;  // a command's continuation is running
+  bool parsed_ = false;       // parser_.args() holds a command not run yet (postponed)
+  bool postponed_ = false;    // waiting for a CLIENT PAUSE to end
+  bool suspended_ = false;    // a command's continuation is running
   bool dispatching_ = false;  // a command of this client is running (the script's client)
   // Busy-script serving (ServeWhileBusy): the pending read was cancelled and the socket is
   // read directly until Unpark; cancelled_reads_ completions must be ignored, and overtaken_

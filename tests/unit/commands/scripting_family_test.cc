@@ -32,8 +32,7 @@ TEST(ScriptingFamilyTest, NumkeysErrors) {
   EXPECT_EQ(h.Run({"EVAL", "return 1", "-1"}), Err("ERR Number of keys can't be negative"));
   EXPECT_EQ(h.Run({"EVAL", "return 1", "2", "a"}),
             Err("ERR Number of keys can't be greater than number of args"));
-  EXPECT_EQ(h.Run({"EVAL", "return 1", "x"}),
-            Err("ERR value is not an integer or out of range"));
+  EXPECT_EQ(h.Run({"EVAL", "return 1", "x"}), Err("ERR value is not an integer or out of range"));
   EXPECT_EQ(h.Run({"EVAL", "return 1"}), Err("ERR wrong number of arguments for 'eval' command"));
 }
 
