@@ -91,9 +91,16 @@ void Connection::Configure() {
   socket_.non_blocking(true, ignored);
   const int64_t keepalive = shared_.config->Int(config::Id::kTcpKeepalive);
   if (keepalive > 0) {
+    // As Redis's anetKeepAlive: the first probe after `keepalive` seconds of silence, then
+    // every third of that, and the peer is dropped after three unanswered probes.
     socket_.set_option(asio::socket_base::keep_alive(true), ignored);
-    const int idle = static_cast<int>(keepalive);
-    setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    const int fd = socket_.native_handle();
+    const int idle = static_cast<int>(std::min<int64_t>(keepalive, 32767));
+    const int interval = std::max(1, idle / 3);
+    const int probes = 3;
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
   }
   last_activity_us_ = util::MonotonicUs();
 }
@@ -143,18 +150,27 @@ void Connection::ProcessInput() {
   if (!ExecuteInput()) {
     return;
   }
-  if (suspended_) {
-    // Send the replies of the commands before it while it runs.
-    if (!output_.empty() && !writing_) {
-      Flush();
+  // Every reply of the batch goes out in one write; while an earlier write is still in
+  // flight they wait behind it (OnWritten sends them) and reading goes on.
+  if (!output_.empty() && !writing_) {
+    Flush();
+    if (closed_) {
+      return;
     }
+  }
+  if (writing_ && !CheckOutputLimits()) {
     return;
   }
-  if (!output_.empty()) {
-    Flush();
-  } else if (client_.close_after_reply) {
-    Close();
-  } else if (!postponed_) {
+  if (suspended_) {
+    return;  // RunContinuation goes on with the input
+  }
+  if (client_.close_after_reply) {
+    if (!writing_) {
+      Close();
+    }
+    return;  // otherwise OnWritten closes once the replies are out
+  }
+  if (!postponed_ && !reading_) {
     input_.ShrinkIfIdle();
     ReadMore();
   }
@@ -164,7 +180,10 @@ bool Connection::ExecuteInput() {
   const config::Config& config = *shared_.config;
   parser_.set_max_bulk_len(static_cast<size_t>(config.Int(config::Id::kProtoMaxBulkLen)));
   parser_.set_unauthenticated(!client_.authenticated);
+  // The hard output limit, less what is still in flight: one comparison per command.
   const int64_t hard_limit = config.NormalOutputLimit().hard_bytes;
+  const int64_t output_budget =
+      hard_limit - static_cast<int64_t>(in_flight_.size() - in_flight_sent_);
   while (!client_.close_after_reply) {
     // A command postponed by CLIENT PAUSE stays parsed (its views into the input are kept:
     // nothing is read meanwhile) until the pause lets it run.
@@ -175,10 +194,13 @@ bool Connection::ExecuteInput() {
       const auto result = parser_.Parse(input_.view());
       if (result == protocol::RespParser::Result::kNeedMore) {
         if (static_cast<int64_t>(input_.size()) > config.Int(config::Id::kClientQueryBufferLimit)) {
+          // As Redis: closed without a reply (what the client was sending is not a request
+          // we will ever run), and counted.
           spdlog::warn("Closing client that reached max query buffer length: id={} addr={}",
                        client_.id, client_.peer_address);
-          writer_.Error(errors::kProtoQueryBufferLimit);
-          client_.close_after_reply = true;
+          shared_.query_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
+          Close();
+          return false;
         }
         break;
       }
@@ -208,10 +230,8 @@ bool Connection::ExecuteInput() {
       break;
     }
     parser_.set_unauthenticated(!client_.authenticated);
-    if (hard_limit > 0 && static_cast<int64_t>(output_.size()) > hard_limit) {
-      spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.",
-                   client_.id, client_.peer_address);
-      Close();
+    if (hard_limit > 0 && static_cast<int64_t>(output_.size()) >= output_budget) [[unlikely]] {
+      CloseForOutputLimit();
       return false;
     }
   }
@@ -230,10 +250,6 @@ void Connection::Postpone() {
       return;
     }
     self->postponed_ = false;
-    if (self->writing_) {
-      self->resume_after_write_ = true;  // AfterWrite goes on with the input
-      return;
-    }
     self->ProcessInput();
   });
 }
@@ -254,14 +270,10 @@ void Connection::ScheduleContinuation(bool wait) {
 }
 
 void Connection::RunContinuation() {
-  // The reply goes behind what is already out: into the output buffer, or, while a write of
-  // that buffer is in flight, into the buffer sent after it. A closed connection still
-  // finishes the command (an invalidation must end), unheard.
+  // The reply goes behind what is already out (output_ is never the buffer in flight). A
+  // closed connection still finishes the command (an invalidation must end), unheard.
   std::string discarded;
-  protocol::ReplyWriter reply(closed_    ? &discarded
-                              : writing_ ? &pushed_
-                                         : &output_,
-                              client_.resp_version);
+  protocol::ReplyWriter reply(closed_ ? &discarded : &output_, client_.resp_version);
   const commands::ContinuationStep step = client_.continuation(reply);
   last_activity_us_ = util::MonotonicUs();  // busy with a command, not idle (`timeout`)
   if (step != commands::ContinuationStep::kDone) {
@@ -271,10 +283,6 @@ void Connection::RunContinuation() {
   client_.continuation = nullptr;
   suspended_ = false;
   if (closed_) {
-    return;
-  }
-  if (writing_) {
-    resume_after_write_ = true;  // AfterWrite sends the reply, then goes on with the input
     return;
   }
   ProcessInput();
@@ -291,60 +299,105 @@ void Connection::Flush() {
   }
   thread_.net_output_bytes.Add(written);
   if (written == output_.size()) {
-    AfterWrite();
+    output_.clear();
+    if (output_.capacity() > kIdleBufferCapacity) {
+      std::string().swap(output_);
+    }
+    over_soft_limit_since_us_ = 0;
     return;
   }
+  // The rest is written from in_flight_, which nothing touches until it is all out; later
+  // replies gather in output_ (this swap hands it in_flight_'s old, empty buffer).
+  in_flight_.swap(output_);
+  output_.clear();
+  in_flight_sent_ = written;
   writing_ = true;
-  const auto soft = shared_.config->NormalOutputLimit();
-  if (soft.soft_bytes > 0 && static_cast<int64_t>(output_.size() - written) > soft.soft_bytes &&
-      over_soft_limit_since_us_ == 0) {
-    over_soft_limit_since_us_ = util::MonotonicUs();
-  }
-  asio::async_write(socket_, asio::buffer(output_.data() + written, output_.size() - written),
-                    [self = shared_from_this()](const boost::system::error_code& error,
-                                                size_t bytes) { self->OnWritten(error, bytes); });
+  WriteInFlight();
+}
+
+void Connection::WriteInFlight() {
+  socket_.async_write_some(
+      asio::buffer(in_flight_.data() + in_flight_sent_, in_flight_.size() - in_flight_sent_),
+      [self = shared_from_this()](const boost::system::error_code& error, size_t bytes) {
+        self->OnWritten(error, bytes);
+      });
 }
 
 void Connection::OnWritten(const boost::system::error_code& error, size_t bytes) {
-  writing_ = false;
-  over_soft_limit_since_us_ = 0;
   thread_.net_output_bytes.Add(bytes);
+  if (closed_) {
+    return;
+  }
   if (error) {
     Close();
     return;
   }
-  AfterWrite();
-}
-
-void Connection::AfterWrite() {
-  output_.clear();
-  if (output_.capacity() > kIdleBufferCapacity) {
-    std::string().swap(output_);
+  // A client that takes its replies is not idle (`timeout`), as in Redis.
+  last_activity_us_ = util::MonotonicUs();
+  in_flight_sent_ += bytes;
+  if (in_flight_sent_ < in_flight_.size()) {
+    if (CheckOutputLimits()) {
+      WriteInFlight();
+    }
+    return;
   }
-  if (client_.close_after_reply || closing_) {
+  writing_ = false;
+  in_flight_.clear();
+  in_flight_sent_ = 0;
+  if (in_flight_.capacity() > kIdleBufferCapacity) {
+    std::string().swap(in_flight_);
+  }
+  if (closing_) {
     Close();
     return;
   }
-  if (!pushed_.empty()) {
-    output_.swap(pushed_);
+  if (!output_.empty()) {
     Flush();
+    if (closed_ || writing_) {
+      return;  // the next completion goes on
+    }
+  }
+  over_soft_limit_since_us_ = 0;
+  if (client_.close_after_reply) {
+    Close();
     return;
   }
-  if (parked_) {
-    return;  // a script is busy: ServeWhileBusy reads, Unpark goes on afterwards
-  }
-  if (resume_after_write_) {
-    resume_after_write_ = false;
+  // Reading stopped only for a command that stops the input (a continuation, CLIENT PAUSE, a
+  // busy script's take-over), whose own completion goes on; or the input waits here.
+  if (!reading_ && !parked_ && !postponed_ && !suspended_) {
     ProcessInput();
+  }
+}
+
+bool Connection::CheckOutputLimits() {
+  const config::OutputBufferLimit limits = shared_.config->NormalOutputLimit();
+  const auto pending = static_cast<int64_t>(PendingOutput());
+  if (limits.hard_bytes > 0 && pending >= limits.hard_bytes) {
+    CloseForOutputLimit();
+    return false;
+  }
+  if (limits.soft_bytes > 0 && pending >= limits.soft_bytes) {
+    const int64_t now_us = util::MonotonicUs();
+    if (over_soft_limit_since_us_ == 0) {
+      over_soft_limit_since_us_ = now_us;
+    } else if (now_us - over_soft_limit_since_us_ > limits.soft_seconds * 1000000) {
+      CloseForOutputLimit();
+      return false;
+    }
+  } else {
+    over_soft_limit_since_us_ = 0;
+  }
+  return true;
+}
+
+void Connection::CloseForOutputLimit() {
+  if (closed_) {
     return;
   }
-  if (postponed_ || suspended_) {
-    return;  // the pause timer / RunContinuation goes on with the input
-  }
-  input_.ShrinkIfIdle();
-  if (!reading_) {
-    ReadMore();
-  }
+  spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.", client_.id,
+               client_.peer_address);
+  shared_.output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
+  Close();
 }
 
 void Connection::ServeWhileBusy() {
@@ -390,8 +443,12 @@ void Connection::ServeWhileBusy() {
     return;
   }
   if (!output_.empty()) {
-    Flush();  // AfterWrite leaves the read to us while parked_
-  } else if (client_.close_after_reply) {
+    Flush();  // OnWritten leaves the read to us while parked_
+    if (closed_) {
+      return;
+    }
+  }
+  if (client_.close_after_reply && !writing_) {
     Close();
   }
 }
@@ -405,7 +462,6 @@ void Connection::Unpark() {
   if (writing_ || suspended_ || postponed_) {
     return;  // their completion goes on with the input
   }
-  resume_after_write_ = false;
   ProcessInput();
 }
 
@@ -413,12 +469,16 @@ void Connection::Push(std::string_view bytes) {
   if (closed_ || closing_) {
     return;
   }
-  if (writing_) {
-    pushed_.append(bytes);
-    return;
-  }
   output_.append(bytes);
-  Flush();
+  if (!writing_) {
+    Flush();
+    if (closed_) {
+      return;
+    }
+  }
+  if (writing_) {
+    (void)CheckOutputLimits();  // a monitor that does not read is bounded like any client
+  }
 }
 
 void Connection::Kill() {
@@ -435,9 +495,9 @@ commands::ConnectionFigures Connection::Figures() {
   figures.idle_s = (util::MonotonicUs() - last_activity_us_) / 1000000;
   figures.query_buffer = input_.size();
   figures.query_buffer_free = input_.capacity() - input_.size();
-  figures.output_buffer = output_.size() + pushed_.size();
+  figures.output_buffer = PendingOutput();
   figures.total_memory =
-      input_.capacity() + output_.capacity() + pushed_.capacity() + sizeof(Connection);
+      input_.capacity() + output_.capacity() + in_flight_.capacity() + sizeof(Connection);
   figures.writing = writing_;
   return figures;
 }

@@ -174,20 +174,24 @@ void IoThread::Housekeeping() {
   const int64_t timeout_us = config.Int(config::Id::kTimeout) * 1000000;
   const auto limits = config.NormalOutputLimit();
   const int64_t now_us = util::MonotonicUs();
-  std::vector<std::shared_ptr<Connection>> doomed;
+  std::vector<std::shared_ptr<Connection>> idle;
+  std::vector<std::shared_ptr<Connection>> over_limit;
   for (auto& [key, connection] : connections_) {
-    if (timeout_us > 0 && now_us - connection->last_activity_us() > timeout_us) {
+    // Redis exempts MONITOR clients (they are replicas to it) from `timeout`.
+    if (timeout_us > 0 && !connection->client().monitor &&
+        now_us - connection->last_activity_us() > timeout_us) {
       spdlog::debug("Closing idle client id={}", connection->client().id);
-      doomed.push_back(connection);
+      idle.push_back(connection);
     } else if (limits.soft_bytes > 0 && connection->over_soft_limit_since_us() != 0 &&
                now_us - connection->over_soft_limit_since_us() > limits.soft_seconds * 1000000) {
-      spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.",
-                   connection->client().id, connection->client().peer_address);
-      doomed.push_back(connection);
+      over_limit.push_back(connection);
     }
   }
-  for (auto& connection : doomed) {
+  for (auto& connection : idle) {
     connection->Close();
+  }
+  for (auto& connection : over_limit) {
+    connection->CloseForOutputLimit();
   }
 }
 

@@ -1,11 +1,20 @@
 #include "cachette/net/server.h"
 
+#include <fcntl.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
+#include <filesystem>
 #include <future>
 #include <mutex>
+#include <span>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -27,6 +36,117 @@ using asio::ip::tcp;
 namespace {
 // How long shutdown waits for pending replies to reach slow clients before closing anyway.
 constexpr auto kShutdownFlushDeadline = std::chrono::seconds(2);
+// Descriptors kept for everything but clients (Redis's CONFIG_MIN_RESERVED_FDS): listening
+// sockets, event loops, logs. More when the process already holds more at start (each I/O
+// thread's event loop holds three), so that kSpareFds stay free for files opened later.
+constexpr int64_t kMinReservedFds = 32;
+constexpr int64_t kSpareFds = 8;
+// Out of descriptors, the listening sockets stay readable: accepting again at once would spin.
+// Accepting waits this long, after refusing what waits in the backlog.
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+// Most waiting clients refused per round while out of descriptors.
+constexpr int kRefusalsPerRound = 64;
+
+// What RLIMIT_NOFILE lets us have, as Redis's adjustOpenFilesLimit decides it: the soft limit
+// is raised to maxclients + reserved when it is lower (the hard limit too, when privileged);
+// when that fails, maxclients is what the limit leaves after the reserve.
+struct DescriptorFit {
+  int64_t maxclients = 0;  // what the limit allows (<= the request)
+  uint64_t wanted = 0;     // descriptors the request needs
+  uint64_t original = 0;   // the soft limit before
+  uint64_t limit = 0;      // the soft limit now
+  int error = 0;           // errno of the failed raise
+};
+
+DescriptorFit FitDescriptorLimit(int64_t maxclients, int64_t reserved) {
+  DescriptorFit fit;
+  fit.wanted = static_cast<uint64_t>(maxclients + reserved);
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    fit.error = errno;
+    fit.original = fit.limit = 1024;
+    fit.maxclients = std::min<int64_t>(maxclients, 1024 - reserved);
+    return fit;
+  }
+  fit.original = fit.limit = limit.rlim_cur;
+  fit.maxclients = maxclients;
+  if (limit.rlim_cur >= fit.wanted) {
+    return fit;
+  }
+  rlimit raised{fit.wanted, std::max<rlim_t>(limit.rlim_max, fit.wanted)};
+  if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+    fit.limit = fit.wanted;
+    return fit;
+  }
+  fit.error = errno;
+  // Unprivileged: the soft limit can still go up to the hard one.
+  raised = {limit.rlim_max, limit.rlim_max};
+  if (limit.rlim_max > limit.rlim_cur && setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+    fit.limit = limit.rlim_max;
+  }
+  fit.maxclients = static_cast<int64_t>(fit.limit) - reserved;
+  return fit;
+}
+
+int64_t OpenDescriptors() {
+  std::error_code error;
+  int64_t count = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    ++count;
+  }
+  return count;
+}
+
+// One descriptor held back (on /dev/null) so that, out of descriptors, the server can still
+// accept a waiting client to tell it so and close it, instead of leaving it in the backlog.
+class ReserveDescriptor {
+ public:
+  ReserveDescriptor() { Open(); }
+  ~ReserveDescriptor() { Release(); }
+  ReserveDescriptor(const ReserveDescriptor&) = delete;
+  ReserveDescriptor& operator=(const ReserveDescriptor&) = delete;
+  // Closes it, to free a descriptor; false when there was none to free.
+  bool Release() {
+    if (fd_ < 0) {
+      return false;
+    }
+    ::close(fd_);
+    fd_ = -1;
+    return true;
+  }
+  void Open() {
+    if (fd_ < 0) {
+      fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Closes an accepted descriptor at the end of its scope.
+class AcceptedDescriptor {
+ public:
+  explicit AcceptedDescriptor(int fd) : fd_(fd) {}
+  ~AcceptedDescriptor() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  AcceptedDescriptor(const AcceptedDescriptor&) = delete;
+  AcceptedDescriptor& operator=(const AcceptedDescriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+bool OutOfDescriptors(const boost::system::error_code& error) {
+  const int code = error.value();
+  return error.category() == boost::system::system_category() &&
+         (code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM);
+}
 
 // A connection as ForEachClient's visitor sees it, on the connection's own thread.
 class VisitedClient final : public commands::ClientHandle {
@@ -92,8 +212,14 @@ class Server::Impl : public commands::ServerControl {
   void FeedMonitors(std::string line) override;
 
  private:
-  void Accept(tcp::acceptor& acceptor);
+  void Accept(size_t listener);
+  // Out of descriptors: refuses the clients waiting on the listener (with the reserve
+  // descriptor), then accepts again after kAcceptRetryDelay.
+  void RefuseWhileOutOfDescriptors(size_t listener);
   void Admit(detail::IoThread& thread, tcp::socket socket);
+  // Caps maxclients to what RLIMIT_NOFILE allows (raising it first if it can), and makes
+  // CONFIG SET maxclients refuse what it cannot allow; logs as Redis does.
+  std::optional<std::string> FitMaxclients();
 
   config::Config& config_;
   commands::ServerContext& context_;
@@ -107,6 +233,8 @@ class Server::Impl : public commands::ServerControl {
   // Created before any I/O thread starts, so a signal is never handled by the default action.
   asio::signal_set signals_{main_context_, SIGINT, SIGTERM};
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::vector<std::unique_ptr<asio::steady_timer>> accept_retry_timers_;  // one per acceptor
+  ReserveDescriptor reserve_fd_;
   size_t next_thread_ = 0;
   int port_ = 0;
 };
@@ -168,8 +296,12 @@ std::optional<std::string> Server::Impl::Start() {
   if (acceptors_.empty()) {
     return std::string("No listening socket could be bound");
   }
-  for (auto& acceptor : acceptors_) {
-    Accept(*acceptor);
+  if (auto error = FitMaxclients()) {
+    return error;
+  }
+  for (size_t i = 0; i < acceptors_.size(); ++i) {
+    accept_retry_timers_.push_back(std::make_unique<asio::steady_timer>(main_context_));
+    Accept(i);
   }
   for (size_t i = 0; i < threads_.size(); ++i) {
     // Each thread expires the keys of its own share of the shards.
@@ -188,20 +320,98 @@ std::optional<std::string> Server::Impl::Start() {
   return std::nullopt;
 }
 
-void Server::Impl::Accept(tcp::acceptor& acceptor) {
+void Server::Impl::Accept(size_t listener) {
   detail::IoThread& target = *threads_[next_thread_];
   next_thread_ = (next_thread_ + 1) % threads_.size();
-  acceptor.async_accept(
+  acceptors_[listener]->async_accept(
       target.context(),
-      [this, &acceptor, &target](const boost::system::error_code& error, tcp::socket socket) {
+      [this, listener, &target](const boost::system::error_code& error, tcp::socket socket) {
         if (error == asio::error::operation_aborted) {
           return;
         }
         if (!error) {
           Admit(target, std::move(socket));
+        } else if (OutOfDescriptors(error)) {
+          RefuseWhileOutOfDescriptors(listener);
+          return;
         }
-        Accept(acceptor);
+        Accept(listener);
       });
+}
+
+void Server::Impl::RefuseWhileOutOfDescriptors(size_t listener) {
+  tcp::acceptor& acceptor = *acceptors_[listener];
+  static constexpr std::string_view kReply = "-ERR max number of clients reached\r\n";
+  int refused = 0;
+  while (refused < kRefusalsPerRound && reserve_fd_.Release()) {
+    bool accepted = false;
+    {
+      AcceptedDescriptor client(
+          ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+      if (client.get() >= 0) {
+        // Best effort, as Redis's own refusal: a fresh socket's buffer takes these bytes.
+        (void)::send(client.get(), kReply.data(), kReply.size(), MSG_NOSIGNAL);
+        shared_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+        ++refused;
+        accepted = true;
+      }
+    }  // closed before the reserve takes its descriptor back
+    reserve_fd_.Open();
+    if (!accepted) {
+      break;  // the backlog is empty (or still no descriptor to spare)
+    }
+  }
+  spdlog::warn("Accepting client connection: out of file descriptors; refused {} client(s)",
+               refused);
+  asio::steady_timer& timer = *accept_retry_timers_[listener];
+  timer.expires_after(kAcceptRetryDelay);
+  timer.async_wait([this, listener](const boost::system::error_code& error) {
+    if (!error && acceptors_[listener]->is_open()) {
+      Accept(listener);
+    }
+  });
+}
+
+std::optional<std::string> Server::Impl::FitMaxclients() {
+  const int64_t reserved = std::max(kMinReservedFds, OpenDescriptors() + kSpareFds);
+  const int64_t requested = config_.Int(config::Id::kMaxclients);
+  const DescriptorFit fit = FitDescriptorLimit(requested, reserved);
+  if (fit.maxclients < 1) {
+    return fmt::format(
+        "Your current 'ulimit -n' of {} is not enough for the server to start. Please increase "
+        "your open file limit to at least {}. Exiting.",
+        fit.original, fit.wanted);
+  }
+  if (fit.maxclients < requested) {
+    spdlog::warn("You requested maxclients of {} requiring at least {} max file descriptors.",
+                 requested, fit.wanted);
+    spdlog::warn("Server can't set maximum open files to {} because of OS error: {}.", fit.wanted,
+                 std::strerror(fit.error));
+    spdlog::warn(
+        "Current maximum open files is {}. maxclients has been reduced to {} to compensate for "
+        "low ulimit. If you need higher maxclients increase 'ulimit -n'.",
+        fit.limit, fit.maxclients);
+    const std::string value = std::to_string(fit.maxclients);
+    const std::pair<std::string_view, std::string_view> pair{"maxclients", value};
+    (void)config_.Set(std::span(&pair, 1));
+  } else if (fit.limit != fit.original) {
+    spdlog::info("Increased maximum number of open files to {} (it was originally set to {}).",
+                 fit.limit, fit.original);
+  }
+  // CONFIG SET maxclients: more than the limit can be raised to is refused (Redis's message).
+  config_.SetApplyHook(
+      config::Id::kMaxclients,
+      [reserved](const config::Config& updated) -> std::optional<std::string> {
+        const int64_t wanted = updated.Int(config::Id::kMaxclients);
+        const DescriptorFit fit = FitDescriptorLimit(wanted, reserved);
+        if (fit.maxclients < wanted) {
+          return "The operating system is not able to handle the specified number of clients, try "
+                 "with " +
+                 std::to_string(fit.maxclients);
+        }
+        return std::nullopt;
+      });
+  return std::nullopt;
 }
 
 void Server::Impl::Admit(detail::IoThread& thread, tcp::socket socket) {
@@ -274,6 +484,8 @@ commands::NetworkStats Server::Impl::GetNetworkStats() const {
   stats.connected_clients = static_cast<uint64_t>(shared_.connected.load());
   stats.total_connections_received = shared_.connections_received.load();
   stats.rejected_connections = shared_.rejected_connections.load();
+  stats.client_query_buffer_limit_disconnections = shared_.query_limit_disconnections.load();
+  stats.client_output_buffer_limit_disconnections = shared_.output_limit_disconnections.load();
   stats.io_threads = threads_.size();
   for (const auto& thread : threads_) {
     stats.total_net_input_bytes += thread->net_input_bytes.Get();
@@ -285,6 +497,8 @@ commands::NetworkStats Server::Impl::GetNetworkStats() const {
 void Server::Impl::ResetNetworkStats() {
   shared_.connections_received.store(0);
   shared_.rejected_connections.store(0);
+  shared_.query_limit_disconnections.store(0);
+  shared_.output_limit_disconnections.store(0);
   // Per-thread counters are reset on their own threads, so their single writer stays single.
   for (auto& thread : threads_) {
     asio::post(thread->context(), [io = thread.get()] {

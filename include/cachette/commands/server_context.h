@@ -37,6 +37,8 @@ struct NetworkStats {
   uint64_t connected_clients = 0;
   uint64_t total_connections_received = 0;
   uint64_t rejected_connections = 0;
+  uint64_t client_query_buffer_limit_disconnections = 0;
+  uint64_t client_output_buffer_limit_disconnections = 0;
   uint64_t total_net_input_bytes = 0;
   uint64_t total_net_output_bytes = 0;
   uint64_t io_threads = 0;

@@ -94,9 +94,9 @@ enum class Type {
   X(kClientQueryBufferLimit, "client-query-buffer-limit", kMemory, "1gb", 1024 * 1024, INT64_MAX,  \
     "", true, "Largest unparsed input one client may accumulate")                                  \
   X(kClientOutputBufferLimit, "client-output-buffer-limit", kOutputBufferLimit,                    \
-    "normal 1gb 256mb 60 replica 256mb 64mb 60 pubsub 32mb 8mb 60", 0, 0, "", true,                \
-    "Pending-output limits per client class: hard, soft, soft seconds (normal is bounded, "        \
-    "unlike Redis, so a client that never reads cannot exhaust memory)")                           \
+    "normal 0 0 0 replica 256mb 64mb 60 pubsub 32mb 8mb 60", 0, 0, "", true,                       \
+    "Pending-output limits per client class: hard, soft, soft seconds; 0 is none (Redis's "        \
+    "defaults: normal clients are unbounded)")                                                     \
   X(kSave, "save", kString, "", 0, 0, "", true,                                                    \
     "Accepted for compatibility; cachette keeps no snapshots")                                     \
   X(kBusyReplyThreshold, "busy-reply-threshold", kInt, "5000", 0, INT64_MAX, "", true,             \

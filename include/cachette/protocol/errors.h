@@ -164,9 +164,6 @@ inline constexpr std::string_view kProtoUnauthenticatedMbulkLength =
     "ERR Protocol error: unauthenticated multibulk length";
 inline constexpr std::string_view kProtoUnauthenticatedBulkLength =
     "ERR Protocol error: unauthenticated bulk length";
-// Redis closes such a client without a reply; we say why before closing.
-inline constexpr std::string_view kProtoQueryBufferLimit =
-    "ERR Protocol error: query buffer limit reached";
 // "ERR Protocol error: expected '$', got 'x'"
 std::string ProtoExpectedDollar(char got);
 

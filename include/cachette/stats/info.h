@@ -138,56 +138,58 @@ struct Fixed6 {
   X(int64_t, module_fork_in_progress, 0)           \
   X(int64_t, module_fork_last_cow_size, 0)
 
-#define CACHETTE_INFO_STATS(X)                   \
-  X(uint64_t, total_connections_received, 0)     \
-  X(uint64_t, total_commands_processed, 0)       \
-  X(uint64_t, instantaneous_ops_per_sec, 0)      \
-  X(uint64_t, total_net_input_bytes, 0)          \
-  X(uint64_t, total_net_output_bytes, 0)         \
-  X(uint64_t, total_net_repl_input_bytes, 0)     \
-  X(uint64_t, total_net_repl_output_bytes, 0)    \
-  X(Fixed2, instantaneous_input_kbps, {})        \
-  X(Fixed2, instantaneous_output_kbps, {})       \
-  X(Fixed2, instantaneous_input_repl_kbps, {})   \
-  X(Fixed2, instantaneous_output_repl_kbps, {})  \
-  X(uint64_t, rejected_connections, 0)           \
-  X(uint64_t, sync_full, 0)                      \
-  X(uint64_t, sync_partial_ok, 0)                \
-  X(uint64_t, sync_partial_err, 0)               \
-  X(uint64_t, expired_keys, 0)                   \
-  X(Fixed2, expired_stale_perc, {})              \
-  X(uint64_t, expired_time_cap_reached_count, 0) \
-  X(uint64_t, evicted_keys, 0)                   \
-  X(uint64_t, evicted_clients, 0)                \
-  X(uint64_t, total_eviction_exceeded_time, 0)   \
-  X(uint64_t, current_eviction_exceeded_time, 0) \
-  X(uint64_t, keyspace_hits, 0)                  \
-  X(uint64_t, keyspace_misses, 0)                \
-  X(uint64_t, pubsub_channels, 0)                \
-  X(uint64_t, pubsub_patterns, 0)                \
-  X(uint64_t, pubsubshard_channels, 0)           \
-  X(uint64_t, latest_fork_usec, 0)               \
-  X(uint64_t, total_forks, 0)                    \
-  X(uint64_t, migrate_cached_sockets, 0)         \
-  X(uint64_t, slave_expires_tracked_keys, 0)     \
-  X(uint64_t, active_defrag_hits, 0)             \
-  X(uint64_t, active_defrag_misses, 0)           \
-  X(uint64_t, active_defrag_key_hits, 0)         \
-  X(uint64_t, active_defrag_key_misses, 0)       \
-  X(uint64_t, total_active_defrag_time, 0)       \
-  X(uint64_t, current_active_defrag_time, 0)     \
-  X(uint64_t, tracking_total_keys, 0)            \
-  X(uint64_t, tracking_total_items, 0)           \
-  X(uint64_t, tracking_total_prefixes, 0)        \
-  X(uint64_t, unexpected_error_replies, 0)       \
-  X(uint64_t, total_error_replies, 0)            \
-  X(uint64_t, dump_payload_sanitizations, 0)     \
-  X(uint64_t, io_threaded_reads_processed, 0)    \
-  X(uint64_t, io_threaded_writes_processed, 0)   \
-  X(uint64_t, acl_access_denied_auth, 0)         \
-  X(uint64_t, acl_access_denied_cmd, 0)          \
-  X(uint64_t, acl_access_denied_key, 0)          \
-  X(uint64_t, acl_access_denied_channel, 0)
+#define CACHETTE_INFO_STATS(X)                             \
+  X(uint64_t, total_connections_received, 0)               \
+  X(uint64_t, total_commands_processed, 0)                 \
+  X(uint64_t, instantaneous_ops_per_sec, 0)                \
+  X(uint64_t, total_net_input_bytes, 0)                    \
+  X(uint64_t, total_net_output_bytes, 0)                   \
+  X(uint64_t, total_net_repl_input_bytes, 0)               \
+  X(uint64_t, total_net_repl_output_bytes, 0)              \
+  X(Fixed2, instantaneous_input_kbps, {})                  \
+  X(Fixed2, instantaneous_output_kbps, {})                 \
+  X(Fixed2, instantaneous_input_repl_kbps, {})             \
+  X(Fixed2, instantaneous_output_repl_kbps, {})            \
+  X(uint64_t, rejected_connections, 0)                     \
+  X(uint64_t, sync_full, 0)                                \
+  X(uint64_t, sync_partial_ok, 0)                          \
+  X(uint64_t, sync_partial_err, 0)                         \
+  X(uint64_t, expired_keys, 0)                             \
+  X(Fixed2, expired_stale_perc, {})                        \
+  X(uint64_t, expired_time_cap_reached_count, 0)           \
+  X(uint64_t, evicted_keys, 0)                             \
+  X(uint64_t, evicted_clients, 0)                          \
+  X(uint64_t, total_eviction_exceeded_time, 0)             \
+  X(uint64_t, current_eviction_exceeded_time, 0)           \
+  X(uint64_t, keyspace_hits, 0)                            \
+  X(uint64_t, keyspace_misses, 0)                          \
+  X(uint64_t, pubsub_channels, 0)                          \
+  X(uint64_t, pubsub_patterns, 0)                          \
+  X(uint64_t, pubsubshard_channels, 0)                     \
+  X(uint64_t, latest_fork_usec, 0)                         \
+  X(uint64_t, total_forks, 0)                              \
+  X(uint64_t, migrate_cached_sockets, 0)                   \
+  X(uint64_t, slave_expires_tracked_keys, 0)               \
+  X(uint64_t, active_defrag_hits, 0)                       \
+  X(uint64_t, active_defrag_misses, 0)                     \
+  X(uint64_t, active_defrag_key_hits, 0)                   \
+  X(uint64_t, active_defrag_key_misses, 0)                 \
+  X(uint64_t, total_active_defrag_time, 0)                 \
+  X(uint64_t, current_active_defrag_time, 0)               \
+  X(uint64_t, tracking_total_keys, 0)                      \
+  X(uint64_t, tracking_total_items, 0)                     \
+  X(uint64_t, tracking_total_prefixes, 0)                  \
+  X(uint64_t, unexpected_error_replies, 0)                 \
+  X(uint64_t, total_error_replies, 0)                      \
+  X(uint64_t, dump_payload_sanitizations, 0)               \
+  X(uint64_t, io_threaded_reads_processed, 0)              \
+  X(uint64_t, io_threaded_writes_processed, 0)             \
+  X(uint64_t, acl_access_denied_auth, 0)                   \
+  X(uint64_t, acl_access_denied_cmd, 0)                    \
+  X(uint64_t, acl_access_denied_key, 0)                    \
+  X(uint64_t, acl_access_denied_channel, 0)                \
+  X(uint64_t, client_query_buffer_limit_disconnections, 0) \
+  X(uint64_t, client_output_buffer_limit_disconnections, 0)
 
 #define CACHETTE_INFO_REPLICATION(X)                                         \
   X(std::string, role, "master")                                             \

@@ -109,6 +109,9 @@ void FillStats(CommandContext& ctx, stats::StatsSection* s, const NetworkStats& 
   s->total_error_replies = totals.total_error_replies;
   // Redis 7.2's name for failed AUTH / HELLO AUTH attempts (7.0 has no such field).
   s->acl_access_denied_auth = totals.acl_access_denied_auth;
+  // Redis 7.2's counters of clients closed for their query / output buffer limits.
+  s->client_query_buffer_limit_disconnections = net.client_query_buffer_limit_disconnections;
+  s->client_output_buffer_limit_disconnections = net.client_output_buffer_limit_disconnections;
 }
 
 }  // namespace

@@ -5,11 +5,19 @@
 //   read what the socket has -> parse every complete command (pipelining) -> run each one,
 //   appending replies to one output buffer -> write that buffer once -> read again.
 //
-// The connection does not read while a write is pending, so a client that sends faster than
-// it reads is held back by TCP, and its output grows by at most one read batch's replies;
-// that batch is itself cut short (and the client closed) when it passes the hard output
-// limit. Reads go through asio's speculative async_read_some: after a short read it waits
-// for epoll instead of calling read() again, so a request costs read + write + epoll_wait.
+// Back-pressure as Redis applies it: the connection keeps reading and executing while its
+// replies wait for the socket. What the kernel did not take moves to `in_flight_` (written by
+// async_write_some, piece by piece), and the replies of later batches gather in `output_`
+// until that write is done, when they go out together. A client that sends without reading
+// (a pipeline of a million commands sent before the first read) is therefore never stuck
+// behind its own unread replies; what bounds it is client-output-buffer-limit: pending
+// output at or over the hard limit closes the client at once, over the soft limit for longer
+// than its seconds closes it from the thread's housekeeping. Unparsed input is bounded by
+// client-query-buffer-limit (and a bulk by proto-max-bulk-len): over it, the client is closed
+// without a reply, as Redis does. Both closes are counted for INFO.
+//
+// Reads go through asio's speculative async_read_some: after a short read it waits for epoll
+// instead of calling read() again, so a request costs read + write + epoll_wait.
 
 #include <cstdint>
 #include <memory>
@@ -62,6 +70,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // For shutdown: close now, or right after the write in flight.
   void CloseWhenFlushed();
 
+  // Closes the client for passing client-output-buffer-limit (logged and counted).
+  void CloseForOutputLimit();
+
   int64_t last_activity_us() const { return last_activity_us_; }
   // Since when the pending output has been over the soft limit (0: it is not).
   int64_t over_soft_limit_since_us() const { return over_soft_limit_since_us_; }
@@ -91,16 +102,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void RunContinuation();
   // Runs every complete command in the input; false when the connection was closed.
   bool ExecuteInput();
+  // Sends output_ (precondition: no write in flight): write_some on the non-blocking socket,
+  // and what the kernel does not take becomes in_flight_, written asynchronously.
   void Flush();
+  void WriteInFlight();
   void OnWritten(const boost::system::error_code& error, size_t bytes);
-  void AfterWrite();
+  // Bytes of replies not yet written: in flight plus gathered behind it.
+  size_t PendingOutput() const { return output_.size() + (in_flight_.size() - in_flight_sent_); }
+  // Applies client-output-buffer-limit to PendingOutput() (hard: close; soft: note since when,
+  // close once over for longer than its seconds); false when it closed the connection.
+  bool CheckOutputLimits();
 
   IoThread& thread_;
   Shared& shared_;
   boost::asio::ip::tcp::socket socket_;
   InputBuffer input_;
-  std::string output_;
-  std::string pushed_;  // Push()ed while a write was in flight: sent after it
+  std::string output_;     // replies not yet handed to the socket
+  std::string in_flight_;  // being written by async_write_some; untouched until it is done
+  size_t in_flight_sent_ = 0;
   protocol::RespParser parser_;
   protocol::ReplyWriter writer_;
   commands::ClientState client_;
@@ -120,7 +139,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool parked_ = false;
   int cancelled_reads_ = 0;
   bool overtaken_ = false;
-  bool resume_after_write_ = false;
   std::unique_ptr<boost::asio::steady_timer> pause_timer_;
   std::unique_ptr<boost::asio::steady_timer> continuation_timer_;
   bool closing_ = false;

@@ -49,6 +49,9 @@ struct Shared {
   std::atomic<int64_t> connected{0};
   std::atomic<uint64_t> connections_received{0};
   std::atomic<uint64_t> rejected_connections{0};
+  // Clients closed for passing client-output-buffer-limit / client-query-buffer-limit.
+  std::atomic<uint64_t> output_limit_disconnections{0};
+  std::atomic<uint64_t> query_limit_disconnections{0};
   std::atomic<bool> stopping{false};
   // The counter commands read (ServerContext::monitors); guarded by monitors_mutex with the
   // list of monitoring connections.

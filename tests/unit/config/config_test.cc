@@ -95,7 +95,7 @@ TEST(ConfigTest, DefaultsShowAsConfigGetDoes) {
   EXPECT_EQ(config.Get(Id::kRequirepass), "");
   EXPECT_EQ(
       config.Get(Id::kClientOutputBufferLimit),
-      "normal 1073741824 268435456 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+      "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
   EXPECT_EQ(config.config_file(), "");
 }
 
@@ -289,7 +289,7 @@ TEST(ConfigLoadTextTest, OutputBufferLimitErrorsUseRedisWording) {
   }
   EXPECT_EQ(
       config.Get(Id::kClientOutputBufferLimit),
-      "normal 1073741824 268435456 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+      "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
 }
 
 TEST(ConfigLoadTest, CommandLineOverridesTheFile) {
@@ -488,7 +488,7 @@ TEST(ConfigSetTest, MultiWordValuesSplitAtSpaces) {
   EXPECT_EQ(config.Set(pairs), std::nullopt);
   EXPECT_EQ(config.Get(Id::kSave), "3600 1 300 100");
   EXPECT_EQ(config.Get(Id::kClientOutputBufferLimit),
-            "normal 1073741824 268435456 60 slave 268435456 67108864 60 pubsub 1 2 3");
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 1 2 3");
   Pairs clear = {{"save", ""}, {"requirepass", "a b"}};
   EXPECT_EQ(config.Set(clear), std::nullopt);
   EXPECT_EQ(config.Get(Id::kSave), "");
