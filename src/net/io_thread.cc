@@ -147,6 +147,7 @@ bool IoThread::PollFor(int64_t microseconds) {
 
 void IoThread::BeginShutdown() {
   shutting_down_ = true;
+  shutdown_begun_.set_value();
   timer_.cancel();
   work_.reset();
   std::vector<std::shared_ptr<Connection>> all;

@@ -147,6 +147,13 @@ bool OutOfDescriptors(const boost::system::error_code& error) {
   return error.category() == boost::system::system_category() &&
          (code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM);
 }
+// An I/O thread that has not begun its shutdown by then is stuck inside one command that no
+// hook can stop (a script inside a single long C call such as string.find with a pathological
+// pattern): the process ends without it, so SIGTERM and SHUTDOWN NOSAVE take well under a
+// second however the threads are occupied.
+constexpr auto kStuckThreadDeadline = std::chrono::milliseconds(500);
+// After the loops are told to stop, how long a thread may take to return from its handler.
+constexpr auto kStopDeadline = std::chrono::milliseconds(500);
 
 // A connection as ForEachClient's visitor sees it, on the connection's own thread.
 class VisitedClient final : public commands::ClientHandle {
@@ -220,6 +227,8 @@ class Server::Impl : public commands::ServerControl {
   // Caps maxclients to what RLIMIT_NOFILE allows (raising it first if it can), and makes
   // CONFIG SET maxclients refuse what it cannot allow; logs as Redis does.
   std::optional<std::string> FitMaxclients();
+  // Shutdown found an I/O thread that does not return to its loop: ends the process (status 0).
+  [[noreturn]] void ExitWithoutStuckThreads();
 
   config::Config& config_;
   commands::ServerContext& context_;
@@ -460,10 +469,18 @@ void Server::Impl::RunUntilShutdown() {
     boost::system::error_code ignored;
     acceptor->close(ignored);
   }
+  std::vector<std::future<void>> begun;
   std::vector<std::future<void>> finished;
   for (auto& thread : threads_) {
+    begun.push_back(thread->shutdown_begun());
     finished.push_back(thread->finished());
     asio::post(thread->context(), [io = thread.get()] { io->BeginShutdown(); });
+  }
+  const auto stuck_deadline = std::chrono::steady_clock::now() + kStuckThreadDeadline;
+  for (auto& future : begun) {
+    if (future.wait_until(stuck_deadline) != std::future_status::ready) {
+      ExitWithoutStuckThreads();
+    }
   }
   // Threads end when their last connection is gone; slow clients get a bounded grace period.
   const auto deadline = std::chrono::steady_clock::now() + kShutdownFlushDeadline;
@@ -473,10 +490,26 @@ void Server::Impl::RunUntilShutdown() {
   for (auto& thread : threads_) {
     thread->context().stop();
   }
+  const auto stop_deadline = std::chrono::steady_clock::now() + kStopDeadline;
+  for (auto& future : finished) {
+    if (future.wait_until(stop_deadline) != std::future_status::ready) {
+      ExitWithoutStuckThreads();
+    }
+  }
   for (auto& os_thread : os_threads_) {
     os_thread.join();
   }
   spdlog::info("Cachette is now ready to exit, bye bye...");
+}
+
+void Server::Impl::ExitWithoutStuckThreads() {
+  // Joining the thread would wait for as long as its command runs (minutes, or forever), and
+  // destroying the server under it is not safe: end the process here. Nothing is persisted, so
+  // nothing is lost; the status is a normal shutdown's, as asked for.
+  spdlog::warn("An I/O thread is stuck in a command that cannot be interrupted; exiting now");
+  spdlog::info("Cachette is now ready to exit, bye bye...");
+  spdlog::default_logger()->flush();
+  _exit(0);
 }
 
 commands::NetworkStats Server::Impl::GetNetworkStats() const {

@@ -4,6 +4,7 @@ DEBUG SLEEP of any length. SHUTDOWN NOSAVE is sent on a second connection from a
 is free (with threads 1, during a script, the busy thread itself serves it)."""
 
 import glob
+import os
 import platform
 import signal
 import time
@@ -106,5 +107,38 @@ def test_stop_during_script_that_wrote(start_server, threads):
     wait_for_busy_reply(other)
     assert other.call("SCRIPT", "KILL").startswith(b"-UNKILLABLE")
     assert_stops_promptly(srv, shutdown_nosave(other))
+    runner.close()
+    other.close()
+
+
+# A pattern that Lua's matcher backtracks over for minutes inside one C call (string.find):
+# the VM's hook never runs, so neither SCRIPT KILL nor the shutdown's kill can stop the script.
+STUCK_IN_C = ("return string.find(string.rep('a', 40), "
+              "string.rep('a?', 40) .. string.rep('a', 40))")
+
+
+def process_cpu_s(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# With one thread, no connection is served while the thread is stuck: only SIGTERM.
+@pytest.mark.parametrize("threads,how", [(1, "sigterm"), (2, "sigterm"), (2, "shutdown-nosave")])
+def test_stop_while_a_script_is_stuck_inside_one_c_call(start_server, threads, how):
+    srv = start_server(threads=threads, busy_reply_threshold=100)
+    runner = srv.conn()
+    other = srv.conn()  # on the other thread when there are two
+    assert other.call("PING") == b"+PONG\r\n"
+    cpu_before = process_cpu_s(srv.pid)
+    runner.send(encode("EVAL", STUCK_IN_C, "0"))
+    if threads == 2:
+        wait_for_busy_reply(other)
+    else:
+        wait_until(lambda: process_cpu_s(srv.pid) - cpu_before > 0.3,
+                   message="the script under way")
+    stop = (lambda: srv.signal(signal.SIGTERM)) if how == "sigterm" else shutdown_nosave(other)
+    assert_stops_promptly(srv, stop)
+    assert "stuck" in srv.log()
     runner.close()
     other.close()

@@ -108,6 +108,8 @@ class IoThread {
   // (or the context is stopped); then `finished()` becomes ready.
   void Run();
   std::future<void> finished() { return finished_.get_future(); }
+  // Ready once BeginShutdown ran: a thread whose future stays unready is stuck in a handler.
+  std::future<void> shutdown_begun() { return shutdown_begun_.get_future(); }
 
   Counter net_input_bytes;
   Counter net_output_bytes;
@@ -128,6 +130,7 @@ class IoThread {
   std::mutex mailbox_mutex_;
   std::vector<std::function<void()>> mailbox_;  // guarded by mailbox_mutex_
   std::promise<void> finished_;
+  std::promise<void> shutdown_begun_;
   void UnparkAll();
 
   bool shutting_down_ = false;
