@@ -20,6 +20,9 @@ constexpr size_t kReadChunk = 16 * 1024;
 // Most bytes ServeWhileBusy reads from one client per round (every few ms while a script is
 // busy): what a client sends then is answered with -BUSY, so this need not be fast.
 constexpr size_t kBusyReadLimit = 256 * 1024;
+// Reads in a row from one client while each fills the buffer, before its next read waits for
+// epoll, behind the thread's other clients.
+constexpr int kReadsPerTurn = 4;
 // Buffers bigger than this are given back when they empty, so idle clients stay small.
 constexpr size_t kIdleBufferCapacity = 64 * 1024;
 
@@ -105,42 +108,73 @@ void Connection::Configure() {
   last_activity_us_ = util::MonotonicUs();
 }
 
+// Reads are our own non-blocking read_some calls into the input buffer; the event loop is only
+// asked to wait for readability (async_wait), which hands it no buffer. So a pending read is
+// never one that has already taken bytes, and ServeWhileBusy can cancel it and read the socket
+// itself without losing or reordering input. A read shorter than the buffer drained the socket,
+// so the next one waits for epoll first (one epoll_ctl re-arms the wait, where asio's own
+// speculative read would have spent a recv that fails); a full read reads again at once, at
+// most kReadsPerTurn times in a row, looping rather than recursing through ProcessInput.
 void Connection::ReadMore() {
   parked_ = false;
-  const size_t needed = parser_.BytesStillNeeded();
-  auto tail = input_.Tail(std::max(kReadChunk, std::min<size_t>(needed, 64 * 1024 * 1024)));
-  reading_ = true;
-  socket_.async_read_some(
-      tail, [self = shared_from_this()](const boost::system::error_code& error, size_t bytes) {
-        self->OnRead(error, bytes);
-      });
+  if (in_read_loop_) {
+    read_again_ = true;  // called back from ProcessInput below: the loop goes on
+    return;
+  }
+  in_read_loop_ = true;
+  for (int turn = 0;; ++turn) {
+    if (closing_) {
+      Close();
+      break;
+    }
+    if (!input_may_be_waiting_ || turn == kReadsPerTurn) {
+      WaitReadable();
+      break;
+    }
+    read_again_ = false;
+    const size_t needed = parser_.BytesStillNeeded();
+    auto tail = input_.Tail(std::max(kReadChunk, std::min<size_t>(needed, 64 * 1024 * 1024)));
+    boost::system::error_code error;
+    const size_t bytes = socket_.read_some(tail, error);
+    if (error == asio::error::would_block || error == asio::error::try_again) {
+      input_may_be_waiting_ = false;
+      continue;
+    }
+    if (error) {
+      Close();
+      break;
+    }
+    input_may_be_waiting_ = bytes == tail.size();
+    input_.Commit(bytes);
+    thread_.net_input_bytes.Add(bytes);
+    last_activity_us_ = util::MonotonicUs();
+    ProcessInput();
+    if (!read_again_ || closed_) {
+      break;  // the input stopped (a continuation, CLIENT PAUSE, closing): its end reads on
+    }
+  }
+  in_read_loop_ = false;
 }
 
-void Connection::OnRead(const boost::system::error_code& error, size_t bytes) {
-  if (cancelled_reads_ > 0) [[unlikely]] {
-    // A read ServeWhileBusy cancelled. If it had completed before the cancel, its bytes are
-    // the oldest input: usable only when nothing was read directly since.
-    --cancelled_reads_;
-    if (error == asio::error::operation_aborted || closed_) {
-      return;
-    }
-    if (error || overtaken_) {
-      spdlog::debug("Closing client id={}: its input was overtaken while a script was busy",
-                    client_.id);
-      Close();
-      return;
-    }
-    parked_ = false;
+void Connection::WaitReadable() {
+  reading_ = true;
+  socket_.async_wait(
+      asio::socket_base::wait_read,
+      [self = shared_from_this(), generation = wait_generation_](
+          const boost::system::error_code& error) { self->OnReadable(error, generation); });
+}
+
+void Connection::OnReadable(const boost::system::error_code& error, uint64_t generation) {
+  if (generation != wait_generation_ || closed_) {
+    return;  // cancelled by ServeWhileBusy (it read the socket itself), or closed
   }
   reading_ = false;
-  if (error || closing_) {
+  if (error) {
     Close();
     return;
   }
-  input_.Commit(bytes);
-  thread_.net_input_bytes.Add(bytes);
-  last_activity_us_ = util::MonotonicUs();
-  ProcessInput();
+  input_may_be_waiting_ = true;
+  ReadMore();
 }
 
 void Connection::ProcessInput() {
@@ -312,32 +346,32 @@ void Connection::Flush() {
   output_.clear();
   in_flight_sent_ = written;
   writing_ = true;
-  WriteInFlight();
-}
-
-void Connection::WriteInFlight() {
-  socket_.async_write_some(
-      asio::buffer(in_flight_.data() + in_flight_sent_, in_flight_.size() - in_flight_sent_),
-      [self = shared_from_this()](const boost::system::error_code& error, size_t bytes) {
-        self->OnWritten(error, bytes);
-      });
-}
-
-void Connection::OnWritten(const boost::system::error_code& error, size_t bytes) {
-  thread_.net_output_bytes.Add(bytes);
-  if (closed_) {
-    return;
+  if (!parked_) {
+    WaitWritable();  // while parked, ServeWhileBusy goes on writing, then Unpark waits
   }
-  if (error) {
+}
+
+// The socket is non-blocking: write what the kernel takes now, and for the rest wait until it
+// is writable (async_wait hands the event loop no buffer, so ServeWhileBusy can cancel the wait
+// and go on writing itself).
+void Connection::WriteInFlight() {
+  boost::system::error_code error;
+  const size_t written = socket_.write_some(
+      asio::buffer(in_flight_.data() + in_flight_sent_, in_flight_.size() - in_flight_sent_),
+      error);
+  if (error && error != asio::error::would_block && error != asio::error::try_again) {
     Close();
     return;
   }
-  // A client that takes its replies is not idle (`timeout`), as in Redis.
-  last_activity_us_ = util::MonotonicUs();
-  in_flight_sent_ += bytes;
+  thread_.net_output_bytes.Add(written);
+  if (written > 0) {
+    // A client that takes its replies is not idle (`timeout`), as in Redis.
+    last_activity_us_ = util::MonotonicUs();
+  }
+  in_flight_sent_ += written;
   if (in_flight_sent_ < in_flight_.size()) {
-    if (CheckOutputLimits()) {
-      WriteInFlight();
+    if (CheckOutputLimits() && !parked_) {
+      WaitWritable();
     }
     return;
   }
@@ -354,7 +388,7 @@ void Connection::OnWritten(const boost::system::error_code& error, size_t bytes)
   if (!output_.empty()) {
     Flush();
     if (closed_ || writing_) {
-      return;  // the next completion goes on
+      return;  // the next write goes on
     }
   }
   over_soft_limit_since_us_ = 0;
@@ -367,6 +401,21 @@ void Connection::OnWritten(const boost::system::error_code& error, size_t bytes)
   if (!reading_ && !parked_ && !postponed_ && !suspended_) {
     ProcessInput();
   }
+}
+
+void Connection::WaitWritable() {
+  socket_.async_wait(asio::socket_base::wait_write,
+                     [self = shared_from_this(),
+                      generation = wait_generation_](const boost::system::error_code& error) {
+                       if (generation != self->wait_generation_ || self->closed_) {
+                         return;  // cancelled by ServeWhileBusy, or closed
+                       }
+                       if (error) {
+                         self->Close();
+                         return;
+                       }
+                       self->WriteInFlight();
+                     });
 }
 
 bool Connection::CheckOutputLimits() {
@@ -401,24 +450,38 @@ void Connection::CloseForOutputLimit() {
 }
 
 void Connection::ServeWhileBusy() {
-  if (closed_ || closing_ || dispatching_ || suspended_ || postponed_ || writing_ || parsed_) {
+  if (closed_ || closing_ || dispatching_ || suspended_ || postponed_ || parsed_) {
     return;  // the script's own client, or one that is not waiting for input
   }
-  if (reading_) {
-    // Take the socket from the pending read: its completion, when the loop runs again, is
-    // ignored (OnRead). Reads are not re-armed until Unpark, so the loop never holds a
-    // completed read of this socket that we do not know of.
+  if (!parked_) {
+    if (!reading_ && !writing_) {
+      return;
+    }
+    // Take the socket from the event loop: its pending waits (read, write) are cancelled, and
+    // their completions, when the loop runs again, are ignored (the generation changed). A
+    // wait holds no data, so nothing is lost. Until Unpark, this reads and writes directly.
     boost::system::error_code ignored;
     socket_.cancel(ignored);
+    ++wait_generation_;
     reading_ = false;
-    ++cancelled_reads_;
     parked_ = true;
     thread_.NoteParked(shared_from_this());
   }
-  if (!parked_) {
-    return;
+  if (writing_) {
+    WriteInFlight();  // a reply still going out, as far as the socket takes it this round
+    if (closed_) {
+      return;
+    }
   }
-  // What the socket holds now (the socket is non-blocking), a bounded amount per round.
+  if (client_.close_after_reply) {
+    if (!writing_) {
+      Close();
+    }
+    return;  // nothing more is read from a client that is closed after its replies
+  }
+  // What the socket holds now (the socket is non-blocking), a bounded amount per round. As
+  // outside a script, input is read and run while replies wait: they gather behind the write
+  // in flight, bounded by the output limits.
   size_t total = 0;
   while (total < kBusyReadLimit) {
     boost::system::error_code error;
@@ -436,17 +499,19 @@ void Connection::ServeWhileBusy() {
   if (total == 0) {
     return;
   }
-  overtaken_ = cancelled_reads_ > 0;
   thread_.net_input_bytes.Add(total);
   last_activity_us_ = util::MonotonicUs();
   if (!ExecuteInput()) {
     return;
   }
-  if (!output_.empty()) {
-    Flush();  // OnWritten leaves the read to us while parked_
+  if (!output_.empty() && !writing_) {
+    Flush();  // what the socket does not take is written by the next rounds
     if (closed_) {
       return;
     }
+  }
+  if (writing_ && !CheckOutputLimits()) {
+    return;
   }
   if (client_.close_after_reply && !writing_) {
     Close();
@@ -458,8 +523,11 @@ void Connection::Unpark() {
     return;
   }
   parked_ = false;
-  overtaken_ = false;
-  if (writing_ || suspended_ || postponed_) {
+  input_may_be_waiting_ = true;
+  if (writing_) {
+    WaitWritable();  // the reply goes on; reading goes on beside it, as always
+  }
+  if (suspended_ || postponed_) {
     return;  // their completion goes on with the input
   }
   ProcessInput();

@@ -7,6 +7,10 @@ The replies are compared byte for byte with Debian's redis-server 7.0.15.
 With N clients dealt round-robin over 2 threads, the clients opened at an even distance from
 the script's client share its thread, whatever the offset of the first one."""
 
+import os
+import select
+import signal
+import threading
 import time
 
 import pytest
@@ -187,3 +191,128 @@ def test_script_kill_stops_an_xpcall_handler_that_loops(cachette):
     script's reply is nil."""
     body = "return xpcall(function() while true do end end, function(e) while true do end end)"
     assert _kill_while_busy(cachette.port, body) == [b"$-1\r\n", b"+PONG\r\n", b"+PONG\r\n"]
+
+
+def _send_all_in_background(conn, data):
+    """Sends `data` on `conn` from a thread (the server may stop reading until we read)."""
+    sender = threading.Thread(target=conn.sock.sendall, args=(data,))
+    sender.start()
+    return sender
+
+
+def _pipelined_echoes_while_a_script_starts(srv, count):
+    """Lines up the race of a pipelining client with a script, as a busy event loop meets it:
+    with the server stopped (SIGSTOP), client b sends `count` pipelined ECHOs, then client a
+    (on b's I/O thread) sends an endless script; the server resumes (SIGCONT) with both inputs
+    waiting. Returns b's replies, read until the script is killed, and b's PING after it."""
+    b, _filler, a = (RespConnection(srv.port, timeout=30) for _ in range(3))
+    for x in (a, b, _filler):
+        assert x.call("PING") == b"+PONG\r\n"
+    payload = b"".join(encode("ECHO", "m%06d" % i) for i in range(count))
+    os.kill(srv.pid, signal.SIGSTOP)
+    try:
+        b.sock.setblocking(False)
+        sent = 0
+        try:
+            while sent < len(payload):
+                sent += b.sock.send(payload[sent:])
+        except BlockingIOError:
+            pass
+        b.sock.settimeout(30)
+        a.send(encode("EVAL", LOOP, "0"))
+    finally:
+        os.kill(srv.pid, signal.SIGCONT)
+    sender = _send_all_in_background(b, payload[sent:])
+    replies = b.read_replies(count)
+    sender.join()
+    with RespConnection(srv.port, timeout=30) as killer:
+        assert killer.call("SCRIPT", "KILL") == b"+OK\r\n"
+    assert a.read_reply().startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    after = b.call("PING")
+    for x in (a, b, _filler):
+        x.close()
+    return replies, after
+
+
+def _echoes_then_busy(replies):
+    """How many replies are the ECHOs in order before the rest are all -BUSY (or None)."""
+    echoed = 0
+    while echoed < len(replies) and replies[echoed] == b"$7\r\nm%06d\r\n" % echoed:
+        echoed += 1
+    return echoed if all(r == BUSY_SCRIPT for r in replies[echoed:]) else None
+
+
+def test_pipelined_input_read_when_a_script_turns_busy_keeps_its_order(cachette, oracle):
+    # Every one of the 20,000 commands gets its reply, in order: the ECHOs run before the
+    # script, -BUSY after; nothing is lost, joined to other bytes or closed (Redis too).
+    count = 20000
+    for srv in (oracle, cachette):
+        replies, after = _pipelined_echoes_while_a_script_starts(srv, count)
+        assert len(replies) == count
+        assert _echoes_then_busy(replies) is not None, [
+            r for r in replies if not r.startswith((b"$7\r\nm", BUSY_SCRIPT))][:3]
+        assert after == b"+PONG\r\n"
+
+
+def test_text_inside_pipelined_values_never_runs_as_a_command_while_busy(cachette):
+    # Values holding the line "SHUTDOWN NOSAVE" are data: the server stays up, every SET is
+    # answered +OK or -BUSY.
+    b, _filler, a = (RespConnection(cachette.port, timeout=30) for _ in range(3))
+    for x in (a, b, _filler):
+        assert x.call("PING") == b"+PONG\r\n"
+    count = 400
+    payload = b"".join(encode("SET", "k%d" % i, "SHUTDOWN NOSAVE\r\n" * 50) for i in range(count))
+    os.kill(cachette.pid, signal.SIGSTOP)
+    try:
+        b.sock.setblocking(False)
+        sent = 0
+        try:
+            while sent < len(payload):
+                sent += b.sock.send(payload[sent:])
+        except BlockingIOError:
+            pass
+        b.sock.settimeout(30)
+        a.send(encode("EVAL", LOOP, "0"))
+    finally:
+        os.kill(cachette.pid, signal.SIGCONT)
+    sender = _send_all_in_background(b, payload[sent:])
+    replies = b.read_replies(count)
+    sender.join()
+    assert all(r in (b"+OK\r\n", BUSY_SCRIPT) for r in replies)
+    assert cachette.proc.poll() is None
+    with RespConnection(cachette.port, timeout=30) as killer:
+        assert killer.call("SCRIPT", "KILL") == b"+OK\r\n"
+    assert a.read_reply().startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    for x in (a, b, _filler):
+        x.close()
+
+
+def _big_reply_in_flight_when_a_script_turns_busy(srv, size):
+    """Client c asks for a value of `size` bytes and does not read it; once part of the reply
+    has reached c (the rest is stuck in the server), a (on c's I/O thread) starts an endless
+    script. Then c reads its whole reply and sends SCRIPT KILL. Returns what c got."""
+    c, other, a = (RespConnection(srv.port, timeout=30) for _ in range(3))
+    assert a.call("SET", "big", "x" * size) == b"+OK\r\n"
+    assert other.call("PING") == b"+PONG\r\n"
+    c.send(encode("GET", "big"))
+    wait_until(lambda: select.select([c.sock], [], [], 0)[0], message="a part of the reply")
+    a.send(encode("EVAL", LOOP, "0"))
+    _wait_busy(other)
+    reply = c.read_reply()
+    c.send(encode("SCRIPT", "KILL"))
+    killed = c.read_reply()
+    killed_error = a.read_reply()
+    for x in (a, c, other):
+        x.close()
+    return reply, killed, killed_error
+
+
+def test_reply_being_written_when_a_script_turns_busy_is_delivered_and_script_killable(
+        cachette, oracle):
+    size = 32 << 20
+    expected = (b"$%d\r\n" % size) + b"x" * size + b"\r\n"
+    for srv in (oracle, cachette):
+        reply, killed, killed_error = _big_reply_in_flight_when_a_script_turns_busy(srv, size)
+        assert reply == expected
+        assert killed == b"+OK\r\n"
+        assert killed_error.startswith(b"-ERR Script killed by user with SCRIPT KILL...")

@@ -6,18 +6,21 @@
 //   appending replies to one output buffer -> write that buffer once -> read again.
 //
 // Back-pressure as Redis applies it: the connection keeps reading and executing while its
-// replies wait for the socket. What the kernel did not take moves to `in_flight_` (written by
-// async_write_some, piece by piece), and the replies of later batches gather in `output_`
-// until that write is done, when they go out together. A client that sends without reading
-// (a pipeline of a million commands sent before the first read) is therefore never stuck
+// replies wait for the socket. What the kernel did not take moves to `in_flight_` (written
+// piece by piece as the socket becomes writable), and the replies of later batches gather in
+// `output_` until that write is done, when they go out together. A client that sends without
+// reading (a pipeline of a million commands sent before the first read) is therefore never stuck
 // behind its own unread replies; what bounds it is client-output-buffer-limit: pending
 // output at or over the hard limit closes the client at once, over the soft limit for longer
 // than its seconds closes it from the thread's housekeeping. Unparsed input is bounded by
 // client-query-buffer-limit (and a bulk by proto-max-bulk-len): over it, the client is closed
 // without a reply, as Redis does. Both closes are counted for INFO.
 //
-// Reads go through asio's speculative async_read_some: after a short read it waits for epoll
-// instead of calling read() again, so a request costs read + write + epoll_wait.
+// Reads and writes are non-blocking read_some/write_some calls of our own; the event loop only
+// waits for readiness (async_wait), so a pending operation never holds data and a script's hook
+// (ServeWhileBusy) can take the socket over: read it without losing or reordering input, and go
+// on writing a reply that was in flight. After a short read the next read waits for epoll, so a
+// request costs epoll_wait + read + write + epoll_ctl (re-arming the wait).
 
 #include <cstdint>
 #include <memory>
@@ -90,8 +93,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void Configure();  // socket options, at Start
+  // Reads and runs what the socket holds, then waits for more (WaitReadable).
   void ReadMore();
-  void OnRead(const boost::system::error_code& error, size_t bytes);
+  void WaitReadable();
+  void OnReadable(const boost::system::error_code& error, uint64_t generation);
   // Runs the input's commands, then writes the replies, or reads more.
   void ProcessInput();
   // CLIENT PAUSE holds the parsed command back: a timer looks again shortly.
@@ -103,10 +108,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Runs every complete command in the input; false when the connection was closed.
   bool ExecuteInput();
   // Sends output_ (precondition: no write in flight): write_some on the non-blocking socket,
-  // and what the kernel does not take becomes in_flight_, written asynchronously.
+  // and what the kernel does not take becomes in_flight_, written once the socket is writable.
   void Flush();
+  // Writes what the socket takes of in_flight_ now (from the event loop, or from ServeWhileBusy
+  // while parked); waits for writability for the rest, or goes on once it is all out.
   void WriteInFlight();
-  void OnWritten(const boost::system::error_code& error, size_t bytes);
+  void WaitWritable();
   // Bytes of replies not yet written: in flight plus gathered behind it.
   size_t PendingOutput() const { return output_.size() + (in_flight_.size() - in_flight_sent_); }
   // Applies client-output-buffer-limit to PendingOutput() (hard: close; soft: note since when,
@@ -118,27 +125,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::ip::tcp::socket socket_;
   InputBuffer input_;
   std::string output_;     // replies not yet handed to the socket
-  std::string in_flight_;  // being written by async_write_some; untouched until it is done
+  std::string in_flight_;  // being written; untouched until it is all out
   size_t in_flight_sent_ = 0;
   protocol::RespParser parser_;
   protocol::ReplyWriter writer_;
   commands::ClientState client_;
   int64_t last_activity_us_ = 0;
   int64_t over_soft_limit_since_us_ = 0;
-  bool writing_ = false;
-  bool reading_ = false;
+  bool writing_ = false;  // in_flight_ is not all written yet
+  bool reading_ = false;  // a WaitReadable is pending
+  // The last read filled the buffer (or the loop said readable): read before waiting.
+  bool input_may_be_waiting_ = true;
+  bool in_read_loop_ = false;  // ReadMore is on the stack: a nested call only asks it to go on
+  bool read_again_ = false;
+  // Bumped when ServeWhileBusy cancels the pending waits: completions of older ones are ignored.
+  uint64_t wait_generation_ = 0;
   bool killed_ = false;
   bool parsed_ = false;       // parser_.args() holds a command not run yet (postponed)
   bool postponed_ = false;    // waiting for a CLIENT PAUSE to end
   bool suspended_ = false;    // a command's continuation is running
   bool dispatching_ = false;  // a command of this client is running (the script's client)
-  // Busy-script serving (ServeWhileBusy): the pending read was cancelled and the socket is
-  // read directly until Unpark; cancelled_reads_ completions must be ignored, and overtaken_
-  // says that bytes were read directly since (a cancelled read that had completed anyway
-  // cannot be used then).
+  // Busy-script serving (ServeWhileBusy): the pending waits were cancelled and the socket is
+  // read and written directly until Unpark.
   bool parked_ = false;
-  int cancelled_reads_ = 0;
-  bool overtaken_ = false;
   std::unique_ptr<boost::asio::steady_timer> pause_timer_;
   std::unique_ptr<boost::asio::steady_timer> continuation_timer_;
   bool closing_ = false;
