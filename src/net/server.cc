@@ -227,8 +227,9 @@ class Server::Impl : public commands::ServerControl {
   // Caps maxclients to what RLIMIT_NOFILE allows (raising it first if it can), and makes
   // CONFIG SET maxclients refuse what it cannot allow; logs as Redis does.
   std::optional<std::string> FitMaxclients();
-  // Shutdown found an I/O thread that does not return to its loop: ends the process (status 0).
-  [[noreturn]] void ExitWithoutStuckThreads();
+  // Shutdown found an I/O thread that does not return to its loop: joins the threads that did
+  // finish (`finished`, one per thread), then ends the process (status 0).
+  [[noreturn]] void ExitWithoutStuckThreads(std::vector<std::future<void>>& finished);
 
   config::Config& config_;
   commands::ServerContext& context_;
@@ -479,7 +480,7 @@ void Server::Impl::RunUntilShutdown() {
   const auto stuck_deadline = std::chrono::steady_clock::now() + kStuckThreadDeadline;
   for (auto& future : begun) {
     if (future.wait_until(stuck_deadline) != std::future_status::ready) {
-      ExitWithoutStuckThreads();
+      ExitWithoutStuckThreads(finished);
     }
   }
   // Threads end when their last connection is gone; slow clients get a bounded grace period.
@@ -493,7 +494,7 @@ void Server::Impl::RunUntilShutdown() {
   const auto stop_deadline = std::chrono::steady_clock::now() + kStopDeadline;
   for (auto& future : finished) {
     if (future.wait_until(stop_deadline) != std::future_status::ready) {
-      ExitWithoutStuckThreads();
+      ExitWithoutStuckThreads(finished);
     }
   }
   for (auto& os_thread : os_threads_) {
@@ -502,11 +503,17 @@ void Server::Impl::RunUntilShutdown() {
   spdlog::info("Cachette is now ready to exit, bye bye...");
 }
 
-void Server::Impl::ExitWithoutStuckThreads() {
-  // Joining the thread would wait for as long as its command runs (minutes, or forever), and
-  // destroying the server under it is not safe: end the process here. Nothing is persisted, so
-  // nothing is lost; the status is a normal shutdown's, as asked for.
+void Server::Impl::ExitWithoutStuckThreads(std::vector<std::future<void>>& finished) {
+  // Joining the stuck thread would wait for as long as its command runs (minutes, or forever),
+  // and destroying the server under it is not safe: end the process here. Nothing is persisted,
+  // so nothing is lost; the status is a normal shutdown's, as asked for. The threads that did
+  // finish are joined first (nothing is left running but the stuck one).
   spdlog::warn("An I/O thread is stuck in a command that cannot be interrupted; exiting now");
+  for (size_t i = 0; i < finished.size() && i < os_threads_.size(); ++i) {
+    if (finished[i].wait_for(std::chrono::milliseconds(100)) == std::future_status::ready) {
+      os_threads_[i].join();
+    }
+  }
   spdlog::info("Cachette is now ready to exit, bye bye...");
   spdlog::default_logger()->flush();
   _exit(0);
