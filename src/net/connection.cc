@@ -124,7 +124,11 @@ void Connection::ReadMore() {
   in_read_loop_ = true;
   for (int turn = 0;; ++turn) {
     if (closing_) {
-      Close();
+      if (writing_) {
+        DropInputWhileClosing();  // WriteInFlight closes once the reply in flight is out
+      } else {
+        Close();
+      }
       break;
     }
     if (!input_may_be_waiting_ || turn == kReadsPerTurn) {
@@ -154,6 +158,24 @@ void Connection::ReadMore() {
     }
   }
   in_read_loop_ = false;
+}
+
+// Shutdown lets a reply in flight finish before the close. What the client sends meanwhile is
+// read and dropped: input left unread at close() makes the kernel reset the connection, and the
+// client would lose the end of its reply.
+void Connection::DropInputWhileClosing() {
+  char scratch[16 * 1024];
+  for (;;) {
+    boost::system::error_code error;
+    const size_t bytes = socket_.read_some(asio::buffer(scratch), error);
+    if (error == asio::error::would_block || error == asio::error::try_again) {
+      WaitReadable();
+      return;
+    }
+    if (error || bytes == 0) {
+      return;  // the peer is done sending; the write goes on
+    }
+  }
 }
 
 void Connection::WaitReadable() {

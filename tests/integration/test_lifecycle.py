@@ -286,3 +286,33 @@ def test_unauthenticated_big_request_handled_like_redis(start_server, start_redi
             except TimeoutError:
                 outputs.append("still open")
     assert outputs[0] == outputs[1]
+
+
+def test_shutdown_finishes_a_reply_in_flight_even_if_the_client_sends_meanwhile(start_server):
+    """A reply still being written when shutdown begins goes out whole before the close, also
+    when its client sends another command meanwhile (that read used to close the connection
+    at once, cutting the reply)."""
+    srv = start_server()
+    value = "x" * (8 << 20)
+    with srv.conn(timeout=30) as a:
+        assert a.call("SET", "big", value) == b"+OK\r\n"
+        b = socket.create_connection(("127.0.0.1", srv.port))
+        b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        b.sendall(encode("GET", "big"))
+        wait_until(lambda: any("cmd=get" in line and "omem=0" not in line
+                               for line in a.call("CLIENT", "LIST").decode().splitlines()),
+                   message="the GET reply to be in flight")
+        a.send(encode("SHUTDOWN", "NOSAVE"))
+        assert a.is_closed_by_peer(10)
+    b.sendall(encode("PING"))
+    received = 0
+    b.settimeout(30)
+    while True:
+        data = b.recv(1 << 20)
+        if not data:
+            break
+        received += len(data)
+    b.close()
+    assert received >= len(f"${len(value)}\r\n") + len(value) + 2
+    assert srv.wait_exit(10) == 0, srv.log()
+    srv.stop()

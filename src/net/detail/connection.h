@@ -96,6 +96,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Reads and runs what the socket holds, then waits for more (WaitReadable).
   void ReadMore();
   void WaitReadable();
+  void DropInputWhileClosing();
   void OnReadable(const boost::system::error_code& error, uint64_t generation);
   // Runs the input's commands, then writes the replies, or reads more.
   void ProcessInput();
