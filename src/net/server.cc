@@ -351,7 +351,7 @@ void Server::Impl::Accept(size_t listener) {
 
 void Server::Impl::RefuseWhileOutOfDescriptors(size_t listener) {
   tcp::acceptor& acceptor = *acceptors_[listener];
-  static constexpr std::string_view kReply = "-ERR max number of clients reached\r\n";
+  const std::string reply = "-" + std::string(protocol::errors::kMaxClients) + "\r\n";
   int refused = 0;
   while (refused < kRefusalsPerRound && reserve_fd_.Release()) {
     bool accepted = false;
@@ -360,7 +360,7 @@ void Server::Impl::RefuseWhileOutOfDescriptors(size_t listener) {
           ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
       if (client.get() >= 0) {
         // Best effort, as Redis's own refusal: a fresh socket's buffer takes these bytes.
-        (void)::send(client.get(), kReply.data(), kReply.size(), MSG_NOSIGNAL);
+        (void)::send(client.get(), reply.data(), reply.size(), MSG_NOSIGNAL);
         shared_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
         ++refused;
         accepted = true;
@@ -409,18 +409,16 @@ std::optional<std::string> Server::Impl::FitMaxclients() {
                  fit.limit, fit.original);
   }
   // CONFIG SET maxclients: more than the limit can be raised to is refused (Redis's message).
-  config_.SetApplyHook(
-      config::Id::kMaxclients,
-      [reserved](const config::Config& updated) -> std::optional<std::string> {
-        const int64_t wanted = updated.Int(config::Id::kMaxclients);
-        const DescriptorFit fit = FitDescriptorLimit(wanted, reserved);
-        if (fit.maxclients < wanted) {
-          return "The operating system is not able to handle the specified number of clients, try "
-                 "with " +
-                 std::to_string(fit.maxclients);
-        }
-        return std::nullopt;
-      });
+  config_.SetApplyHook(config::Id::kMaxclients,
+                       [reserved](const config::Config& updated) -> std::optional<std::string> {
+                         const int64_t wanted = updated.Int(config::Id::kMaxclients);
+                         const DescriptorFit fit = FitDescriptorLimit(wanted, reserved);
+                         if (fit.maxclients < wanted) {
+                           return std::string(protocol::errors::kMaxClientsOverFdLimit) +
+                                  std::to_string(fit.maxclients);
+                         }
+                         return std::nullopt;
+                       });
   return std::nullopt;
 }
 

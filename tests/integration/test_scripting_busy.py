@@ -200,15 +200,14 @@ def _send_all_in_background(conn, data):
     return sender
 
 
-def _pipelined_echoes_while_a_script_starts(srv, count):
-    """Lines up the race of a pipelining client with a script, as a busy event loop meets it:
-    with the server stopped (SIGSTOP), client b sends `count` pipelined ECHOs, then client a
-    (on b's I/O thread) sends an endless script; the server resumes (SIGCONT) with both inputs
-    waiting. Returns b's replies, read until the script is killed, and b's PING after it."""
-    b, _filler, a = (RespConnection(srv.port, timeout=30) for _ in range(3))
-    for x in (a, b, _filler):
+def _pipeline_behind_a_starting_script(srv, payload, count):
+    """With the server stopped (SIGSTOP), client b sends what of `payload` its socket takes,
+    then client a (on b's I/O thread) sends an endless script; the server resumes (SIGCONT)
+    with both inputs waiting, and b sends the rest. Returns a, b, the third client and b's
+    first `count` replies."""
+    b, filler, a = (RespConnection(srv.port, timeout=30) for _ in range(3))
+    for x in (a, b, filler):
         assert x.call("PING") == b"+PONG\r\n"
-    payload = b"".join(encode("ECHO", "m%06d" % i) for i in range(count))
     os.kill(srv.pid, signal.SIGSTOP)
     try:
         b.sock.setblocking(False)
@@ -225,6 +224,16 @@ def _pipelined_echoes_while_a_script_starts(srv, count):
     sender = _send_all_in_background(b, payload[sent:])
     replies = b.read_replies(count)
     sender.join()
+    return a, b, filler, replies
+
+
+def _pipelined_echoes_while_a_script_starts(srv, count):
+    """Lines up the race of a pipelining client with a script, as a busy event loop meets it:
+    with the server stopped (SIGSTOP), client b sends `count` pipelined ECHOs, then client a
+    (on b's I/O thread) sends an endless script; the server resumes (SIGCONT) with both inputs
+    waiting. Returns b's replies, read until the script is killed, and b's PING after it."""
+    payload = b"".join(encode("ECHO", "m%06d" % i) for i in range(count))
+    a, b, _filler, replies = _pipeline_behind_a_starting_script(srv, payload, count)
     with RespConnection(srv.port, timeout=30) as killer:
         assert killer.call("SCRIPT", "KILL") == b"+OK\r\n"
     assert a.read_reply().startswith(b"-ERR Script killed by user with SCRIPT KILL...")
@@ -257,27 +266,9 @@ def test_pipelined_input_read_when_a_script_turns_busy_keeps_its_order(cachette,
 def test_text_inside_pipelined_values_never_runs_as_a_command_while_busy(cachette):
     # Values holding the line "SHUTDOWN NOSAVE" are data: the server stays up, every SET is
     # answered +OK or -BUSY.
-    b, _filler, a = (RespConnection(cachette.port, timeout=30) for _ in range(3))
-    for x in (a, b, _filler):
-        assert x.call("PING") == b"+PONG\r\n"
     count = 400
     payload = b"".join(encode("SET", "k%d" % i, "SHUTDOWN NOSAVE\r\n" * 50) for i in range(count))
-    os.kill(cachette.pid, signal.SIGSTOP)
-    try:
-        b.sock.setblocking(False)
-        sent = 0
-        try:
-            while sent < len(payload):
-                sent += b.sock.send(payload[sent:])
-        except BlockingIOError:
-            pass
-        b.sock.settimeout(30)
-        a.send(encode("EVAL", LOOP, "0"))
-    finally:
-        os.kill(cachette.pid, signal.SIGCONT)
-    sender = _send_all_in_background(b, payload[sent:])
-    replies = b.read_replies(count)
-    sender.join()
+    a, b, _filler, replies = _pipeline_behind_a_starting_script(cachette, payload, count)
     assert all(r in (b"+OK\r\n", BUSY_SCRIPT) for r in replies)
     assert cachette.proc.poll() is None
     with RespConnection(cachette.port, timeout=30) as killer:

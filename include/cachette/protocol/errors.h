@@ -34,6 +34,9 @@ inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
 inline constexpr std::string_view kOutOfMemory =
     "OOM command not allowed when used memory > 'maxmemory'.";
 inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
+// CONFIG SET maxclients past what the descriptor limit allows; followed by the number it allows.
+inline constexpr std::string_view kMaxClientsOverFdLimit =
+    "The operating system is not able to handle the specified number of clients, try with ";
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 inline constexpr std::string_view kHelloNoAuth =
     "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
