@@ -93,9 +93,8 @@ TEST(ConfigTest, DefaultsShowAsConfigGetDoes) {
   EXPECT_FALSE(config.Bool(Id::kAppendonly));
   EXPECT_EQ(config.Get(Id::kSave), "");
   EXPECT_EQ(config.Get(Id::kRequirepass), "");
-  EXPECT_EQ(
-      config.Get(Id::kClientOutputBufferLimit),
-      "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+  EXPECT_EQ(config.Get(Id::kClientOutputBufferLimit),
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
   EXPECT_EQ(config.config_file(), "");
 }
 
@@ -287,9 +286,8 @@ TEST(ConfigLoadTextTest, OutputBufferLimitErrorsUseRedisWording) {
               "Error in hard, soft or soft_seconds setting in buffer limit configuration.")
         << bad;
   }
-  EXPECT_EQ(
-      config.Get(Id::kClientOutputBufferLimit),
-      "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+  EXPECT_EQ(config.Get(Id::kClientOutputBufferLimit),
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
 }
 
 TEST(ConfigLoadTest, CommandLineOverridesTheFile) {
