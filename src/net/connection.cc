@@ -25,6 +25,9 @@ constexpr size_t kBusyReadLimit = 256 * 1024;
 constexpr int kReadsPerTurn = 4;
 // Buffers bigger than this are given back when they empty, so idle clients stay small.
 constexpr size_t kIdleBufferCapacity = 64 * 1024;
+// Replies up to this size wait for the thread's deferred flush; more goes out at once, so a
+// client that pipelines a lot streams its replies while it is read.
+constexpr size_t kDeferredFlushLimit = 64 * 1024;
 
 std::string EndpointText(const asio::ip::tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
@@ -207,11 +210,20 @@ void Connection::ProcessInput() {
     return;
   }
   // Every reply of the batch goes out in one write; while an earlier write is still in
-  // flight they wait behind it (OnWritten sends them) and reading goes on.
+  // flight they wait behind it (WriteInFlight sends them) and reading goes on. Usually the write
+  // waits until every ready connection of the thread has run (IoThread::DeferFlush), as Redis
+  // writes its replies before it sleeps: the client then finds many replies per wake-up.
   if (!output_.empty() && !writing_) {
-    Flush();
-    if (closed_) {
-      return;
+    if (!client_.close_after_reply && output_.size() < kDeferredFlushLimit) {
+      if (!flush_deferred_) {
+        flush_deferred_ = true;
+        thread_.DeferFlush(shared_from_this());
+      }
+    } else {
+      Flush();
+      if (closed_) {
+        return;
+      }
     }
   }
   if (writing_ && !CheckOutputLimits()) {
@@ -592,8 +604,25 @@ commands::ConnectionFigures Connection::Figures() {
   return figures;
 }
 
+void Connection::FlushDeferred() {
+  flush_deferred_ = false;
+  if (closed_ || writing_ || output_.empty()) {
+    return;  // closed, or written meanwhile (a write in flight sends output_ when it is done)
+  }
+  Flush();
+  if (!closed_ && writing_) {
+    (void)CheckOutputLimits();
+  }
+}
+
 void Connection::CloseWhenFlushed() {
   closing_ = true;
+  if (!writing_ && !output_.empty()) {
+    Flush();  // replies waiting for the deferred flush
+    if (closed_ || writing_) {
+      return;  // WriteInFlight closes once they are out
+    }
+  }
   if (!writing_) {
     Close();
   }

@@ -110,11 +110,29 @@ void IoThread::ServeWhileBusy() {
     return;
   }
   serving_while_busy_ = true;
+  FlushDeferred();  // replies that were waiting for the end of the loop's turn
   DrainMailbox();
   for (const auto& connection : Connections()) {
     connection->ServeWhileBusy();
   }
   serving_while_busy_ = false;
+}
+
+void IoThread::DeferFlush(std::shared_ptr<Connection> connection) {
+  deferred_flush_.push_back(std::move(connection));
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    boost::asio::post(context_, [this] { FlushDeferred(); });
+  }
+}
+
+void IoThread::FlushDeferred() {
+  flush_posted_ = false;
+  flushing_.swap(deferred_flush_);
+  for (const auto& connection : flushing_) {
+    connection->FlushDeferred();
+  }
+  flushing_.clear();
 }
 
 void IoThread::NoteParked(std::shared_ptr<Connection> connection) { parked_.push_back(connection); }

@@ -72,6 +72,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close();
   // For shutdown: close now, or right after the write in flight.
   void CloseWhenFlushed();
+  // Writes the replies that waited for the thread's turn to end (IoThread::DeferFlush).
+  void FlushDeferred();
 
   // Closes the client for passing client-output-buffer-limit (logged and counted).
   void CloseForOutputLimit();
@@ -133,8 +135,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   commands::ClientState client_;
   int64_t last_activity_us_ = 0;
   int64_t over_soft_limit_since_us_ = 0;
-  bool writing_ = false;  // in_flight_ is not all written yet
-  bool reading_ = false;  // a WaitReadable is pending
+  bool writing_ = false;         // in_flight_ is not all written yet
+  bool flush_deferred_ = false;  // on the thread's deferred-flush list
+  bool reading_ = false;         // a WaitReadable is pending
   // The last read filled the buffer (or the loop said readable): read before waiting.
   bool input_may_be_waiting_ = true;
   bool in_read_loop_ = false;  // ReadMore is on the stack: a nested call only asks it to go on

@@ -96,6 +96,11 @@ class IoThread {
       UnparkAll();
     }
   }
+  // Replies are written once every connection the event loop found ready has run its
+  // commands (Redis writes before it sleeps): a connection with replies to send asks for a
+  // flush, and one handler posted behind the ready ones writes them all.
+  void DeferFlush(std::shared_ptr<Connection> connection);
+  void FlushDeferred();
   // Posted to this thread at shutdown: closes every connection once its write is done.
   void BeginShutdown();
   void StartHousekeeping();
@@ -136,6 +141,10 @@ class IoThread {
   bool shutting_down_ = false;
   bool serving_while_busy_ = false;
   std::vector<std::weak_ptr<Connection>> parked_;
+  std::vector<std::shared_ptr<Connection>> deferred_flush_;
+  std::vector<std::shared_ptr<Connection>>
+      flushing_;  // the list being written, kept for its capacity
+  bool flush_posted_ = false;
   BackgroundWork background_;
 };
 
