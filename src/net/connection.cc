@@ -1,8 +1,13 @@
 #include "detail/connection.h"
 
+#include <fcntl.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "cachette/config/config.h"
@@ -28,6 +33,26 @@ constexpr size_t kIdleBufferCapacity = 64 * 1024;
 // Replies up to this size wait for the thread's deferred flush; more goes out at once, so a
 // client that pipelines a lot streams its replies while it is read.
 constexpr size_t kDeferredFlushLimit = 64 * 1024;
+
+// One non-blocking recv/send: the bytes moved (0 from recv: the peer closed), or -1 with errno
+// (EAGAIN: nothing to move now). Interrupted calls are retried.
+ssize_t ReceiveSome(int fd, char* data, size_t size) {
+  ssize_t bytes;
+  do {
+    bytes = ::recv(fd, data, size, 0);
+  } while (bytes < 0 && errno == EINTR);
+  return bytes;
+}
+
+ssize_t SendSome(int fd, const char* data, size_t size) {
+  ssize_t bytes;
+  do {
+    bytes = ::send(fd, data, size, MSG_NOSIGNAL);
+  } while (bytes < 0 && errno == EINTR);
+  return bytes;
+}
+
+bool WouldBlock() { return errno == EAGAIN || errno == EWOULDBLOCK; }
 
 std::string EndpointText(const asio::ip::tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
@@ -71,17 +96,30 @@ void InputBuffer::ShrinkIfIdle() {
 }
 
 Connection::Connection(IoThread& thread, Shared& shared, asio::ip::tcp::socket socket, uint64_t id)
-    : thread_(thread), shared_(shared), socket_(std::move(socket)), writer_(&output_) {
+    : thread_(thread), shared_(shared), writer_(&output_) {
   client_.id = id;
   client_.created_at_ms = util::UnixTimeMs();
   client_.authenticated = shared_.config->String(config::Id::kRequirepass).empty();
   boost::system::error_code ignored;
-  client_.peer_address = EndpointText(socket_.remote_endpoint(ignored));
-  client_.local_address = EndpointText(socket_.local_endpoint(ignored));
+  client_.peer_address = EndpointText(socket.remote_endpoint(ignored));
+  client_.local_address = EndpointText(socket.local_endpoint(ignored));
+  fd_ = socket.release(ignored);  // Asio forgets it (leaves its epoll set); the Poller watches it
+}
+
+Connection::~Connection() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
 }
 
 void Connection::Start() {
   Configure();
+  if (fd_ < 0 || !thread_.poller().Add(fd_, this)) {
+    spdlog::warn("Cannot watch client id={} addr={}: {}", client_.id, client_.peer_address,
+                 std::strerror(errno));
+    Close();
+    return;
+  }
   if (thread_.serving_while_busy()) {
     // Admitted by the busy-script loop: read directly by it until Unpark.
     parked_ = true;
@@ -92,15 +130,18 @@ void Connection::Start() {
 }
 
 void Connection::Configure() {
-  boost::system::error_code ignored;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-  socket_.non_blocking(true, ignored);
+  const int fd = fd_;
+  if (fd < 0) {
+    return;
+  }
+  const int on = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   const int64_t keepalive = shared_.config->Int(config::Id::kTcpKeepalive);
   if (keepalive > 0) {
     // As Redis's anetKeepAlive: the first probe after `keepalive` seconds of silence, then
     // every third of that, and the peer is dropped after three unanswered probes.
-    socket_.set_option(asio::socket_base::keep_alive(true), ignored);
-    const int fd = socket_.native_handle();
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
     const int idle = static_cast<int>(std::min<int64_t>(keepalive, 32767));
     const int interval = std::max(1, idle / 3);
     const int probes = 3;
@@ -111,12 +152,11 @@ void Connection::Configure() {
   last_activity_us_ = util::MonotonicUs();
 }
 
-// Reads are our own non-blocking read_some calls into the input buffer; the event loop is only
-// asked to wait for readability (async_wait), which hands it no buffer. So a pending read is
-// never one that has already taken bytes, and ServeWhileBusy can cancel it and read the socket
-// itself without losing or reordering input. A read shorter than the buffer drained the socket,
-// so the next one waits for epoll first (one epoll_ctl re-arms the wait, where asio's own
-// speculative read would have spent a recv that fails); a full read reads again at once, at
+// Reads are our own non-blocking recv calls into the input buffer; waiting for readability is a
+// flag the Poller's events look at, which holds no buffer. So a pending read is never one that
+// has already taken bytes, and ServeWhileBusy can drop it and read the socket itself without
+// losing or reordering input. A read shorter than the buffer drained the socket, so the next one
+// waits for the poller's next edge (no system call to wait); a full read reads again at once, at
 // most kReadsPerTurn times in a row, looping rather than recursing through ProcessInput.
 void Connection::ReadMore() {
   parked_ = false;
@@ -141,17 +181,19 @@ void Connection::ReadMore() {
     read_again_ = false;
     const size_t needed = parser_.BytesStillNeeded();
     auto tail = input_.Tail(std::max(kReadChunk, std::min<size_t>(needed, 64 * 1024 * 1024)));
-    boost::system::error_code error;
-    const size_t bytes = socket_.read_some(tail, error);
-    if (error == asio::error::would_block || error == asio::error::try_again) {
+    const ssize_t received = ReceiveSome(fd_, static_cast<char*>(tail.data()), tail.size());
+    if (received < 0 && WouldBlock()) {
       input_may_be_waiting_ = false;
       continue;
     }
-    if (error) {
-      Close();
+    if (received <= 0) {
+      Close();  // the peer closed, or the socket failed
       break;
     }
-    input_may_be_waiting_ = bytes == tail.size();
+    const auto bytes = static_cast<size_t>(received);
+    // A short read drained the socket, except of a hang-up the same edge reported: the end of
+    // the stream is still to be read, and no edge will come for it.
+    input_may_be_waiting_ = bytes == tail.size() || peer_hung_up_;
     input_.Commit(bytes);
     thread_.net_input_bytes.Add(bytes);
     last_activity_us_ = util::MonotonicUs();
@@ -169,37 +211,60 @@ void Connection::ReadMore() {
 void Connection::DropInputWhileClosing() {
   char scratch[16 * 1024];
   for (;;) {
-    boost::system::error_code error;
-    const size_t bytes = socket_.read_some(asio::buffer(scratch), error);
-    if (error == asio::error::would_block || error == asio::error::try_again) {
+    const ssize_t bytes = ReceiveSome(fd_, scratch, sizeof(scratch));
+    if (bytes < 0 && WouldBlock()) {
+      input_may_be_waiting_ = false;
       WaitReadable();
       return;
     }
-    if (error || bytes == 0) {
+    if (bytes <= 0) {
       return;  // the peer is done sending; the write goes on
     }
   }
 }
 
+// Waiting is a flag: the Poller's next input edge reads (OnEvents). When input may already be
+// waiting (the read loop stopped after kReadsPerTurn full reads, or an edge came while nothing
+// waited), no edge will come for it: the read is posted behind the thread's other work instead.
 void Connection::WaitReadable() {
   reading_ = true;
-  socket_.async_wait(
-      asio::socket_base::wait_read,
-      [self = shared_from_this(), generation = wait_generation_](
-          const boost::system::error_code& error) { self->OnReadable(error, generation); });
+  if (input_may_be_waiting_) {
+    asio::post(thread_.context(), [self = shared_from_this(), generation = wait_generation_] {
+      self->OnReadable(generation);
+    });
+  }
 }
 
-void Connection::OnReadable(const boost::system::error_code& error, uint64_t generation) {
-  if (generation != wait_generation_ || closed_) {
-    return;  // cancelled by ServeWhileBusy (it read the socket itself), or closed
+void Connection::OnReadable(uint64_t generation) {
+  if (generation != wait_generation_ || closed_ || !reading_) {
+    return;  // taken over by ServeWhileBusy (it read the socket itself), closed, or read already
   }
   reading_ = false;
-  if (error) {
-    Close();
-    return;
-  }
   input_may_be_waiting_ = true;
   ReadMore();
+}
+
+void Connection::OnEvents(uint32_t events) {
+  if (closed_) {
+    return;
+  }
+  // What an edge says is kept even when nothing waits for it (a paused client, a parked one):
+  // edge-triggered, it is not said again.
+  if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0 && waiting_writable_ && !parked_) {
+    waiting_writable_ = false;
+    WriteInFlight();
+    if (closed_) {
+      return;
+    }
+  }
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+    input_may_be_waiting_ = true;
+    peer_hung_up_ = peer_hung_up_ || (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+    if (reading_ && !parked_) {
+      reading_ = false;
+      ReadMore();
+    }
+  }
 }
 
 void Connection::ProcessInput() {
@@ -309,7 +374,7 @@ bool Connection::ExecuteInput() {
 void Connection::Postpone() {
   postponed_ = true;
   if (pause_timer_ == nullptr) {
-    pause_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+    pause_timer_ = std::make_unique<asio::steady_timer>(thread_.context());
   }
   // CLIENT UNPAUSE ends a pause early: look again every few milliseconds.
   pause_timer_->expires_after(std::chrono::milliseconds(5));
@@ -324,13 +389,13 @@ void Connection::Postpone() {
 
 void Connection::ScheduleContinuation(bool wait) {
   if (!wait) {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->RunContinuation(); });
+    asio::post(thread_.context(), [self = shared_from_this()] { self->RunContinuation(); });
     return;
   }
   // Something it needs is held by another thread (a script): look again shortly rather than
   // spinning.
   if (continuation_timer_ == nullptr) {
-    continuation_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+    continuation_timer_ = std::make_unique<asio::steady_timer>(thread_.context());
   }
   continuation_timer_->expires_after(std::chrono::milliseconds(1));
   continuation_timer_->async_wait(
@@ -357,14 +422,14 @@ void Connection::RunContinuation() {
 }
 
 void Connection::Flush() {
-  boost::system::error_code error;
-  // The socket is non-blocking: try to write everything now, and only fall back to an
-  // asynchronous write (via epoll) for what the kernel would not take.
-  const size_t written = socket_.write_some(asio::buffer(output_), error);
-  if (error && error != asio::error::would_block && error != asio::error::try_again) {
+  // The socket is non-blocking: try to write everything now, and only fall back to waiting
+  // for writability (the Poller) for what the kernel would not take.
+  const ssize_t sent = SendSome(fd_, output_.data(), output_.size());
+  if (sent < 0 && !WouldBlock()) {
     Close();
     return;
   }
+  const size_t written = sent < 0 ? 0 : static_cast<size_t>(sent);
   thread_.net_output_bytes.Add(written);
   if (written == output_.size()) {
     output_.clear();
@@ -386,17 +451,16 @@ void Connection::Flush() {
 }
 
 // The socket is non-blocking: write what the kernel takes now, and for the rest wait until it
-// is writable (async_wait hands the event loop no buffer, so ServeWhileBusy can cancel the wait
-// and go on writing itself).
+// is writable (a flag for the Poller, holding no buffer, so ServeWhileBusy can drop the wait and
+// go on writing itself).
 void Connection::WriteInFlight() {
-  boost::system::error_code error;
-  const size_t written = socket_.write_some(
-      asio::buffer(in_flight_.data() + in_flight_sent_, in_flight_.size() - in_flight_sent_),
-      error);
-  if (error && error != asio::error::would_block && error != asio::error::try_again) {
+  const ssize_t sent =
+      SendSome(fd_, in_flight_.data() + in_flight_sent_, in_flight_.size() - in_flight_sent_);
+  if (sent < 0 && !WouldBlock()) {
     Close();
     return;
   }
+  const size_t written = sent < 0 ? 0 : static_cast<size_t>(sent);
   thread_.net_output_bytes.Add(written);
   if (written > 0) {
     // A client that takes its replies is not idle (`timeout`), as in Redis.
@@ -437,20 +501,9 @@ void Connection::WriteInFlight() {
   }
 }
 
-void Connection::WaitWritable() {
-  socket_.async_wait(asio::socket_base::wait_write,
-                     [self = shared_from_this(),
-                      generation = wait_generation_](const boost::system::error_code& error) {
-                       if (generation != self->wait_generation_ || self->closed_) {
-                         return;  // cancelled by ServeWhileBusy, or closed
-                       }
-                       if (error) {
-                         self->Close();
-                         return;
-                       }
-                       self->WriteInFlight();
-                     });
-}
+// A short send (or EAGAIN) left the socket without room, so the kernel reports the edge when room
+// comes back; an edge that came in between is still in the Poller's ready list.
+void Connection::WaitWritable() { waiting_writable_ = true; }
 
 bool Connection::CheckOutputLimits() {
   const config::OutputBufferLimit limits = shared_.config->NormalOutputLimit();
@@ -494,10 +547,9 @@ void Connection::ServeWhileBusy() {
     // Take the socket from the event loop: its pending waits (read, write) are cancelled, and
     // their completions, when the loop runs again, are ignored (the generation changed). A
     // wait holds no data, so nothing is lost. Until Unpark, this reads and writes directly.
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
-    ++wait_generation_;
+    ++wait_generation_;  // a read posted by WaitReadable is dropped
     reading_ = false;
+    waiting_writable_ = false;
     parked_ = true;
     thread_.NoteParked(shared_from_this());
   }
@@ -518,17 +570,17 @@ void Connection::ServeWhileBusy() {
   // in flight, bounded by the output limits.
   size_t total = 0;
   while (total < kBusyReadLimit) {
-    boost::system::error_code error;
-    const size_t bytes = socket_.read_some(input_.Tail(kReadChunk), error);
-    if (error == asio::error::would_block || error == asio::error::try_again) {
+    auto tail = input_.Tail(kReadChunk);
+    const ssize_t bytes = ReceiveSome(fd_, static_cast<char*>(tail.data()), tail.size());
+    if (bytes < 0 && WouldBlock()) {
       break;
     }
-    if (error) {
+    if (bytes <= 0) {
       Close();
       return;
     }
-    input_.Commit(bytes);
-    total += bytes;
+    input_.Commit(static_cast<size_t>(bytes));
+    total += static_cast<size_t>(bytes);
   }
   if (total == 0) {
     return;
@@ -559,10 +611,13 @@ void Connection::Unpark() {
   parked_ = false;
   input_may_be_waiting_ = true;
   if (writing_) {
-    WaitWritable();  // the reply goes on; reading goes on beside it, as always
+    WriteInFlight();  // the reply goes on (an edge may have come while parked); reading beside it
+    if (closed_) {
+      return;
+    }
   }
-  if (suspended_ || postponed_) {
-    return;  // their completion goes on with the input
+  if (suspended_ || postponed_ || reading_) {
+    return;  // their completion goes on with the input, or WriteInFlight went on with it
   }
   ProcessInput();
 }
@@ -588,12 +643,12 @@ void Connection::Kill() {
     return;
   }
   killed_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  asio::post(thread_.context(), [self = shared_from_this()] { self->Close(); });
 }
 
 commands::ConnectionFigures Connection::Figures() {
   commands::ConnectionFigures figures;
-  figures.fd = closed_ ? -1 : static_cast<int>(socket_.native_handle());
+  figures.fd = closed_ ? -1 : fd_;
   figures.idle_s = (util::MonotonicUs() - last_activity_us_) / 1000000;
   figures.query_buffer = input_.size();
   figures.query_buffer_free = input_.capacity() - input_.size();
@@ -647,9 +702,12 @@ void Connection::Close() {
     client_.monitor = false;
   }
   shared_.dispatcher->OnClientClosed(client_);
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  if (fd_ >= 0) {
+    thread_.poller().Remove(fd_);
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    fd_ = -1;
+  }
   shared_.connected.fetch_sub(1, std::memory_order_relaxed);
   thread_.Remove(this);
 }

@@ -17,7 +17,11 @@ constexpr auto kHousekeepingPeriod = std::chrono::milliseconds(100);
 thread_local IoThread* current_thread = nullptr;
 }  // namespace
 
-IoThread::IoThread(Shared& shared) : shared_(shared) {}
+IoThread::IoThread(Shared& shared) : shared_(shared) { poller_watch_.assign(poller_.fd()); }
+
+IoThread::~IoThread() {
+  poller_watch_.release();  // the Poller closes its descriptor itself
+}
 
 IoThread* IoThread::Current() { return current_thread; }
 
@@ -63,7 +67,13 @@ void IoThread::Add(std::shared_ptr<Connection> connection) {
   connections_.emplace(key, std::move(connection));
 }
 
-void IoThread::Remove(Connection* connection) { connections_.erase(connection); }
+void IoThread::Remove(Connection* connection) {
+  const auto found = connections_.find(connection);
+  if (found != connections_.end()) {
+    retired_.push_back(std::move(found->second));
+    connections_.erase(found);
+  }
+}
 
 void IoThread::Run() {
   current_thread = this;
@@ -74,7 +84,7 @@ void IoThread::Run() {
   // pipeline 1 this is what decides throughput against Redis (docs/benchmarks.md); it costs at
   // most busy-poll-us of CPU per idle period.
   while (!context_.stopped()) {
-    if (context_.poll() != 0) {
+    if (PollOnce()) {
       RunBackground(/*idle=*/false);
       continue;
     }
@@ -85,7 +95,19 @@ void IoThread::Run() {
     if (spin_us > 0 && PollFor(spin_us)) {
       continue;
     }
-    if (context_.run_one() == 0) {
+    // Sleep until the io_context has work or a socket of the Poller is ready. At shutdown, once
+    // every connection is gone, nothing is watched and run_one returns when the rest is done.
+    if (!shutting_down_ || !connections_.empty()) {
+      WatchPoller();
+    } else {
+      work_.reset();
+      if (poller_watched_) {
+        poller_watch_.cancel();  // its completion is the last work
+      }
+    }
+    const size_t ran = context_.run_one();
+    EndRound();
+    if (ran == 0) {
       break;
     }
   }
@@ -118,16 +140,31 @@ void IoThread::ServeWhileBusy() {
   serving_while_busy_ = false;
 }
 
-void IoThread::DeferFlush(std::shared_ptr<Connection> connection) {
-  deferred_flush_.push_back(std::move(connection));
-  if (!flush_posted_) {
-    flush_posted_ = true;
-    boost::asio::post(context_, [this] { FlushDeferred(); });
+bool IoThread::PollOnce() {
+  const bool sockets = poller_.Dispatch(0) != 0;
+  EndRound();
+  const bool handlers = context_.poll() != 0;
+  EndRound();
+  return sockets || handlers;
+}
+
+void IoThread::EndRound() {
+  if (!deferred_flush_.empty()) {
+    FlushDeferred();
   }
+  retired_.clear();
+}
+
+void IoThread::WatchPoller() {
+  if (poller_watched_) {
+    return;
+  }
+  poller_watched_ = true;
+  poller_watch_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                           [this](const boost::system::error_code&) { poller_watched_ = false; });
 }
 
 void IoThread::FlushDeferred() {
-  flush_posted_ = false;
   flushing_.swap(deferred_flush_);
   for (const auto& connection : flushing_) {
     connection->FlushDeferred();
@@ -156,7 +193,7 @@ bool IoThread::RunBackground(bool idle) {
 bool IoThread::PollFor(int64_t microseconds) {
   const int64_t until = util::MonotonicUs() + microseconds;
   do {
-    if (context_.poll() != 0) {
+    if (PollOnce()) {
       return true;
     }
   } while (util::MonotonicUs() < until && !context_.stopped());
@@ -167,7 +204,8 @@ void IoThread::BeginShutdown() {
   shutting_down_ = true;
   shutdown_begun_.set_value();
   timer_.cancel();
-  work_.reset();
+  // The io_context knows nothing of the Poller's sockets: its work guard stays until the last
+  // connection is gone (Run), or poll() would find no work and stop the loop under them.
   std::vector<std::shared_ptr<Connection>> all;
   all.reserve(connections_.size());
   for (auto& [key, connection] : connections_) {

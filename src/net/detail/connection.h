@@ -16,11 +16,12 @@
 // client-query-buffer-limit (and a bulk by proto-max-bulk-len): over it, the client is closed
 // without a reply, as Redis does. Both closes are counted for INFO.
 //
-// Reads and writes are non-blocking read_some/write_some calls of our own; the event loop only
-// waits for readiness (async_wait), so a pending operation never holds data and a script's hook
-// (ServeWhileBusy) can take the socket over: read it without losing or reordering input, and go
-// on writing a reply that was in flight. After a short read the next read waits for epoll, so a
-// request costs epoll_wait + read + write + epoll_ctl (re-arming the wait).
+// Reads and writes are non-blocking recv/send calls of our own on a descriptor the thread's
+// Poller watches (edge-triggered, registered once): waiting is only a flag, so nothing pending
+// ever holds data and a script's hook (ServeWhileBusy) can take the socket over: read it without
+// losing or reordering input, and go on writing a reply that was in flight. After a short read
+// the next read waits for the poller, so a request batch costs one recv and one send, and its
+// share of the thread's epoll_wait.
 
 #include <cstdint>
 #include <memory>
@@ -31,6 +32,7 @@
 #include "cachette/commands/server_context.h"
 #include "cachette/protocol/reply_writer.h"
 #include "cachette/protocol/resp_parser.h"
+#include "poller.h"
 
 namespace cachette::net::detail {
 
@@ -58,9 +60,16 @@ class InputBuffer {
   size_t end_ = 0;
 };
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection final : public std::enable_shared_from_this<Connection>, public PollTarget {
  public:
+  // Takes the accepted socket's descriptor over from Asio (the thread's Poller watches it).
   Connection(IoThread& thread, Shared& shared, boost::asio::ip::tcp::socket socket, uint64_t id);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // From the thread's Poller.
+  void OnEvents(uint32_t events) override;
 
   void Start();
   // Answers what the client sent, without waiting, while a script of this thread runs past
@@ -99,7 +108,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadMore();
   void WaitReadable();
   void DropInputWhileClosing();
-  void OnReadable(const boost::system::error_code& error, uint64_t generation);
+  // A read that was put behind the thread's other work (WaitReadable with input waiting).
+  void OnReadable(uint64_t generation);
   // Runs the input's commands, then writes the replies, or reads more.
   void ProcessInput();
   // CLIENT PAUSE holds the parsed command back: a timer looks again shortly.
@@ -125,7 +135,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   IoThread& thread_;
   Shared& shared_;
-  boost::asio::ip::tcp::socket socket_;
+  int fd_ = -1;  // owned; closed by Close (or the destructor)
   InputBuffer input_;
   std::string output_;     // replies not yet handed to the socket
   std::string in_flight_;  // being written; untouched until it is all out
@@ -135,21 +145,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
   commands::ClientState client_;
   int64_t last_activity_us_ = 0;
   int64_t over_soft_limit_since_us_ = 0;
-  bool writing_ = false;         // in_flight_ is not all written yet
-  bool flush_deferred_ = false;  // on the thread's deferred-flush list
-  bool reading_ = false;         // a WaitReadable is pending
+  bool writing_ = false;           // in_flight_ is not all written yet
+  bool flush_deferred_ = false;    // on the thread's deferred-flush list
+  bool reading_ = false;           // a WaitReadable is pending
+  bool waiting_writable_ = false;  // WriteInFlight waits for the poller's EPOLLOUT
   // The last read filled the buffer (or the loop said readable): read before waiting.
   bool input_may_be_waiting_ = true;
+  // The Poller reported the peer's end of the stream (or an error): read until recv says so.
+  bool peer_hung_up_ = false;
   bool in_read_loop_ = false;  // ReadMore is on the stack: a nested call only asks it to go on
   bool read_again_ = false;
-  // Bumped when ServeWhileBusy cancels the pending waits: completions of older ones are ignored.
+  // Bumped when ServeWhileBusy takes the socket over: posted reads of before are ignored.
   uint64_t wait_generation_ = 0;
   bool killed_ = false;
   bool parsed_ = false;       // parser_.args() holds a command not run yet (postponed)
   bool postponed_ = false;    // waiting for a CLIENT PAUSE to end
   bool suspended_ = false;    // a command's continuation is running
   bool dispatching_ = false;  // a command of this client is running (the script's client)
-  // Busy-script serving (ServeWhileBusy): the pending waits were cancelled and the socket is
+  // Busy-script serving (ServeWhileBusy): the pending waits were dropped and the socket is
   // read and written directly until Unpark.
   bool parked_ = false;
   std::unique_ptr<boost::asio::steady_timer> pause_timer_;

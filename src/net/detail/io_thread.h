@@ -17,6 +17,7 @@
 
 #include "asio.h"
 #include "cachette/commands/dispatcher.h"
+#include "poller.h"
 
 namespace cachette::config {
 class Config;
@@ -63,8 +64,10 @@ struct Shared {
 class IoThread {
  public:
   explicit IoThread(Shared& shared);
+  ~IoThread();
 
   boost::asio::io_context& context() { return context_; }
+  Poller& poller() { return poller_; }
   Shared& shared() { return shared_; }
 
   void Add(std::shared_ptr<Connection> connection);
@@ -98,8 +101,10 @@ class IoThread {
   }
   // Replies are written once every connection the event loop found ready has run its
   // commands (Redis writes before it sleeps): a connection with replies to send asks for a
-  // flush, and one handler posted behind the ready ones writes them all.
-  void DeferFlush(std::shared_ptr<Connection> connection);
+  // flush, and the loop writes them all after each round (Run).
+  void DeferFlush(std::shared_ptr<Connection> connection) {
+    deferred_flush_.push_back(std::move(connection));
+  }
   void FlushDeferred();
   // Posted to this thread at shutdown: closes every connection once its write is done.
   void BeginShutdown();
@@ -123,11 +128,24 @@ class IoThread {
   void Housekeeping();
   // Runs ready handlers for up to `microseconds`; true as soon as one ran.
   bool PollFor(int64_t microseconds);
+  // One non-blocking round: the Poller's ready sockets, then the io_context's ready handlers
+  // (timers, posts, accepted connections), each followed by the deferred writes; true when
+  // anything ran.
+  bool PollOnce();
+  // After each round: writes deferred replies and lets go of connections closed in it.
+  void EndRound();
+  // Before the thread sleeps in the io_context: it also wakes for the Poller's descriptor.
+  void WatchPoller();
   // Calls the background work; true when it left a backlog.
   bool RunBackground(bool idle);
 
   Shared& shared_;
   boost::asio::io_context context_{1};
+  Poller poller_;
+  // The Poller's epoll descriptor as seen by the io_context (not owned: released before the
+  // Poller closes it).
+  boost::asio::posix::stream_descriptor poller_watch_{context_};
+  bool poller_watched_ = false;
   boost::asio::steady_timer timer_{context_};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
       context_.get_executor()};
@@ -142,9 +160,10 @@ class IoThread {
   bool serving_while_busy_ = false;
   std::vector<std::weak_ptr<Connection>> parked_;
   std::vector<std::shared_ptr<Connection>> deferred_flush_;
-  std::vector<std::shared_ptr<Connection>>
-      flushing_;  // the list being written, kept for its capacity
-  bool flush_posted_ = false;
+  // The list being written (kept for its capacity).
+  std::vector<std::shared_ptr<Connection>> flushing_;
+  // Connections closed during a round: the Poller's events of that round may still name them.
+  std::vector<std::shared_ptr<Connection>> retired_;
   BackgroundWork background_;
 };
 
