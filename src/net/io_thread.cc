@@ -191,13 +191,18 @@ bool IoThread::RunBackground(bool idle) {
 }
 
 bool IoThread::PollFor(int64_t microseconds) {
+  // The spin looks at the sockets only (one epoll_wait a turn); the io_context's handlers
+  // (timers, posts from other threads) wait for its end, at most `microseconds`.
   const int64_t until = util::MonotonicUs() + microseconds;
   do {
-    if (PollOnce()) {
+    if (poller_.Dispatch(0) != 0) {
+      EndRound();
       return true;
     }
   } while (util::MonotonicUs() < until && !context_.stopped());
-  return false;
+  const bool handlers = context_.poll() != 0;
+  EndRound();
+  return handlers;
 }
 
 void IoThread::BeginShutdown() {
