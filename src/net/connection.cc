@@ -187,6 +187,12 @@ void Connection::ReadMore() {
       continue;
     }
     if (received <= 0) {
+      if (received == 0 && !writing_ && !output_.empty()) {
+        // The peer closed its side after its last commands (a half-close, as `nc -N` does):
+        // their replies were waiting for the round's end. Redis writes them before it reads the
+        // end of the stream; send what the socket takes now, then close.
+        Flush();
+      }
       Close();  // the peer closed, or the socket failed
       break;
     }
@@ -248,8 +254,9 @@ void Connection::OnEvents(uint32_t events) {
   if (closed_) {
     return;
   }
-  // What an edge says is kept even when nothing waits for it (a paused client, a parked one):
-  // edge-triggered, it is not said again.
+  // What an edge says about input is kept even when nothing waits for it (a paused client, a
+  // parked one): edge-triggered, it is not said again. Output readiness need not be kept: a
+  // write always tries the socket first (Flush, and Unpark's WriteInFlight).
   if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0 && waiting_writable_ && !parked_) {
     waiting_writable_ = false;
     WriteInFlight();
@@ -660,6 +667,13 @@ commands::ConnectionFigures Connection::Figures() {
 }
 
 void Connection::FlushDeferred() {
+  if (dispatching_) {
+    // The busy-script loop flushes from inside the script's command, whose client may be this
+    // one: its reply is being built in output_ (the dispatcher keeps offsets into it). It waits
+    // for the next round.
+    thread_.DeferFlush(shared_from_this());
+    return;
+  }
   flush_deferred_ = false;
   if (closed_ || writing_ || output_.empty()) {
     return;  // closed, or written meanwhile (a write in flight sends output_ when it is done)

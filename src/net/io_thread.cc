@@ -155,6 +155,9 @@ void IoThread::EndRound() {
   retired_.clear();
 }
 
+// Asio serves a descriptor wait by re-arming it with epoll_ctl(EPOLL_CTL_MOD), which looks at the
+// Poller's readiness again: sockets that became ready after the last round (whose edge the
+// Poller's own epoll_wait did not take yet) wake the thread at once.
 void IoThread::WatchPoller() {
   if (poller_watched_) {
     return;

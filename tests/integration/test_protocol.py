@@ -32,6 +32,34 @@ def connected_clients(srv):
 
 # ---- pipelining and inline commands ---------------------------------------------------------
 
+def _half_closed_replies(port, tries):
+    """Commands sent, then the sending side shut down (as `nc -N` does): the replies that came
+    back before the server closed, once per try."""
+    seen = []
+    for _ in range(tries):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"PING\r\n")
+            assert s.recv(100) == b"+PONG\r\n"
+            s.sendall(encode("SET", "k", "v") + b"GET k\r\n")
+            s.shutdown(socket.SHUT_WR)
+            data = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            seen.append(data)
+    return seen
+
+
+def test_commands_before_a_half_close_get_their_replies_like_redis(server, redis_server):
+    # The data and the end of the stream usually arrive in one event: the replies that wait
+    # for the end of the loop's round must still go out before the close.
+    expected = _half_closed_replies(redis_server.port, 50)
+    assert set(expected) == {b"+OK\r\n$1\r\nv\r\n"}
+    assert _half_closed_replies(server.port, 50) == expected
+
+
 def test_ten_thousand_pipelined_commands_in_one_write_all_get_replies(server, r):
     n = 10_000
     data = []

@@ -307,3 +307,30 @@ def test_reply_being_written_when_a_script_turns_busy_is_delivered_and_script_ki
         assert reply == expected
         assert killed == b"+OK\r\n"
         assert killed_error.startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+
+
+def _quiet_pings_around_a_busy_script(port):
+    """A read's worth of PINGs and then, in the same write, CLIENT REPLY OFF, a script that runs
+    past busy-reply-threshold, CLIENT REPLY ON and a PING: the bytes that come back."""
+    script = ("local t = redis.call('TIME') local stop = t[1] * 1000000 + t[2] + %d "
+              "while true do local n = redis.call('TIME') "
+              "if n[1] * 1000000 + n[2] > stop then break end end return 'SCRIPT'"
+              % (3 * THRESHOLD_MS * 1000))
+    pings = 3000  # more than one 16 KB read: their replies wait for the round's end
+    request = (encode("PING") * pings + encode("CLIENT", "REPLY", "OFF") +
+               encode("EVAL", script, "0") + encode("CLIENT", "REPLY", "ON") + encode("PING"))
+    with RespConnection(port, timeout=30) as c:
+        c.send(request)
+        replies = c.read_replies(pings + 2)
+        # Anything stray behind them would be read as the next reply.
+        return b"".join(replies) + c.call("ECHO", "end")
+
+
+def test_replies_waiting_for_the_round_are_not_cut_by_a_busy_script_of_their_client(
+        cachette, oracle):
+    # The busy-script loop writes every connection's waiting replies, but not those of the
+    # script's own client, whose reply is being built behind them (with CLIENT REPLY OFF it
+    # came back as NUL bytes).
+    expected = _quiet_pings_around_a_busy_script(oracle.port)
+    assert expected.endswith(b"+PONG\r\n+OK\r\n+PONG\r\n$3\r\nend\r\n")
+    assert _quiet_pings_around_a_busy_script(cachette.port) == expected
