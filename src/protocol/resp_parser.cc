@@ -13,6 +13,15 @@
  * while looking for the '\r'; anything unusual falls back to the general path, which has
  * Redis's exact error cases.
  *
+ * Most commands arrive whole (a pipelining client's read holds many), so before any of that,
+ * a command that starts at a clean boundary gets one pass that parses its count and length
+ * lines straight into the argument views (ParseWholeMultibulk): no spans, no search for line
+ * ends. It gives up on anything it does not expect (a partial command, a leading zero, a
+ * limit reached) without changing the state, and the general path starts that command from
+ * its beginning, so it is tried once per command and errors and partial commands behave as
+ * before. A command trickling in still costs O(bytes) overall: the one-pass attempt skips
+ * bulk data by its length and is not repeated once the general path has started.
+ *
  * Limits, as in Redis: a length line or an inline request longer than 64 KiB without its
  * line end, a count over INT_MAX, a bulk length < 0 or over max_bulk_len. Like Redis, the two
  * bytes after a bulk and after a length line's '\r' are skipped without being checked.
@@ -72,11 +81,163 @@ size_t ScanPlainLength(std::string_view input, size_t digits_at, int64_t* value)
   return i + 2;
 }
 
+// The longest plain length line after its first byte ('*' or '$'): 18 digits, '\r' and the
+// byte after it. With more than this many bytes left from the line's first byte,
+// ScanPaddedLength needs no bounds checks.
+constexpr size_t kPaddedLine = 20;
+
+// ScanPlainLength for the digits of a line with more than kPaddedLine bytes left, for the
+// one-pass parse: the same lines accepted with the same values, but nullptr instead of 0 and
+// a pointer past the line. Lengths of one and two digits return early.
+inline const char* ScanPaddedLength(const char* digits, uint64_t* value) {
+  uint64_t v = static_cast<unsigned char>(digits[0]) - uint64_t{'0'};
+  if (v > 9) {
+    return nullptr;
+  }
+  if (digits[1] == '\r') [[likely]] {
+    *value = v;
+    return digits + 3;
+  }
+  if (v == 0) {
+    return nullptr;  // a leading zero
+  }
+  const uint64_t second = static_cast<unsigned char>(digits[1]) - uint64_t{'0'};
+  if (second <= 9 && digits[2] == '\r') {
+    *value = v * 10 + second;
+    return digits + 4;
+  }
+  const char* p = digits + 1;
+  for (uint64_t d; p < digits + 18 && (d = static_cast<unsigned char>(*p) - uint64_t{'0'}) <= 9;
+       ++p) {
+    v = v * 10 + d;
+  }
+  if (*p != '\r') {
+    return nullptr;
+  }
+  *value = v;
+  return p + 2;
+}
+
+// A length line at `line` (whose first byte the caller has checked) with kPaddedLine bytes
+// left or fewer: ScanPlainLength, with ScanPaddedLength's results.
+const char* ScanShortLength(std::string_view input, const char* line, uint64_t* value) {
+  int64_t v = 0;
+  const size_t next = ScanPlainLength(input, static_cast<size_t>(line + 1 - input.data()), &v);
+  if (next == 0) {
+    return nullptr;
+  }
+  *value = static_cast<uint64_t>(v);
+  return input.data() + next;
+}
+
 }  // namespace
+
+// Defined before Parse(), its only caller, to be inlined there (a call costs a fair share of
+// the whole parse).
+[[gnu::always_inline]] inline RespParser::Whole RespParser::ParseWholeMultibulk(
+    std::string_view input) {
+  const char* const data = input.data();
+  const size_t size = input.size();
+  // A line that starts at or before `padded` has more than kPaddedLine bytes after it, so one
+  // comparison per element stands for the bounds checks of its line. (The first element's
+  // line is never at 0, so 0 works for an input too short to hold any padded line.)
+  const size_t padded = size > kPaddedLine ? size - kPaddedLine - 1 : 0;
+  if (position_ > padded) {
+    whole_at_ = position_;  // a short command at the end: its count line too
+    whole_done_ = 0;
+    return Whole::kShortLines;
+  }
+  uint64_t count = 0;
+  const char* const first = ScanPaddedLength(data + position_ + 1, &count);
+  // count - 1 wraps for 0 (an empty command, which the general path skips).
+  if (first == nullptr || count - 1 >= whole_max_count_) {
+    return Whole::kGiveUp;
+  }
+  // More arguments than ever before: the general path grows the storage (growing here would
+  // be a call, and cost every command saved registers).
+  if (count > args_.size()) [[unlikely]] {
+    return Whole::kGiveUp;
+  }
+  size_t at = static_cast<size_t>(first - data);  // the next element's line
+  arg_count_ = count;
+  std::string_view* const args = args_.data();
+  // `at` may pass the end of the input meanwhile (data not all there): that is checked once
+  // the line at `at` is not padded or the last element is done.
+  for (size_t i = 0; i < count; ++i) {
+    if (at > padded) {
+      whole_at_ = at;
+      whole_done_ = i;
+      return Whole::kShortLines;
+    }
+    uint64_t length = 0;
+    const char* const bulk = data[at] == '$' ? ScanPaddedLength(data + at + 1, &length) : nullptr;
+    if (bulk == nullptr || length > whole_max_length_) {
+      arg_count_ = 0;
+      return Whole::kGiveUp;
+    }
+    args[i] = std::string_view(bulk, length);
+    at = static_cast<size_t>(bulk - data) + length + 2;  // the line end, skipped unchecked
+  }
+  if (at > size) {
+    arg_count_ = 0;
+    return Whole::kGiveUp;
+  }
+  position_ = at;
+  return Whole::kDone;
+}
 
 RespParser::Result RespParser::Parse(std::string_view input) {
   consumed_ = 0;
-  args_.clear();  // the previous command's views may point into bytes the caller dropped
+  arg_count_ = 0;  // the previous command's views may point into bytes the caller dropped
+  if (mode_ == Mode::kIdle && !failed_ && position_ < input.size() && input[position_] == '*')
+      [[likely]] {
+    const Whole whole = ParseWholeMultibulk(input);
+    if (whole == Whole::kDone) [[likely]] {
+      consumed_ = position_;
+      position_ = 0;
+      return Result::kCommand;
+    }
+    if (whole == Whole::kShortLines) {
+      return ParseShortLines(input);
+    }
+  }
+  return ParseGeneral(input);
+}
+
+[[gnu::noinline]] RespParser::Result RespParser::ParseShortLines(std::string_view input) {
+  const char* const data = input.data();
+  const size_t size = input.size();
+  size_t at = whole_at_;
+  if (arg_count_ == 0) {  // the count line is short too
+    uint64_t count = 0;
+    const char* const first = ScanShortLength(input, data + at, &count);
+    if (first == nullptr || count - 1 >= whole_max_count_ || count > args_.size()) {
+      return ParseGeneral(input);
+    }
+    arg_count_ = count;
+    at = static_cast<size_t>(first - data);
+  }
+  for (size_t i = whole_done_; i < arg_count_; ++i) {
+    uint64_t length = 0;
+    const char* const bulk =
+        at < size && data[at] == '$' ? ScanShortLength(input, data + at, &length) : nullptr;
+    if (bulk == nullptr || length > whole_max_length_) {
+      arg_count_ = 0;
+      return ParseGeneral(input);
+    }
+    args_[i] = std::string_view(bulk, length);
+    at = static_cast<size_t>(bulk - data) + length + 2;
+  }
+  if (at > size) {
+    arg_count_ = 0;
+    return ParseGeneral(input);
+  }
+  consumed_ = at;
+  position_ = 0;
+  return Result::kCommand;
+}
+
+[[gnu::noinline]] RespParser::Result RespParser::ParseGeneral(std::string_view input) {
   if (failed_) {
     return Result::kError;
   }
@@ -93,7 +254,7 @@ RespParser::Result RespParser::Parse(std::string_view input) {
     if (result != Result::kCommand) {
       return result;
     }
-    const bool empty = args_.empty();
+    const bool empty = arg_count_ == 0;
     EndCommand();
     if (!empty) {
       consumed_ = position_;
@@ -165,8 +326,9 @@ RespParser::Result RespParser::ParseMultibulk(std::string_view input) {
     bulk_length_ = -1;
   }
 
+  std::string_view* args = ResizeArgs(spans_.size());
   for (const Span& span : spans_) {
-    args_.emplace_back(input.data() + span.offset, span.length);
+    *args++ = std::string_view(input.data() + span.offset, span.length);
   }
   return Result::kCommand;
 }
@@ -230,8 +392,9 @@ RespParser::Result RespParser::ParseInline(std::string_view input) {
     return Fail(std::string(errors::kProtoUnbalancedQuotes));
   }
   position_ = newline + 1;
+  std::string_view* args = ResizeArgs(inline_args_.size());
   for (const std::string& arg : inline_args_) {
-    args_.emplace_back(arg);
+    *args++ = arg;
   }
   return Result::kCommand;
 }
@@ -265,7 +428,7 @@ void RespParser::Reset() {
   input_size_ = 0;
   failed_ = false;
   error_.clear();
-  args_.clear();
+  arg_count_ = 0;
   spans_.clear();
   inline_args_.clear();
 }

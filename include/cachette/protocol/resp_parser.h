@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,7 +30,7 @@ class RespParser {
     kError,     // protocol error: error() is the full message without "-" and CRLF
   };
 
-  explicit RespParser(size_t max_bulk_len = 512 * 1024 * 1024) : max_bulk_len_(max_bulk_len) {}
+  explicit RespParser(size_t max_bulk_len = 512 * 1024 * 1024) { set_max_bulk_len(max_bulk_len); }
 
   // Parses the next command at the start of `input`. On kCommand, args() views point into
   // `input` and stay valid until the caller drops or changes those bytes; consumed() is the
@@ -37,7 +38,7 @@ class RespParser {
   // silently: Parse() skips them and goes on with what follows.
   Result Parse(std::string_view input);
 
-  const std::vector<std::string_view>& args() const { return args_; }
+  std::span<const std::string_view> args() const { return {args_.data(), arg_count_}; }
   size_t consumed() const { return consumed_; }
   const std::string& error() const { return error_; }
 
@@ -45,10 +46,16 @@ class RespParser {
   // bulk); 0 when unknown. Lets the connection size its next read for big values.
   size_t BytesStillNeeded() const;
 
-  void set_max_bulk_len(size_t value) { max_bulk_len_ = value; }
+  void set_max_bulk_len(size_t value) {
+    max_bulk_len_ = value;
+    UpdateLimits();
+  }
   // Before a client authenticates, Redis refuses multibulk counts over 10 and bulks over
   // 16 KiB ("Protocol error: unauthenticated ..."), so a stranger cannot make it allocate.
-  void set_unauthenticated(bool value) { unauthenticated_ = value; }
+  void set_unauthenticated(bool value) {
+    unauthenticated_ = value;
+    UpdateLimits();
+  }
   static constexpr int64_t kUnauthenticatedMaxArgs = 10;
   static constexpr int64_t kUnauthenticatedMaxBulk = 16384;
 
@@ -63,6 +70,19 @@ class RespParser {
     size_t length;
   };
 
+  // The common case in one pass: a complete multibulk at position_ whose count and length
+  // lines are all plain ("*3\r\n$3\r\n..."), within the limits, count > 0. kDone: args()
+  // holds it and position_ is past it. kShortLines: the lines so far were fine but the next
+  // one is near the end of the input; ParseShortLines goes on from whole_at_ (the count line
+  // when args() is empty). kGiveUp:
+  // nothing changed but args(); the general path decides (incomplete, unusual, an error, an
+  // empty command). Calls nothing, so it needs no saved registers.
+  enum class Whole : uint8_t { kDone, kShortLines, kGiveUp };
+  Whole ParseWholeMultibulk(std::string_view input);
+  // The rest of a one-pass parse, with bounds checks; then the general path if need be.
+  Result ParseShortLines(std::string_view input);
+  // Everything else, one element or line at a time, resuming a partial command.
+  Result ParseGeneral(std::string_view input);
   Result ParseMultibulk(std::string_view input);
   Result ParseInline(std::string_view input);
   // The general paths for a length line, with Redis's error cases; kCommand: line read.
@@ -74,10 +94,33 @@ class RespParser {
   Result Fail(std::string message);
   // Forgets the command in progress; position_ stays (it may follow skipped empty commands).
   void EndCommand();
+  // Sets args() to `count` slots (reusing the storage) and returns them.
+  std::string_view* ResizeArgs(size_t count) {
+    if (args_.size() < count) [[unlikely]] {
+      args_.resize(count);
+    }
+    arg_count_ = count;
+    return args_.data();
+  }
+  // The one-pass parse's limits, so that it need not look at unauthenticated_.
+  void UpdateLimits() {
+    whole_max_count_ = unauthenticated_ ? kUnauthenticatedMaxArgs : INT32_MAX;
+    whole_max_length_ = unauthenticated_ && max_bulk_len_ > kUnauthenticatedMaxBulk
+                            ? kUnauthenticatedMaxBulk
+                            : max_bulk_len_;
+  }
 
-  size_t max_bulk_len_;
+  size_t max_bulk_len_ = 0;
   bool unauthenticated_ = false;
-  std::vector<std::string_view> args_;
+  uint64_t whole_max_count_ = 0;   // the highest count, by the rules above
+  uint64_t whole_max_length_ = 0;  // the longest bulk, by the rules above
+  size_t whole_at_ = 0;            // kShortLines: where the next element's line starts
+  size_t whole_done_ = 0;          // kShortLines: the elements parsed
+  // args() is the first arg_count_ slots; the storage only grows (the general path grows it),
+  // so a pipeline of commands of the same shape allocates nothing. Room for the usual
+  // commands from the start, so that even the first takes the one-pass parse.
+  std::vector<std::string_view> args_ = std::vector<std::string_view>(8);
+  size_t arg_count_ = 0;
   size_t consumed_ = 0;
   std::string error_;
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,8 +45,9 @@ bool Drain(RespParser& parser, std::string& buffer, Outcome& outcome) {
   }
 }
 
-Outcome FeedWhole(std::string_view data, size_t max_bulk_len) {
+Outcome FeedWhole(std::string_view data, size_t max_bulk_len, bool unauthenticated) {
   RespParser parser(max_bulk_len);
+  parser.set_unauthenticated(unauthenticated);
   Outcome outcome;
   std::string buffer(data);
   Drain(parser, buffer, outcome);
@@ -55,8 +57,9 @@ Outcome FeedWhole(std::string_view data, size_t max_bulk_len) {
 
 // One byte per read; the buffer reallocates as it grows, so saved offsets (not pointers) are
 // what must survive between calls.
-Outcome FeedBytewise(std::string_view data, size_t max_bulk_len) {
+Outcome FeedBytewise(std::string_view data, size_t max_bulk_len, bool unauthenticated) {
   RespParser parser(max_bulk_len);
+  parser.set_unauthenticated(unauthenticated);
   Outcome outcome;
   std::string buffer;
   for (const char c : data) {
@@ -70,9 +73,10 @@ Outcome FeedBytewise(std::string_view data, size_t max_bulk_len) {
 }
 
 // Feeds `data` whole and one byte at a time and requires the same result from both.
-Outcome Feed(std::string_view data, size_t max_bulk_len = 512 * 1024 * 1024) {
-  Outcome whole = FeedWhole(data, max_bulk_len);
-  Outcome bytewise = FeedBytewise(data, max_bulk_len);
+Outcome Feed(std::string_view data, size_t max_bulk_len = 512 * 1024 * 1024,
+             bool unauthenticated = false) {
+  Outcome whole = FeedWhole(data, max_bulk_len, unauthenticated);
+  Outcome bytewise = FeedBytewise(data, max_bulk_len, unauthenticated);
   EXPECT_EQ(whole.commands, bytewise.commands);
   EXPECT_EQ(whole.consumed, bytewise.consumed);
   EXPECT_EQ(whole.failed, bytewise.failed);
@@ -83,8 +87,9 @@ Outcome Feed(std::string_view data, size_t max_bulk_len = 512 * 1024 * 1024) {
   return whole;
 }
 
-std::string Error(std::string_view data, size_t max_bulk_len = 512 * 1024 * 1024) {
-  const Outcome outcome = Feed(data, max_bulk_len);
+std::string Error(std::string_view data, size_t max_bulk_len = 512 * 1024 * 1024,
+                  bool unauthenticated = false) {
+  const Outcome outcome = Feed(data, max_bulk_len, unauthenticated);
   EXPECT_TRUE(outcome.failed) << data.substr(0, 80);
   return outcome.error;
 }
@@ -348,6 +353,108 @@ TEST(RespParserTest, ReusesArgumentStorageAcrossCommands) {
   const auto* storage = parser.args().data();
   ASSERT_EQ(parser.Parse(input), RespParser::Result::kCommand);
   EXPECT_EQ(parser.args().data(), storage);
+}
+
+// Whole commands followed by enough bytes take the one-pass parse (ParseWholeMultibulk); the
+// cases below put every one-pass decision there, so that it must agree with the general path
+// (which the byte-at-a-time feed exercises).
+const std::string kPadding = Multibulk({"PING", std::string(32, 'p')});
+
+TEST(RespParserTest, OnePassAgreesOnErrorsInLongInput) {
+  EXPECT_EQ(Error("*01\r\n" + kPadding), errors::kProtoInvalidMbulkLength);
+  EXPECT_EQ(Error("*2147483648\r\n" + kPadding), errors::kProtoInvalidMbulkLength);
+  EXPECT_EQ(Error("*1\r\n$01\r\nab\r\n" + kPadding), errors::kProtoInvalidBulkLength);
+  EXPECT_EQ(Error("*1\r\n$-1\r\n" + kPadding), errors::kProtoInvalidBulkLength);
+  EXPECT_EQ(Error("*1\r\n$1234567890123456789\r\n" + kPadding), errors::kProtoInvalidBulkLength);
+  EXPECT_EQ(Error("*2\r\n$3\r\nGET\r\n:1\r\n" + kPadding),
+            "ERR Protocol error: expected '$', got ':'");
+  EXPECT_EQ(Error("*1\r\n$11\r\n" + kPadding, 10), errors::kProtoInvalidBulkLength);
+}
+
+TEST(RespParserTest, OnePassAcceptsTheLongestPlainLengths) {
+  // 18 digits is the longest length the digit scan takes; max_bulk_len then refuses it.
+  EXPECT_EQ(Error("*1\r\n$100000000000000000\r\n" + kPadding), errors::kProtoInvalidBulkLength);
+  const Outcome outcome =
+      Feed("*1\r\n$10\r\n0123456789\r\n" + Multibulk({std::string(10, 'p')}), 10);
+  EXPECT_EQ(outcome.commands, (std::vector<Args>{{"0123456789"}, {std::string(10, 'p')}}));
+}
+
+TEST(RespParserTest, OnePassKeepsUnauthenticatedLimits) {
+  Args ten(10, "a");
+  EXPECT_EQ(Feed(Multibulk(ten) + kPadding, 512 * 1024 * 1024, true).commands.size(), 2u);
+  Args eleven(11, "a");
+  EXPECT_EQ(Error(Multibulk(eleven) + kPadding, 512 * 1024 * 1024, true),
+            errors::kProtoUnauthenticatedMbulkLength);
+  const std::string at_limit(RespParser::kUnauthenticatedMaxBulk, 'v');
+  EXPECT_EQ(Feed(Multibulk({"SET", "k", at_limit}), 512 * 1024 * 1024, true).commands.size(), 1u);
+  EXPECT_EQ(Error(Multibulk({"SET", "k", at_limit + "v"}), 512 * 1024 * 1024, true),
+            errors::kProtoUnauthenticatedBulkLength);
+}
+
+TEST(RespParserTest, OnePassParsesManyArguments) {
+  Args mset = {"MSET"};
+  for (int i = 0; i < 3000; ++i) {
+    mset.push_back("key:" + std::to_string(i));
+    mset.push_back(std::string(static_cast<size_t>(i % 7), 'v'));
+  }
+  const std::string data = Multibulk(mset);
+  const Outcome outcome = FeedWhole(data, 512 * 1024 * 1024, false);
+  EXPECT_EQ(outcome.commands, (std::vector<Args>{mset}));
+  EXPECT_EQ(outcome.consumed, (std::vector<size_t>{data.size()}));
+}
+
+TEST(RespParserTest, OnePassLeavesACountTheInputCannotHoldToTheGeneralPath) {
+  // Five elements need at least 30 bytes; with fewer the command waits, as it must.
+  RespParser parser;
+  const std::string data = Multibulk({"a", "b", "c", "d", "e"});
+  EXPECT_EQ(parser.Parse(data.substr(0, 25)), RespParser::Result::kNeedMore);
+  EXPECT_EQ(parser.BytesStillNeeded(), 0u);
+  ASSERT_EQ(parser.Parse(data), RespParser::Result::kCommand);
+  EXPECT_EQ(Args(parser.args().begin(), parser.args().end()), (Args{"a", "b", "c", "d", "e"}));
+}
+
+TEST(RespParserTest, ResumesInTheGeneralPathAfterAPartialCommand) {
+  RespParser parser;
+  const std::string set = Multibulk({"SET", "key", std::string(40, 'v')});
+  const std::string get = Multibulk({"GET", "key"});
+  EXPECT_EQ(parser.Parse(set.substr(0, 20)), RespParser::Result::kNeedMore);
+  const std::string input = set + get;
+  ASSERT_EQ(parser.Parse(input), RespParser::Result::kCommand);
+  EXPECT_EQ(parser.args()[2], std::string(40, 'v'));
+  EXPECT_EQ(parser.consumed(), set.size());
+  ASSERT_EQ(parser.Parse(std::string_view(input).substr(set.size())), RespParser::Result::kCommand);
+  EXPECT_EQ(Args(parser.args().begin(), parser.args().end()), (Args{"GET", "key"}));
+}
+
+// Fed whole, most commands take the one-pass parse; fed one byte at a time, none do (each
+// command starts with a lone '*'). So Feed() comparing the two compares the paths, here over
+// damaged pipelines: every byte that matters to a length line changed, and cut short.
+TEST(RespParserTest, OnePassAgreesWithTheGeneralPathOnDamagedInput) {
+  std::mt19937 random(12345);
+  const std::string replacements = "0019\r\n$*-+ x";
+  for (int round = 0; round < 3000; ++round) {
+    std::string data;
+    const int commands = 1 + static_cast<int>(random() % 4);
+    for (int c = 0; c < commands; ++c) {
+      Args args;
+      const int count = 1 + static_cast<int>(random() % 5);
+      for (int a = 0; a < count; ++a) {
+        const size_t size = random() % 8 == 0 ? 100 + random() % 200 : random() % 30;
+        args.push_back(std::string(size, static_cast<char>('a' + random() % 26)));
+      }
+      data += Multibulk(args);
+    }
+    if (random() % 4 != 0) {
+      data[random() % data.size()] = replacements[random() % replacements.size()];
+    }
+    if (random() % 4 == 0) {
+      data.resize(random() % data.size());
+    }
+    const bool unauthenticated = random() % 8 == 0;
+    const size_t max_bulk_len = random() % 8 == 0 ? 150 : 512 * 1024 * 1024;
+    SCOPED_TRACE(testing::Message() << "round " << round);
+    Feed(data, max_bulk_len, unauthenticated);
+  }
 }
 
 }  // namespace
