@@ -38,17 +38,26 @@ class CommandTable {
   }
 
  private:
-  // Open addressing over a case-folded hash of the name: a lookup folds and hashes the name
-  // once and compares it case-insensitively, with no allocation (it runs for every command).
+  // Open addressing: a name of up to 16 bytes is two words (its first and last 8, 4 or 2
+  // bytes, which cover it all), hashed with bit 5 of every byte set (ASCII case) and compared
+  // whole: a byte must equal the spec's but for bit 5 where the spec has a letter. So a
+  // lookup is a few loads, a multiplication and two comparisons; longer names are also
+  // compared byte by byte.
   struct Slot {
-    uint64_t hash = 0;
+    uint64_t head = 0;  // the spec name's words
+    uint64_t tail = 0;
+    uint64_t head_mask = 0;  // the bits that must match: all, but bit 5 of letters
+    uint64_t tail_mask = 0;
+    uint32_t length = 0;
+    uint32_t index = 0;
     const CommandSpec* spec = nullptr;
-    size_t index = 0;
   };
-  static uint64_t FoldedHash(std::string_view name);
+  // Find for names over 16 bytes, whose words leave bytes out.
+  const CommandSpec* FindLong(std::string_view name, size_t* index) const;
   void Rehash(size_t capacity);
 
-  std::vector<Slot> slots_;
+  std::vector<Slot> slots_ = std::vector<Slot>(16);  // a power of two, never full
+  size_t mask_ = 15;                                 // slots_.size() - 1
   std::vector<const CommandSpec*> ordered_;
   std::vector<const CommandSpec*> indexed_;  // by index
   std::vector<size_t> top_index_;            // index of ordered_[i]
