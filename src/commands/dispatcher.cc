@@ -1,6 +1,8 @@
 #include "cachette/commands/dispatcher.h"
 
+#include <algorithm>
 #include <cassert>
+#include <cstdint>
 #include <optional>
 
 #include "cachette/commands/diagnostics.h"
@@ -40,15 +42,106 @@ void Reject(stats::ThreadStats* stats, size_t index, protocol::ReplyWriter& repl
 }
 }  // namespace
 
-const CommandSpec* Dispatcher::Route(ClientState& client, protocol::ReplyWriter& reply,
-                                     std::span<const std::string_view> args) {
+[[gnu::always_inline]] inline void Dispatcher::Run(ClientState& client,
+                                                   protocol::ReplyWriter& reply,
+                                                   const CommandSpec& spec, size_t index,
+                                                   std::span<const std::string_view> args) {
   stats::ThreadStats* stats = client.stats;
-  if (stats == nullptr && server_.stats != nullptr) {
-    stats = client.stats = &server_.stats->ThreadBlock();
+  client.last_command = spec.name;
+  CommandContext ctx(server_, client, reply);
+  ctx.args = args;
+  ctx.spec = &spec;
+  ctx.dispatcher = this;
+  // One wall-clock read gives the command's instant and the start of its duration; Redis
+  // also times commands with the wall clock (ustime), clamping a backwards step to zero. In a
+  // run of commands, the previous one's end is that read (used once: a command that EXEC or a
+  // script runs inside this one reads its own).
+  int64_t start_us = client.batch_clock_us;
+  if (start_us > 0) {
+    client.batch_clock_us = 0;
+  } else {
+    start_us = util::UnixTimeUs();
   }
-  TransactionState& tx = client.tx;
+  ctx.now_ms = start_us / 1000;
+  // CLIENT NO-TOUCH: the client's lookups leave recency alone, except TOUCH's (as Redis).
+  std::optional<store::NoTouchScope> no_touch;
+  if (client.no_touch && (spec.flags & kTouchesAlways) == 0) [[unlikely]] {
+    no_touch.emplace();
+  }
+  if (stats == nullptr) {
+    (void)spec.handler(ctx);
+    if (server_.monitors.load(std::memory_order_relaxed) != 0 && (spec.flags & kAdmin) == 0) {
+      server_.control->FeedMonitors(MonitorLine(client, spec, args, start_us));
+    }
+    return;
+  }
+  const std::string& out = *reply.buffer();
+  const size_t reply_start = out.size();
+  const Status status = spec.handler(ctx);
+  const int64_t end_us = util::UnixTimeUs();
+  if (client.batch_clock_us >= 0) {
+    client.batch_clock_us = end_us;
+  }
+  const int64_t elapsed_us = end_us - start_us;
+  stats::CommandCounters& counters = stats->command(index);
+  counters.calls.Add(1);
+  counters.usec.Add(elapsed_us > 0 ? static_cast<uint64_t>(elapsed_us) : 0);
+  stats->total_commands_processed.Add(1);
+  // MONITOR sees what ran, after it ran, without admin commands (as Redis 7).
+  if (server_.monitors.load(std::memory_order_relaxed) != 0 && (spec.flags & kAdmin) == 0)
+      [[unlikely]] {
+    server_.control->FeedMonitors(MonitorLine(client, spec, args, start_us));
+  }
+  if (elapsed_us >= RecordFloorUs()) [[unlikely]] {
+    RecordSlow(client, spec, args, start_us, elapsed_us);
+  }
+  // Redis's failed_calls and errorstats, by the handler's word; the error's code is read from the
+  // reply it wrote. EXEC's own reply is an array (its commands counted theirs).
+  assert((status == kError) == (out.size() > reply_start && out[reply_start] == '-'));
+  if (status == kError && out.size() > reply_start && out[reply_start] == '-') [[unlikely]] {
+    counters.failed_calls.Add(1);
+    const size_t end = out.find('\r', reply_start);
+    stats->CountError(std::string_view(out).substr(
+        reply_start + 1, (end == std::string::npos ? out.size() : end) - reply_start - 1));
+  }
+}
+
+[[gnu::always_inline]] inline const CommandSpec* Dispatcher::Route(
+    ClientState& client, protocol::ReplyWriter& reply, std::span<const std::string_view> args) {
+  if (client.stats == nullptr && server_.stats != nullptr) {
+    client.stats = &server_.stats->ThreadBlock();
+  }
   size_t index = kNoCommand;
-  const CommandSpec* spec = table_.Find(args[0], &index);
+  const CommandSpec* const spec = table_.Find(args[0], &index);
+  // The usual command passes every check of RouteChecked at once: known, no subcommands, the
+  // right arity, not protected, an authenticated client outside MULTI, memory to spare if it
+  // may take more, no script past busy-reply-threshold in the way.
+  constexpr uint32_t kTouchy = kProtected | kDenyOom;
+  if (spec != nullptr && spec->subcommands.empty() && ArityMatches(spec->arity, args.size()) &&
+      client.authenticated && !client.tx.active &&
+      ((spec->flags & kTouchy) == 0 ||
+       ((spec->flags & kProtected) == 0 && !server_.store->MemoryFull())) &&
+      ((spec->flags & kAllowBusy) != 0 || !server_.scripting.running())) [[likely]] {
+    Run(client, reply, *spec, index, args);
+    return spec;
+  }
+  return RouteChecked(client, reply, args, spec, index);
+}
+
+void Dispatcher::Dispatch(ClientState& client, protocol::ReplyWriter& reply,
+                          std::span<const std::string_view> args) {
+  const size_t mark = reply.buffer()->size();
+  const CommandSpec* command = Route(client, reply, args);
+  if (client.reply_off || client.reply_skip || client.reply_skip_next) [[unlikely]] {
+    AfterQuietCommand(client, reply, mark, command);
+  }
+}
+
+const CommandSpec* Dispatcher::RouteChecked(ClientState& client, protocol::ReplyWriter& reply,
+                                            std::span<const std::string_view> args,
+                                            const CommandSpec* spec, size_t index) {
+  stats::ThreadStats* stats = client.stats;
+  TransactionState& tx = client.tx;
   const CommandSpec* const command = spec;
   // A refusal inside MULTI also dooms the transaction; a refused EXEC discards it, with the
   // reason in an EXECABORT error.
@@ -125,6 +218,10 @@ const CommandSpec* Dispatcher::Route(ClientState& client, protocol::ReplyWriter&
              server_.scripting.running_function() ? errors::kBusyFunction : errors::kBusyScript);
       return command;
     }
+    // It waited: the end of the command before is no longer now.
+    if (client.batch_clock_us > 0) {
+      client.batch_clock_us = 0;
+    }
   }
   if (queue) {
     QueuedCommand& queued = tx.queued.emplace_back();
@@ -142,51 +239,7 @@ const CommandSpec* Dispatcher::Route(ClientState& client, protocol::ReplyWriter&
 
 void Dispatcher::Execute(ClientState& client, protocol::ReplyWriter& reply, const CommandSpec& spec,
                          size_t index, std::span<const std::string_view> args) {
-  stats::ThreadStats* stats = client.stats;
-  client.last_command = spec.name;
-  CommandContext ctx(server_, client, reply);
-  ctx.args = args;
-  ctx.spec = &spec;
-  ctx.dispatcher = this;
-  // One wall-clock read gives the command's instant and the start of its duration; Redis
-  // also times commands with the wall clock (ustime), clamping a backwards step to zero.
-  const int64_t start_us = util::UnixTimeUs();
-  ctx.now_ms = start_us / 1000;
-  // CLIENT NO-TOUCH: the client's lookups leave recency alone, except TOUCH's (as Redis).
-  std::optional<store::NoTouchScope> no_touch;
-  if (client.no_touch && (spec.flags & kTouchesAlways) == 0) [[unlikely]] {
-    no_touch.emplace();
-  }
-  if (stats == nullptr) {
-    (void)spec.handler(ctx);
-    if (server_.monitors.load(std::memory_order_relaxed) != 0 && (spec.flags & kAdmin) == 0) {
-      server_.control->FeedMonitors(MonitorLine(client, spec, args, start_us));
-    }
-    return;
-  }
-  const std::string& out = *reply.buffer();
-  const size_t reply_start = out.size();
-  const Status status = spec.handler(ctx);
-  const int64_t elapsed_us = util::UnixTimeUs() - start_us;
-  stats::CommandCounters& counters = stats->command(index);
-  counters.calls.Add(1);
-  counters.usec.Add(elapsed_us > 0 ? static_cast<uint64_t>(elapsed_us) : 0);
-  stats->total_commands_processed.Add(1);
-  // MONITOR sees what ran, after it ran, without admin commands (as Redis 7).
-  if (server_.monitors.load(std::memory_order_relaxed) != 0 && (spec.flags & kAdmin) == 0)
-      [[unlikely]] {
-    server_.control->FeedMonitors(MonitorLine(client, spec, args, start_us));
-  }
-  RecordSlow(client, spec, args, start_us, elapsed_us);
-  // Redis's failed_calls and errorstats, by the handler's word; the error's code is read from the
-  // reply it wrote. EXEC's own reply is an array (its commands counted theirs).
-  assert((status == kError) == (out.size() > reply_start && out[reply_start] == '-'));
-  if (status == kError && out.size() > reply_start && out[reply_start] == '-') [[unlikely]] {
-    counters.failed_calls.Add(1);
-    const size_t end = out.find('\r', reply_start);
-    stats->CountError(std::string_view(out).substr(
-        reply_start + 1, (end == std::string::npos ? out.size() : end) - reply_start - 1));
-  }
+  Run(client, reply, spec, index, args);
 }
 
 void Dispatcher::SetThreadBusyServer(std::function<void()> server) {
@@ -231,6 +284,35 @@ bool Dispatcher::PausedFor(const ClientState& client, std::span<const std::strin
     return false;
   }
   return (spec->flags & kWrite) != 0;
+}
+
+int64_t Dispatcher::RecordFloorUs() {
+  if (server_.config == nullptr) [[unlikely]] {
+    return INT64_MAX;
+  }
+  if (server_.config->version() != settings_version_.load(std::memory_order_acquire)) [[unlikely]] {
+    return RefreshRecordFloorUs();
+  }
+  return record_floor_us_.load(std::memory_order_relaxed);
+}
+
+int64_t Dispatcher::RefreshRecordFloorUs() {
+  // Under the mutex, the version is read before the values and stored after them, so the
+  // figure kept is never older than the version it is kept with.
+  std::lock_guard lock(settings_mutex_);
+  const config::Config& config = *server_.config;
+  const uint64_t version = config.version();
+  int64_t floor = INT64_MAX;
+  if (const int64_t slower_than = config.Int(config::Id::kSlowlogLogSlowerThan); slower_than >= 0) {
+    floor = slower_than;
+  }
+  if (const int64_t threshold_ms = config.Int(config::Id::kLatencyMonitorThreshold);
+      threshold_ms > 0) {
+    floor = std::min(floor, threshold_ms > INT64_MAX / 1000 ? INT64_MAX : threshold_ms * 1000);
+  }
+  record_floor_us_.store(floor, std::memory_order_relaxed);
+  settings_version_.store(version, std::memory_order_release);
+  return floor;
 }
 
 void Dispatcher::RecordSlow(ClientState& client, const CommandSpec& spec,

@@ -527,6 +527,7 @@ std::optional<std::string> Config::LoadLines(std::string_view text, std::string_
     state->seen[index] = true;
     std::lock_guard lock(strings_mutex_);
     slot->Write(value);
+    version_.fetch_add(1, std::memory_order_release);
   }
   return std::nullopt;
 }
@@ -617,6 +618,7 @@ std::optional<SetError> Config::Set(
     for (size_t i = 0; i < pairs.size(); ++i) {
       slots_[static_cast<size_t>(specs[i]->id)]->Write(new_values[i]);
     }
+    version_.fetch_add(1, std::memory_order_release);
   }
 
   // Hooks run only for directives whose value changed; on a refusal every value goes back and
@@ -634,6 +636,7 @@ std::optional<SetError> Config::Set(
         for (size_t j = 0; j < pairs.size(); ++j) {
           slots_[static_cast<size_t>(specs[j]->id)]->Write(old_values[j]);
         }
+        version_.fetch_add(1, std::memory_order_release);
       }
       for (size_t j : hooked) {
         (void)hooks_[static_cast<size_t>(specs[j]->id)](*this);

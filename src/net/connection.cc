@@ -240,6 +240,13 @@ bool Connection::ExecuteInput() {
   const int64_t hard_limit = config.NormalOutputLimit().hard_bytes;
   const int64_t output_budget =
       hard_limit - static_cast<int64_t>(in_flight_.size() - in_flight_sent_);
+  // The commands of this loop run back to back: each starts when the one before it ended, so
+  // it reads the clock once (ClientState::batch_clock_us). Not beyond the loop.
+  struct BatchClock {
+    commands::ClientState& client;
+    explicit BatchClock(commands::ClientState& c) : client(c) { client.batch_clock_us = 0; }
+    ~BatchClock() { client.batch_clock_us = -1; }
+  } batch_clock(client_);
   while (!client_.close_after_reply) {
     // A command postponed by CLIENT PAUSE stays parsed (its views into the input are kept:
     // nothing is read meanwhile) until the pause lets it run.

@@ -56,6 +56,10 @@ struct ClientState {
   TransactionState tx;
   // The statistics block of the client's I/O thread; set by the dispatcher on first use.
   stats::ThreadStats* stats = nullptr;
+  // The clock, read once per command: while the connection runs the commands of one read
+  // back to back, each starts at the instant the one before it ended (0: read the clock).
+  // -1 outside such a run (and for the clients of scripts and tests): every command reads it.
+  int64_t batch_clock_us = -1;
 };
 
 }  // namespace cachette::commands

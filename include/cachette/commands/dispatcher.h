@@ -8,7 +8,10 @@
 // the commands flagged kNotQueued; a command rejected while queuing marks the transaction
 // failed, so EXEC answers EXECABORT, as Redis does.
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
+#include <mutex>
 #include <span>
 #include <string_view>
 
@@ -24,13 +27,7 @@ class Dispatcher {
   // Executes args (args[0] is the command name) for the client, appending the reply (or
   // dropping it under CLIENT REPLY OFF/SKIP).
   void Dispatch(ClientState& client, protocol::ReplyWriter& reply,
-                std::span<const std::string_view> args) {
-    const size_t mark = reply.buffer()->size();
-    const CommandSpec* command = Route(client, reply, args);
-    if (client.reply_off || client.reply_skip || client.reply_skip_next) [[unlikely]] {
-      AfterQuietCommand(client, reply, mark, command);
-    }
-  }
+                std::span<const std::string_view> args);
 
   // CLIENT PAUSE: whether the connection must hold this command back for now (one relaxed
   // load while no pause is set).
@@ -63,6 +60,18 @@ class Dispatcher {
   // REPLY), null for an unknown command.
   const CommandSpec* Route(ClientState& client, protocol::ReplyWriter& reply,
                            std::span<const std::string_view> args);
+  // Execute's body, inlined into Dispatch for the usual command (one call frame, not three).
+  void Run(ClientState& client, protocol::ReplyWriter& reply, const CommandSpec& spec, size_t index,
+           std::span<const std::string_view> args);
+  // Route for everything but a known command without subcommands that runs at once: refusals,
+  // subcommands, MULTI queueing, a busy script. `spec` and `index`: Route's lookup.
+  const CommandSpec* RouteChecked(ClientState& client, protocol::ReplyWriter& reply,
+                                  std::span<const std::string_view> args, const CommandSpec* spec,
+                                  size_t index);
+  // The shortest duration the slow log or the latency monitor may record, from the config
+  // (kept until the config's version changes; RecordSlow then decides with the values).
+  int64_t RecordFloorUs();
+  int64_t RefreshRecordFloorUs();
   // CLIENT REPLY OFF/SKIP: drops the reply written since `mark`, then moves SKIP along as
   // Redis's resetClient does.
   void AfterQuietCommand(ClientState& client, protocol::ReplyWriter& reply, size_t mark,
@@ -73,6 +82,12 @@ class Dispatcher {
 
   ServerContext& server_;
   const CommandTable& table_;
+
+  // RecordFloorUs's figure and the config version it was read at; written under
+  // settings_mutex_ (rarely: after a CONFIG SET), read without it by every command.
+  std::mutex settings_mutex_;
+  std::atomic<uint64_t> settings_version_{~uint64_t{0}};
+  std::atomic<int64_t> record_floor_us_{0};
 };
 
 }  // namespace cachette::commands

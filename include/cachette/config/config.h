@@ -173,6 +173,10 @@ class Config {
   std::optional<std::string> LoadText(std::string_view text, std::string_view origin);
 
   int64_t Int(Id id) const;  // kInt, kMemory, kEnum (choice index), kBool (0/1)
+  // Changes whenever a value may have changed (CONFIG SET, a file or command line read), so a
+  // hot path can keep what it derives from some values and look again only after a change.
+  // Read after the values were stored (acquire/release).
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
   bool Bool(Id id) const { return Int(id) != 0; }
   std::string String(Id id) const;  // kString
   // Lock-free; a CONFIG SET running at the same time may be seen half applied.
@@ -220,6 +224,7 @@ class Config {
   // Slot::text and every store of a limit are guarded by strings_mutex_.
   std::vector<std::unique_ptr<Slot>> slots_;
   mutable std::mutex strings_mutex_;
+  std::atomic<uint64_t> version_{0};  // see version(); bumped after every Slot::Write
 
   // Guarded by write_mutex_: serializes Load/Set/SetApplyHook.
   std::mutex write_mutex_;

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "cachette/util/clock.h"
 #include "harness.h"
 
 namespace cachette::commands::testing {
@@ -165,6 +166,33 @@ TEST_F(DispatcherTest, RecordsTheLastCommand) {
   EXPECT_EQ(h_.client().last_command, "set");
   Run({"CONFIG", "GET", "maxclients"});
   EXPECT_EQ(h_.client().last_command, "config|get");
+}
+
+// The slow log's threshold is kept from the config until CONFIG SET changes it: both ways.
+TEST_F(DispatcherTest, FollowsSlowlogThresholdChanges) {
+  ASSERT_EQ(Run({"CONFIG", "SET", "slowlog-log-slower-than", "0"}), "+OK\r\n");
+  Run({"PING"});
+  EXPECT_EQ(Run({"SLOWLOG", "LEN"}), Int(2));  // CONFIG SET and PING
+  ASSERT_EQ(Run({"CONFIG", "SET", "slowlog-log-slower-than", "-1"}), "+OK\r\n");
+  ASSERT_EQ(Run({"SLOWLOG", "RESET"}), "+OK\r\n");
+  Run({"PING"});
+  EXPECT_EQ(Run({"SLOWLOG", "LEN"}), Int(0));
+}
+
+// In a run of commands (a connection's batch) a command starts at the instant the previous
+// one ended, and ends the run's clock at its own end; outside a run each reads the clock.
+TEST_F(DispatcherTest, ACommandOfARunStartsWhenThePreviousEnded) {
+  ClientState& client = h_.client();
+  const int64_t ten_seconds_ago = util::UnixTimeUs() - 10'000'000;
+  client.batch_clock_us = ten_seconds_ago;
+  // Its instant is ten seconds ago: a 5-second expiry from then is already over.
+  ASSERT_EQ(Run({"SET", "k", "v", "PX", "5000"}), "+OK\r\n");
+  EXPECT_GT(client.batch_clock_us, ten_seconds_ago + 9'000'000);  // SET's end, now
+  EXPECT_EQ(Run({"GET", "k"}), "$-1\r\n");
+  client.batch_clock_us = -1;
+  ASSERT_EQ(Run({"SET", "k", "v", "PX", "5000"}), "+OK\r\n");
+  EXPECT_EQ(client.batch_clock_us, -1);
+  EXPECT_EQ(Run({"GET", "k"}), Bulk("v"));
 }
 
 }  // namespace

@@ -403,6 +403,22 @@ TEST(ConfigSetTest, ChangesSeveralDirectivesAtOnce) {
   EXPECT_EQ(config.Int(Id::kTimeout), 30);
 }
 
+TEST(ConfigSetTest, VersionChangesWhenAValueMayHaveChanged) {
+  Config config;
+  uint64_t version = config.version();
+  Pairs timeout = {{"timeout", "30"}};
+  EXPECT_EQ(config.Set(timeout), std::nullopt);
+  EXPECT_NE(config.version(), version);
+  version = config.version();
+  EXPECT_EQ(config.LoadText("timeout 40\n", "test.conf"), std::nullopt);
+  EXPECT_NE(config.version(), version);
+  version = config.version();
+  // A refused name changes nothing, so no new version.
+  Pairs unknown = {{"foo", "1"}};
+  EXPECT_TRUE(config.Set(unknown));
+  EXPECT_EQ(config.version(), version);
+}
+
 TEST(ConfigSetTest, UnknownNameIsReportedAsSpelled) {
   Config config;
   Pairs pairs = {{"Foo", "1"}, {"databases", "3"}};
