@@ -135,20 +135,25 @@ uint32_t Store::InitialAccess(int64_t now_ms) const {
   return LruTick(now_ms);
 }
 
+[[gnu::noinline]] void Store::OnAccessLfu(Entry& entry, int64_t now_ms) const {
+  // Redis's LFULogIncr: the higher the counter, the less likely an access increments it.
+  uint32_t counter = DecayedFrequency(entry.access(), now_ms);
+  if (counter < 255) {
+    const double base = std::max<double>(counter - kLfuInitialValue, 0);
+    const double chance =
+        1.0 / (base * static_cast<double>(lfu_log_factor_.load(std::memory_order_relaxed)) + 1);
+    if (static_cast<double>(RandomNumber() >> 11) * 0x1.0p-53 < chance) {
+      ++counter;
+    }
+  }
+  entry.set_access((LfuMinutes(now_ms) << 8) | counter);
+  // LFU victims are sampled: the list order is not used.
+}
+
 void Store::OnAccess(Entry& entry, int64_t now_ms) const {
   if (IsLfu(eviction_policy())) {
-    // Redis's LFULogIncr: the higher the counter, the less likely an access increments it.
-    uint32_t counter = DecayedFrequency(entry.access(), now_ms);
-    if (counter < 255) {
-      const double base = std::max<double>(counter - kLfuInitialValue, 0);
-      const double chance =
-          1.0 / (base * static_cast<double>(lfu_log_factor_.load(std::memory_order_relaxed)) + 1);
-      if (static_cast<double>(RandomNumber() >> 11) * 0x1.0p-53 < chance) {
-        ++counter;
-      }
-    }
-    entry.set_access((LfuMinutes(now_ms) << 8) | counter);
-    return;  // LFU victims are sampled: the list order is not used
+    OnAccessLfu(entry, now_ms);  // out of line, so that this path saves no registers
+    return;
   }
   // CLOCK: a hit sets the referenced bit (the eviction scan gives the entry a second chance)
   // and the stamp of its tick. No list move, and no write at all when both are already set:

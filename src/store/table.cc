@@ -123,19 +123,6 @@ Entry* Table::SecondChanceVictim(bool with_expire, const Entry* keep) {
   return nullptr;
 }
 
-Entry* Table::Find(std::string_view key, uint64_t hash) const {
-  if (buckets_.empty()) {
-    return nullptr;
-  }
-  for (Entry* e = arena_.Resolve(buckets_[hash & (buckets_.size() - 1)]); e != nullptr;
-       e = arena_.Resolve(e->next)) {
-    if (e->key() == key) {
-      return e;
-    }
-  }
-  return nullptr;
-}
-
 void Table::Remember(Entry* entry, EntryHandle handle) {
   ++size_;
   if (entry->has_expire()) {
@@ -240,7 +227,7 @@ Entry* Table::Detach(std::string_view key, uint64_t hash) {
   }
   for (EntryHandle* link = &buckets_[hash & (buckets_.size() - 1)]; *link != 0;
        link = &arena_.Resolve(*link)->next) {
-    if (arena_.Resolve(*link)->key() == key) {
+    if (detail::SameKey(arena_.Resolve(*link)->key(), key)) {
       Entry* e = UnlinkAt(link);
       MaybeShrink();
       return e;

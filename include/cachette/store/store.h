@@ -429,6 +429,7 @@ class Store {
 
   // Marks `entry` as used now (referenced bit and tick, or frequency, by policy).
   void OnAccess(Entry& entry, int64_t now_ms) const;
+  void OnAccessLfu(Entry& entry, int64_t now_ms) const;  // OnAccess under an LFU policy
   // The access field of a new entry.
   uint32_t InitialAccess(int64_t now_ms) const;
   // Evicts from `shard` until it is within budget; never evicts `keep`. Caller holds the lock.

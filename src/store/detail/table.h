@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -34,6 +35,46 @@
 #include "key_index.h"
 
 namespace cachette::store {
+
+namespace detail {
+inline uint64_t LoadBytes(const char* p, size_t bytes) {
+  uint64_t value = 0;
+  std::memcpy(&value, p, bytes);  // one unaligned load for a constant size
+  return value;
+}
+
+// Key equality for the hash chains. Keys are mostly short, where a call to memcmp costs more
+// than the comparison: up to 32 bytes compare here in words (the last ones overlapping).
+inline bool SameKey(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) {
+    return false;
+  }
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n > 32) {
+    return std::memcmp(x, y, n) == 0;
+  }
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      if (LoadBytes(x + i, 8) != LoadBytes(y + i, 8)) {
+        return false;
+      }
+    }
+    return LoadBytes(x + n - 8, 8) == LoadBytes(y + n - 8, 8);
+  }
+  if (n >= 4) {
+    return ((LoadBytes(x, 4) ^ LoadBytes(y, 4)) |
+            (LoadBytes(x + n - 4, 4) ^ LoadBytes(y + n - 4, 4))) == 0;
+  }
+  if (n >= 2) {
+    return ((LoadBytes(x, 2) ^ LoadBytes(y, 2)) |
+            (LoadBytes(x + n - 2, 2) ^ LoadBytes(y + n - 2, 2))) == 0;
+  }
+  return n == 0 || x[0] == y[0];
+}
+
+}  // namespace detail
 
 class PrefixCounts;
 
@@ -74,8 +115,19 @@ class Table {
   // Frees an entry that is not in the table (allocated, or detached).
   void Free(Entry* entry) { arena_.Free(entry); }
 
-  // The entry for key (expired or not), or nullptr.
-  Entry* Find(std::string_view key, uint64_t hash) const;
+  // The entry for key (expired or not), or nullptr. Inline: every command's lookup.
+  Entry* Find(std::string_view key, uint64_t hash) const {
+    if (buckets_.empty()) {
+      return nullptr;
+    }
+    for (Entry* e = arena_.Resolve(buckets_[hash & (buckets_.size() - 1)]); e != nullptr;
+         e = arena_.Resolve(e->next)) {
+      if (detail::SameKey(e->key(), key)) {
+        return e;
+      }
+    }
+    return nullptr;
+  }
   // Adds an entry (from Allocate) whose key is not in the table, as the most recently used.
   void Insert(Entry* entry, uint64_t hash);
   // Puts `replacement` (same key, from Allocate) where `current` was, as the most recently

@@ -128,6 +128,25 @@ TEST(TableTest, FindComparesWholeKeys) {
   EXPECT_EQ(table.Find("xyz", Hash("abc")), nullptr);
 }
 
+// Keys of every length the word-wise comparison treats apart (and past it), against keys that
+// differ from them in one byte anywhere, found through the same hash (the same chain).
+TEST(TableTest, FindComparesEveryByteOfEveryLength) {
+  Table table;
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string key(n, 'k');
+    for (size_t i = 0; i < n; ++i) {
+      key[i] = static_cast<char>('a' + i % 26);
+    }
+    Add(table, key);
+    EXPECT_NE(table.Find(key, Hash(key)), nullptr) << n;
+    for (size_t i = 0; i < n; ++i) {
+      std::string other = key;
+      other[i] = '#';
+      EXPECT_EQ(table.Find(other, Hash(key)), nullptr) << n << " " << i;
+    }
+  }
+}
+
 TEST(TableTest, ReplaceSwapsTheEntryInPlace) {
   Table table;
   Entry* old_entry = Add(table, "k", "old");

@@ -19,6 +19,35 @@ TEST(HashTest, IsDeterministic) {
   }
 }
 
+// The values themselves stay put: a faster path must hash exactly as before (the store's
+// shard and bucket of a key, and with them SCAN's order, follow from them).
+TEST(HashTest, KeepsItsValues) {
+  struct Case {
+    std::string key;
+    uint64_t seed;
+    uint64_t hash;
+  };
+  const Case cases[] = {
+      {"", 0, 0x0409638ee2bde459ULL},
+      {"", 7, 0xae1b3ab9eae30bd5ULL},
+      {"a", 0, 0x28d2053309d28531ULL},
+      {"a", 7, 0xae104c6a05b3220fULL},
+      {"key", 0, 0x7a60a337272f91a4ULL},
+      {"key", 7, 0xeb66a641bd2f8c9fULL},
+      {"key:000000012345", 0, 0x1ab3c6c5bbdf9ad4ULL},
+      {"key:000000012345", 7, 0x679805e7fa665ea8ULL},
+      {"key:0000000123456", 0, 0x23d8af438893c9c8ULL},
+      {"key:0000000123456", 7, 0xd18dd70d8d88cc78ULL},
+      {std::string(49, 'x'), 0, 0xf38f5ae335462355ULL},
+      {std::string(49, 'x'), 7, 0xa528b86b4dec1e8eULL},
+      {std::string(100, 'y'), 0, 0x65f5631bdf3a6a80ULL},
+      {std::string(100, 'y'), 7, 0xaa09b527fffc8ffaULL},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(HashBytes(c.key, c.seed), c.hash) << c.key.size() << " " << c.seed;
+  }
+}
+
 TEST(HashTest, SeedChangesTheHash) {
   EXPECT_NE(HashBytes("key", 0), HashBytes("key", 1));
   EXPECT_NE(HashBytes("", 0), HashBytes("", 1));
