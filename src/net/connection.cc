@@ -642,6 +642,14 @@ void Connection::Push(std::string_view bytes) {
   }
   output_.append(bytes);
   if (!writing_) {
+    // A monitor's lines of one round go out together, like replies.
+    if (output_.size() < kDeferredFlushLimit) {
+      if (!flush_deferred_) {
+        flush_deferred_ = true;
+        thread_.DeferFlush(shared_from_this());
+      }
+      return;
+    }
     Flush();
     if (closed_) {
       return;
