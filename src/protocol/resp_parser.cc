@@ -139,10 +139,10 @@ const char* ScanShortLength(std::string_view input, const char* line, uint64_t* 
   const char* const data = input.data();
   const size_t size = input.size();
   // A line that starts at or before `padded` has more than kPaddedLine bytes after it, so one
-  // comparison per element stands for the bounds checks of its line. (The first element's
-  // line is never at 0, so 0 works for an input too short to hold any padded line.)
+  // comparison per element stands for the bounds checks of its line.
   const size_t padded = size > kPaddedLine ? size - kPaddedLine - 1 : 0;
-  if (position_ > padded) {
+  // An input of kPaddedLine bytes or fewer pads no line, not even a count line at 0.
+  if (size <= kPaddedLine || position_ > padded) {
     whole_at_ = position_;  // a short command at the end: its count line too
     whole_done_ = 0;
     return Whole::kShortLines;
