@@ -231,11 +231,11 @@ void Connection::DropInputWhileClosing() {
 
 // Waiting is a flag: the Poller's next input edge reads (OnEvents). When input may already be
 // waiting (the read loop stopped after kReadsPerTurn full reads, or an edge came while nothing
-// waited), no edge will come for it: the read is posted behind the thread's other work instead.
+// waited), no edge will come for it: the read runs in the thread's next round instead.
 void Connection::WaitReadable() {
   reading_ = true;
   if (input_may_be_waiting_) {
-    asio::post(thread_.context(), [self = shared_from_this(), generation = wait_generation_] {
+    thread_.NextRound([self = shared_from_this(), generation = wait_generation_] {
       self->OnReadable(generation);
     });
   }
@@ -403,7 +403,7 @@ void Connection::Postpone() {
 
 void Connection::ScheduleContinuation(bool wait) {
   if (!wait) {
-    asio::post(thread_.context(), [self = shared_from_this()] { self->RunContinuation(); });
+    thread_.NextRound([self = shared_from_this()] { self->RunContinuation(); });
     return;
   }
   // Something it needs is held by another thread (a script): look again shortly rather than

@@ -143,9 +143,18 @@ void IoThread::ServeWhileBusy() {
 bool IoThread::PollOnce() {
   const bool sockets = poller_.Dispatch(0) != 0;
   EndRound();
+  const bool queued = !next_round_.empty();
+  if (queued) {
+    this_round_.swap(next_round_);
+    for (auto& work : this_round_) {
+      work();
+    }
+    this_round_.clear();
+    EndRound();
+  }
   const bool handlers = context_.poll() != 0;
   EndRound();
-  return sockets || handlers;
+  return sockets || queued || handlers || !next_round_.empty();
 }
 
 void IoThread::EndRound() {

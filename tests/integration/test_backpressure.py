@@ -13,7 +13,7 @@ import time
 import pytest
 import redis
 
-from conftest import REDIS_SERVER, _launch, server_binary, wait_until
+from conftest import REDIS_SERVER, SLOWDOWN, _launch, server_binary, wait_until
 from resp import ConnectionClosed, RespConnection, encode
 
 THREADS = [1, 2]
@@ -253,7 +253,7 @@ def test_big_set_does_not_stall_other_clients_of_its_thread(start_server, thread
         worst, rounds = ping_latencies_while(srv, lambda: not done.is_set())
         sender.join(60)
         assert reply == [b"+OK\r\n"]
-        assert worst < 0.5, (worst, rounds)
+        assert worst < 0.5 * SLOWDOWN, (worst, rounds)  # sanitizer builds: CACHETTE_IT_SLOWDOWN
         with srv.conn() as c:
             assert c.call("STRLEN", "big") == b":%d\r\n" % (size_mb * 1024 * 1024)
     finally:
@@ -278,7 +278,9 @@ def test_unread_pipeline_does_not_stall_other_clients_of_its_thread(start_server
         worst, rounds = ping_latencies_while(srv, lambda: not done.is_set())
         thread.join(60)
         assert done.is_set()
-        assert worst < 0.5, (worst, rounds)
+        # A stalled thread would hold a PING for the whole pipeline (seconds); a sanitizer build
+        # on a loaded machine takes longer per turn (CACHETTE_IT_SLOWDOWN).
+        assert worst < 0.5 * SLOWDOWN, (worst, rounds)
     finally:
         sender.close()
 

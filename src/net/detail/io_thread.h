@@ -106,6 +106,11 @@ class IoThread {
     deferred_flush_.push_back(std::move(connection));
   }
   void FlushDeferred();
+  // Runs `work` in the thread's next round, after the sockets the Poller finds ready then: a
+  // connection's next slice of input or of a long command waits for one turn of every other
+  // connection. (A handler posted to the io_context would not: poll() runs what its handlers
+  // post before it returns, and a client streaming input would starve the Poller's sockets.)
+  void NextRound(std::function<void()> work) { next_round_.push_back(std::move(work)); }
   // Posted to this thread at shutdown: closes every connection once its write is done.
   void BeginShutdown();
   void StartHousekeeping();
@@ -162,6 +167,8 @@ class IoThread {
   std::vector<std::shared_ptr<Connection>> deferred_flush_;
   // The list being written (kept for its capacity).
   std::vector<std::shared_ptr<Connection>> flushing_;
+  std::vector<std::function<void()>> next_round_;
+  std::vector<std::function<void()>> this_round_;  // being run (kept for its capacity)
   // Connections closed during a round: the Poller's events of that round may still name them.
   std::vector<std::shared_ptr<Connection>> retired_;
   BackgroundWork background_;
