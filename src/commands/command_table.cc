@@ -57,16 +57,6 @@ bool Matches(const NameWords& words, uint64_t head, uint64_t tail, uint64_t head
   return ((words.head ^ head) & head_mask) == 0 && ((words.tail ^ tail) & tail_mask) == 0;
 }
 
-// The bytes of two names of the same length that their words leave out (the names are over
-// kWordsCoverName bytes long).
-bool MiddlesMatch(std::string_view a, std::string_view b) {
-  for (size_t i = 8; i + 8 < a.size(); ++i) {
-    if (a[i] != b[i] && !(IsLetter(a[i]) && (a[i] ^ b[i]) == 0x20)) {
-      return false;
-    }
-  }
-  return true;
-}
 }  // namespace
 
 std::string_view AclCategoryName(size_t bit) {
@@ -160,9 +150,10 @@ const CommandSpec* CommandTable::FindLong(std::string_view name, size_t* index) 
   const NameWords words = Words(name);
   for (size_t i = SlotOf(words, name.size(), mask_);; i = (i + 1) & mask_) {
     const Slot& slot = slots_[i];
+    // The words leave the middle out: the whole name decides (long names are rare).
     if (slot.length == name.size() &&
         Matches(words, slot.head, slot.tail, slot.head_mask, slot.tail_mask) &&
-        MiddlesMatch(slot.spec->name, name)) {
+        detail::EqualsIgnoreCase(slot.spec->name, name)) {
       *index = slot.index;
       return slot.spec;
     }

@@ -287,10 +287,7 @@ void Connection::ProcessInput() {
   // writes its replies before it sleeps: the client then finds many replies per wake-up.
   if (!output_.empty() && !writing_) {
     if (!client_.close_after_reply && output_.size() < kDeferredFlushLimit) {
-      if (!flush_deferred_) {
-        flush_deferred_ = true;
-        thread_.DeferFlush(shared_from_this());
-      }
+      DeferFlush();
     } else {
       Flush();
       if (closed_) {
@@ -644,10 +641,7 @@ void Connection::Push(std::string_view bytes) {
   if (!writing_) {
     // A monitor's lines of one round go out together, like replies.
     if (output_.size() < kDeferredFlushLimit) {
-      if (!flush_deferred_) {
-        flush_deferred_ = true;
-        thread_.DeferFlush(shared_from_this());
-      }
+      DeferFlush();
       return;
     }
     Flush();
@@ -679,6 +673,13 @@ commands::ConnectionFigures Connection::Figures() {
       input_.capacity() + output_.capacity() + in_flight_.capacity() + sizeof(Connection);
   figures.writing = writing_;
   return figures;
+}
+
+void Connection::DeferFlush() {
+  if (!flush_deferred_) {
+    flush_deferred_ = true;
+    thread_.DeferFlush(shared_from_this());
+  }
 }
 
 void Connection::FlushDeferred() {

@@ -119,14 +119,15 @@ void IoThread::Run() {
 // processEventsWhileBlocked): every few milliseconds the VM's hook calls this, inside the
 // script's command. Nested io_context::run() is not allowed, and an arbitrary handler could
 // take locks or close the script's client, so instead each other connection that waits for
-// input or writes a reply has its pending readiness waits cancelled (they hold no data) and its
-// socket written and read directly, without blocking (Connection::ServeWhileBusy); its commands
+// input or writes a reply has its readiness waits dropped (they are flags and hold no data) and
+// its socket written and read directly, without blocking (Connection::ServeWhileBusy); its commands
 // go through the dispatcher, which, while
 // Scripting::ServingWhileBusy(), answers -BUSY to every command without allow-busy. New
 // connections come through the mailbox (Server::Impl::Admit) and are served the same way. The
 // script's own client (dispatching) is skipped, so what it pipelined waits. When the script's
-// command returns, AfterDispatch posts Unpark for each connection taken over, which re-arms
-// its waits. Limits: a long redis.call or C call (no Lua instructions) does not reach the hook.
+// command returns, AfterDispatch posts Unpark for each connection taken over, which writes and
+// reads what came meanwhile (the Poller's edges of that time are not said again). Limits: a long
+// redis.call or C call (no Lua instructions) does not reach the hook.
 void IoThread::ServeWhileBusy() {
   if (shutting_down_ || !shared_.dispatcher->ScriptPastBusyThreshold()) {
     return;

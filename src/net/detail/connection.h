@@ -123,6 +123,8 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   // Sends output_ (precondition: no write in flight): write_some on the non-blocking socket,
   // and what the kernel does not take becomes in_flight_, written once the socket is writable.
   void Flush();
+  // Puts the connection on its thread's list of writes for the end of the round (once).
+  void DeferFlush();
   // Writes what the socket takes of in_flight_ now (from the event loop, or from ServeWhileBusy
   // while parked); waits for writability for the rest, or goes on once it is all out.
   void WriteInFlight();
