@@ -1,4 +1,5 @@
-// cachette-server [config-file] [--directive value ...]: wires the modules together.
+// cachette-server [config-file] [--directive value ...]: reads the configuration, wires the
+// modules together and runs until shutdown; it computes nothing of its own.
 
 #include <pthread.h>
 #include <spdlog/sinks/basic_file_sink.h>
@@ -13,12 +14,11 @@
 #include <vector>
 
 #include "cachette/commands/command_table.h"
+#include "cachette/commands/dispatcher.h"
 #include "cachette/commands/server_context.h"
 #include "cachette/commands/store_settings.h"
 #include "cachette/config/config.h"
 #include "cachette/net/server.h"
-#include "cachette/stats/memory.h"
-#include "cachette/stats/sampler.h"
 #include "cachette/stats/stats.h"
 #include "cachette/store/maintenance.h"
 #include "cachette/store/store.h"
@@ -119,44 +119,15 @@ int main(int argc, char** argv) {
   cachette::commands::CommandTable table;
   cachette::commands::RegisterAllFamilies(table);
   cachette::stats::Stats stats(table.spec_count());
-
-  cachette::commands::ServerContext context;
-  context.store = &store;
-  context.config = &config;
-  context.commands = &table;
-  context.stats = &stats;
-  context.start_time_ms = cachette::util::UnixTimeMs();
-  char executable[4096] = {};
-  if (readlink("/proc/self/exe", executable, sizeof(executable) - 1) > 0) {
-    context.executable = executable;
-  }
-  context.config_file = config.config_file();
-  context.background_work = [&store](bool idle, unsigned part, unsigned parts) {
-    return store.ActiveExpireWhenDue(idle, part, parts);
-  };
-  context.memory_figures = [&store] {
-    cachette::stats::MemoryFigures figures = cachette::stats::ProcessMemoryFigures();
-    // Entry-arena pages are allocated whole; their free space is not in use (as the free
-    // regions of jemalloc's own slabs are not counted as allocated).
-    const int64_t slack = store.SlackBytes();
-    figures.used_memory -= std::min<uint64_t>(figures.used_memory, static_cast<uint64_t>(slack));
-    figures.used_memory_dataset = static_cast<uint64_t>(store.DataBytes());
-    return figures;
-  };
-
-  cachette::net::Server server(config, context, table);
+  const cachette::util::Clock clock;
+  cachette::commands::ServerContext context(store, config, table, &stats, clock);
+  cachette::commands::Dispatcher dispatcher(context);
+  cachette::net::Server server(config, dispatcher);
   spdlog::info("Cachette {} starting, pid={}", CACHETTE_VERSION, getpid());
   if (auto error = server.Start()) {
     spdlog::critical("{}", *error);
     return 1;
   }
-  stats.set_startup_memory(cachette::stats::ProcessMemoryFigures().used_memory);
-  // Instantaneous metrics: one sample every 100 ms, as Redis's serverCron takes them.
-  cachette::stats::PeriodicTask sampler(std::chrono::milliseconds(100), [&] {
-    const cachette::commands::NetworkStats net = context.control->GetNetworkStats();
-    stats.Sample(cachette::util::MonotonicUs() / 1000, net.total_net_input_bytes,
-                 net.total_net_output_bytes);
-  });
   pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
   server.RunUntilShutdown();
   return 0;

@@ -131,17 +131,11 @@ class CommandPath {
  public:
   // with_stats: count per-command statistics (INFO commandstats), as the server does.
   explicit CommandPath(bool with_stats = true)
-      : store_(FilledStore()), dispatcher_(context_, table_) {
-    commands::RegisterAllFamilies(table_);
-    if (with_stats) {
-      stats_ = std::make_unique<stats::Stats>(table_.spec_count());
-      context_.stats = stats_.get();
-    }
-    context_.store = store_.get();
-    context_.config = &config_;
-    context_.commands = &table_;
-    context_.control = nullptr;
-    context_.start_time_ms = util::UnixTimeMs();
+      : store_(FilledStore()),
+        table_(MakeTable()),
+        stats_(with_stats ? std::make_unique<stats::Stats>(table_.spec_count()) : nullptr),
+        context_(*store_, config_, table_, stats_.get(), clock_),
+        dispatcher_(context_) {
     client_.authenticated = true;
   }
 
@@ -159,6 +153,13 @@ class CommandPath {
   }
 
  private:
+  static commands::CommandTable MakeTable() {
+    commands::CommandTable table;
+    commands::RegisterAllFamilies(table);
+    return table;
+  }
+
+  const util::Clock clock_;
   config::Config config_;
   std::unique_ptr<store::Store> store_;
   commands::CommandTable table_;

@@ -100,7 +100,7 @@ constexpr CommandSpec kSelectSpec{.name = "select",
 // requirepass it takes any password, as Redis's "nopass" default user). A refusal is counted
 // (INFO's acl_access_denied_auth). The password is never logged.
 bool CheckPassword(CommandContext& ctx, std::string_view user, std::string_view password) {
-  const std::string required = ctx.server.config->String(config::Id::kRequirepass);
+  const std::string required = ctx.server.config().String(config::Id::kRequirepass);
   if (user == "default" && (required.empty() || password == required)) {
     return true;
   }
@@ -116,7 +116,7 @@ Status CmdAuth(CommandContext& ctx) {
     ctx.reply.Error(errors::kSyntax);
     return kError;
   }
-  if (ctx.args.size() == 2 && ctx.server.config->String(config::Id::kRequirepass).empty()) {
+  if (ctx.args.size() == 2 && ctx.server.config().String(config::Id::kRequirepass).empty()) {
     ctx.reply.Error(errors::kAuthNotConfigured);
     return kError;
   }
@@ -319,8 +319,8 @@ constexpr CommandSpec kClientSetinfoSpec{.name = "client|setinfo",
 
 // CLIENT INFO: the CLIENT LIST line of this connection.
 Status CmdClientInfo(CommandContext& ctx) {
-  const ConnectionFigures figures = ctx.server.control != nullptr
-                                        ? ctx.server.control->FiguresOf(ctx.client)
+  const ConnectionFigures figures = ctx.server.control() != nullptr
+                                        ? ctx.server.control()->FiguresOf(ctx.client)
                                         : ConnectionFigures{};
   ctx.reply.Verbatim(ClientLine(ctx.client, figures, ctx.now_ms) + "\n");
   return kOk;
@@ -348,7 +348,7 @@ ClientType ParseClientType(std::string_view name) {
 // Visits every client (only this thread's inside EXEC: other threads may be waiting for the
 // shard locks the transaction holds). Without a ServerControl (unit tests), just the caller.
 void ForEachClient(CommandContext& ctx, const std::function<void(ClientHandle&)>& visit) {
-  if (ctx.server.control == nullptr) {
+  if (ctx.server.control() == nullptr) {
     class Self final : public ClientHandle {
      public:
       explicit Self(const ClientState& state) : state_(state) {}
@@ -362,7 +362,7 @@ void ForEachClient(CommandContext& ctx, const std::function<void(ClientHandle&)>
     visit(self);
     return;
   }
-  ctx.server.control->ForEachClient(visit, /*local_only=*/ctx.client.tx.executing);
+  ctx.server.control()->ForEachClient(visit, /*local_only=*/ctx.client.tx.executing);
 }
 
 // CLIENT LIST [TYPE type | ID id [id ...]]: one line per client, by id.
@@ -610,24 +610,17 @@ Status CmdClientPause(CommandContext& ctx) {
     ctx.reply.Error(errors::kTimeoutNegative);
     return kError;
   }
-  int mode = ServerContext::kPauseAll;
+  ClientPause::Mode mode = ClientPause::kAll;
   if (ctx.args.size() == 4) {
     if (EqualsIgnoreCase(ctx.args[3], "write")) {
-      mode = ServerContext::kPauseWrite;
+      mode = ClientPause::kWrite;
     } else if (!EqualsIgnoreCase(ctx.args[3], "all")) {
       ctx.reply.Error(errors::kPauseMode);
       return kError;
     }
   }
-  ServerContext& server = ctx.server;
   const int64_t end = timeout > INT64_MAX - ctx.now_ms ? INT64_MAX : ctx.now_ms + timeout;
-  const bool active = server.Paused(ctx.now_ms);
-  if (!active || mode > server.pause_mode.load()) {
-    server.pause_mode.store(mode);
-  }
-  int64_t current = server.pause_end_ms.load();
-  while ((!active || end > current) && !server.pause_end_ms.compare_exchange_weak(current, end)) {
-  }
+  ctx.server.pause().Pause(mode, end, ctx.now_ms);
   ctx.reply.Ok();
   return kOk;
 }
@@ -641,8 +634,7 @@ constexpr CommandSpec kClientPauseSpec{
 
 // CLIENT UNPAUSE: ends a pause at once.
 Status CmdClientUnpause(CommandContext& ctx) {
-  ctx.server.pause_end_ms.store(0);
-  ctx.server.pause_mode.store(ServerContext::kPauseNone);
+  ctx.server.pause().Unpause();
   ctx.reply.Ok();
   return kOk;
 }
@@ -727,14 +719,14 @@ Status CmdReset(CommandContext& ctx) {
   client.db = 0;
   client.resp_version = 2;
   ctx.reply.set_resp_version(2);
-  client.authenticated = ctx.server.config->String(config::Id::kRequirepass).empty();
+  client.authenticated = ctx.server.config().String(config::Id::kRequirepass).empty();
   client.name.clear();
   client.reply_off = client.reply_skip = client.reply_skip_next = false;
   client.no_evict = client.no_touch = false;
   if (client.monitor) {
     client.monitor = false;
-    if (ctx.server.control != nullptr) {
-      ctx.server.control->StopMonitor(client);
+    if (ctx.server.control() != nullptr) {
+      ctx.server.control()->StopMonitor(client);
     }
   }
   ctx.reply.SimpleString("RESET");

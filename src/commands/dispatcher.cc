@@ -60,7 +60,7 @@ void Reject(stats::ThreadStats* stats, size_t index, protocol::ReplyWriter& repl
   if (start_us > 0) {
     client.batch_clock_us = 0;
   } else {
-    start_us = util::UnixTimeUs();
+    start_us = server_.clock().UnixTimeUs();
   }
   ctx.now_ms = start_us / 1000;
   // CLIENT NO-TOUCH: the client's lookups leave recency alone, except TOUCH's (as Redis).
@@ -70,15 +70,16 @@ void Reject(stats::ThreadStats* stats, size_t index, protocol::ReplyWriter& repl
   }
   if (stats == nullptr) {
     (void)spec.handler(ctx);
-    if (server_.monitors.load(std::memory_order_relaxed) != 0 && (spec.flags & kAdmin) == 0) {
-      server_.control->FeedMonitors(MonitorLine(client, spec, args, start_us));
+    if (ServerControl* control = server_.control();
+        control != nullptr && control->has_monitors() && (spec.flags & kAdmin) == 0) {
+      control->FeedMonitors(MonitorLine(client, spec, args, start_us));
     }
     return;
   }
   const std::string& out = *reply.buffer();
   const size_t reply_start = out.size();
   const Status status = spec.handler(ctx);
-  const int64_t end_us = util::UnixTimeUs();
+  const int64_t end_us = server_.clock().UnixTimeUs();
   if (client.batch_clock_us >= 0) {
     client.batch_clock_us = end_us;
   }
@@ -88,9 +89,9 @@ void Reject(stats::ThreadStats* stats, size_t index, protocol::ReplyWriter& repl
   counters.usec.Add(elapsed_us > 0 ? static_cast<uint64_t>(elapsed_us) : 0);
   stats->total_commands_processed.Add(1);
   // MONITOR sees what ran, after it ran, without admin commands (as Redis 7).
-  if (server_.monitors.load(std::memory_order_relaxed) != 0 && (spec.flags & kAdmin) == 0)
-      [[unlikely]] {
-    server_.control->FeedMonitors(MonitorLine(client, spec, args, start_us));
+  if (ServerControl* control = server_.control();
+      control != nullptr && control->has_monitors() && (spec.flags & kAdmin) == 0) [[unlikely]] {
+    control->FeedMonitors(MonitorLine(client, spec, args, start_us));
   }
   if (elapsed_us >= RecordFloorUs()) [[unlikely]] {
     RecordSlow(client, spec, args, start_us, elapsed_us);
@@ -108,8 +109,8 @@ void Reject(stats::ThreadStats* stats, size_t index, protocol::ReplyWriter& repl
 
 [[gnu::always_inline]] inline const CommandSpec* Dispatcher::Route(
     ClientState& client, protocol::ReplyWriter& reply, std::span<const std::string_view> args) {
-  if (client.stats == nullptr && server_.stats != nullptr) {
-    client.stats = &server_.stats->ThreadBlock();
+  if (client.stats == nullptr && server_.stats() != nullptr) {
+    client.stats = &server_.stats()->ThreadBlock();
   }
   size_t index = kNoCommand;
   const CommandSpec* const spec = table_.Find(args[0], &index);
@@ -120,8 +121,8 @@ void Reject(stats::ThreadStats* stats, size_t index, protocol::ReplyWriter& repl
   if (spec != nullptr && spec->subcommands.empty() && ArityMatches(spec->arity, args.size()) &&
       client.authenticated && !client.tx.active &&
       ((spec->flags & kTouchy) == 0 ||
-       ((spec->flags & kProtected) == 0 && !server_.store->MemoryFull())) &&
-      ((spec->flags & kAllowBusy) != 0 || !server_.scripting.running())) [[likely]] {
+       ((spec->flags & kProtected) == 0 && !server_.store().MemoryFull())) &&
+      ((spec->flags & kAllowBusy) != 0 || !server_.scripting().running())) [[likely]] {
     Run(client, reply, *spec, index, args);
     return spec;
   }
@@ -179,9 +180,9 @@ const CommandSpec* Dispatcher::RouteChecked(ClientState& client, protocol::Reply
     return command;
   }
   // As Redis, before authentication: DEBUG only where enable-debug-command allows it.
-  if ((spec->flags & kProtected) != 0 && server_.config != nullptr &&
-      !detail::ProtectedActionAllowed(server_.config->Int(config::Id::kEnableDebugCommand), client))
-      [[unlikely]] {
+  if ((spec->flags & kProtected) != 0 &&
+      !detail::ProtectedActionAllowed(server_.config().Int(config::Id::kEnableDebugCommand),
+                                      client)) [[unlikely]] {
     refuse(index, errors::kDebugNotAllowed);
     return command;
   }
@@ -199,7 +200,7 @@ const CommandSpec* Dispatcher::RouteChecked(ClientState& client, protocol::Reply
   // the queue holds such a command.
   const bool may_grow = (spec->flags & kDenyOom) != 0 || queue ||
                         ((spec->flags & kRunsQueue) != 0 && tx.active && tx.deny_oom);
-  if (may_grow && server_.store->MemoryFull()) {
+  if (may_grow && server_.store().MemoryFull()) {
     refuse(index, errors::kOutOfMemory);
     return command;
   }
@@ -207,15 +208,13 @@ const CommandSpec* Dispatcher::RouteChecked(ClientState& client, protocol::Reply
   // allow-busy. On the script's own thread, the busy-script loop serving other clients
   // (ServingWhileBusy) answers BUSY at once; another thread waits for the script until the
   // threshold. The script's own redis.call (this thread holds every shard) is not concerned.
-  if ((spec->flags & kAllowBusy) == 0 && server_.scripting.running() &&
-      (scripting::Scripting::ServingWhileBusy() || !server_.store->HoldsShardsOnThisThread())) {
-    const int64_t threshold = server_.config != nullptr
-                                  ? server_.config->Int(config::Id::kBusyReplyThreshold)
-                                  : int64_t{5000};
+  if ((spec->flags & kAllowBusy) == 0 && server_.scripting().running() &&
+      (scripting::Scripting::ServingWhileBusy() || !server_.store().HoldsShardsOnThisThread())) {
+    const int64_t threshold = server_.config().Int(config::Id::kBusyReplyThreshold);
     if (scripting::Scripting::ServingWhileBusy() ||
-        !server_.scripting.WaitWhileRunning(threshold)) {
+        !server_.scripting().WaitWhileRunning(threshold)) {
       refuse(index,
-             server_.scripting.running_function() ? errors::kBusyFunction : errors::kBusyScript);
+             server_.scripting().running_function() ? errors::kBusyFunction : errors::kBusyScript);
       return command;
     }
     // It waited: the end of the command before is no longer now.
@@ -247,23 +246,23 @@ void Dispatcher::SetThreadBusyServer(std::function<void()> server) {
 }
 
 bool Dispatcher::ScriptPastBusyThreshold() const {
-  const int64_t threshold = server_.config != nullptr
-                                ? server_.config->Int(config::Id::kBusyReplyThreshold)
-                                : int64_t{5000};
-  return server_.scripting.TimedOut(threshold);
+  const int64_t threshold = server_.config().Int(config::Id::kBusyReplyThreshold);
+  return server_.scripting().TimedOut(threshold);
+}
+
+bool Dispatcher::RunBackgroundSlice(bool idle, unsigned part, unsigned parts) {
+  if (server_.pause().PausedAt(server_.clock().UnixTimeMs())) {
+    return false;
+  }
+  return server_.store().ActiveExpireWhenDue(idle, part, parts);
 }
 
 bool Dispatcher::PausedFor(const ClientState& client, std::span<const std::string_view> args) {
-  const int64_t end = server_.pause_end_ms.load(std::memory_order_relaxed);
-  if (util::UnixTimeMs() >= end) {
-    // Over: the first to see it clears it (a newer pause would have a later end).
-    int64_t expected = end;
-    if (server_.pause_end_ms.compare_exchange_strong(expected, 0)) {
-      server_.pause_mode.store(ServerContext::kPauseNone, std::memory_order_relaxed);
-    }
+  const ClientPause::Mode mode = server_.pause().ModeAt(server_.clock().UnixTimeMs());
+  if (mode == ClientPause::kNone) {
     return false;
   }
-  if (server_.pause_mode.load(std::memory_order_relaxed) == ServerContext::kPauseAll) {
+  if (mode == ClientPause::kAll) {
     return true;
   }
   // WRITE: commands that may change data, and EXEC of a transaction that holds one.
@@ -287,10 +286,8 @@ bool Dispatcher::PausedFor(const ClientState& client, std::span<const std::strin
 }
 
 int64_t Dispatcher::RecordFloorUs() {
-  if (server_.config == nullptr) [[unlikely]] {
-    return INT64_MAX;
-  }
-  if (server_.config->version() != settings_version_.load(std::memory_order_acquire)) [[unlikely]] {
+  if (server_.config().version() != settings_version_.load(std::memory_order_acquire))
+      [[unlikely]] {
     return RefreshRecordFloorUs();
   }
   return record_floor_us_.load(std::memory_order_relaxed);
@@ -300,7 +297,7 @@ int64_t Dispatcher::RefreshRecordFloorUs() {
   // Under the mutex, the version is read before the values and stored after them, so the
   // figure kept is never older than the version it is kept with.
   std::lock_guard lock(settings_mutex_);
-  const config::Config& config = *server_.config;
+  const config::Config& config = server_.config();
   const uint64_t version = config.version();
   int64_t floor = INT64_MAX;
   if (const int64_t slower_than = config.Int(config::Id::kSlowlogLogSlowerThan); slower_than >= 0) {
@@ -318,18 +315,18 @@ int64_t Dispatcher::RefreshRecordFloorUs() {
 void Dispatcher::RecordSlow(ClientState& client, const CommandSpec& spec,
                             std::span<const std::string_view> args, int64_t start_us,
                             int64_t elapsed_us) {
-  const config::Config& config = *server_.config;
+  const config::Config& config = server_.config();
   const int64_t slower_than = config.Int(config::Id::kSlowlogLogSlowerThan);
   if (slower_than >= 0 && elapsed_us >= slower_than && (spec.flags & kSkipSlowlog) == 0)
       [[unlikely]] {
-    server_.slowlog.Record(RedactedArguments(spec, args), client.peer_address, client.name,
-                           start_us, elapsed_us,
-                           static_cast<size_t>(config.Int(config::Id::kSlowlogMaxLen)));
+    server_.slowlog().Record(RedactedArguments(spec, args), client.peer_address, client.name,
+                             start_us, elapsed_us,
+                             static_cast<size_t>(config.Int(config::Id::kSlowlogMaxLen)));
   }
   const int64_t threshold_ms = config.Int(config::Id::kLatencyMonitorThreshold);
   if (threshold_ms > 0 && elapsed_us / 1000 >= threshold_ms) [[unlikely]] {
-    server_.latency.Record((spec.flags & kFast) != 0 ? "fast-command" : "command",
-                           start_us / 1000000, elapsed_us / 1000);
+    server_.latency().Record((spec.flags & kFast) != 0 ? "fast-command" : "command",
+                             start_us / 1000000, elapsed_us / 1000);
   }
 }
 

@@ -527,10 +527,10 @@ std::string_view StringEncoding(std::string_view value, int64_t* integer) {
 // Whether Redis would share the object for a small integer (refcount INT_MAX): not under an
 // LRU or LFU policy with maxmemory set, where every key needs its own access metadata.
 bool SharesIntegers(const CommandContext& ctx) {
-  if (ctx.server.config->Int(config::Id::kMaxmemory) == 0) {
+  if (ctx.server.config().Int(config::Id::kMaxmemory) == 0) {
     return true;
   }
-  const std::string policy = ctx.server.config->Get(config::Id::kMaxmemoryPolicy);
+  const std::string policy = ctx.server.config().Get(config::Id::kMaxmemoryPolicy);
   return policy.find("lru") == std::string::npos && policy.find("lfu") == std::string::npos;
 }
 

@@ -48,7 +48,7 @@ class ScriptCaller final : public scripting::ScriptHost {
   void Call(std::span<const std::string_view> args, int resp_version, std::string* reply) override {
     protocol::ReplyWriter writer(reply, resp_version);
     client_.resp_version = resp_version;
-    const CommandTable& table = *ctx_.server.commands;
+    const CommandTable& table = ctx_.server.commands();
     size_t index = 0;
     const CommandSpec* spec = table.Find(args[0], &index);
     if (spec != nullptr && !spec->subcommands.empty() && args.size() >= 2) {
@@ -70,7 +70,7 @@ class ScriptCaller final : public scripting::ScriptHost {
       writer.Error(errors::kScriptNotAllowed);
       return;
     }
-    scripting::Scripting& scripting = ctx_.server.scripting;
+    scripting::Scripting& scripting = ctx_.server.scripting();
     if ((spec->flags & kWrite) != 0 && read_only_) {
       writer.Error(errors::kScriptWriteInReadOnly);
       return;
@@ -114,10 +114,10 @@ bool ParseNumKeysOrReply(CommandContext& ctx, std::string_view not_integer, int6
 // As a script's command ends, its thread still holds every shard: it forgets the watch
 // tokens other threads had to leave pending while the script ran (PendingUnwatches).
 void ForgetPendingUnwatches(CommandContext& ctx) {
-  if (ctx.server.pending_unwatches.empty()) {
+  if (ctx.server.pending_unwatches().empty()) {
     return;
   }
-  for (const store::WatchToken& token : ctx.server.pending_unwatches.Take()) {
+  for (const store::WatchToken& token : ctx.server.pending_unwatches().Take()) {
     ctx.store().Unwatch(token);
   }
 }
@@ -127,7 +127,7 @@ Status RunScript(CommandContext& ctx, bool by_sha, bool read_only) {
   if (!ParseNumKeysOrReply(ctx, errors::kNotInteger, &numkeys)) {
     return kError;
   }
-  scripting::Scripting& scripting = ctx.server.scripting;
+  scripting::Scripting& scripting = ctx.server.scripting();
   std::string sha;
   if (by_sha) {
     sha.assign(ctx.args[1]);
@@ -205,7 +205,7 @@ constexpr CommandSpec kEvalshaRoSpec{.name = "evalsha_ro",
 // SCRIPT LOAD script: compiles and caches the script; replies its SHA1.
 Status CmdScriptLoad(CommandContext& ctx) {
   std::string sha;
-  if (auto error = ctx.server.scripting.Load(ctx.args[2], &sha)) {
+  if (auto error = ctx.server.scripting().Load(ctx.args[2], &sha)) {
     ctx.reply.Error(*error);
     return kError;
   }
@@ -224,7 +224,7 @@ constexpr CommandSpec kScriptLoadSpec{
 Status CmdScriptExists(CommandContext& ctx) {
   ctx.reply.ArrayHeader(ctx.args.size() - 2);
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    ctx.reply.Integer(ctx.server.scripting.Exists(ctx.args[i]) ? 1 : 0);
+    ctx.reply.Integer(ctx.server.scripting().Exists(ctx.args[i]) ? 1 : 0);
   }
   return kOk;
 }
@@ -242,7 +242,7 @@ Status CmdScriptFlush(CommandContext& ctx) {
     ctx.reply.Error(errors::kScriptFlushOption);
     return kError;
   }
-  ctx.server.scripting.Flush();
+  ctx.server.scripting().Flush();
   ctx.reply.Ok();
   return kOk;
 }
@@ -255,7 +255,7 @@ constexpr CommandSpec kScriptFlushSpec{.name = "script|flush",
 
 // SCRIPT KILL: stops the running script, unless it has written.
 Status CmdScriptKill(CommandContext& ctx) {
-  switch (ctx.server.scripting.Kill()) {
+  switch (ctx.server.scripting().Kill()) {
     case scripting::Scripting::KillResult::kNotBusy:
       ctx.reply.Error(errors::kNotBusy);
       return kError;
@@ -305,7 +305,7 @@ constexpr CommandSpec kScriptHelpSpec{.name = "script|help",
 
 // FCALL/FCALL_RO function numkeys [key ...] [arg ...]
 Status RunFunction(CommandContext& ctx, bool read_only) {
-  scripting::Scripting& scripting = ctx.server.scripting;
+  scripting::Scripting& scripting = ctx.server.scripting();
   const auto function = scripting.FindFunction(ctx.args[1]);
   if (!function) {
     ctx.reply.Error(errors::kFunctionNotFound);
@@ -361,7 +361,7 @@ Status CmdFunctionLoad(CommandContext& ctx) {
     return kError;
   }
   std::string name;
-  if (auto error = ctx.server.scripting.LoadLibrary(ctx.args.back(), replace, &name)) {
+  if (auto error = ctx.server.scripting().LoadLibrary(ctx.args.back(), replace, &name)) {
     ctx.reply.Error(*error);
     return kError;
   }
@@ -377,7 +377,7 @@ constexpr CommandSpec kFunctionLoadSpec{.name = "function|load",
 
 // FUNCTION DELETE library
 Status CmdFunctionDelete(CommandContext& ctx) {
-  if (!ctx.server.scripting.DeleteLibrary(ctx.args[2])) {
+  if (!ctx.server.scripting().DeleteLibrary(ctx.args[2])) {
     ctx.reply.Error(errors::kLibraryNotFound);
     return kError;
   }
@@ -402,7 +402,7 @@ Status CmdFunctionFlush(CommandContext& ctx) {
     ctx.reply.Error(errors::kFunctionFlushOption);
     return kError;
   }
-  ctx.server.scripting.FlushFunctions();
+  ctx.server.scripting().FlushFunctions();
   ctx.reply.Ok();
   return kOk;
 }
@@ -433,7 +433,7 @@ Status CmdFunctionList(CommandContext& ctx) {
     ctx.reply.Error("ERR Unknown argument " + std::string(ctx.args[i]));
     return kError;
   }
-  std::vector<scripting::Scripting::LibraryInfo> libraries = ctx.server.scripting.Libraries();
+  std::vector<scripting::Scripting::LibraryInfo> libraries = ctx.server.scripting().Libraries();
   std::erase_if(libraries, [&](const auto& library) {
     return pattern && !util::GlobMatch(*pattern, library.name, /*nocase=*/true);
   });
@@ -479,13 +479,13 @@ constexpr CommandSpec kFunctionListSpec{.name = "function|list",
 // FUNCTION STATS: the running function, and how many libraries and functions are loaded.
 Status CmdFunctionStats(CommandContext& ctx) {
   // As Redis: not while an EVAL script runs (it is not a function to show).
-  if (ctx.server.scripting.running() && !ctx.server.scripting.running_function()) {
+  if (ctx.server.scripting().running() && !ctx.server.scripting().running_function()) {
     ctx.reply.Error(errors::kBusyScript);
     return kError;
   }
   ctx.reply.MapHeader(2);
   ctx.reply.Bulk("running_script");
-  if (auto running = ctx.server.scripting.CurrentFunction()) {
+  if (auto running = ctx.server.scripting().CurrentFunction()) {
     ctx.reply.MapHeader(3);
     ctx.reply.Bulk("name");
     ctx.reply.Bulk(running->name);
@@ -500,7 +500,7 @@ Status CmdFunctionStats(CommandContext& ctx) {
     ctx.reply.NullBulk();
   }
   size_t functions = 0;
-  const auto libraries = ctx.server.scripting.Libraries();
+  const auto libraries = ctx.server.scripting().Libraries();
   for (const auto& library : libraries) {
     functions += library.functions.size();
   }
@@ -524,7 +524,7 @@ constexpr CommandSpec kFunctionStatsSpec{
 
 // FUNCTION KILL: stops the running function, unless it has written.
 Status CmdFunctionKill(CommandContext& ctx) {
-  switch (ctx.server.scripting.Kill(/*function=*/true)) {
+  switch (ctx.server.scripting().Kill(/*function=*/true)) {
     case scripting::Scripting::KillResult::kNotBusy:
       ctx.reply.Error(errors::kNotBusy);
       return kError;
@@ -550,7 +550,7 @@ constexpr CommandSpec kFunctionKillSpec{
 
 // FUNCTION DUMP: every library in one payload (Cachette's format, not Redis's RDB one).
 Status CmdFunctionDump(CommandContext& ctx) {
-  ctx.reply.Bulk(ctx.server.scripting.DumpFunctions());
+  ctx.reply.Bulk(ctx.server.scripting().DumpFunctions());
   return kOk;
 }
 constexpr CommandSpec kFunctionDumpSpec{.name = "function|dump",
@@ -577,7 +577,7 @@ Status CmdFunctionRestore(CommandContext& ctx) {
       return kError;
     }
   }
-  if (auto error = ctx.server.scripting.RestoreFunctions(ctx.args[2], policy)) {
+  if (auto error = ctx.server.scripting().RestoreFunctions(ctx.args[2], policy)) {
     ctx.reply.Error(*error);
     return kError;
   }

@@ -38,8 +38,8 @@ Status CmdMonitor(CommandContext& ctx) {
     return kOk;  // already monitoring: Redis ignores it, with no reply
   }
   ctx.client.monitor = true;
-  if (ctx.server.control != nullptr) {
-    ctx.server.control->StartMonitor(ctx.client);
+  if (ctx.server.control() != nullptr) {
+    ctx.server.control()->StartMonitor(ctx.client);
   }
   ctx.reply.Ok();
   return kOk;
@@ -62,7 +62,7 @@ Status CmdSlowlogGet(CommandContext& ctx) {
     ctx.reply.Error(errors::kSlowlogCount);
     return kError;
   }
-  const std::vector<stats::SlowLogEntry> entries = ctx.server.slowlog.Newest(count);
+  const std::vector<stats::SlowLogEntry> entries = ctx.server.slowlog().Newest(count);
   ctx.reply.ArrayHeader(entries.size());
   for (const stats::SlowLogEntry& entry : entries) {
     ctx.reply.ArrayHeader(6);
@@ -87,7 +87,7 @@ constexpr CommandSpec kSlowlogGetSpec{.name = "slowlog|get",
 
 // SLOWLOG LEN: how many entries the slow log holds.
 Status CmdSlowlogLen(CommandContext& ctx) {
-  ctx.reply.Integer(static_cast<int64_t>(ctx.server.slowlog.size()));
+  ctx.reply.Integer(static_cast<int64_t>(ctx.server.slowlog().size()));
   return kOk;
 }
 constexpr CommandSpec kSlowlogLenSpec{.name = "slowlog|len",
@@ -99,7 +99,7 @@ constexpr CommandSpec kSlowlogLenSpec{.name = "slowlog|len",
 
 // SLOWLOG RESET: empties the slow log.
 Status CmdSlowlogReset(CommandContext& ctx) {
-  ctx.server.slowlog.Reset();
+  ctx.server.slowlog().Reset();
   ctx.reply.Ok();
   return kOk;
 }
@@ -129,7 +129,7 @@ constexpr CommandSpec kSlowlogHelpSpec{.name = "slowlog|help",
 
 // LATENCY LATEST: per event, [name, time of the latest sample, its latency, the maximum].
 Status CmdLatencyLatest(CommandContext& ctx) {
-  const auto events = ctx.server.latency.Events();
+  const auto events = ctx.server.latency().Events();
   ctx.reply.ArrayHeader(events.size());
   for (const auto& event : events) {
     ctx.reply.ArrayHeader(4);
@@ -150,7 +150,7 @@ constexpr CommandSpec kLatencyLatestSpec{
 
 // LATENCY HISTORY event: the event's samples, oldest first, as [time, latency].
 Status CmdLatencyHistory(CommandContext& ctx) {
-  for (const auto& event : ctx.server.latency.Events()) {
+  for (const auto& event : ctx.server.latency().Events()) {
     if (event.name == ctx.args[2]) {
       ctx.reply.ArrayHeader(event.samples.size());
       for (const auto& sample : event.samples) {
@@ -173,7 +173,7 @@ constexpr CommandSpec kLatencyHistorySpec{.name = "latency|history",
 
 // LATENCY RESET [event ...]: forgets the named events (all by default); how many there were.
 Status CmdLatencyReset(CommandContext& ctx) {
-  ctx.reply.Integer(static_cast<int64_t>(ctx.server.latency.Reset(ctx.args.subspan(2))));
+  ctx.reply.Integer(static_cast<int64_t>(ctx.server.latency().Reset(ctx.args.subspan(2))));
   return kOk;
 }
 constexpr CommandSpec kLatencyResetSpec{.name = "latency|reset",
@@ -248,7 +248,7 @@ Status CmdDebug(CommandContext& ctx) {
                             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                 std::chrono::duration<double>(std::min(seconds, kLongestSleepS)));
       constexpr auto kSlice = std::chrono::milliseconds(5);
-      while (!ctx.server.shutting_down.load(std::memory_order_relaxed)) {
+      while (!ctx.server.shutting_down()) {
         const auto now = std::chrono::steady_clock::now();
         if (now >= deadline) {
           break;
@@ -261,8 +261,7 @@ Status CmdDebug(CommandContext& ctx) {
   } else if (EqualsIgnoreCase(sub, "jmap") && argc == 2) {
     ctx.reply.Ok();
   } else if (EqualsIgnoreCase(sub, "set-active-expire") && argc == 3) {
-    ctx.server.active_expire.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
-                                   std::memory_order_relaxed);
+    ctx.store().SetActiveExpire(std::atoi(std::string(ctx.args[2]).c_str()) != 0);
     ctx.reply.Ok();
   } else if (EqualsIgnoreCase(sub, "object") && argc == 3) {
     const bool shared_integers = SharesSmallIntegers(ctx);
@@ -296,7 +295,7 @@ constexpr CommandSpec kDebugSpec{.name = "debug",
 
 // LASTSAVE: the Unix time of the last save; nothing is ever saved, so the server's start.
 Status CmdLastsave(CommandContext& ctx) {
-  ctx.reply.Integer(ctx.server.start_time_ms / 1000);
+  ctx.reply.Integer(ctx.server.start_time_ms() / 1000);
   return kOk;
 }
 constexpr CommandSpec kLastsaveSpec{

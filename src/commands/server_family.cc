@@ -93,7 +93,7 @@ constexpr CommandSpec kFlushallSpec{.name = "flushall",
 
 // TIME: Unix time as [seconds, microseconds].
 Status CmdTime(CommandContext& ctx) {
-  const int64_t now_us = util::UnixTimeUs();
+  const int64_t now_us = ctx.server.clock().UnixTimeUs();
   ctx.reply.ArrayHeader(2);
   ctx.reply.BulkInt(now_us / 1000000);
   ctx.reply.BulkInt(now_us % 1000000);
@@ -120,14 +120,14 @@ Status CmdShutdown(CommandContext& ctx) {
       return kError;
     }
   }
-  if (ctx.server.control == nullptr) {
+  if (ctx.server.control() == nullptr) {
     ctx.reply.Error(errors::kShutdownNotAllowed);
     return kError;
   }
   // A script runs (on another thread, or on this one while it serves other clients past the
   // threshold): SHUTDOWN NOSAVE stops it (even after it wrote) and shuts down; without
   // NOSAVE, Redis answers BUSY once the script has run past the threshold.
-  scripting::Scripting& scripting = ctx.server.scripting;
+  scripting::Scripting& scripting = ctx.server.scripting();
   if (scripting.running() &&
       (scripting::Scripting::ServingWhileBusy() || !ctx.store().HoldsShardsOnThisThread())) {
     bool nosave = false;
@@ -137,13 +137,13 @@ Status CmdShutdown(CommandContext& ctx) {
     if (nosave) {
       scripting.ForceKill();
     } else if (!scripting.WaitWhileRunning(
-                   ctx.server.config->Int(config::Id::kBusyReplyThreshold))) {
+                   ctx.server.config().Int(config::Id::kBusyReplyThreshold))) {
       ctx.reply.Error(scripting.running_function() ? errors::kBusyFunction : errors::kBusyScript);
       return kError;
     }
   }
   ctx.client.close_after_reply = true;
-  ctx.server.control->RequestShutdown();
+  ctx.server.control()->RequestShutdown();
   return kOk;
 }
 constexpr CommandSpec kShutdownSpec{
@@ -177,7 +177,7 @@ Status CmdConfigGet(CommandContext& ctx) {
   ctx.reply.MapHeader(matches.size());
   for (const auto& [name, id] : matches) {
     ctx.reply.Bulk(name);
-    ctx.reply.Bulk(ctx.server.config->Get(id));
+    ctx.reply.Bulk(ctx.server.config().Get(id));
   }
   return kOk;
 }
@@ -198,8 +198,8 @@ Status CmdConfigSet(CommandContext& ctx) {
   for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) {
     pairs.emplace_back(ctx.args[i], ctx.args[i + 1]);
   }
-  auto error = ctx.server.config->Set(
-      pairs, ProtectedActionAllowed(ctx.server.config->Int(config::Id::kEnableProtectedConfigs),
+  auto error = ctx.server.config().Set(
+      pairs, ProtectedActionAllowed(ctx.server.config().Int(config::Id::kEnableProtectedConfigs),
                                     ctx.client));
   if (!error) {
     ctx.reply.Ok();
@@ -248,11 +248,11 @@ constexpr CommandSpec kConfigResetstatSpec{.name = "config|resetstat",
 
 // CONFIG REWRITE: writes the running configuration back to the file the server started with.
 Status CmdConfigRewrite(CommandContext& ctx) {
-  if (ctx.server.config->config_file().empty()) {
+  if (ctx.server.config().config_file().empty()) {
     ctx.reply.Error(errors::kNoConfigFile);
     return kError;
   }
-  if (auto error = ctx.server.config->Rewrite()) {
+  if (auto error = ctx.server.config().Rewrite()) {
     ctx.reply.Error(std::string(errors::kRewriteFailed) + *error);
     return kError;
   }
@@ -570,7 +570,7 @@ std::vector<std::string_view> AclCategoryNames(uint32_t categories) {
 // accept them; nullptr when there is none.
 const CommandSpec* FindByFullName(CommandContext& ctx, std::string_view name) {
   const size_t bar = name.find('|');
-  const CommandSpec* spec = ctx.server.commands->Find(name.substr(0, bar));
+  const CommandSpec* spec = ctx.server.commands().Find(name.substr(0, bar));
   if (spec == nullptr || bar == std::string_view::npos) {
     return spec;
   }
@@ -641,7 +641,7 @@ void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
 
 // COMMAND: every command's info.
 Status CmdCommand(CommandContext& ctx) {
-  const auto& all = ctx.server.commands->all();
+  const auto& all = ctx.server.commands().all();
   ctx.reply.ArrayHeader(all.size());
   for (const CommandSpec* spec : all) {
     ReplyCommandInfo(ctx, *spec);
@@ -651,7 +651,7 @@ Status CmdCommand(CommandContext& ctx) {
 
 // COMMAND COUNT: how many commands there are.
 Status CmdCommandCount(CommandContext& ctx) {
-  ctx.reply.Integer(static_cast<int64_t>(ctx.server.commands->all().size()));
+  ctx.reply.Integer(static_cast<int64_t>(ctx.server.commands().all().size()));
   return kOk;
 }
 constexpr CommandSpec kCommandCountSpec{.name = "command|count",
@@ -753,7 +753,7 @@ void ReplyCommandDocs(CommandContext& ctx, const CommandSpec& spec) {
 Status CmdCommandDocs(CommandContext& ctx) {
   std::vector<const CommandSpec*> specs;
   if (ctx.args.size() == 2) {
-    specs = ctx.server.commands->all();
+    specs = ctx.server.commands().all();
   } else {
     for (size_t i = 2; i < ctx.args.size(); ++i) {
       if (const CommandSpec* spec = FindByFullName(ctx, ctx.args[i])) {
@@ -810,7 +810,7 @@ Status CmdCommandList(CommandContext& ctx) {
     value = ctx.args[i + 2];
   }
   std::vector<std::string_view> names;
-  for (const CommandSpec* spec : ctx.server.commands->all()) {
+  for (const CommandSpec* spec : ctx.server.commands().all()) {
     if (PassesFilter(*spec, kind, value)) {
       names.push_back(spec->name);
     }
@@ -837,7 +837,7 @@ constexpr CommandSpec kCommandListSpec{.name = "command|list",
 // COMMAND GETKEYS command [arg ...]: the key arguments of a full command line.
 Status CmdCommandGetkeys(CommandContext& ctx) {
   const std::span<const std::string_view> line = ctx.args.subspan(2);
-  const CommandSpec* spec = ctx.server.commands->Find(line[0]);
+  const CommandSpec* spec = ctx.server.commands().Find(line[0]);
   if (spec != nullptr && !spec->subcommands.empty() && line.size() >= 2) {
     spec = CommandTable::FindSubcommand(*spec, line[1]);
   }

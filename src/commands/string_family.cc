@@ -94,7 +94,7 @@ std::optional<int64_t> ExpireAtMsOrReply(CommandContext& ctx, const ExpireOption
 }
 
 int64_t MaxStringLength(CommandContext& ctx) {
-  return ctx.server.config->Int(config::Id::kProtoMaxBulkLen);
+  return ctx.server.config().Int(config::Id::kProtoMaxBulkLen);
 }
 
 // SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ts|KEEPTTL]

@@ -27,25 +27,25 @@ namespace errors = protocol::errors;
 void DiscardTransaction(ServerContext& /*server*/, ClientState& client) { client.tx.ClearQueue(); }
 
 bool ScriptHoldsShardsElsewhere(ServerContext& server) {
-  return server.scripting.running() && !server.store->HoldsShardsOnThisThread();
+  return server.scripting().running() && !server.store().HoldsShardsOnThisThread();
 }
 
 void UnwatchAll(ServerContext& server, ClientState& client) {
-  if (client.tx.watched.empty() && server.pending_unwatches.empty()) [[likely]] {
+  if (client.tx.watched.empty() && server.pending_unwatches().empty()) [[likely]] {
     return;
   }
   if (ScriptHoldsShardsElsewhere(server)) {
-    server.pending_unwatches.Add(std::move(client.tx.watched));
+    server.pending_unwatches().Add(std::move(client.tx.watched));
     client.tx.watched.clear();
     return;
   }
   for (const store::WatchToken& token : client.tx.watched) {
-    server.store->Unwatch(token);
+    server.store().Unwatch(token);
   }
   client.tx.watched.clear();
-  if (!server.pending_unwatches.empty()) {
-    for (const store::WatchToken& token : server.pending_unwatches.Take()) {
-      server.store->Unwatch(token);
+  if (!server.pending_unwatches().empty()) {
+    for (const store::WatchToken& token : server.pending_unwatches().Take()) {
+      server.store().Unwatch(token);
     }
   }
 }
@@ -159,7 +159,7 @@ void WatchKeys(ServerContext& server, ClientState& client, std::span<const std::
       already = already || (token.db == client.db && token.key == key);
     }
     if (!already) {
-      tx.watched.push_back(server.store->Watch(client.db, key, now_ms));
+      tx.watched.push_back(server.store().Watch(client.db, key, now_ms));
     }
   }
 }
@@ -178,10 +178,10 @@ Status CmdWatch(CommandContext& ctx) {
     ClientState& client = ctx.client;
     ctx.client.continuation = [&server, &client,
                                keys = std::move(keys)](protocol::ReplyWriter& reply) {
-      if (server.scripting.running()) {
+      if (server.scripting().running()) {
         return ContinuationStep::kWait;
       }
-      WatchKeys(server, client, keys, util::UnixTimeMs());
+      WatchKeys(server, client, keys, server.clock().UnixTimeMs());
       reply.Ok();
       return ContinuationStep::kDone;
     };

@@ -357,14 +357,14 @@ bool Connection::ExecuteInput() {
       }
       parsed_ = true;
     }
-    if (shared_.dispatcher->MustPostpone(client_, parser_.args())) [[unlikely]] {
+    if (shared_.service->MustPostpone(client_, parser_.args())) [[unlikely]] {
       Postpone();
       break;
     }
     parsed_ = false;
     writer_.set_resp_version(client_.resp_version);
     dispatching_ = true;
-    shared_.dispatcher->Dispatch(client_, writer_, parser_.args());
+    shared_.service->Dispatch(client_, writer_, parser_.args());
     dispatching_ = false;
     thread_.AfterDispatch();
     input_.Consume(parser_.consumed());
@@ -722,16 +722,10 @@ void Connection::Close() {
     pause_timer_->cancel();
   }
   if (client_.monitor) {
-    std::lock_guard lock(shared_.monitors_mutex);
-    std::erase_if(shared_.monitors, [this](const auto& monitor) {
-      auto connection = monitor.second.lock();
-      return connection == nullptr || connection.get() == this;
-    });
-    shared_.monitor_count->store(static_cast<uint32_t>(shared_.monitors.size()),
-                                 std::memory_order_relaxed);
+    shared_.control->StopMonitor(client_);
     client_.monitor = false;
   }
-  shared_.dispatcher->OnClientClosed(client_);
+  shared_.service->OnClientClosed(client_);
   if (fd_ >= 0) {
     thread_.poller().Remove(fd_);
     ::shutdown(fd_, SHUT_RDWR);

@@ -77,7 +77,7 @@ void IoThread::Remove(Connection* connection) {
 
 void IoThread::Run() {
   current_thread = this;
-  commands::Dispatcher::SetThreadBusyServer([this] { ServeWhileBusy(); });
+  shared_.service->SetThreadBusyServer([this] { ServeWhileBusy(); });
   // Before sleeping in epoll_wait, an idle thread polls for busy-poll-us microseconds. A
   // request that arrives meanwhile is served without a sleep and a wake-up: cheaper for the
   // sender (on loopback its kernel time pays for waking us), and faster for everyone. At
@@ -111,7 +111,7 @@ void IoThread::Run() {
       break;
     }
   }
-  commands::Dispatcher::SetThreadBusyServer(nullptr);
+  shared_.service->SetThreadBusyServer(nullptr);
   finished_.set_value();
 }
 
@@ -129,7 +129,7 @@ void IoThread::Run() {
 // reads what came meanwhile (the Poller's edges of that time are not said again). Limits: a long
 // redis.call or C call (no Lua instructions) does not reach the hook.
 void IoThread::ServeWhileBusy() {
-  if (shutting_down_ || !shared_.dispatcher->ScriptPastBusyThreshold()) {
+  if (shutting_down_ || !shared_.service->ScriptPastBusyThreshold()) {
     return;
   }
   serving_while_busy_ = true;

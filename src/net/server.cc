@@ -19,8 +19,9 @@
 #include <thread>
 #include <vector>
 
-#include "cachette/commands/dispatcher.h"
 #include "cachette/commands/server_context.h"
+#include "cachette/commands/server_control.h"
+#include "cachette/commands/service.h"
 #include "cachette/config/config.h"
 #include "cachette/protocol/errors.h"
 #include "cachette/util/clock.h"
@@ -191,14 +192,13 @@ struct VisitState {
 
 class Server::Impl : public commands::ServerControl {
  public:
-  Impl(config::Config& config, commands::ServerContext& context,
-       const commands::CommandTable& table)
-      : config_(config), context_(context), dispatcher_(context, table) {
+  Impl(config::Config& config, commands::Service& service) : config_(config), service_(service) {
     shared_.config = &config;
-    shared_.dispatcher = &dispatcher_;
-    shared_.monitor_count = &context_.monitors;
-    context_.control = this;
+    shared_.service = &service;
+    shared_.control = this;
+    service_.AttachControl(this);
   }
+  ~Impl() override { service_.AttachControl(nullptr); }
 
   std::optional<std::string> Start();
   void RunUntilShutdown();
@@ -232,8 +232,7 @@ class Server::Impl : public commands::ServerControl {
   [[noreturn]] void ExitWithoutStuckThreads(std::vector<std::future<void>>& finished);
 
   config::Config& config_;
-  commands::ServerContext& context_;
-  commands::Dispatcher dispatcher_;
+  commands::Service& service_;
   detail::Shared shared_;
   std::vector<std::unique_ptr<detail::IoThread>> threads_;
   std::vector<std::thread> os_threads_;
@@ -317,8 +316,7 @@ std::optional<std::string> Server::Impl::Start() {
     // Each thread expires the keys of its own share of the shards.
     threads_[i]->SetBackgroundWork([this, part = static_cast<unsigned>(i),
                                     parts = static_cast<unsigned>(threads_.size())](bool idle) {
-      return context_.background_work && context_.active_expire.load(std::memory_order_relaxed) &&
-             !context_.Paused(util::UnixTimeMs()) && context_.background_work(idle, part, parts);
+      return service_.RunBackgroundSlice(idle, part, parts);
     });
   }
   for (auto& thread : threads_) {
@@ -457,10 +455,9 @@ void Server::Impl::RunUntilShutdown() {
   main_context_.run();
   spdlog::info("User requested shutdown...");
   shared_.stopping.store(true);
-  context_.shutting_down.store(true);
-  // A script that does not end would keep its I/O thread from ever closing: stop it, as
-  // SHUTDOWN NOSAVE does.
-  context_.scripting.ForceKill();
+  // Commands that wait on purpose end early; a script that does not end would keep its I/O
+  // thread from ever closing: it is stopped, as SHUTDOWN NOSAVE does.
+  service_.BeginShutdown();
 
   // Stop accepting (the acceptors belong to this thread's context, stopped now), then let
   // every thread close its clients.
@@ -610,8 +607,7 @@ void Server::Impl::StartMonitor(const commands::ClientState& client) {
   }
   std::lock_guard lock(shared_.monitors_mutex);
   shared_.monitors.emplace_back(current, connection);
-  context_.monitors.store(static_cast<uint32_t>(shared_.monitors.size()),
-                          std::memory_order_relaxed);
+  set_monitor_count(shared_.monitors.size());
 }
 
 void Server::Impl::StopMonitor(const commands::ClientState& client) {
@@ -620,8 +616,7 @@ void Server::Impl::StopMonitor(const commands::ClientState& client) {
     auto connection = monitor.second.lock();
     return connection == nullptr || connection->client().id == client.id;
   });
-  context_.monitors.store(static_cast<uint32_t>(shared_.monitors.size()),
-                          std::memory_order_relaxed);
+  set_monitor_count(shared_.monitors.size());
 }
 
 void Server::Impl::FeedMonitors(std::string line) {
@@ -636,9 +631,8 @@ void Server::Impl::FeedMonitors(std::string line) {
   }
 }
 
-Server::Server(config::Config& config, commands::ServerContext& context,
-               const commands::CommandTable& table)
-    : impl_(std::make_unique<Impl>(config, context, table)) {}
+Server::Server(config::Config& config, commands::Service& service)
+    : impl_(std::make_unique<Impl>(config, service)) {}
 
 Server::~Server() = default;
 

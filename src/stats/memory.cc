@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+
+#include "cachette/store/store.h"
 #include "cachette/util/memory.h"
 
 namespace cachette::stats {
@@ -16,6 +19,16 @@ MemoryFigures ProcessMemoryFigures() {
   figures.allocator_resident = allocator.resident;
   figures.used_memory_rss = util::ResidentSetBytes();
   figures.allocator = std::string(util::AllocatorName());
+  return figures;
+}
+
+MemoryFigures ServerMemoryFigures(store::Store& store) {
+  MemoryFigures figures = ProcessMemoryFigures();
+  // Entry-arena pages are allocated whole; their free space is not in use (as the free
+  // regions of jemalloc's own slabs are not counted as allocated).
+  const auto slack = static_cast<uint64_t>(std::max<int64_t>(0, store.SlackBytes()));
+  figures.used_memory -= std::min(figures.used_memory, slack);
+  figures.used_memory_dataset = static_cast<uint64_t>(std::max<int64_t>(0, store.DataBytes()));
   return figures;
 }
 

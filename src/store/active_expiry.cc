@@ -19,8 +19,9 @@
 //   microseconds at a time: 1 ms idle slices doubled the load's p99 during a purge (2.03x of
 //   the baseline, against 1.12x with 250 us; docs/benchmarks.md).
 // - never while a transaction or a script holds every shard (it may run for long: the slice
-//   would wait behind it, and the thread's clients with it), nor during CLIENT PAUSE or after
-//   DEBUG SET-ACTIVE-EXPIRE 0 (the caller checks those).
+//   would wait behind it, and the thread's clients with it), nor after DEBUG
+//   SET-ACTIVE-EXPIRE 0 (SetActiveExpire), nor during CLIENT PAUSE (the caller,
+//   commands::Dispatcher::RunBackgroundSlice, checks that).
 // A purge of a million keys takes about 1.2 s (bench/load/expiry.py).
 //
 // Limits: a pass over a big keyspace without expiring keys is spread over many passes; keys
@@ -42,6 +43,9 @@ constexpr int64_t kIdleSliceUs = 250;
 }  // namespace
 
 bool Store::ActiveExpireWhenDue(bool idle, unsigned part, unsigned parts) {
+  if (!active_expire()) [[unlikely]] {
+    return false;
+  }
   ExpiryProgress& progress = expiry_progress_[part % expiry_progress_.size()];
   const int64_t now_us = util::MonotonicUs();
   if (progress.backlog ? (!idle && now_us < progress.next_slice_us)

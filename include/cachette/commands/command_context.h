@@ -33,7 +33,7 @@ class CommandContext {
   int64_t now_ms = 0;
   Dispatcher* dispatcher = nullptr;  // runs queued commands (EXEC) and scripts' calls
 
-  store::Store& store() const { return *server.store; }
+  store::Store& store() const { return server.store(); }
   size_t db() const { return client.db; }
 };
 

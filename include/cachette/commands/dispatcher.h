@@ -7,6 +7,9 @@
 // Inside MULTI, a command that passes those checks is queued (+QUEUED) instead of run, except
 // the commands flagged kNotQueued; a command rejected while queuing marks the transaction
 // failed, so EXEC answers EXECABORT, as Redis does.
+//
+// The dispatcher is the command side of the seam with net (commands::Service): net calls it for
+// every parsed command, closed client, background slice and shutdown.
 
 #include <atomic>
 #include <cstdint>
@@ -17,42 +20,38 @@
 
 #include "cachette/commands/command_context.h"
 #include "cachette/commands/command_table.h"
+#include "cachette/commands/service.h"
 
 namespace cachette::commands {
 
-class Dispatcher {
+class Dispatcher final : public Service {
  public:
-  Dispatcher(ServerContext& server, const CommandTable& table) : server_(server), table_(table) {}
+  explicit Dispatcher(ServerContext& server) : server_(server), table_(server.commands()) {}
 
-  // Executes args (args[0] is the command name) for the client, appending the reply (or
-  // dropping it under CLIENT REPLY OFF/SKIP).
+  // Service:
   void Dispatch(ClientState& client, protocol::ReplyWriter& reply,
-                std::span<const std::string_view> args);
-
-  // CLIENT PAUSE: whether the connection must hold this command back for now (one relaxed
-  // load while no pause is set).
-  bool MustPostpone(const ClientState& client, std::span<const std::string_view> args) {
-    if (server_.pause_end_ms.load(std::memory_order_relaxed) == 0) [[likely]] {
+                std::span<const std::string_view> args) override;
+  // One relaxed load while no pause is set.
+  bool MustPostpone(const ClientState& client, std::span<const std::string_view> args) override {
+    if (!server_.pause().active()) [[likely]] {
       return false;
     }
     return PausedFor(client, args);
   }
+  void OnClientClosed(ClientState& client) override;
+  // Active expiry for the thread's share of the shards, except during CLIENT PAUSE.
+  bool RunBackgroundSlice(bool idle, unsigned part, unsigned parts) override;
+  void SetThreadBusyServer(std::function<void()> server) override;
+  bool ScriptPastBusyThreshold() const override;
+  void AttachControl(ServerControl* control) override { server_.AttachControl(control); }
+  void BeginShutdown() override { server_.BeginShutdown(); }
 
   // Runs an already resolved and checked command (a queued one, at EXEC), counting it in the
   // statistics like any other.
   void Execute(ClientState& client, protocol::ReplyWriter& reply, const CommandSpec& spec,
                size_t stats_index, std::span<const std::string_view> args);
 
-  // The client is gone: forget its transaction and its watched keys.
-  void OnClientClosed(ClientState& client);
-
   ServerContext& server() { return server_; }
-
-  // For net, which does not see scripting: registers the calling I/O thread's busy-script
-  // loop (scripting::Scripting::SetThreadBusyServer; null clears it), and tells whether the
-  // running script is past busy-reply-threshold (when that loop must answer other clients).
-  static void SetThreadBusyServer(std::function<void()> server);
-  bool ScriptPastBusyThreshold() const;
 
  private:
   bool PausedFor(const ClientState& client, std::span<const std::string_view> args);

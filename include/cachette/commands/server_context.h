@@ -1,21 +1,27 @@
 #pragma once
 
-// What commands may ask of the server around them. The net module implements ServerControl
-// (it owns connections and event loops); commands see only this interface, so they never
-// include networking code.
+// The server-wide objects every command family works with, wired once by main: the store, the
+// configuration, the command table, the statistics and the clock (given), and the runtime
+// state that belongs to the command side (owned here, each behind the methods of its own
+// object): the scripting state, CLIENT PAUSE, the slow log and latency monitor, parked
+// unwatches, the shutdown flag and the facts INFO reports about the process. The networking
+// layer attaches its ServerControl when it starts and detaches it before it goes.
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "cachette/commands/client_pause.h"
+#include "cachette/commands/server_control.h"
 #include "cachette/scripting/scripting.h"
 #include "cachette/stats/latency_monitor.h"
 #include "cachette/stats/memory.h"
 #include "cachette/stats/slow_log.h"
 #include "cachette/store/watch_token.h"
+#include "cachette/util/clock.h"
 
 namespace cachette::config {
 class Config;
@@ -25,73 +31,12 @@ class Store;
 }
 namespace cachette::stats {
 class Stats;
-}
+class PeriodicTask;
+}  // namespace cachette::stats
 
 namespace cachette::commands {
 
 class CommandTable;
-struct ClientState;
-
-// Figures the networking layer keeps, summed over I/O threads on request.
-struct NetworkStats {
-  uint64_t connected_clients = 0;
-  uint64_t total_connections_received = 0;
-  uint64_t rejected_connections = 0;
-  uint64_t client_query_buffer_limit_disconnections = 0;
-  uint64_t client_output_buffer_limit_disconnections = 0;
-  uint64_t total_net_input_bytes = 0;
-  uint64_t total_net_output_bytes = 0;
-  uint64_t io_threads = 0;
-};
-
-// What the networking layer knows of one connection (CLIENT LIST's buffer and socket fields).
-struct ConnectionFigures {
-  int fd = -1;
-  int64_t idle_s = 0;
-  uint64_t query_buffer = 0;       // qbuf: unparsed input
-  uint64_t query_buffer_free = 0;  // qbuf-free
-  uint64_t output_buffer = 0;      // omem: pending output
-  uint64_t total_memory = 0;       // tot-mem
-  bool writing = false;            // events: "rw" while a write waits for the socket
-};
-
-// One connection, seen from its own I/O thread while ServerControl::ForEachClient visits it.
-class ClientHandle {
- public:
-  virtual const ClientState& state() const = 0;
-  virtual ConnectionFigures figures() const = 0;
-  // Closes the connection once the visit and the command being run on its thread are over.
-  virtual void Kill() = 0;
-
- protected:
-  ~ClientHandle() = default;
-};
-
-class ServerControl {
- public:
-  virtual ~ServerControl() = default;
-  // Starts a graceful shutdown (stop accepting, finish in-flight work, exit 0).
-  virtual void RequestShutdown() = 0;
-  virtual NetworkStats GetNetworkStats() const = 0;
-  virtual void ResetNetworkStats() = 0;
-  virtual int tcp_port() const = 0;
-
-  // Runs `visit` for every connected client on the client's own I/O thread (the calling
-  // thread's clients inline), and returns when every visit has run. Visits on different
-  // threads run concurrently: `visit` must synchronize what it collects. While it waits, the
-  // calling thread keeps serving other threads' visits, so two callers never deadlock. With
-  // `local_only`, only the calling thread's clients are visited (inside EXEC, where other
-  // threads may be waiting for the shard locks this thread holds).
-  virtual void ForEachClient(const std::function<void(ClientHandle&)>& visit, bool local_only) = 0;
-  // The calling client's own connection figures (CLIENT INFO); call on its I/O thread.
-  virtual ConnectionFigures FiguresOf(const ClientState& client) = 0;
-  // MONITOR: from now on the client receives `FeedMonitors` lines; StopMonitor ends that
-  // (RESET). Both on the client's I/O thread; ServerContext::monitors counts monitors.
-  virtual void StartMonitor(const ClientState& client) = 0;
-  virtual void StopMonitor(const ClientState& client) = 0;
-  // Sends `line` (a complete RESP reply) to every monitor, each on its own I/O thread.
-  virtual void FeedMonitors(std::string line) = 0;
-};
 
 // Watch tokens whose Store::Unwatch had to wait: forgetting a watched key takes its shard
 // lock, which a running script holds (on another thread) for as long as it runs, so UNWATCH,
@@ -120,45 +65,65 @@ class PendingUnwatches {
   std::atomic<size_t> count_{0};
 };
 
-struct ServerContext {
-  store::Store* store = nullptr;
-  config::Config* config = nullptr;
-  ServerControl* control = nullptr;  // may be null in unit tests
-  const CommandTable* commands = nullptr;
-  stats::Stats* stats = nullptr;  // may be null in unit tests (nothing is counted)
-  // INFO memory and MEMORY STATS read their figures here; when empty, malloc's totals
-  // (stats::ProcessMemoryFigures). The store engine registers its accounting.
-  stats::MemoryFiguresSource memory_figures;
-  // Background work the I/O threads interleave with requests (active expiry, which decides
-  // when a slice is due: store/active_expiry.cc), called on every turn of a thread's loop for
-  // part `part` of `parts`, `idle` when the thread has nothing else to do; returns true while
-  // a backlog remains.
-  std::function<bool(bool idle, unsigned part, unsigned parts)> background_work;
+class ServerContext {
+ public:
+  // `stats` may be null (unit tests: nothing is counted). Every other object outlives this one.
+  ServerContext(store::Store& store, config::Config& config, const CommandTable& commands,
+                stats::Stats* stats, const util::Clock& clock);
+  ~ServerContext();
+  ServerContext(const ServerContext&) = delete;
+  ServerContext& operator=(const ServerContext&) = delete;
+
+  store::Store& store() const { return store_; }
+  config::Config& config() const { return config_; }
+  const CommandTable& commands() const { return commands_; }
+  stats::Stats* stats() const { return stats_; }
+  const util::Clock& clock() const { return clock_; }
+
+  // The networking layer, or null (unit tests, or before net starts and after it stops).
+  ServerControl* control() const { return control_; }
+  // Net's Server attaches itself when it is built (which starts the 100 ms sampler of
+  // INFO's instantaneous figures) and detaches (null) before it is destroyed.
+  void AttachControl(ServerControl* control);
+
   // Lua scripts: the cache shared by every thread and the running script's state (BUSY).
-  scripting::Scripting scripting;
-  PendingUnwatches pending_unwatches;
-  // Set by the net layer once shutdown has begun (SIGTERM, SHUTDOWN): a command that waits
-  // on purpose (DEBUG SLEEP) ends early, so its I/O thread can close its clients.
-  std::atomic<bool> shutting_down{false};
-  // DEBUG SET-ACTIVE-EXPIRE 0 turns background_work off (expired keys then go only when read).
-  std::atomic<bool> active_expire{true};
-  // CLIENT PAUSE: until pause_end_ms (Unix ms; 0: no pause) commands of kind pause_mode are
-  // held back by the connections (Dispatcher::MustPostpone), and active expiry stops.
-  enum PauseMode : int { kPauseNone = 0, kPauseWrite = 1, kPauseAll = 2 };
-  std::atomic<int64_t> pause_end_ms{0};
-  std::atomic<int> pause_mode{kPauseNone};
-  bool Paused(int64_t now_ms) const {
-    const int64_t end = pause_end_ms.load(std::memory_order_relaxed);
-    return end != 0 && now_ms < end;
-  }
-  // How many clients are in MONITOR mode (kept by the net layer): the dispatcher formats a
-  // monitor line only when this is not zero (one relaxed load per command).
-  std::atomic<uint32_t> monitors{0};
-  stats::SlowLog slowlog;
-  stats::LatencyMonitor latency;
-  int64_t start_time_ms = 0;
-  std::string executable;
-  std::string config_file;
+  scripting::Scripting& scripting() { return scripting_; }
+  const scripting::Scripting& scripting() const { return scripting_; }
+  PendingUnwatches& pending_unwatches() { return pending_unwatches_; }
+  ClientPause& pause() { return pause_; }
+  stats::SlowLog& slowlog() { return slowlog_; }
+  stats::LatencyMonitor& latency() { return latency_; }
+
+  // INFO memory and MEMORY STATS: the allocator's figures with the store's accounting.
+  stats::MemoryFigures MemoryFigures() const;
+
+  // Shutdown has begun (SIGTERM, SHUTDOWN): a command that waits on purpose (DEBUG SLEEP)
+  // ends early, so its I/O thread can close its clients, and a running script is killed.
+  void BeginShutdown();
+  bool shutting_down() const { return shutting_down_.load(std::memory_order_relaxed); }
+
+  // Facts about the process, for INFO server and LASTSAVE.
+  int64_t start_time_ms() const { return start_time_ms_; }
+  const std::string& executable() const { return executable_; }
+  const std::string& config_file() const { return config_file_; }
+
+ private:
+  store::Store& store_;
+  config::Config& config_;
+  const CommandTable& commands_;
+  stats::Stats* const stats_;
+  const util::Clock& clock_;
+  ServerControl* control_ = nullptr;
+  std::unique_ptr<stats::PeriodicTask> sampler_;  // while a control is attached
+  scripting::Scripting scripting_;
+  PendingUnwatches pending_unwatches_;
+  ClientPause pause_;
+  stats::SlowLog slowlog_;
+  stats::LatencyMonitor latency_;
+  std::atomic<bool> shutting_down_{false};
+  int64_t start_time_ms_ = 0;
+  std::string executable_;
+  std::string config_file_;
 };
 
 }  // namespace cachette::commands

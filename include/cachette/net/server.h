@@ -12,17 +12,16 @@ namespace cachette::config {
 class Config;
 }
 namespace cachette::commands {
-struct ServerContext;
-class CommandTable;
-}  // namespace cachette::commands
+class Service;
+}
 
 namespace cachette::net {
 
 class Server {
  public:
-  // `context` is completed by the server (it sets context.control to itself).
-  Server(config::Config& config, commands::ServerContext& context,
-         const commands::CommandTable& table);
+  // Net hands every parsed command and connection event to `service`, and attaches itself
+  // to it as its ServerControl for as long as it exists.
+  Server(config::Config& config, commands::Service& service);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -9,6 +9,10 @@
 #include <functional>
 #include <string>
 
+namespace cachette::store {
+class Store;
+}
+
 namespace cachette::stats {
 
 struct MemoryFigures {
@@ -27,6 +31,10 @@ using MemoryFiguresSource = std::function<MemoryFigures()>;
 
 // The allocator's totals (util::ReadAllocatorStats) and the resident set size.
 MemoryFigures ProcessMemoryFigures();
+
+// The server's figures: ProcessMemoryFigures with the store's accounting (its arena pages'
+// free space is not in use; used_memory_dataset is the keys and values it holds).
+MemoryFigures ServerMemoryFigures(store::Store& store);
 
 // Physical memory of the machine (total_system_memory).
 uint64_t TotalSystemMemory();

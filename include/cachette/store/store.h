@@ -326,6 +326,10 @@ class Store {
   // it on every turn of the thread's loop, from that thread only. Returns true while a
   // backlog remains (an idle caller comes back at once instead of sleeping).
   bool ActiveExpireWhenDue(bool idle, unsigned part, unsigned parts);
+  // DEBUG SET-ACTIVE-EXPIRE: off, ActiveExpireWhenDue does nothing (expired keys then go
+  // only when read).
+  void SetActiveExpire(bool on) { active_expire_.store(on, std::memory_order_relaxed); }
+  bool active_expire() const { return active_expire_.load(std::memory_order_relaxed); }
 
   // One slice of active expiry for one part of the shards (part of parts: shards part,
   // part + parts, ...), for the I/O thread that owns that part: steps through its shards,
@@ -450,6 +454,7 @@ class Store {
   };
   // One per possible part (I/O thread); each is touched only by its own thread.
   std::vector<ExpiryProgress> expiry_progress_ = std::vector<ExpiryProgress>(256);
+  std::atomic<bool> active_expire_{true};
   uint8_t DecayedFrequency(uint32_t access, int64_t now_ms) const;
 
   std::atomic<int64_t> max_memory_{0};

@@ -28,26 +28,26 @@ double Ratio(uint64_t a, uint64_t b) {
 void FillServer(CommandContext& ctx, stats::ServerSection* s, const NetworkStats& net) {
   utsname names{};
   uname(&names);
-  const int64_t uptime_s = (ctx.now_ms - ctx.server.start_time_ms) / 1000;
+  const int64_t uptime_s = (ctx.now_ms - ctx.server.start_time_ms()) / 1000;
   s->redis_version = kRedisCompatibleVersion;
   s->cachette_version = CACHETTE_VERSION;
   s->os = fmt::format("{} {} {}", names.sysname, names.release, names.machine);
   s->gcc_version = fmt::format("{}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
   s->process_id = getpid();
-  s->run_id = ctx.server.stats ? ctx.server.stats->run_id() : std::string(40, '0');
-  s->tcp_port = ctx.server.control ? ctx.server.control->tcp_port() : 0;
-  s->server_time_usec = util::UnixTimeUs();
+  s->run_id = ctx.server.stats() ? ctx.server.stats()->run_id() : std::string(40, '0');
+  s->tcp_port = ctx.server.control() ? ctx.server.control()->tcp_port() : 0;
+  s->server_time_usec = ctx.server.clock().UnixTimeUs();
   s->uptime_in_seconds = uptime_s;
   s->uptime_in_days = uptime_s / 86400;
   s->lru_clock = (ctx.now_ms / 1000) & ((1 << 24) - 1);  // Redis's 24-bit seconds clock
-  s->executable = ctx.server.executable;
-  s->config_file = ctx.server.config_file;
+  s->executable = ctx.server.executable();
+  s->config_file = ctx.server.config_file();
   s->io_threads_active = net.io_threads > 1 ? 1 : 0;
 }
 
 void FillMemory(CommandContext& ctx, stats::MemorySection* m) {
   const stats::MemoryFigures figures = CurrentMemory(ctx.server);
-  const config::Config& config = *ctx.server.config;
+  const config::Config& config = ctx.server.config();
   m->lazyfree_pending_objects = ctx.store().LazyFreePending();
   m->used_memory = figures.used_memory;
   m->used_memory_human = stats::HumanBytes(figures.used_memory);
@@ -95,8 +95,8 @@ void FillStats(CommandContext& ctx, stats::StatsSection* s, const NetworkStats& 
   s->total_commands_processed = totals.total_commands_processed;
   s->total_net_input_bytes = net.total_net_input_bytes;
   s->total_net_output_bytes = net.total_net_output_bytes;
-  if (ctx.server.stats != nullptr) {
-    const stats::InstantaneousMetrics instantaneous = ctx.server.stats->Instantaneous();
+  if (ctx.server.stats() != nullptr) {
+    const stats::InstantaneousMetrics instantaneous = ctx.server.stats()->Instantaneous();
     s->instantaneous_ops_per_sec = instantaneous.ops_per_sec;
     s->instantaneous_input_kbps.value = instantaneous.input_kbps;
     s->instantaneous_output_kbps.value = instantaneous.output_kbps;
@@ -117,17 +117,16 @@ void FillStats(CommandContext& ctx, stats::StatsSection* s, const NetworkStats& 
 }  // namespace
 
 stats::MemoryFigures CurrentMemory(const ServerContext& server) {
-  stats::MemoryFigures figures =
-      server.memory_figures ? server.memory_figures() : stats::ProcessMemoryFigures();
-  if (figures.used_memory_startup == 0 && server.stats != nullptr) {
-    figures.used_memory_startup = server.stats->startup_memory();
+  stats::MemoryFigures figures = server.MemoryFigures();
+  if (figures.used_memory_startup == 0 && server.stats() != nullptr) {
+    figures.used_memory_startup = server.stats()->startup_memory();
   }
   if (figures.used_memory_dataset == 0 && figures.used_memory > figures.used_memory_startup) {
     figures.used_memory_dataset = figures.used_memory - figures.used_memory_startup;
   }
   if (figures.used_memory_peak == 0) {
     figures.used_memory_peak =
-        server.stats ? server.stats->ObserveMemory(figures.used_memory) : figures.used_memory;
+        server.stats() ? server.stats()->ObserveMemory(figures.used_memory) : figures.used_memory;
   }
   return figures;
 }
@@ -136,32 +135,32 @@ std::string BuildInfo(CommandContext& ctx, stats::SectionSet sections) {
   using stats::Section;
   stats::InfoReport report;
   const NetworkStats net =
-      ctx.server.control ? ctx.server.control->GetNetworkStats() : NetworkStats{};
-  const stats::Totals totals = ctx.server.stats ? ctx.server.stats->Sum() : stats::Totals{};
+      ctx.server.control() ? ctx.server.control()->GetNetworkStats() : NetworkStats{};
+  const stats::Totals totals = ctx.server.stats() ? ctx.server.stats()->Sum() : stats::Totals{};
   if (sections.Has(Section::kServer)) {
     FillServer(ctx, &report.server, net);
   }
   if (sections.Has(Section::kClients)) {
     report.clients.connected_clients = net.connected_clients;
-    report.clients.maxclients = ctx.server.config->Int(config::Id::kMaxclients);
+    report.clients.maxclients = ctx.server.config().Int(config::Id::kMaxclients);
   }
   if (sections.Has(Section::kMemory)) {
     FillMemory(ctx, &report.memory);
   }
   if (sections.Has(Section::kPersistence)) {
-    report.persistence.rdb_last_save_time = ctx.server.start_time_ms / 1000;
+    report.persistence.rdb_last_save_time = ctx.server.start_time_ms() / 1000;
   }
   if (sections.Has(Section::kStats)) {
     FillStats(ctx, &report.stats, net, totals);
   }
-  if (sections.Has(Section::kReplication) && ctx.server.stats != nullptr) {
-    report.replication.master_replid = ctx.server.stats->replication_id();
+  if (sections.Has(Section::kReplication) && ctx.server.stats() != nullptr) {
+    report.replication.master_replid = ctx.server.stats()->replication_id();
   }
   if (sections.Has(Section::kCpu)) {
     stats::FillCpu(&report.cpu);
   }
   if (sections.Has(Section::kCommandstats) && !totals.commands.empty()) {
-    const CommandTable& table = *ctx.server.commands;
+    const CommandTable& table = ctx.server.commands();
     for (size_t i = 0; i < table.spec_count() && i < totals.commands.size(); ++i) {
       const auto& counters = totals.commands[i];
       if (counters.calls != 0 || counters.rejected_calls != 0 || counters.failed_calls != 0) {
@@ -191,11 +190,11 @@ std::string BuildInfo(CommandContext& ctx, stats::SectionSet sections) {
 
 void ResetStats(CommandContext& ctx) {
   ctx.store().ResetCounters();
-  if (ctx.server.stats != nullptr) {
-    ctx.server.stats->Reset();
+  if (ctx.server.stats() != nullptr) {
+    ctx.server.stats()->Reset();
   }
-  if (ctx.server.control != nullptr) {
-    ctx.server.control->ResetNetworkStats();
+  if (ctx.server.control() != nullptr) {
+    ctx.server.control()->ResetNetworkStats();
   }
 }
 

@@ -11,7 +11,7 @@
 
 namespace cachette::commands::detail {
 
-// The memory figures from the registered source (or malloc's totals), with the peak filled in.
+// The server's memory figures (ServerContext::MemoryFigures), with the peak filled in.
 stats::MemoryFigures CurrentMemory(const ServerContext& server);
 
 // The text INFO replies for `sections`.

@@ -16,7 +16,8 @@
 #include <vector>
 
 #include "asio.h"
-#include "cachette/commands/dispatcher.h"
+#include "cachette/commands/server_control.h"
+#include "cachette/commands/service.h"
 #include "poller.h"
 
 namespace cachette::config {
@@ -45,7 +46,8 @@ class Counter {
 // State shared by every thread, read-mostly.
 struct Shared {
   config::Config* config = nullptr;
-  commands::Dispatcher* dispatcher = nullptr;
+  commands::Service* service = nullptr;
+  commands::ServerControl* control = nullptr;  // the server, for what connections ask of it
   std::atomic<uint64_t> next_client_id{1};
   std::atomic<int64_t> connected{0};
   std::atomic<uint64_t> connections_received{0};
@@ -54,9 +56,7 @@ struct Shared {
   std::atomic<uint64_t> output_limit_disconnections{0};
   std::atomic<uint64_t> query_limit_disconnections{0};
   std::atomic<bool> stopping{false};
-  // The counter commands read (ServerContext::monitors); guarded by monitors_mutex with the
-  // list of monitoring connections.
-  std::atomic<uint32_t>* monitor_count = nullptr;
+  // The monitoring connections (ServerControl::has_monitors counts them).
   std::mutex monitors_mutex;
   std::vector<std::pair<IoThread*, std::weak_ptr<Connection>>> monitors;
 };

@@ -185,19 +185,19 @@ TEST_F(ClientCommandsTest, ReplySkipDropsOnlyTheNextReply) {
 TEST_F(ClientCommandsTest, PauseSetsTheModeAndEndAndOnlyWidensOrLengthens) {
   const int64_t now = util::UnixTimeMs();
   EXPECT_EQ(Run({"CLIENT", "PAUSE", "100000", "WRITE"}), kOk);
-  EXPECT_EQ(h_.server().pause_mode.load(), ServerContext::kPauseWrite);
-  const int64_t end = h_.server().pause_end_ms.load();
+  EXPECT_EQ(h_.server().pause().mode(), ClientPause::kWrite);
+  const int64_t end = h_.server().pause().end_ms();
   EXPECT_GE(end, now + 100000);
   EXPECT_EQ(Run({"CLIENT", "PAUSE", "10"}), kOk);  // ALL widens; the end stays
-  EXPECT_EQ(h_.server().pause_mode.load(), ServerContext::kPauseAll);
-  EXPECT_EQ(h_.server().pause_end_ms.load(), end);
+  EXPECT_EQ(h_.server().pause().mode(), ClientPause::kAll);
+  EXPECT_EQ(h_.server().pause().end_ms(), end);
   EXPECT_EQ(Run({"CLIENT", "PAUSE", "200000", "write"}), kOk);  // lengthens; ALL stays
-  EXPECT_EQ(h_.server().pause_mode.load(), ServerContext::kPauseAll);
-  EXPECT_GT(h_.server().pause_end_ms.load(), end);
+  EXPECT_EQ(h_.server().pause().mode(), ClientPause::kAll);
+  EXPECT_GT(h_.server().pause().end_ms(), end);
   const std::vector<std::string_view> get = {"GET", "k"};
   EXPECT_TRUE(h_.dispatcher().MustPostpone(h_.client(), get));
   EXPECT_EQ(Run({"CLIENT", "UNPAUSE"}), kOk);
-  EXPECT_EQ(h_.server().pause_end_ms.load(), 0);
+  EXPECT_EQ(h_.server().pause().end_ms(), 0);
   EXPECT_FALSE(h_.dispatcher().MustPostpone(h_.client(), get));
 }
 
@@ -225,8 +225,23 @@ TEST_F(ClientCommandsTest, AnEndedPauseClearsItself) {
   EXPECT_EQ(Run({"CLIENT", "PAUSE", "0"}), kOk);
   const std::vector<std::string_view> get = {"GET", "k"};
   EXPECT_FALSE(h_.dispatcher().MustPostpone(h_.client(), get));
-  EXPECT_EQ(h_.server().pause_end_ms.load(), 0);
-  EXPECT_EQ(h_.server().pause_mode.load(), ServerContext::kPauseNone);
+  EXPECT_EQ(h_.server().pause().end_ms(), 0);
+  EXPECT_EQ(h_.server().pause().mode(), ClientPause::kNone);
+}
+
+// With the harness's clock stopped, a pause holds until the instant it ends and not after,
+// and active expiry (the background slice) waits for it.
+TEST_F(ClientCommandsTest, APauseEndsWhenTheClockPassesItsEnd) {
+  h_.clock().StopAt(1'700'000'000'000'000);
+  EXPECT_EQ(Run({"CLIENT", "PAUSE", "200"}), kOk);
+  EXPECT_EQ(h_.server().pause().end_ms(), 1'700'000'000'200);
+  const std::vector<std::string_view> get = {"GET", "k"};
+  EXPECT_FALSE(h_.dispatcher().RunBackgroundSlice(/*idle=*/true, 0, 1));
+  h_.clock().Advance(199'000);
+  EXPECT_TRUE(h_.dispatcher().MustPostpone(h_.client(), get));
+  h_.clock().Advance(1'000);
+  EXPECT_FALSE(h_.dispatcher().MustPostpone(h_.client(), get));
+  EXPECT_EQ(h_.server().pause().mode(), ClientPause::kNone);
 }
 
 TEST_F(ClientCommandsTest, PauseErrors) {
@@ -242,7 +257,7 @@ TEST_F(ClientCommandsTest, PauseErrors) {
                 "HELP."));
   EXPECT_EQ(Run({"CLIENT", "UNPAUSE", "x"}),
             Err("ERR wrong number of arguments for 'client|unpause' command"));
-  EXPECT_EQ(h_.server().pause_end_ms.load(), 0);
+  EXPECT_EQ(h_.server().pause().end_ms(), 0);
 }
 
 TEST_F(ClientCommandsTest, GetredirAndHelpAndUnknownSubcommand) {

@@ -127,6 +127,29 @@ TEST_F(GenericFamilyTest, ExpireSetsTtlInSeconds) {
   EXPECT_LE(pttl, 100000);
 }
 
+// The harness's clock, stopped and moved on by hand: a TTL counts down by exactly the time
+// that passed, and a key is gone the instant its expiry passes, with no sleeping.
+TEST_F(GenericFamilyTest, KeysExpireWhenTheInjectedClockPassesTheirExpiry) {
+  h_.clock().StopAt(kFarFutureMs * 1000 - 10'000'000'000);
+  Run({"SET", "a", "1", "PX", "1500"});
+  EXPECT_EQ(Run({"PTTL", "a"}), ":1500\r\n");
+  h_.clock().Advance(1'000'000);
+  EXPECT_EQ(Run({"PTTL", "a"}), ":500\r\n");
+  EXPECT_EQ(Run({"TTL", "a"}), ":1\r\n");  // rounded as Redis rounds
+  h_.clock().Advance(499'000);
+  EXPECT_EQ(Run({"GET", "a"}), Bulk("1"));
+  h_.clock().Advance(1'000);
+  EXPECT_EQ(Run({"GET", "a"}), kNull);
+  EXPECT_EQ(Run({"EXISTS", "a"}), kZero);
+}
+
+TEST_F(GenericFamilyTest, TimeReadsTheInjectedClock) {
+  h_.clock().StopAt(1'700'000'000'123'456);
+  EXPECT_EQ(Run({"TIME"}), BulkArray({"1700000000", "123456"}));
+  h_.clock().Advance(1'000'000);
+  EXPECT_EQ(Run({"TIME"}), BulkArray({"1700000001", "123456"}));
+}
+
 TEST_F(GenericFamilyTest, PexpireSetsTtlInMilliseconds) {
   Run({"SET", "a", "1"});
   EXPECT_EQ(Run({"PEXPIRE", "a", "100000"}), kOne);

@@ -8,6 +8,8 @@
 //
 // The client starts authenticated and on RESP2; Resp3() switches it to RESP3. There is no
 // ServerControl (control is null), so SHUTDOWN fails and INFO reports zero network figures.
+// Time is the harness's clock: a test stops it and moves it on (clock().Advance) to see keys
+// expire, instead of sleeping.
 
 #include <cstdint>
 #include <memory>
@@ -32,16 +34,12 @@ namespace cachette::commands::testing {
 class CommandHarness {
  public:
   explicit CommandHarness(store::StoreOptions options = {.shards = 16, .databases = 16})
-      : store_(options), dispatcher_(server_, table_) {
-    RegisterAllFamilies(table_);
-    stats_ = std::make_unique<stats::Stats>(table_.spec_count());
-    server_.stats = stats_.get();
-    server_.store = &store_;
-    server_.config = &config_;
+      : store_(options),
+        table_(MakeTable()),
+        stats_(table_.spec_count()),
+        server_(store_, config_, table_, &stats_, clock_),
+        dispatcher_(server_) {
     BindStoreSettings(config_, store_);
-    server_.control = nullptr;
-    server_.commands = &table_;
-    server_.start_time_ms = util::UnixTimeMs();
     client_.authenticated = true;
   }
 
@@ -74,18 +72,28 @@ class CommandHarness {
 
   void Resp3() { client_.resp_version = 3; }
 
+  // The clock commands read: stop it (StopAt) and move it on (Advance) instead of sleeping.
+  util::Clock& clock() { return clock_; }
+
   ClientState& client() { return client_; }
   store::Store& store() { return store_; }
   config::Config& config() { return config_; }
   const CommandTable& table() const { return table_; }
-  stats::Stats& stats() { return *stats_; }
+  stats::Stats& stats() { return stats_; }
   ServerContext& server() { return server_; }
 
  private:
+  static CommandTable MakeTable() {
+    CommandTable table;
+    RegisterAllFamilies(table);
+    return table;
+  }
+
+  util::Clock clock_;
   config::Config config_;
   store::Store store_;
   CommandTable table_;
-  std::unique_ptr<stats::Stats> stats_;
+  stats::Stats stats_;
   ServerContext server_;
   Dispatcher dispatcher_;
   ClientState client_;

@@ -179,9 +179,9 @@ TEST_F(ServerDiagnosticsFamilyTest, DebugSubcommands) {
   EXPECT_EQ(Run({"DEBUG", "SLEEP", "x"}), kOk);  // strtod, as Redis
   EXPECT_EQ(Run({"DEBUG", "JMAP"}), kOk);
   EXPECT_EQ(Run({"DEBUG", "SET-ACTIVE-EXPIRE", "0"}), kOk);
-  EXPECT_FALSE(h_.server().active_expire.load());
+  EXPECT_FALSE(h_.store().active_expire());
   EXPECT_EQ(Run({"DEBUG", "set-active-expire", "1"}), kOk);
-  EXPECT_TRUE(h_.server().active_expire.load());
+  EXPECT_TRUE(h_.store().active_expire());
   EXPECT_EQ(Run({"DEBUG", "OBJECT", "nokey"}), Err("ERR no such key"));
   Run({"SET", "s", "hello"});
   Run({"SET", "n", "123"});
@@ -203,7 +203,7 @@ TEST_F(ServerDiagnosticsFamilyTest, DebugSubcommands) {
 }
 
 TEST_F(ServerDiagnosticsFamilyTest, LastsaveIsTheStartTimeAndRoleIsMaster) {
-  EXPECT_EQ(Run({"LASTSAVE"}), Int(h_.server().start_time_ms / 1000));
+  EXPECT_EQ(Run({"LASTSAVE"}), Int(h_.server().start_time_ms() / 1000));
   EXPECT_EQ(Run({"ROLE"}), "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n");
   EXPECT_EQ(Run({"ROLE", "x"}), Err("ERR wrong number of arguments for 'role' command"));
 }
