@@ -251,7 +251,7 @@ bool Dispatcher::ScriptPastBusyThreshold() const {
 }
 
 bool Dispatcher::RunBackgroundSlice(bool idle, unsigned part, unsigned parts) {
-  if (server_.pause().PausedAt(server_.clock().UnixTimeMs())) {
+  if (server_.pause().active() && server_.pause().PausedAt(server_.clock().UnixTimeMs())) {
     return false;
   }
   return server_.store().ActiveExpireWhenDue(idle, part, parts);

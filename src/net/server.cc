@@ -196,7 +196,6 @@ class Server::Impl : public commands::ServerControl {
     shared_.config = &config;
     shared_.service = &service;
     shared_.control = this;
-    service_.AttachControl(this);
   }
   ~Impl() override { service_.AttachControl(nullptr); }
 
@@ -319,6 +318,10 @@ std::optional<std::string> Server::Impl::Start() {
       return service_.RunBackgroundSlice(idle, part, parts);
     });
   }
+  // From here on commands may reach this server (the sampler reads threads_, which no longer
+  // changes, and the start-up memory is taken with the listeners in place, as Redis takes it);
+  // no I/O thread runs yet, so none sees the control appear.
+  service_.AttachControl(this);
   for (auto& thread : threads_) {
     thread->StartHousekeeping();
     os_threads_.emplace_back([io = thread.get()] { io->Run(); });

@@ -82,7 +82,7 @@ class ServerContext {
 
   // The networking layer, or null (unit tests, or before net starts and after it stops).
   ServerControl* control() const { return control_; }
-  // Net's Server attaches itself when it is built (which starts the 100 ms sampler of
+  // Net's Server attaches itself as it starts (which starts the 100 ms sampler of
   // INFO's instantaneous figures) and detaches (null) before it is destroyed.
   void AttachControl(ServerControl* control);
 

@@ -43,7 +43,8 @@ class Service {
   virtual void SetThreadBusyServer(std::function<void()> server) = 0;
   virtual bool ScriptPastBusyThreshold() const = 0;
 
-  // Net's ServerControl from when it is built until it is destroyed (null then).
+  // Net's ServerControl, from when it starts (before any I/O thread runs) until it is
+  // destroyed (null then).
   virtual void AttachControl(ServerControl* control) = 0;
   // Shutdown has begun: commands that wait on purpose end early, a running script is killed.
   virtual void BeginShutdown() = 0;

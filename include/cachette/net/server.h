@@ -20,7 +20,7 @@ namespace cachette::net {
 class Server {
  public:
   // Net hands every parsed command and connection event to `service`, and attaches itself
-  // to it as its ServerControl for as long as it exists.
+  // to it as its ServerControl from Start() for as long as it exists.
   Server(config::Config& config, commands::Service& service);
   ~Server();
   Server(const Server&) = delete;
