@@ -3,39 +3,21 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
 #include "cachette/store/store.h"
 #include "cachette/store/store_admin.h"
+#include "store_test_support.h"
 
-namespace cachette::store {
+namespace cachette::store::testing {
 namespace {
 
-constexpr int64_t kNow = 1'000'000;
+class ActiveExpiryTest : public StoreTest {};
 
-std::string Key(int i) { return "key:" + std::to_string(i); }
-
-void Put(Store& store, size_t db, std::string_view key, std::string_view value,
-         int64_t expire_ms = 0) {
-  store.WithKey(db, key, kNow, [&](KeySlot& slot) { slot.Set(value, expire_ms); });
-}
-
-std::string Get(Store& store, size_t db, std::string_view key, int64_t now = kNow) {
-  return store.WithKey(db, key, now, [&](KeySlot& slot) -> std::string {
-    const Entry* entry = slot.Lookup();
-    return entry ? std::string(entry->value()) : "<missing>";
-  });
-}
-
-class ActiveExpiryTest : public ::testing::TestWithParam<size_t> {
- protected:
-  ActiveExpiryTest() : store_(StoreOptions{.shards = GetParam(), .databases = 4}) {}
-  Store store_;
-};
-
-INSTANTIATE_TEST_SUITE_P(Shards, ActiveExpiryTest, ::testing::Values(1, 4, 64),
-                         [](const auto& info) { return std::to_string(info.param) + "Shards"; });
+INSTANTIATE_TEST_SUITE_P(Shards, ActiveExpiryTest, ::testing::ValuesIn(kShardCounts),
+                         ShardCountName);
 
 TEST_P(ActiveExpiryTest, ActiveExpiryRemovesExpiredKeysNobodyReads) {
   constexpr int64_t kBudgetUs = 10'000'000;
@@ -110,4 +92,4 @@ TEST_P(ActiveExpiryTest, ScanContinuesCorrectlyAfterActiveExpiry) {
 }
 
 }  // namespace
-}  // namespace cachette::store
+}  // namespace cachette::store::testing

@@ -314,26 +314,3 @@ TEST_F(EvictionTest, LfuFieldKeepsMinutesAndCounterIn24Bits) {
 
 }  // namespace
 }  // namespace cachette::store
-
-namespace cachette::store {
-namespace {
-
-TEST(LazyFreeTest, AsyncFlushRemovesAtOnceAndFreesLater) {
-  Store store({.shards = 4, .databases = 2});
-  for (int i = 0; i < 1000; ++i) {
-    store.WithKey(0, "k" + std::to_string(i), kNow, [](KeySlot& slot) { slot.Set("v", 0); });
-  }
-  store.WithKey(1, "other", kNow, [](KeySlot& slot) { slot.Set("v", 0); });
-  EXPECT_EQ(store.FlushDb(0, /*lazily=*/true), 1000u);
-  EXPECT_EQ(store.DbSize(0), 0u);
-  EXPECT_EQ(store.DbSize(1), 1u);
-  EXPECT_EQ(store.LazyFreePending(), 1000u);
-  const int64_t one_key = store.DataBytes();  // only db 1's key still counts
-  EXPECT_LT(one_key, 1000);
-  EXPECT_EQ(store.FreeLazily(/*budget_us=*/1'000'000), 1000u);
-  EXPECT_EQ(store.LazyFreePending(), 0u);
-  EXPECT_EQ(store.FreeLazily(1'000'000), 0u);
-}
-
-}  // namespace
-}  // namespace cachette::store

@@ -1,42 +1,21 @@
+// Store's own (src/store/store.cc): options, databases, counters summed over shards,
+// whole-database operations (FLUSHDB, FLUSHALL, KEYS, RANDOMKEY, SCAN) and lazy free
+// (FreeLazily, which the maintenance thread calls).
+
 #include "cachette/store/store.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
-#include <map>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cachette/store/store_admin.h"
+#include "store_test_support.h"
 
-namespace cachette::store {
+namespace cachette::store::testing {
 namespace {
-
-constexpr int64_t kNow = 1'000'000;
-
-std::string Key(int i) { return "key:" + std::to_string(i); }
-
-// Sets key = value in db (expire_ms 0: none) at kNow.
-void Put(Store& store, size_t db, std::string_view key, std::string_view value,
-         int64_t expire_ms = 0) {
-  store.WithKey(db, key, kNow, [&](KeySlot& slot) { slot.Set(value, expire_ms); });
-}
-
-// The value at key, or "<missing>", read with Lookup at `now`.
-std::string Get(Store& store, size_t db, std::string_view key, int64_t now = kNow) {
-  return store.WithKey(db, key, now, [&](KeySlot& slot) -> std::string {
-    const Entry* entry = slot.Lookup();
-    return entry ? std::string(entry->value()) : "<missing>";
-  });
-}
-
-std::vector<std::string> Sorted(std::vector<std::string> keys) {
-  std::sort(keys.begin(), keys.end());
-  return keys;
-}
 
 // A whole SCAN iteration with `count`; returns every key returned (repeats kept) and checks
 // that it ends at cursor 0 within a sane number of calls.
@@ -59,14 +38,8 @@ std::vector<std::string> ScanAll(Store& store, size_t db, size_t count, int64_t 
   return keys;
 }
 
-class StoreTest : public ::testing::TestWithParam<size_t> {
- protected:
-  StoreTest() : store_(StoreOptions{.shards = GetParam(), .databases = 4}) {}
-  Store store_;
-};
-
-INSTANTIATE_TEST_SUITE_P(Shards, StoreTest, ::testing::Values(1, 4, 64),
-                         [](const auto& info) { return std::to_string(info.param) + "Shards"; });
+// For the TEST_P(StoreTest, ...) of every file of this binary (store_test_support.h).
+INSTANTIATE_TEST_SUITE_P(Shards, StoreTest, ::testing::ValuesIn(kShardCounts), ShardCountName);
 
 TEST(StoreOptionsTest, ShardCountIsRoundedUpToAPowerOfTwo) {
   EXPECT_EQ(Store(StoreOptions{.shards = 1, .databases = 1}).shard_count(), 1u);
@@ -75,20 +48,6 @@ TEST(StoreOptionsTest, ShardCountIsRoundedUpToAPowerOfTwo) {
   EXPECT_EQ(Store(StoreOptions{.shards = 0, .databases = 1}).shard_count(), 1u);
   EXPECT_EQ(Store(StoreOptions{.shards = 1, .databases = 0}).databases(), 1u);
   EXPECT_EQ(Store(StoreOptions{.shards = 1, .databases = 16}).databases(), 16u);
-}
-
-TEST_P(StoreTest, SetThenLookupReturnsTheValue) {
-  Put(store_, 0, "k", "v");
-  EXPECT_EQ(Get(store_, 0, "k"), "v");
-  EXPECT_EQ(Get(store_, 0, "other"), "<missing>");
-}
-
-TEST_P(StoreTest, SetReplacesTheValueAndExpiry) {
-  Put(store_, 0, "k", "v1", kNow + 100);
-  Put(store_, 0, "k", "v2");
-  EXPECT_EQ(Get(store_, 0, "k"), "v2");
-  EXPECT_EQ(store_.DbSize(0), 1u);
-  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 0u);
 }
 
 TEST_P(StoreTest, DatabasesAreSeparate) {
@@ -102,103 +61,6 @@ TEST_P(StoreTest, DatabasesAreSeparate) {
   EXPECT_EQ(store_.DbSize(3), 1u);
 }
 
-TEST_P(StoreTest, WithKeyReturnsWhatTheCallbackReturns) {
-  const int result = store_.WithKey(0, "k", kNow, [](KeySlot& slot) {
-    EXPECT_EQ(slot.key(), "k");
-    EXPECT_EQ(slot.now_ms(), kNow);
-    return 42;
-  });
-  EXPECT_EQ(result, 42);
-}
-
-TEST_P(StoreTest, DeleteReportsWhetherALiveKeyWasThere) {
-  Put(store_, 0, "k", "v");
-  EXPECT_TRUE(store_.WithKey(0, "k", kNow, [](KeySlot& slot) { return slot.Delete(); }));
-  EXPECT_FALSE(store_.WithKey(0, "k", kNow, [](KeySlot& slot) { return slot.Delete(); }));
-  EXPECT_EQ(store_.DbSize(0), 0u);
-}
-
-TEST_P(StoreTest, PutInsertsOrReplacesACallerBuiltEntry) {
-  store_.WithKey(0, "k", kNow, [](KeySlot& slot) {
-    Entry* current = slot.LookupForWrite();
-    EXPECT_EQ(current, nullptr);
-    slot.Put(current, slot.NewEntry("first", 0));
-  });
-  store_.WithKey(0, "k", kNow, [](KeySlot& slot) {
-    Entry* current = slot.LookupForWrite();
-    ASSERT_NE(current, nullptr);
-    slot.Put(current, slot.NewEntry("second", kNow + 10));
-  });
-  EXPECT_EQ(Get(store_, 0, "k"), "second");
-  EXPECT_EQ(store_.DbSize(0), 1u);
-  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 1u);
-}
-
-TEST_P(StoreTest, SetExpireKeepsTheExpiresCountRight) {
-  Put(store_, 0, "k", "v");
-  auto set_expire = [&](int64_t expire_ms) {
-    store_.WithKey(0, "k", kNow,
-                   [&](KeySlot& slot) { slot.SetExpire(slot.LookupForWrite(), expire_ms); });
-  };
-  set_expire(kNow + 100);
-  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 1u);
-  set_expire(kNow + 200);
-  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 1u);
-  set_expire(0);
-  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 0u);
-}
-
-TEST_P(StoreTest, LookupBeforeTheExpiryFindsTheKey) {
-  Put(store_, 0, "k", "v", kNow + 100);
-  EXPECT_EQ(Get(store_, 0, "k", kNow + 99), "v");
-  EXPECT_EQ(store_.SumCounters().expired_keys, 0u);
-}
-
-TEST_P(StoreTest, LookupAtTheExpiryDeletesTheKeyAndCountsIt) {
-  Put(store_, 0, "k", "v", kNow + 100);
-  EXPECT_EQ(store_.DbSize(0), 1u);  // expired but not yet looked up still counts
-  EXPECT_EQ(Get(store_, 0, "k", kNow + 100), "<missing>");
-  EXPECT_EQ(store_.DbSize(0), 0u);
-  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).expires, 0u);
-  const ShardCounters counters = store_.SumCounters();
-  EXPECT_EQ(counters.expired_keys, 1u);
-  EXPECT_EQ(counters.keyspace_misses, 1u);
-  EXPECT_EQ(counters.keyspace_hits, 0u);
-}
-
-TEST_P(StoreTest, LookupForWriteAlsoDeletesAnExpiredKey) {
-  Put(store_, 0, "k", "v", kNow + 1);
-  EXPECT_EQ(store_.WithKey(0, "k", kNow + 5, [](KeySlot& slot) { return slot.LookupForWrite(); }),
-            nullptr);
-  EXPECT_EQ(store_.DbSize(0), 0u);
-  EXPECT_EQ(store_.SumCounters().expired_keys, 1u);
-}
-
-TEST_P(StoreTest, DeleteTreatsAnExpiredKeyAsMissing) {
-  Put(store_, 0, "a", "v", kNow + 1);
-  EXPECT_FALSE(store_.WithKey(0, "a", kNow + 1, [](KeySlot& slot) { return slot.Delete(); }));
-  EXPECT_EQ(store_.DbSize(0), 0u);
-  EXPECT_EQ(store_.SumCounters().expired_keys, 1u);
-}
-
-TEST_P(StoreTest, LookupCountsHitsAndMissesButLookupForWriteDoesNot) {
-  Put(store_, 0, "k", "v");
-  store_.WithKey(0, "k", kNow, [](KeySlot& slot) { slot.Lookup(); });
-  store_.WithKey(0, "k", kNow, [](KeySlot& slot) { slot.Lookup(); });
-  store_.WithKey(0, "nope", kNow, [](KeySlot& slot) { slot.Lookup(); });
-  store_.WithKey(0, "k", kNow, [](KeySlot& slot) { slot.LookupForWrite(); });
-  store_.WithKey(0, "nope", kNow, [](KeySlot& slot) { slot.LookupForWrite(); });
-  ShardCounters counters = store_.SumCounters();
-  EXPECT_EQ(counters.keyspace_hits, 2u);
-  EXPECT_EQ(counters.keyspace_misses, 1u);
-  EXPECT_EQ(counters.expired_keys, 0u);
-
-  store_.ResetCounters();
-  counters = store_.SumCounters();
-  EXPECT_EQ(counters.keyspace_hits, 0u);
-  EXPECT_EQ(counters.keyspace_misses, 0u);
-}
-
 TEST_P(StoreTest, CountersSumOverShards) {
   for (int i = 0; i < 100; ++i) {
     Put(store_, 0, Key(i), "v");
@@ -209,91 +71,6 @@ TEST_P(StoreTest, CountersSumOverShards) {
   const ShardCounters counters = store_.SumCounters();
   EXPECT_EQ(counters.keyspace_hits, 100u);
   EXPECT_EQ(counters.keyspace_misses, 50u);
-}
-
-TEST_P(StoreTest, WithKeysGivesOneSlotPerKeyInOrder) {
-  Put(store_, 0, "a", "1");
-  Put(store_, 0, "b", "2");
-  const KeyRef keys[] = {{0, "b"}, {0, "missing"}, {0, "a"}};
-  store_.WithKeys(keys, kNow, [](std::span<KeySlot> slots) {
-    ASSERT_EQ(slots.size(), 3u);
-    EXPECT_EQ(slots[0].key(), "b");
-    EXPECT_EQ(slots[0].Lookup()->value(), "2");
-    EXPECT_EQ(slots[1].Lookup(), nullptr);
-    EXPECT_EQ(slots[2].Lookup()->value(), "1");
-  });
-}
-
-TEST_P(StoreTest, WithKeysAcceptsRepeatedKeysWithoutDeadlock) {
-  const KeyRef keys[] = {{0, "k"}, {0, "k"}, {0, "k"}};
-  store_.WithKeys(keys, kNow, [](std::span<KeySlot> slots) {
-    slots[0].Set("1", 0);
-    slots[1].Set("2", 0);
-    slots[2].Set("3", 0);
-  });
-  EXPECT_EQ(Get(store_, 0, "k"), "3");
-  EXPECT_EQ(store_.DbSize(0), 1u);
-}
-
-TEST_P(StoreTest, WithKeysSpansDatabasesWithoutDeadlock) {
-  // The same key name in two databases shares a shard: it must be locked once.
-  const KeyRef keys[] = {{0, "k"}, {2, "k"}, {3, "other"}};
-  store_.WithKeys(keys, kNow, [](std::span<KeySlot> slots) {
-    slots[0].Set("db0", 0);
-    slots[1].Set("db2", 0);
-    slots[2].Set("db3", 0);
-  });
-  EXPECT_EQ(Get(store_, 0, "k"), "db0");
-  EXPECT_EQ(Get(store_, 2, "k"), "db2");
-  EXPECT_EQ(Get(store_, 3, "other"), "db3");
-}
-
-TEST_P(StoreTest, WithKeysOverManyKeysLocksEachShardOnce) {
-  std::vector<std::string> names;
-  for (int i = 0; i < 200; ++i) {
-    names.push_back(Key(i % 150));  // some repeats
-  }
-  std::vector<KeyRef> keys;
-  for (const std::string& name : names) {
-    keys.push_back({1, name});
-  }
-  const size_t done = store_.WithKeys(keys, kNow, [](std::span<KeySlot> slots) {
-    for (KeySlot& slot : slots) {
-      slot.Set("v", 0);
-    }
-    return slots.size();
-  });
-  EXPECT_EQ(done, 200u);
-  EXPECT_EQ(store_.DbSize(1), 150u);
-}
-
-TEST_P(StoreTest, WithKeysFromManyThreadsInOppositeOrdersDoesNotDeadlock) {
-  constexpr int kRounds = 2000;
-  auto worker = [&](bool reversed) {
-    for (int i = 0; i < kRounds; ++i) {
-      std::string a = Key(i % 37), b = Key((i * 7) % 41), c = Key((i * 13) % 43);
-      std::vector<KeyRef> keys = {{0, a}, {0, b}, {1, c}};
-      if (reversed) {
-        std::reverse(keys.begin(), keys.end());
-      }
-      store_.WithKeys(keys, kNow, [](std::span<KeySlot> slots) {
-        for (KeySlot& slot : slots) {
-          slot.Set("x", 0);
-        }
-      });
-    }
-  };
-  std::thread t1(worker, false);
-  std::thread t2(worker, true);
-  std::thread t3([&] {
-    for (int i = 0; i < kRounds; ++i) {
-      Put(store_, 0, Key(i % 37), "y");
-    }
-  });
-  t1.join();
-  t2.join();
-  t3.join();
-  EXPECT_GT(store_.DbSize(0), 0u);
 }
 
 TEST_P(StoreTest, FlushDbEmptiesOneDatabase) {
@@ -387,26 +164,6 @@ TEST_P(StoreTest, RandomKeyIgnoresExpiredKeys) {
   for (int i = 0; i < 20; ++i) {
     EXPECT_EQ(store_.RandomKey(0, kNow + 1), "live");
   }
-}
-
-TEST_P(StoreTest, DbStatsCountsKeysExpiresAndAverageTtl) {
-  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).keys, 0u);
-  Put(store_, 0, "a", "v");
-  Put(store_, 0, "b", "v", kNow + 1000);
-  Put(store_, 0, "c", "v", kNow + 3000);
-  const KeyspaceStats stats = GetKeyspaceStats(store_, 0, kNow);
-  EXPECT_EQ(stats.keys, 3u);
-  EXPECT_EQ(stats.expires, 2u);
-  EXPECT_EQ(stats.avg_ttl_ms, 2000);
-  const KeyspaceStats none = GetKeyspaceStats(store_, 1, kNow);
-  EXPECT_EQ(none.keys, 0u);
-  EXPECT_EQ(none.expires, 0u);
-  EXPECT_EQ(none.avg_ttl_ms, 0);
-}
-
-TEST_P(StoreTest, DbStatsAverageTtlIsZeroWithoutVolatileKeys) {
-  Put(store_, 0, "a", "v");
-  EXPECT_EQ(GetKeyspaceStats(store_, 0, kNow).avg_ttl_ms, 0);
 }
 
 TEST_P(StoreTest, ScanOfAnEmptyDatabaseEndsAtOnce) {
@@ -571,5 +328,22 @@ TEST_P(StoreTest, ScanReturnsKeysPresentThroughoutWhileOthersComeAndGo) {
   }
 }
 
+TEST(LazyFreeTest, AsyncFlushRemovesAtOnceAndFreesLater) {
+  Store store({.shards = 4, .databases = 2});
+  for (int i = 0; i < 1000; ++i) {
+    store.WithKey(0, "k" + std::to_string(i), kNow, [](KeySlot& slot) { slot.Set("v", 0); });
+  }
+  store.WithKey(1, "other", kNow, [](KeySlot& slot) { slot.Set("v", 0); });
+  EXPECT_EQ(store.FlushDb(0, /*lazily=*/true), 1000u);
+  EXPECT_EQ(store.DbSize(0), 0u);
+  EXPECT_EQ(store.DbSize(1), 1u);
+  EXPECT_EQ(store.LazyFreePending(), 1000u);
+  const int64_t one_key = store.DataBytes();  // only db 1's key still counts
+  EXPECT_LT(one_key, 1000);
+  EXPECT_EQ(store.FreeLazily(/*budget_us=*/1'000'000), 1000u);
+  EXPECT_EQ(store.LazyFreePending(), 0u);
+  EXPECT_EQ(store.FreeLazily(1'000'000), 0u);
+}
+
 }  // namespace
-}  // namespace cachette::store
+}  // namespace cachette::store::testing

@@ -2,16 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cachette/store/entry.h"
 #include "cachette/util/hash.h"
-#include "detail/entry_arena.h"
+#include "store_test_support.h"
 
-namespace cachette::store {
+namespace cachette::store::testing {
 namespace {
 
 uint64_t Hash(std::string_view key) { return util::HashBytes(key); }
@@ -24,16 +24,6 @@ Entry* Add(Table& table, std::string_view key, std::string_view value = "v",
   return entry;
 }
 
-// A standalone entry in `arena` holding copies of key and value.
-Entry* NewEntry(EntryArena& arena, std::string_view key, std::string_view value,
-                int64_t expire_ms) {
-  Entry* entry = arena.Allocate(key, value.size(), expire_ms);
-  std::copy(value.begin(), value.end(), entry->mutable_value());
-  return entry;
-}
-
-std::string Key(int i) { return "key:" + std::to_string(i); }
-
 // Every key a full reverse-binary iteration visits, in visiting order (with repeats).
 std::vector<std::string> ScanAll(const Table& table) {
   std::vector<std::string> seen;
@@ -42,62 +32,6 @@ std::vector<std::string> ScanAll(const Table& table) {
     cursor = table.ScanStep(cursor, [&](const Entry* e) { seen.emplace_back(e->key()); });
   } while (cursor != 0);
   return seen;
-}
-
-TEST(EntryTest, HoldsKeyValueAndExpiry) {
-  EntryArena arena;
-  Entry* entry = NewEntry(arena, "key", "value", 1234);
-  EXPECT_EQ(entry->key(), "key");
-  EXPECT_EQ(entry->value(), "value");
-  EXPECT_EQ(entry->value_size(), 5u);
-  EXPECT_TRUE(entry->has_expire());
-  EXPECT_EQ(entry->expire_ms(), 1234);
-  EXPECT_GE(entry->AllocatedSize(), sizeof(Entry) + 8);
-  arena.Free(entry);
-}
-
-TEST(EntryTest, ExpiresAtItsExpiryInstantNotBefore) {
-  EntryArena arena;
-  Entry* entry = NewEntry(arena, "k", "v", 1000);
-  EXPECT_FALSE(entry->IsExpired(999));
-  EXPECT_TRUE(entry->IsExpired(1000));
-  EXPECT_TRUE(entry->IsExpired(1001));
-  entry->set_expire_ms(0);
-  EXPECT_FALSE(entry->has_expire());
-  EXPECT_FALSE(entry->IsExpired(INT64_MAX));
-  arena.Free(entry);
-}
-
-TEST(EntryTest, HoldsEmptyKeyAndEmptyValue) {
-  EntryArena arena;
-  Entry* entry = NewEntry(arena, "", "", 0);
-  EXPECT_EQ(entry->key(), "");
-  EXPECT_EQ(entry->value(), "");
-  EXPECT_FALSE(entry->has_expire());
-  arena.Free(entry);
-}
-
-TEST(EntryTest, HoldsBinaryBytes) {
-  EntryArena arena;
-  const std::string key("a\0b", 3);
-  const std::string value("\0\r\n\xff", 4);
-  Entry* entry = NewEntry(arena, key, value, 0);
-  EXPECT_EQ(entry->key(), key);
-  EXPECT_EQ(entry->value(), value);
-  arena.Free(entry);
-}
-
-TEST(EntryTest, UninitialisedValueCanBeFilledInPlace) {
-  EntryArena arena;
-  Entry* entry = arena.Allocate("k", 3, 0);
-  std::copy_n("abc", 3, entry->mutable_value());
-  EXPECT_EQ(entry->value(), "abc");
-  arena.Free(entry);
-}
-
-TEST(EntryTest, FreeAcceptsNull) {
-  EntryArena arena;
-  arena.Free(nullptr);
 }
 
 TEST(TableTest, EmptyTableFindsNothing) {
@@ -611,44 +545,4 @@ TEST(TableExpireTest, ExpireStepShrinksAnEmptiedTable) {
 }
 
 }  // namespace
-}  // namespace cachette::store
-
-namespace cachette::store {
-namespace {
-
-TEST(EntryTest, LongKeysKeepTheirExactSize) {
-  EntryArena arena;
-  for (size_t size : {size_t{0}, size_t{1}, size_t{32766}, size_t{32767}, size_t{32768},
-                      size_t{65536}, size_t{200000}}) {
-    const std::string key(size, 'k');
-    Entry* entry = NewEntry(arena, key, "value", 0);
-    EXPECT_EQ(entry->key(), key) << size;
-    EXPECT_EQ(entry->value(), "value") << size;
-    EXPECT_GE(entry->AllocatedSize(), sizeof(Entry) + size + 5) << size;
-    arena.Free(entry);
-  }
-}
-
-TEST(EntryTest, ExpiryIsKeptToTheMillisecondAndClampedFarAway) {
-  EntryArena arena;
-  Entry* entry = NewEntry(arena, "key", "value", 1'700'000'000'123);
-  EXPECT_EQ(entry->expire_ms(), 1'700'000'000'123);
-  EXPECT_EQ(entry->value(), "value");  // the expiry shares a word with the value size
-  entry->set_expire_ms(INT64_MAX);
-  EXPECT_EQ(entry->expire_ms(), Entry::kMaxExpireMs);
-  EXPECT_TRUE(entry->has_expire());
-  EXPECT_FALSE(entry->IsExpired(1'700'000'000'000));
-  entry->set_expire_ms(0);
-  EXPECT_FALSE(entry->has_expire());
-  EXPECT_EQ(entry->key(), "key");
-  arena.Free(entry);
-}
-
-TEST(EntryTest, SmallEntriesTakeTheirSizeRoundedToFourBytes) {
-  // 16-byte keys: 32-byte values take 72 bytes, 256-byte values 296 (memory.py's workloads).
-  EXPECT_EQ(EntryArena::SlotSize(Entry::BytesFor(16, 32)), 72u);
-  EXPECT_EQ(EntryArena::SlotSize(Entry::BytesFor(16, 256)), 296u);
-}
-
-}  // namespace
-}  // namespace cachette::store
+}  // namespace cachette::store::testing

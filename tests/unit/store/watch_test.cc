@@ -9,31 +9,21 @@
 #include <vector>
 
 #include "cachette/store/store.h"
+#include "store_test_support.h"
 
-namespace cachette::store {
+namespace cachette::store::testing {
 namespace {
-
-constexpr int64_t kNow = 1'000'000;
-
-void Put(Store& store, std::string_view key, std::string_view value, int64_t expire_ms = 0,
-         size_t db = 0) {
-  store.WithKey(db, key, kNow, [&](KeySlot& slot) { slot.Set(value, expire_ms); });
-}
-
-bool Exists(Store& store, std::string_view key, int64_t now = kNow) {
-  return store.WithKey(0, key, now, [](KeySlot& slot) { return slot.LookupForWrite() != nullptr; });
-}
 
 TEST(WatchVersionTest, WritesDeletesAndExpiryChangeTheVersionReadsDoNot) {
   Store store({.shards = 4, .databases = 2});
-  Put(store, "w", "1");
+  Put(store, 0, "w", "1");
   WatchToken token = store.Watch(0, "w", kNow);
   EXPECT_FALSE(store.WatchBroken(token, kNow));
   store.WithKey(0, "w", kNow, [](KeySlot& slot) { slot.Lookup(); });
   store.WithKey(0, "other", kNow, [](KeySlot& slot) { slot.Set("v", 0); });
-  Put(store, "w", "x", 0, /*db=*/1);
+  Put(store, 1, "w", "x");
   EXPECT_FALSE(store.WatchBroken(token, kNow));
-  Put(store, "w", "2");
+  Put(store, 0, "w", "2");
   EXPECT_TRUE(store.WatchBroken(token, kNow));
   store.Unwatch(token);
 
@@ -42,7 +32,7 @@ TEST(WatchVersionTest, WritesDeletesAndExpiryChangeTheVersionReadsDoNot) {
   EXPECT_TRUE(store.WatchBroken(token, kNow));
   store.Unwatch(token);
 
-  Put(store, "w", "3");
+  Put(store, 0, "w", "3");
   token = store.Watch(0, "w", kNow);
   store.WithKey(0, "w", kNow,
                 [](KeySlot& slot) { slot.SetExpire(slot.LookupForWrite(), kNow + 5); });
@@ -53,7 +43,7 @@ TEST(WatchVersionTest, WritesDeletesAndExpiryChangeTheVersionReadsDoNot) {
 
 TEST(WatchVersionTest, AKeyThatExpiresAfterWatchBreaksItEvenBeforeItIsRemoved) {
   Store store({.shards = 4, .databases = 1});
-  Put(store, "w", "1", kNow + 10);
+  Put(store, 0, "w", "1", kNow + 10);
   const WatchToken token = store.Watch(0, "w", kNow);
   EXPECT_FALSE(store.WatchBroken(token, kNow + 9));
   EXPECT_TRUE(store.WatchBroken(token, kNow + 10));
@@ -61,7 +51,7 @@ TEST(WatchVersionTest, AKeyThatExpiresAfterWatchBreaksItEvenBeforeItIsRemoved) {
 
 TEST(WatchVersionTest, AKeyAlreadyExpiredAtWatchTimeDoesNotBreakIt) {
   Store store({.shards = 4, .databases = 1});
-  Put(store, "w", "1", kNow + 10);
+  Put(store, 0, "w", "1", kNow + 10);
   const WatchToken token = store.Watch(0, "w", kNow + 20);  // logically expired, not removed
   EXPECT_TRUE(token.expired);
   EXPECT_FALSE(store.WatchBroken(token, kNow + 30));
@@ -69,7 +59,7 @@ TEST(WatchVersionTest, AKeyAlreadyExpiredAtWatchTimeDoesNotBreakIt) {
 
 TEST(WatchVersionTest, ActiveExpiryAndEvictionBreakIt) {
   Store store({.shards = 4, .databases = 1});
-  Put(store, "w", "1", kNow + 10);
+  Put(store, 0, "w", "1", kNow + 10);
   WatchToken token = store.Watch(0, "w", kNow);
   store.ActiveExpireCycle(kNow + 100, 1'000'000);
   EXPECT_FALSE(Exists(store, "w", kNow + 100));
@@ -77,7 +67,7 @@ TEST(WatchVersionTest, ActiveExpiryAndEvictionBreakIt) {
   store.Unwatch(token);
 
   store.SetEvictionPolicy(EvictionPolicy::kAllkeysLru);
-  Put(store, "w", "1");
+  Put(store, 0, "w", "1");
   token = store.Watch(0, "w", kNow);
   store.SetBudgetPerShard(0);
   store.EvictOverBudget(kNow, 1'000'000);
@@ -88,13 +78,13 @@ TEST(WatchVersionTest, ActiveExpiryAndEvictionBreakIt) {
 TEST(WatchVersionTest, FlushAndSwapBreakItOnlyForKeysThatExisted) {
   Store store({.shards = 4, .databases = 2});
   WatchToken missing = store.Watch(0, "missing", kNow);
-  Put(store, "present", "1");
+  Put(store, 0, "present", "1");
   WatchToken present = store.Watch(0, "present", kNow);
   store.FlushDb(0);
   EXPECT_FALSE(store.WatchBroken(missing, kNow));
   EXPECT_TRUE(store.WatchBroken(present, kNow));
 
-  Put(store, "elsewhere", "1", 0, /*db=*/1);
+  Put(store, 1, "elsewhere", "1");
   WatchToken swapped = store.Watch(0, "elsewhere", kNow);
   store.SwapDatabases(0, 1);
   EXPECT_TRUE(store.WatchBroken(swapped, kNow));
@@ -102,4 +92,4 @@ TEST(WatchVersionTest, FlushAndSwapBreakItOnlyForKeysThatExisted) {
 }
 
 }  // namespace
-}  // namespace cachette::store
+}  // namespace cachette::store::testing
