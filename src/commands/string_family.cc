@@ -8,6 +8,7 @@
 #include "cachette/commands/command_context.h"
 #include "cachette/config/config.h"
 #include "cachette/protocol/errors.h"
+#include "cachette/protocol/resp_parser.h"
 #include "cachette/store/store.h"
 #include "cachette/util/numbers.h"
 #include "detail/handler_support.h"
@@ -97,6 +98,29 @@ int64_t MaxStringLength(CommandContext& ctx) {
   return ctx.server.config().Int(config::Id::kProtoMaxBulkLen);
 }
 
+// SET's new entry for a big value, built around `value` when it is a big bulk the connection
+// read into a block of its own (ClientState::big_bulks) whose room in front fits the key: no
+// copy. nullptr otherwise (the caller copies). The block stays pinned until the command is done,
+// as the dispatcher reads the arguments after the handler (MONITOR, the slow log) while another
+// thread may already replace the key.
+Entry* AdoptBigValue(CommandContext& ctx, KeySlot& slot, std::string_view value,
+                     int64_t expire_at) {
+  protocol::BigBulk* bulk =
+      ctx.client.big_bulks != nullptr ? ctx.client.big_bulks->Find(value) : nullptr;
+  if (bulk == nullptr ||
+      bulk->headroom != store::AdoptedValueOffset(slot.key().size(), value.size())) {
+    return nullptr;
+  }
+  // Pinned before the entry can be seen by another thread (Put, under the shard lock).
+  ctx.client.value_pin.Pin(bulk->block.get());
+  Entry* entry =
+      slot.AdoptEntry(bulk->block, bulk->capacity, bulk->headroom, bulk->length, expire_at);
+  if (entry == nullptr) {
+    ctx.client.value_pin.Reset();  // the block stays the parser's
+  }
+  return entry;
+}
+
 // SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ts|KEEPTTL]
 Status CmdSet(CommandContext& ctx) {
   SetOptions options;
@@ -142,7 +166,10 @@ Status CmdSet(CommandContext& ctx) {
     if (options.expire.kind == Kind::kKeep && current != nullptr) {
       expire_at = current->expire_ms();
     }
-    slot.Put(current, slot.NewEntry(value, expire_at));
+    Entry* adopted = value.size() >= protocol::RespParser::kBigBulkBytes
+                         ? AdoptBigValue(ctx, slot, value, expire_at)
+                         : nullptr;
+    slot.Put(current, adopted != nullptr ? adopted : slot.NewEntry(value, expire_at));
     if (!options.get) {
       ctx.reply.Ok();
     }
@@ -667,3 +694,11 @@ constexpr auto kStringCommands = kStringFamily.Rows({
 std::span<const CommandSpec> StringFamily() { return kStringCommands; }
 
 }  // namespace cachette::commands::detail
+
+namespace cachette::commands {
+
+size_t BigArgumentHeadroom(size_t previous_length, size_t length) {
+  return store::AdoptedValueOffset(previous_length, length);
+}
+
+}  // namespace cachette::commands

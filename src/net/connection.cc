@@ -104,6 +104,8 @@ Connection::Connection(IoThread& thread, Shared& shared, asio::ip::tcp::socket s
   client_.peer_address = EndpointText(socket.remote_endpoint(ignored));
   client_.local_address = EndpointText(socket.local_endpoint(ignored));
   fd_ = socket.release(ignored);  // Asio forgets it (leaves its epoll set); the Poller watches it
+  parser_.set_big_bulk_headroom(&commands::BigArgumentHeadroom);
+  client_.big_bulks = &parser_.big_bulks();
 }
 
 Connection::~Connection() {
@@ -179,8 +181,13 @@ void Connection::ReadMore() {
       break;
     }
     read_again_ = false;
-    const size_t needed = parser_.BytesStillNeeded();
-    auto tail = input_.Tail(std::max(kReadChunk, std::min<size_t>(needed, 64 * 1024 * 1024)));
+    // A big bulk is read straight into its own block (sized for it), the rest into the input.
+    const std::span<char> big_bulk = parser_.BigBulkTail();
+    const asio::mutable_buffer tail =
+        big_bulk.empty()
+            ? input_.Tail(std::max(kReadChunk,
+                                   std::min<size_t>(parser_.BytesStillNeeded(), 64 * 1024 * 1024)))
+            : asio::buffer(big_bulk.data(), big_bulk.size());
     const ssize_t received = ReceiveSome(fd_, static_cast<char*>(tail.data()), tail.size());
     if (received < 0 && WouldBlock()) {
       input_may_be_waiting_ = false;
@@ -200,7 +207,11 @@ void Connection::ReadMore() {
     // A short read drained the socket, except of a hang-up the same edge reported: the end of
     // the stream is still to be read, and no edge will come for it.
     input_may_be_waiting_ = bytes == tail.size() || peer_hung_up_;
-    input_.Commit(bytes);
+    if (big_bulk.empty()) {
+      input_.Commit(bytes);
+    } else {
+      parser_.CommitBigBulk(bytes);
+    }
     thread_.net_input_bytes.Add(bytes);
     last_activity_us_ = util::MonotonicUs();
     ProcessInput();
@@ -309,6 +320,9 @@ void Connection::ProcessInput() {
   }
   if (!postponed_ && !reading_) {
     input_.ShrinkIfIdle();
+    // The batch's commands have run: the blocks of their big arguments can go.
+    client_.value_pin.Reset();
+    parser_.ReleaseBigBulks();
     ReadMore();
   }
 }
@@ -337,7 +351,8 @@ bool Connection::ExecuteInput() {
       }
       const auto result = parser_.Parse(input_.view());
       if (result == protocol::RespParser::Result::kNeedMore) {
-        if (static_cast<int64_t>(input_.size()) > config.Int(config::Id::kClientQueryBufferLimit)) {
+        if (static_cast<int64_t>(input_.size() + parser_.big_bulk_bytes()) >
+            config.Int(config::Id::kClientQueryBufferLimit)) {
           // As Redis: closed without a reply (what the client was sending is not a request
           // we will ever run), and counted.
           spdlog::warn("Closing client that reached max query buffer length: id={} addr={}",
@@ -666,7 +681,7 @@ commands::ConnectionFigures Connection::Figures() {
   commands::ConnectionFigures figures;
   figures.fd = closed_ ? -1 : fd_;
   figures.idle_s = (util::MonotonicUs() - last_activity_us_) / 1000000;
-  figures.query_buffer = input_.size();
+  figures.query_buffer = input_.size() + parser_.big_bulk_bytes();
   figures.query_buffer_free = input_.capacity() - input_.size();
   figures.output_buffer = PendingOutput();
   figures.total_memory =

@@ -34,6 +34,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <new>
 #include <utility>
 
 #include "cachette/protocol/errors.h"
@@ -189,7 +190,7 @@ const char* ScanShortLength(std::string_view input, const char* line, uint64_t* 
 RespParser::Result RespParser::Parse(std::string_view input) {
   consumed_ = 0;
   arg_count_ = 0;  // the previous command's views may point into bytes the caller dropped
-  if (mode_ == Mode::kIdle && !failed_ && position_ < input.size() && input[position_] == '*')
+  if (mode_ == Mode::kIdle && !general_only_ && position_ < input.size() && input[position_] == '*')
       [[likely]] {
     const Whole whole = ParseWholeMultibulk(input);
     if (whole == Whole::kDone) [[likely]] {
@@ -242,6 +243,7 @@ RespParser::Result RespParser::Parse(std::string_view input) {
     return Result::kError;
   }
   input_size_ = input.size();
+  ReleaseBigBulks();  // the command before this one has run
   while (true) {
     if (mode_ == Mode::kIdle) {
       if (position_ >= input.size()) {
@@ -317,8 +319,18 @@ RespParser::Result RespParser::ParseMultibulk(std::string_view input) {
     }
     const auto length = static_cast<size_t>(bulk_length_);
     // +2: the line end after the data, skipped unchecked as Redis does.
-    if (input.size() - position_ < length + 2) {
-      return Result::kNeedMore;
+    if (in_big_bulk_ || input.size() - position_ < length + 2) {
+      if (!in_big_bulk_ && length >= kBigBulkBytes) {
+        StartBigBulk();
+      }
+      if (!in_big_bulk_ || !AbsorbBigBulk(input)) {
+        return Result::kNeedMore;
+      }
+      in_big_bulk_ = false;
+      spans_.push_back({kBigBulkTag | (big_bulks_.bulks_.size() - 1), length});
+      scanned_ = position_;
+      bulk_length_ = -1;
+      continue;
     }
     spans_.push_back({position_, length});
     position_ += length + 2;
@@ -327,10 +339,80 @@ RespParser::Result RespParser::ParseMultibulk(std::string_view input) {
   }
 
   std::string_view* args = ResizeArgs(spans_.size());
+  if (holds_big_bulks_) [[unlikely]] {
+    for (const Span& span : spans_) {
+      *args++ = (span.offset & kBigBulkTag) != 0
+                    ? big_bulks_.bulks_[span.offset & ~kBigBulkTag].view()
+                    : std::string_view(input.data() + span.offset, span.length);
+    }
+    return Result::kCommand;
+  }
   for (const Span& span : spans_) {
     *args++ = std::string_view(input.data() + span.offset, span.length);
   }
   return Result::kCommand;
+}
+
+void RespParser::StartBigBulk() {
+  const auto length = static_cast<size_t>(bulk_length_);
+  const size_t previous = spans_.empty() ? 0 : spans_.back().length;
+  BigBulk bulk;
+  bulk.headroom = big_bulk_headroom_ != nullptr ? big_bulk_headroom_(previous, length) : 0;
+  bulk.length = length;
+  bulk.capacity = bulk.headroom + length + 2;
+  // Not zeroed: the socket writes every byte, so its pages become resident only as it fills.
+  bulk.block.reset(static_cast<char*>(std::malloc(bulk.capacity)));
+  if (bulk.block == nullptr) {
+    throw std::bad_alloc();
+  }
+  big_bulks_.bulks_.push_back(std::move(bulk));
+  holds_big_bulks_ = true;
+  in_big_bulk_ = true;
+  general_only_ = true;
+}
+
+bool RespParser::AbsorbBigBulk(std::string_view input) {
+  BigBulk& bulk = big_bulks_.bulks_.back();
+  const size_t wanted = bulk.length + 2 - bulk.filled;
+  const size_t moved = std::min(wanted, input.size() - position_);
+  if (moved != 0) {
+    std::memcpy(bulk.block.get() + bulk.headroom + bulk.filled, input.data() + position_, moved);
+    bulk.filled += moved;
+    position_ += moved;
+  }
+  return bulk.filled == bulk.length + 2;
+}
+
+std::span<char> RespParser::BigBulkRemainder() {
+  BigBulk& bulk = big_bulks_.bulks_.back();
+  return {bulk.block.get() + bulk.headroom + bulk.filled, bulk.length + 2 - bulk.filled};
+}
+
+void RespParser::CommitBigBulk(size_t bytes) { big_bulks_.bulks_.back().filled += bytes; }
+
+size_t RespParser::BigBulkBytesHeld() const {
+  size_t bytes = 0;
+  for (const BigBulk& bulk : big_bulks_.bulks_) {
+    bytes += bulk.filled;
+  }
+  return bytes;
+}
+
+void RespParser::DropBigBulks() {
+  big_bulks_.bulks_.clear();
+  holds_big_bulks_ = false;
+  in_big_bulk_ = false;
+  general_only_ = failed_;
+}
+
+BigBulk* BigBulks::Find(std::string_view arg) {
+  for (BigBulk& bulk : bulks_) {
+    if (bulk.block != nullptr && arg.data() == bulk.block.get() + bulk.headroom &&
+        arg.size() == bulk.length) {
+      return &bulk;
+    }
+  }
+  return nullptr;
 }
 
 RespParser::Result RespParser::ReadCount(std::string_view input, int64_t* count) {
@@ -401,6 +483,7 @@ RespParser::Result RespParser::ParseInline(std::string_view input) {
 
 RespParser::Result RespParser::Fail(std::string message) {
   failed_ = true;
+  general_only_ = true;
   error_ = std::move(message);
   return Result::kError;
 }
@@ -413,6 +496,10 @@ void RespParser::EndCommand() {
 }
 
 size_t RespParser::BytesStillNeeded() const {
+  if (in_big_bulk_) {
+    const BigBulk& bulk = big_bulks_.bulks_.back();
+    return bulk.length + 2 - bulk.filled;
+  }
   if (mode_ != Mode::kMultibulk || bulk_length_ < 0) {
     return 0;
   }
@@ -431,6 +518,7 @@ void RespParser::Reset() {
   arg_count_ = 0;
   spans_.clear();
   inline_args_.clear();
+  DropBigBulks();
 }
 
 }  // namespace cachette::protocol

@@ -6,6 +6,7 @@
 #include <new>
 #include <utility>
 
+#include "cachette/store/value_block.h"
 #include "cachette/util/memory.h"
 
 namespace cachette::store {
@@ -147,18 +148,35 @@ Entry* EntryArena::Construct(void* memory, std::string_view key, size_t value_si
 }
 
 void* EntryArena::AllocateSeparate(size_t bytes, size_t spare) {
-  uint32_t index = 0;
-  if (!free_separate_.empty()) {
-    index = free_separate_.back();
-  } else {
-    if (separate_.size() >= kSeparateTag) {
-      throw std::bad_alloc();
-    }
-    index = static_cast<uint32_t>(separate_.size());
+  if (free_separate_.empty() && separate_.size() >= kSeparateTag) {
+    throw std::bad_alloc();
   }
   char* memory = static_cast<char*>(std::malloc(bytes + spare + kSeparatePrefixBytes));
   if (memory == nullptr) {
     throw std::bad_alloc();
+  }
+  return RegisterSeparate(memory, spare);
+}
+
+Entry* EntryArena::Adopt(std::string_view key, util::MallocBlock& block, size_t capacity,
+                         size_t value_offset, size_t value_size, int64_t expire_ms) {
+  const size_t bytes = Entry::BytesFor(key.size(), value_size);
+  if (bytes <= kMaxSlabEntry || value_offset != AdoptedValueOffset(key.size(), value_size) ||
+      capacity < kSeparatePrefixBytes + bytes ||
+      capacity - kSeparatePrefixBytes - bytes > UINT32_MAX ||
+      (free_separate_.empty() && separate_.size() >= kSeparateTag)) {
+    return nullptr;
+  }
+  void* memory = RegisterSeparate(block.release(), capacity - kSeparatePrefixBytes - bytes);
+  return Construct(memory, key, value_size, expire_ms, /*separate=*/true);
+}
+
+void* EntryArena::RegisterSeparate(char* memory, size_t spare) {
+  uint32_t index = 0;
+  if (!free_separate_.empty()) {
+    index = free_separate_.back();
+  } else {
+    index = static_cast<uint32_t>(separate_.size());
   }
   if (!free_separate_.empty()) {
     free_separate_.pop_back();
@@ -184,6 +202,9 @@ Entry* EntryArena::Grow(Entry* entry, size_t value_size) {
   char* block = reinterpret_cast<char*>(entry) - kSeparatePrefixBytes;
   size_t spare = capacity - std::min(capacity, bytes);
   if (bytes > capacity) {
+    if (detail::IsPinned(block)) {
+      return nullptr;  // its bytes are still read where they are: the caller copies
+    }
     const size_t grown = GrowthCapacity(bytes);
     char* moved = static_cast<char*>(std::realloc(block, grown + kSeparatePrefixBytes));
     if (moved == nullptr) {
@@ -326,7 +347,9 @@ void EntryArena::Free(Entry* entry) {
   char* at = reinterpret_cast<char*>(entry);
   if (entry->separate()) {
     const uint32_t index = ReadIndex(at - sizeof(uint32_t));
-    std::free(at - kSeparatePrefixBytes);
+    if (!detail::DeferFreeIfPinned(at - kSeparatePrefixBytes)) {
+      std::free(at - kSeparatePrefixBytes);
+    }
     separate_[index] = nullptr;
     free_separate_.push_back(index);
     return;
@@ -351,7 +374,9 @@ void EntryArena::Clear() {
     std::free(page.base);
   }
   for (char* memory : separate_) {
-    std::free(memory);
+    if (memory != nullptr && !detail::DeferFreeIfPinned(memory)) {
+      std::free(memory);
+    }
   }
   std::vector<Page>().swap(pages_);
   std::vector<uint32_t>().swap(free_pages_);

@@ -97,6 +97,11 @@ Entry* KeySlot::NewUninitialisedEntry(size_t value_size, int64_t expire_ms) {
   return table_->Allocate(key_, value_size, expire_ms);
 }
 
+Entry* KeySlot::AdoptEntry(util::MallocBlock& block, size_t capacity, size_t value_offset,
+                           size_t value_size, int64_t expire_ms) {
+  return table_->Adopt(key_, block, capacity, value_offset, value_size, expire_ms);
+}
+
 Entry* KeySlot::Put(Entry* current, Entry* replacement) {
   replacement->set_access(store_->InitialAccess(now_ms_));
   if (current != nullptr) {

@@ -10,10 +10,12 @@
 #include <string_view>
 
 #include "cachette/commands/transaction_state.h"
+#include "cachette/store/value_block.h"
 
 namespace cachette::protocol {
 class ReplyWriter;
-}
+class BigBulks;
+}  // namespace cachette::protocol
 
 namespace cachette::stats {
 class ThreadStats;
@@ -60,6 +62,17 @@ struct ClientState {
   // back to back, each starts at the instant the one before it ended (0: read the clock).
   // -1 outside such a run (and for the clients of scripts and tests): every command reads it.
   int64_t batch_clock_us = -1;
+  // The big bulk arguments of the command being run, in blocks of their own
+  // (protocol::RespParser::big_bulks); SET keeps its value's block as the entry (no copy).
+  protocol::BigBulks* big_bulks = nullptr;
+  // The block SET kept, pinned while the command's argument views into it may still be read
+  // (store/value_block.h); let go by the connection once its batch of commands has run.
+  store::ValuePin value_pin;
 };
+
+// For the connection's parser (RespParser::set_big_bulk_headroom): the room a big bulk's block
+// keeps in front of its bytes so that SET, whose key is the argument before the value, can
+// build the entry around them.
+size_t BigArgumentHeadroom(size_t previous_length, size_t length);
 
 }  // namespace cachette::commands

@@ -54,6 +54,9 @@ class ReplyWriter {
       std::memcpy(buf + n, "\r\n", 2);
       out_->append(buf, n + 2);
     } else {
+      // Room for all of it first: appending the line end to a buffer grown to just fit the
+      // value would grow it again, copying a big value twice.
+      out_->reserve(out_->size() + kMaxHeader + bytes.size() + 2);
       Header('$', static_cast<int64_t>(bytes.size()));
       out_->append(bytes);
       out_->append("\r\n", 2);

@@ -12,6 +12,14 @@
 // without a newline, a multibulk count over INT_MAX (2147483647), a bulk length < 0 or over
 // max_bulk_len are protocol errors. After an error the parser stays in the error state; the
 // connection replies with Error() and closes.
+//
+// Big bulks, as Redis's PROTO_MBULK_BIG_ARG: a bulk of kBigBulkBytes or more that is not all in
+// the input when its length line is read is read into a block of its own, sized for it exactly
+// (with room in front, set_big_bulk_headroom), instead of growing the input around it. The bytes
+// of it already in the input are copied once into the block and skipped there (they stay in the
+// input, dead, until the command is consumed); the caller reads the rest straight into
+// BigBulkTail(). Its argument view points into the block; a command handler may take the block
+// over (BigBulks::Find), which is how SET keeps it as the value without copying it.
 
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +28,34 @@
 #include <string_view>
 #include <vector>
 
+#include "cachette/util/memory.h"
+
 namespace cachette::protocol {
+
+// One big bulk argument in its block: `headroom` bytes, the argument's `length` bytes, its line
+// end (2 bytes); `capacity` is what was asked of std::malloc.
+struct BigBulk {
+  util::MallocBlock block;
+  size_t capacity = 0;
+  size_t headroom = 0;
+  size_t length = 0;
+  size_t filled = 0;  // bytes of the argument and its line end read so far
+  std::string_view view() const { return {block.get() + headroom, length}; }
+};
+
+// The big bulks of the command just parsed (or being parsed).
+class BigBulks {
+ public:
+  // The big bulk whose bytes `arg` views, as args() shows it (the same bytes, not a copy), or
+  // nullptr. Its handler may take its block over (moving `block` out); args() still views the
+  // bytes afterwards, so the new owner keeps them until the command is done.
+  BigBulk* Find(std::string_view arg);
+  size_t count() const { return bulks_.size(); }
+
+ private:
+  friend class RespParser;
+  std::vector<BigBulk> bulks_;
+};
 
 class RespParser {
  public:
@@ -62,13 +97,39 @@ class RespParser {
   // Forgets any partial command (for a connection that resets its buffer).
   void Reset();
 
+  // Bulks from this length on that are not in the input yet get a block of their own
+  // (Redis's PROTO_MBULK_BIG_ARG).
+  static constexpr size_t kBigBulkBytes = 32 * 1024;
+  // The room a big bulk's block keeps before the bulk's bytes, from the length of the argument
+  // before it (a key, for SET) and the bulk's own; none when unset. It lets the store build an
+  // entry around the bytes (SET).
+  using HeadroomFunction = size_t (*)(size_t previous_length, size_t length);
+  void set_big_bulk_headroom(HeadroomFunction headroom) { big_bulk_headroom_ = headroom; }
+  // Where the rest of the big bulk being read goes (empty when none is): reading into it saves
+  // a copy. CommitBigBulk(n): n bytes were written there; Parse() then goes on.
+  std::span<char> BigBulkTail() { return in_big_bulk_ ? BigBulkRemainder() : std::span<char>(); }
+  void CommitBigBulk(size_t bytes);
+  // Bytes held in big bulks' blocks for the command in progress or just parsed (input the
+  // client has sent, for the query buffer's figures and limit).
+  size_t big_bulk_bytes() const { return holds_big_bulks_ ? BigBulkBytesHeld() : 0; }
+  // The big bulks of the command just parsed, for its handler; they stay until the next
+  // command's parse or ReleaseBigBulks.
+  BigBulks& big_bulks() { return big_bulks_; }
+  // Frees the blocks of the command parsed last, when it has been run (they can be big).
+  void ReleaseBigBulks() {
+    if (holds_big_bulks_ && mode_ == Mode::kIdle) {
+      DropBigBulks();
+    }
+  }
+
  private:
   enum class Mode : uint8_t { kIdle, kMultibulk, kInline };
 
   struct Span {
-    size_t offset;
+    size_t offset;  // kBigBulkTag | i: the bytes of big_bulks_'s i-th block
     size_t length;
   };
+  static constexpr size_t kBigBulkTag = size_t{1} << 63;
 
   // The common case in one pass: a complete multibulk at position_ whose count and length
   // lines are all plain ("*3\r\n$3\r\n..."), within the limits, count > 0. kDone: args()
@@ -94,6 +155,14 @@ class RespParser {
   Result Fail(std::string message);
   // Forgets the command in progress; position_ stays (it may follow skipped empty commands).
   void EndCommand();
+  // Starts a big bulk's block for the bulk at position_ (of bulk_length_ bytes).
+  void StartBigBulk();
+  // Moves what the input holds of the big bulk being read into its block; true once the block
+  // holds the whole bulk and its line end (position_ is then past what was moved).
+  bool AbsorbBigBulk(std::string_view input);
+  void DropBigBulks();
+  std::span<char> BigBulkRemainder();
+  size_t BigBulkBytesHeld() const;
   // Sets args() to `count` slots (reusing the storage) and returns them.
   std::string_view* ResizeArgs(size_t count) {
     if (args_.size() < count) [[unlikely]] {
@@ -133,6 +202,14 @@ class RespParser {
   int64_t expected_args_ = -1;  // multibulk count of the current command; -1: not read yet
   int64_t bulk_length_ = -1;    // length of the bulk being read; -1: its header is not read yet
   bool failed_ = false;
+  // failed_, or blocks of big bulks held: Parse() skips the one-pass parse, so that the next
+  // command takes the general path, which frees the blocks first (one flag for both keeps the
+  // one-pass parse's test as it was).
+  bool general_only_ = false;
+  bool holds_big_bulks_ = false;  // big_bulks_ is not empty
+  bool in_big_bulk_ = false;      // the bulk being read is the last of big_bulks_
+  HeadroomFunction big_bulk_headroom_ = nullptr;
+  BigBulks big_bulks_;
   // Inline arguments may be unescaped, so they cannot be views into the input; args() points
   // into these.
   std::vector<std::string> inline_args_;

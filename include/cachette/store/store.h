@@ -37,6 +37,7 @@
 #include "cachette/store/prefix_counts.h"
 #include "cachette/store/watch_token.h"
 #include "cachette/util/hash.h"
+#include "cachette/util/memory.h"
 
 namespace cachette::store {
 
@@ -115,6 +116,12 @@ class KeySlot {
   // `value_size` uninitialised bytes for the caller to fill (APPEND, SETRANGE).
   Entry* NewEntry(std::string_view value, int64_t expire_ms);
   Entry* NewUninitialisedEntry(size_t value_size, int64_t expire_ms);
+  // NewEntry without a copy: an entry built around a value already in `block` (value_block.h),
+  // whose `value_size` bytes start at `value_offset` of its `capacity` bytes. On success the
+  // entry owns the block (`block` is empty); nullptr, changing nothing, when the layout does not
+  // fit this key (the caller copies).
+  Entry* AdoptEntry(util::MallocBlock& block, size_t capacity, size_t value_offset,
+                    size_t value_size, int64_t expire_ms);
   // Puts a new entry from NewEntry/NewUninitialisedEntry of this slot in place of `current`
   // (or inserts it when current is nullptr). Takes ownership.
   Entry* Put(Entry* current, Entry* replacement);

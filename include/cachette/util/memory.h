@@ -7,9 +7,18 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <string_view>
 
 namespace cachette::util {
+
+struct FreeDeleter {
+  void operator()(char* block) const { std::free(block); }
+};
+// A block from std::malloc, so that whoever takes it over may std::realloc or std::free it (a
+// big request argument the store keeps as a value).
+using MallocBlock = std::unique_ptr<char[], FreeDeleter>;
 
 // Bytes an allocation of `requested` bytes occupies.
 size_t AllocationSize(size_t requested);

@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "cachette/store/entry.h"
+#include "cachette/util/memory.h"
 
 namespace cachette::store {
 
@@ -56,6 +57,8 @@ class EntryArena {
  public:
   static constexpr size_t kPageBytes = size_t{1} << 16;
   static constexpr size_t kMaxSlabEntry = 4096;
+  // Before a separate entry: its spare capacity, then its index.
+  static constexpr size_t kSeparatePrefixBytes = 8;
 
   EntryArena() = default;
   EntryArena(EntryArena&& other) noexcept;
@@ -70,6 +73,12 @@ class EntryArena {
   // Allocate, but an entry too big for slab pages gets spare capacity (GrowthCapacity), for a
   // value about to grow again (the first APPEND past kMaxSlabEntry).
   Entry* AllocateGrowable(std::string_view key, size_t value_size, int64_t expire_ms);
+  // A new separate entry built around a value already in `block` (value_block.h): the value's
+  // `value_size` bytes start at `value_offset` of the block's `capacity` bytes. On success the
+  // arena owns the block (`block` is empty); nullptr, changing nothing, when the layout does not
+  // fit (the value does not start at AdoptedValueOffset, or the entry would fit a slab page).
+  Entry* Adopt(std::string_view key, util::MallocBlock& block, size_t capacity, size_t value_offset,
+               size_t value_size, int64_t expire_ms);
   // Lengthens a separate entry's value to `value_size` bytes, keeping its bytes (the new ones
   // are uninitialised): in place within the spare capacity, else reallocated with spare
   // capacity (the entry may move; its handle stays). Returns the entry, or nullptr, changing
@@ -116,9 +125,7 @@ class EntryArena {
   static constexpr size_t kUnit = 4;
   static constexpr uint32_t kSeparateTag = uint32_t{1} << 31;
   static constexpr size_t kMaxPages = size_t{1} << (31 - kOffsetBits);
-  static constexpr size_t kPrefixBytes = 4;  // the page index before the slots
-  // Before a separate entry: its spare capacity, then its index.
-  static constexpr size_t kSeparatePrefixBytes = 8;
+  static constexpr size_t kPrefixBytes = 4;               // the page index before the slots
   static constexpr size_t kGrowthStep = size_t{1} << 20;  // Redis's SDS_MAX_PREALLOC
 
   struct Page {
@@ -143,6 +150,8 @@ class EntryArena {
   void* AllocateInPage(size_t size_class, size_t slot, EntryHandle* handle);
   // A block for an entry of `bytes` bytes followed by `spare` bytes of room to grow.
   void* AllocateSeparate(size_t bytes, size_t spare);
+  // Registers a separate block (its prefix written); returns where the entry goes.
+  void* RegisterSeparate(char* memory, size_t spare);
   Entry* Construct(void* memory, std::string_view key, size_t value_size, int64_t expire_ms,
                    bool separate);
   bool PageHasRoom(const Page& page, size_t slot) const;

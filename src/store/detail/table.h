@@ -112,6 +112,11 @@ class Table {
   }
   // Allocate, with a copy of value.
   Entry* Create(std::string_view key, std::string_view value, int64_t expire_ms);
+  // Allocate around a value already in `block` (EntryArena::Adopt); nullptr when it does not fit.
+  Entry* Adopt(std::string_view key, util::MallocBlock& block, size_t capacity, size_t value_offset,
+               size_t value_size, int64_t expire_ms) {
+    return arena_.Adopt(key, block, capacity, value_offset, value_size, expire_ms);
+  }
   // Frees an entry that is not in the table (allocated, or detached).
   void Free(Entry* entry) { arena_.Free(entry); }
 

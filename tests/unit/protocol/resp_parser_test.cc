@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -474,6 +477,151 @@ TEST(RespParserTest, OnePassAgreesWithTheGeneralPathOnDamagedInput) {
     SCOPED_TRACE(testing::Message() << "round " << round);
     Feed(data, max_bulk_len, unauthenticated);
   }
+}
+
+// ---- big bulks (RespParser::kBigBulkBytes and more, not yet in the input) -----------------------
+
+// A value of `size` bytes that holds line ends and every byte value, so that a parser that
+// looked into it (or lost a byte) would show.
+std::string BigValue(size_t size) {
+  std::string value(size, '\0');
+  for (size_t i = 0; i < size; ++i) {
+    value[i] = static_cast<char>((i * 131 + i / 7) & 0xFF);
+  }
+  for (size_t i = 0; i + 1 < size; i += 997) {
+    value[i] = '\r';
+    value[i + 1] = '\n';
+  }
+  return value;
+}
+
+size_t TestHeadroom(size_t previous_length, size_t length) {
+  return 40 + previous_length + length % 3;
+}
+
+// Feeds `data` the way the connection does, in reads of `chunk` bytes: into the big bulk's
+// block while one is being read (BigBulkTail), else into the input. Returns every command seen.
+std::vector<Args> FeedLikeTheConnection(std::string_view data, size_t chunk,
+                                        size_t* blocks_seen = nullptr) {
+  RespParser parser;
+  parser.set_big_bulk_headroom(&TestHeadroom);
+  std::vector<Args> commands;
+  std::string input;
+  size_t at = 0;
+  while (at < data.size()) {
+    const std::span<char> tail = parser.BigBulkTail();
+    const size_t n = std::min({chunk, data.size() - at, tail.empty() ? chunk : tail.size()});
+    if (tail.empty()) {
+      input.append(data.substr(at, n));
+    } else {
+      std::memcpy(tail.data(), data.data() + at, n);
+      parser.CommitBigBulk(n);
+    }
+    at += n;
+    while (true) {
+      const RespParser::Result result = parser.Parse(input);
+      EXPECT_NE(result, RespParser::Result::kError) << parser.error();
+      if (result != RespParser::Result::kCommand) {
+        break;
+      }
+      if (blocks_seen != nullptr) {
+        *blocks_seen += parser.big_bulks().count();
+      }
+      commands.emplace_back(parser.args().begin(), parser.args().end());
+      input.erase(0, parser.consumed());
+      parser.ReleaseBigBulks();
+    }
+  }
+  EXPECT_TRUE(input.empty());
+  return commands;
+}
+
+TEST(RespParserTest, BigBulksRoundTripAroundTheThresholdWhicheverWayTheyArrive) {
+  for (const size_t size :
+       {RespParser::kBigBulkBytes - 1, RespParser::kBigBulkBytes, RespParser::kBigBulkBytes + 1,
+        RespParser::kBigBulkBytes + 2, 2 * RespParser::kBigBulkBytes, size_t{1} << 20}) {
+    const std::string value = BigValue(size);
+    const std::string data = Multibulk({"SET", "key", value}) + Multibulk({"GET", "key"}) +
+                             Multibulk({"SET", "k2", value, "EX", "10"});
+    const std::vector<Args> expected = {
+        {"SET", "key", value}, {"GET", "key"}, {"SET", "k2", value, "EX", "10"}};
+    for (const size_t chunk :
+         {size_t{7}, size_t{4096}, size_t{16384}, size_t{65536}, data.size()}) {
+      SCOPED_TRACE(testing::Message() << "size " << size << ", reads of " << chunk);
+      size_t blocks = 0;
+      EXPECT_EQ(FeedLikeTheConnection(data, chunk, &blocks), expected);
+      // A bulk below the threshold, or one that arrived whole, stays in the input.
+      if (size < RespParser::kBigBulkBytes || chunk == data.size()) {
+        EXPECT_EQ(blocks, 0u);
+      } else {
+        EXPECT_GT(blocks, 0u);
+      }
+    }
+  }
+}
+
+TEST(RespParserTest, BigBulksAgreeWithSmallOnesFedWholeAndBytewise) {
+  const std::string value = BigValue(RespParser::kBigBulkBytes + 5);
+  const Outcome outcome = Feed(Multibulk({"SET", "key", value}) + Multibulk({"PING"}) +
+                               Multibulk({"MSET", "a", value, "b", value}));
+  EXPECT_EQ(outcome.commands,
+            (std::vector<Args>{{"SET", "key", value}, {"PING"}, {"MSET", "a", value, "b", value}}));
+  EXPECT_FALSE(outcome.failed);
+}
+
+TEST(RespParserTest, BigBulkIsReadIntoABlockWithTheHeadroomAsked) {
+  RespParser parser;
+  parser.set_big_bulk_headroom(&TestHeadroom);
+  const std::string value = BigValue(100000);
+  const std::string data = Multibulk({"SET", "mykey", value});
+  const size_t header = data.size() - value.size() - 2;
+  std::string input = data.substr(0, header + 100);  // the value's first 100 bytes
+  ASSERT_EQ(parser.Parse(input), RespParser::Result::kNeedMore);
+  EXPECT_EQ(parser.BytesStillNeeded(), value.size() + 2 - 100);
+  EXPECT_EQ(parser.big_bulk_bytes(), 100u);
+  std::span<char> tail = parser.BigBulkTail();
+  ASSERT_EQ(tail.size(), value.size() + 2 - 100);
+  std::memcpy(tail.data(), data.data() + header + 100, tail.size() - 1);
+  parser.CommitBigBulk(tail.size() - 1);
+  ASSERT_EQ(parser.Parse(input), RespParser::Result::kNeedMore);
+  // The last byte comes through the input this time.
+  input += '\n';
+  ASSERT_EQ(parser.Parse(input), RespParser::Result::kCommand);
+  EXPECT_EQ(parser.consumed(), input.size());
+  EXPECT_TRUE(parser.BigBulkTail().empty());
+  ASSERT_EQ(parser.args().size(), 3u);
+  EXPECT_EQ(parser.args()[2], value);
+  BigBulk* bulk = parser.big_bulks().Find(parser.args()[2]);
+  ASSERT_NE(bulk, nullptr);
+  EXPECT_EQ(bulk->headroom, TestHeadroom(5, value.size()));
+  EXPECT_EQ(bulk->capacity, bulk->headroom + value.size() + 2);
+  EXPECT_EQ(parser.args()[2].data(), bulk->block.get() + bulk->headroom);
+  EXPECT_EQ(parser.big_bulks().Find(parser.args()[1]), nullptr);
+  EXPECT_EQ(parser.big_bulks().Find(std::string_view(value)), nullptr);  // equal bytes elsewhere
+  // Taken over, the block is no longer the parser's to free.
+  util::MallocBlock taken = std::move(bulk->block);
+  parser.ReleaseBigBulks();
+  EXPECT_EQ(parser.big_bulks().count(), 0u);
+  EXPECT_EQ(std::string_view(taken.get() + TestHeadroom(5, value.size()), value.size()), value);
+}
+
+TEST(RespParserTest, BigBulkOfAnUnauthenticatedClientIsStillRefused) {
+  const std::string data = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$40000\r\n" + std::string(100, 'v');
+  EXPECT_EQ(Error(data, 512 * 1024 * 1024, /*unauthenticated=*/true),
+            errors::kProtoUnauthenticatedBulkLength);
+}
+
+TEST(RespParserTest, ResetDropsABigBulkBeingRead) {
+  RespParser parser;
+  const std::string input = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$40000\r\nvvv";
+  ASSERT_EQ(parser.Parse(input), RespParser::Result::kNeedMore);
+  EXPECT_FALSE(parser.BigBulkTail().empty());
+  parser.Reset();
+  EXPECT_TRUE(parser.BigBulkTail().empty());
+  EXPECT_EQ(parser.big_bulk_bytes(), 0u);
+  const std::string get = Multibulk({"GET", "k"});
+  ASSERT_EQ(parser.Parse(get), RespParser::Result::kCommand);
+  EXPECT_EQ(Args(parser.args().begin(), parser.args().end()), (Args{"GET", "k"}));
 }
 
 }  // namespace

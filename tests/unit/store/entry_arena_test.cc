@@ -3,12 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "cachette/store/value_block.h"
+#include "cachette/util/memory.h"
 
 namespace cachette::store {
 namespace {
@@ -258,6 +262,90 @@ TEST(EntryArenaTest, ClearFreesEverythingAndTheArenaIsUsableAgain) {
   EXPECT_EQ(arena.slack_bytes(), 0);
   Entry* e = Make(arena, "k", "v");
   EXPECT_EQ(e->value(), "v");
+}
+
+// A block laid out for an entry of `key` to be built around `value` (value_block.h), with
+// `extra` bytes after the value (a request's line end).
+util::MallocBlock BlockAround(const std::string& key, const std::string& value, size_t extra,
+                              size_t* capacity) {
+  const size_t offset = AdoptedValueOffset(key.size(), value.size());
+  *capacity = offset + value.size() + extra;
+  util::MallocBlock block(static_cast<char*>(std::malloc(*capacity)));
+  std::memcpy(block.get() + offset, value.data(), value.size());
+  return block;
+}
+
+TEST(EntryArenaTest, AdoptBuildsASeparateEntryAroundTheValueWithoutMovingIt) {
+  for (const std::string& key : {std::string("k"), std::string(300, 'K')}) {
+    EntryArena arena;
+    const std::string value(40000, 'v');
+    size_t capacity = 0;
+    util::MallocBlock block = BlockAround(key, value, 2, &capacity);
+    const char* value_at = block.get() + AdoptedValueOffset(key.size(), value.size());
+    Entry* entry = arena.Adopt(key, block, capacity, AdoptedValueOffset(key.size(), value.size()),
+                               value.size(), 1234);
+    ASSERT_NE(entry, nullptr);
+    EXPECT_EQ(block, nullptr);  // the arena's now
+    EXPECT_EQ(entry->value().data(), value_at);
+    EXPECT_EQ(entry->key(), key);
+    EXPECT_EQ(entry->value(), value);
+    EXPECT_EQ(entry->expire_ms(), 1234);
+    EXPECT_TRUE(entry->allocated_separately());
+    EXPECT_EQ(EntryArena::SpareBytes(*entry), 2u);
+    EXPECT_EQ(entry->AllocatedSize(), util::AllocationSize(capacity));
+    EXPECT_EQ(arena.Resolve(arena.HandleOf(entry)), entry);
+    // It grows like any separate entry (into its spare bytes, then reallocated).
+    entry = arena.Grow(entry, value.size() + 2);
+    ASSERT_NE(entry, nullptr);
+    entry = arena.Grow(entry, value.size() + 1000);
+    ASSERT_NE(entry, nullptr);
+    EXPECT_EQ(entry->value().substr(0, value.size()), value);
+    arena.Free(entry);
+    EXPECT_EQ(arena.separate_count(), 0u);
+  }
+}
+
+TEST(EntryArenaTest, AdoptRefusesABlockThatDoesNotFitTheKey) {
+  EntryArena arena;
+  const std::string value(40000, 'v');
+  size_t capacity = 0;
+  util::MallocBlock block = BlockAround("key", value, 2, &capacity);
+  // Laid out for a 3-byte key: not for a 4-byte one.
+  EXPECT_EQ(
+      arena.Adopt("key4", block, capacity, AdoptedValueOffset(3, value.size()), value.size(), 0),
+      nullptr);
+  EXPECT_NE(block, nullptr);
+  // Nor a value that would fit a slab page.
+  EXPECT_EQ(arena.Adopt("key", block, capacity, AdoptedValueOffset(3, 100), 100, 0), nullptr);
+  EXPECT_NE(block, nullptr);
+  EXPECT_EQ(arena.separate_count(), 0u);
+}
+
+TEST(EntryArenaTest, APinnedBlockOutlivesItsEntryUntilThePinGoes) {
+  EntryArena arena;
+  const std::string value(40000, 'v');
+  size_t capacity = 0;
+  util::MallocBlock block = BlockAround("k", value, 2, &capacity);
+  const size_t offset = AdoptedValueOffset(1, value.size());
+  const char* bytes = block.get() + offset;
+  ValuePin pin;
+  pin.Pin(block.get());
+  Entry* entry = arena.Adopt("k", block, capacity, offset, value.size(), 0);
+  ASSERT_NE(entry, nullptr);
+  // A growth that would move it does not: the caller copies instead.
+  EXPECT_EQ(arena.Grow(entry, value.size() + 100), nullptr);
+  arena.Free(entry);
+  EXPECT_EQ(arena.separate_count(), 0u);
+  // Still readable (under ASan, a freed block would fail here).
+  EXPECT_EQ(std::string_view(bytes, value.size()), value);
+  pin.Reset();  // freed now
+  // Blocks of cleared arenas wait too.
+  util::MallocBlock second = BlockAround("k", value, 2, &capacity);
+  const char* second_bytes = second.get() + offset;
+  pin.Pin(second.get());
+  ASSERT_NE(arena.Adopt("k", second, capacity, offset, value.size(), 0), nullptr);
+  arena.Clear();
+  EXPECT_EQ(std::string_view(second_bytes, value.size()), value);
 }
 
 }  // namespace
