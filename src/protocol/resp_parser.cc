@@ -363,7 +363,10 @@ void RespParser::StartBigBulk() {
   // Not zeroed: the socket writes every byte, so its pages become resident only as it fills.
   bulk.block.reset(static_cast<char*>(std::malloc(bulk.capacity)));
   if (bulk.block == nullptr) {
-    throw std::bad_alloc();
+    // A length no allocation can hold (proto-max-bulk-len raised far past memory): the bulk
+    // is read into the input like a small one, where client-query-buffer-limit ends it. Bad
+    // input never ends the server.
+    return;
   }
   big_bulks_.bulks_.push_back(std::move(bulk));
   holds_big_bulks_ = true;

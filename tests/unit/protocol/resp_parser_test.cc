@@ -624,5 +624,15 @@ TEST(RespParserTest, ResetDropsABigBulkBeingRead) {
   EXPECT_EQ(Args(parser.args().begin(), parser.args().end()), (Args{"GET", "k"}));
 }
 
+// With proto-max-bulk-len raised past what memory holds, a bulk whose block cannot be allocated
+// is read into the input like a small one (it used to throw std::bad_alloc out of the parser,
+// which would end the server).
+TEST(RespParserTest, BigBulkTooLargeToAllocateWaitsInTheInput) {
+  RespParser parser(SIZE_MAX);
+  const std::string input = "*2\r\n$3\r\nGET\r\n$999999999999999999\r\nabc";
+  EXPECT_EQ(parser.Parse(input), RespParser::Result::kNeedMore);
+  EXPECT_EQ(parser.Parse(input + "def"), RespParser::Result::kNeedMore);
+}
+
 }  // namespace
 }  // namespace cachette::protocol
