@@ -361,7 +361,10 @@ void RespParser::StartBigBulk() {
   bulk.length = length;
   bulk.capacity = bulk.headroom + length + 2;
   // Not zeroed: the socket writes every byte, so its pages become resident only as it fills.
-  bulk.block.reset(static_cast<char*>(std::malloc(bulk.capacity)));
+  // Past kMaxBigBulkBlock nothing is asked of the allocator at all (sanitizers abort on such
+  // requests instead of failing them).
+  bulk.block.reset(length <= kMaxBigBulkBlock ? static_cast<char*>(std::malloc(bulk.capacity))
+                                              : nullptr);
   if (bulk.block == nullptr) {
     // A length no allocation can hold (proto-max-bulk-len raised far past memory): the bulk
     // is read into the input like a small one, where client-query-buffer-limit ends it. Bad

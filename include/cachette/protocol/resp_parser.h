@@ -100,6 +100,8 @@ class RespParser {
   // Bulks from this length on that are not in the input yet get a block of their own
   // (Redis's PROTO_MBULK_BIG_ARG).
   static constexpr size_t kBigBulkBytes = 32 * 1024;
+  // The longest bulk given a block of its own (64 GiB); longer ones wait in the input.
+  static constexpr size_t kMaxBigBulkBlock = size_t{64} << 30;
   // The room a big bulk's block keeps before the bulk's bytes, from the length of the argument
   // before it (a key, for SET) and the bulk's own; none when unset. It lets the store build an
   // entry around the bytes (SET).
